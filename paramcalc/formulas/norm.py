@@ -1,0 +1,34 @@
+"""Normalisation layers: BatchNorm and LayerNorm."""
+
+from __future__ import annotations
+
+from math import prod
+
+
+def batchnorm_params(*, num_features: int, affine: bool = True) -> int:
+    """Learnable parameters of BatchNorm: gamma and beta.
+
+    Formula: 2 · C when affine, else 0.
+    """
+    return 2 * num_features if affine else 0
+
+
+def batchnorm_buffers(*, num_features: int, track_running_stats: bool = True) -> int:
+    """Buffers of PyTorch BatchNorm: running_mean, running_var (C each) and num_batches_tracked (1).
+
+    Formula: 2 · C + 1 when track_running_stats, else 0.
+    """
+    return 2 * num_features + 1 if track_running_stats else 0
+
+
+def layernorm_params(
+    *, normalized_shape: tuple[int, ...], elementwise_affine: bool = True, bias: bool = True
+) -> int:
+    """Parameters of LayerNorm over ``normalized_shape`` (d = product of its dims).
+
+    Formula: d (weight) + d (bias) when elementwise_affine; d without bias; 0 without affine.
+    """
+    if not elementwise_affine:
+        return 0
+    d = prod(normalized_shape)
+    return 2 * d if bias else d

@@ -1,0 +1,72 @@
+"""Pooling: max and average pooling with torch's ceil_mode rule, and adaptive pooling."""
+
+from __future__ import annotations
+
+from paramcalc.errors import SpecError
+from paramcalc.formulas._shape import split_batch
+from paramcalc.formulas.conv import DIM_NAMES
+
+
+def pool_output_size(
+    *,
+    size: int,
+    kernel_size: int,
+    stride: int,
+    padding: int = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+    layer: str = "Pool",
+    dim: str = "length",
+) -> int:
+    """Output length of max or average pooling along one dimension.
+
+    Formula: out = (size + 2·padding − dilation·(kernel_size − 1) − 1) / stride + 1, floored, or
+    rounded up with ceil_mode; with ceil_mode the last window must start inside the input or the
+    left padding, so out is reduced by one when (out − 1)·stride >= size + padding. out must be >= 1.
+    """
+    num = size + 2 * padding - dilation * (kernel_size - 1) - 1
+    out = (-(-num // stride) if ceil_mode else num // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    if out < 1:
+        rounding = "ceil" if ceil_mode else "floor"
+        raise SpecError(
+            f"{layer}: output {dim} {rounding}(({size} + 2*{padding} - {dilation}*({kernel_size}-1) - 1)"
+            f"/{stride}) + 1 = {out} must be >= 1 (the window is larger than the padded input)"
+        )
+    return out
+
+
+def pool_output_shape(
+    *,
+    input_shape: tuple[int, ...],
+    kernel_size: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
+    ceil_mode: bool = False,
+    layer: str = "Pool",
+) -> tuple[int, ...]:
+    """Output shape of pooling: (N, C, *spatial) or (C, *spatial); channels pass through."""
+    nd = len(kernel_size)
+    batch, (channels, *spatial) = split_batch(layer, input_shape, nd + 1)
+    out = tuple(
+        pool_output_size(
+            size=n, kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode, layer=layer, dim=name
+        )
+        for n, k, s, p, d, name in zip(spatial, kernel_size, stride, padding, dilation, DIM_NAMES[nd])
+    )
+    return (*batch, channels, *out)
+
+
+def adaptive_pool_output_shape(
+    *, input_shape: tuple[int, ...], output_size: tuple[int | None, ...], layer: str = "AdaptiveAvgPool"
+) -> tuple[int, ...]:
+    """Output shape of adaptive pooling: the spatial sizes become output_size (None keeps the input's)."""
+    nd = len(output_size)
+    batch, (channels, *spatial) = split_batch(layer, input_shape, nd + 1)
+    for n, name in zip(spatial, DIM_NAMES[nd]):
+        if n < 1:
+            raise SpecError(f"{layer}: input {name} must be >= 1. Received: input_shape={tuple(input_shape)}")
+    out = tuple(n if o is None else o for n, o in zip(spatial, output_size))
+    return (*batch, channels, *out)

@@ -1,0 +1,205 @@
+"""Reading layers: ``parse_layer`` turns a dict or a constructor expression into a spec.
+
+Expressions are parsed with :mod:`ast` and only literals are read from them (numbers, strings,
+True/False/None, tuples and lists, and nested layer calls): nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from typing import Any
+
+from paramcalc.errors import SpecError
+from paramcalc.specs import TORCH_LAYERS, LayerSpec
+
+#: Longest expression accepted, in characters, and deepest nesting of calls, tuples and lists.
+MAX_EXPRESSION_LENGTH = 10_000
+MAX_NESTING = 20
+
+TORCH_QUALIFIERS = ("nn", "torch.nn")
+KERAS_QUALIFIERS = ("layers", "keras.layers", "tf.keras.layers", "keras", "tf.keras")
+#: torch constructor arguments that place or type tensors; they do not change a count or a shape.
+IGNORED_TORCH_ARGUMENTS = ("device", "dtype")
+
+
+def _keras_registry() -> Any:
+    """The Keras layer module, if present (it maps Keras names and arguments onto specs)."""
+    try:
+        from paramcalc import keras_layers
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return None
+    return keras_layers
+
+
+def known_names() -> list[str]:
+    """Every layer name ``parse_layer`` accepts, PyTorch's then Keras's."""
+    keras = _keras_registry()
+    return list(TORCH_LAYERS) + ([n for n in keras.KERAS_LAYERS if n not in TORCH_LAYERS] if keras else [])
+
+
+def _unknown(name: str) -> SpecError:
+    close = difflib.get_close_matches(name, known_names(), n=3, cutoff=0.6)
+    if not close:
+        lowered = {n.lower(): n for n in known_names()}
+        close = [lowered[n] for n in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
+    hint = f" Did you mean {' or '.join(close)}?" if close else " Run `paramcalc layers` to list them."
+    return SpecError(f"unknown layer type {name!r}.{hint}")
+
+
+def build_layer(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], qualifier: str | None = None) -> LayerSpec:
+    """Build the spec for a layer called ``name`` with these arguments (torch or Keras naming)."""
+    keras = _keras_registry()
+    if qualifier is not None and qualifier not in TORCH_QUALIFIERS + KERAS_QUALIFIERS:
+        raise SpecError(
+            f"unknown qualifier {qualifier!r} in {qualifier}.{name}: use nn., torch.nn., layers., "
+            f"keras.layers. or tf.keras.layers."
+        )
+    if keras is not None and qualifier in KERAS_QUALIFIERS:
+        return keras.build(name, args, kwargs)
+    if qualifier in TORCH_QUALIFIERS or keras is None:
+        return _build_torch(name, args, kwargs)
+    if name.startswith("keras."):
+        return keras.build(name.removeprefix("keras."), args, kwargs)
+    in_torch, in_keras = name in TORCH_LAYERS, name in keras.KERAS_LAYERS
+    if in_torch and in_keras:
+        return keras.choose(name, args, kwargs)
+    if in_keras:
+        return keras.build(name, args, kwargs)
+    return _build_torch(name, args, kwargs)
+
+
+def _build_torch(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpec:
+    cls = TORCH_LAYERS.get(name)
+    if cls is None:
+        raise _unknown(name)
+    kwargs = {k: v for k, v in kwargs.items() if k not in IGNORED_TORCH_ARGUMENTS}
+    if name == "TransformerEncoder":
+        for key in ("encoder_layer", "norm"):
+            if isinstance(kwargs.get(key), dict):
+                kwargs[key] = parse_layer(kwargs[key])
+    return cls(*args, **kwargs)
+
+
+def parse_layer(layer: LayerSpec | dict[str, Any] | str) -> LayerSpec:
+    """A layer spec from a spec, a dict with a ``type`` key, or a constructor expression.
+
+    Args:
+        layer: ``{"type": "LSTM", "input_size": 100, "hidden_size": 128}``, or
+            ``"LSTM(100, 128, num_layers=2)"`` (positional arguments in torch's order; ``nn.`` and
+            ``torch.nn.`` qualifiers and Keras names such as ``"layers.LSTM(128)"`` work too).
+
+    Returns:
+        The frozen spec; a dict and the equivalent expression give equal specs.
+
+    Raises:
+        SpecError: unknown layer, bad argument, or an expression that is not a plain call.
+    """
+    if isinstance(layer, LayerSpec):
+        return layer
+    if isinstance(layer, dict):
+        data = dict(layer)
+        name = data.pop("type", None)
+        if not isinstance(name, str):
+            raise SpecError(f"a layer mapping needs a 'type' naming the layer. Received: {layer!r}"[:300])
+        qualifier, _, short = name.rpartition(".")
+        if qualifier in KERAS_QUALIFIERS + TORCH_QUALIFIERS:
+            return build_layer(short, (), data, qualifier)
+        return build_layer(name, (), data)
+    if isinstance(layer, str):
+        return parse_expression(layer)
+    raise SpecError(f"a layer must be a mapping or a constructor expression. Received: {type(layer).__name__}")
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _literal(node: ast.expr, depth: int) -> Any:
+    if depth > MAX_NESTING:
+        raise SpecError(f"expression: nested more than {MAX_NESTING} levels deep")
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
+        return node.value
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return tuple(_literal(e, depth + 1) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal(node.operand, depth + 1)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SpecError(f"expression: a sign can only precede a number (column {node.col_offset + 1})")
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.Call):
+        return _call(node, depth + 1)
+    what = {
+        ast.Name: "a name", ast.Attribute: "an attribute", ast.BinOp: "arithmetic", ast.Lambda: "a lambda",
+        ast.Subscript: "a subscript", ast.Dict: "a dict", ast.Set: "a set", ast.ListComp: "a comprehension",
+        ast.GeneratorExp: "a generator", ast.JoinedStr: "an f-string", ast.Starred: "a starred argument",
+        ast.Compare: "a comparison", ast.BoolOp: "a boolean operation", ast.IfExp: "a conditional",
+    }.get(type(node), type(node).__name__)
+    text = ast.unparse(node) if hasattr(ast, "unparse") else ""
+    shown = f" {text[:40]!r}" if text else ""
+    raise SpecError(
+        f"expression: only literal arguments are allowed (numbers, strings, True/False/None, tuples, "
+        f"layer calls); found {what}{shown} at column {node.col_offset + 1}"
+    )
+
+
+def _call(node: ast.Call, depth: int) -> LayerSpec:
+    dotted = _dotted(node.func)
+    if dotted is None:
+        raise SpecError(f"expression: the called thing must be a layer name (column {node.col_offset + 1})")
+    qualifier, _, name = dotted.rpartition(".")
+    args = tuple(_literal(a, depth) for a in node.args)
+    kwargs: dict[str, Any] = {}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise SpecError(f"expression: **kwargs are not allowed (column {kw.value.col_offset + 1})")
+        kwargs[kw.arg] = _literal(kw.value, depth)
+    return build_layer(name, args, kwargs, qualifier or None)
+
+
+def parse_expression(text: str) -> LayerSpec:
+    """Parse ``"LSTM(100, 128, num_layers=2)"`` into a spec, reading literals only."""
+    text = text.strip()
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise SpecError(f"expression: longer than {MAX_EXPRESSION_LENGTH} characters ({len(text)})")
+    if not text:
+        raise SpecError("expression: empty; write a layer call such as LSTM(100, 128)")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        col = f" at column {exc.offset}" if exc.offset else ""
+        raise SpecError(f"expression: invalid syntax{col}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise SpecError(f"expression: cannot be read ({type(exc).__name__}: {str(exc)[:80]})") from None
+    body = tree.body
+    if isinstance(body, (ast.Name, ast.Attribute)) and _dotted(body):
+        qualifier, _, name = _dotted(body).rpartition(".")
+        return build_layer(name, (), {}, qualifier or None)
+    if not isinstance(body, ast.Call):
+        raise SpecError("expression: must be a layer call such as LSTM(100, 128)")
+    try:
+        return _call(body, 0)
+    except RecursionError:
+        raise SpecError(f"expression: nested more than {MAX_NESTING} levels deep") from None
+
+
+def spec_expression(spec: LayerSpec) -> str:
+    """The constructor expression of a spec with its non-default arguments: ``LSTM(input_size=100, ...)``."""
+    parts = []
+    fields = type(spec).model_fields
+    for key, value in spec:
+        if key == "type":
+            continue
+        default = fields[key].default
+        if isinstance(default, int) and isinstance(value, tuple) and set(value) == {default}:
+            continue
+        if value != default:
+            if isinstance(value, tuple) and len(set(value)) == 1 and key not in ("normalized_shape", "output_size"):
+                value = value[0]
+            parts.append(f"{key}={value}" if isinstance(value, LayerSpec) else f"{key}={value!r}")
+    return f"{spec.type}({', '.join(parts)})"
