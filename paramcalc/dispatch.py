@@ -370,7 +370,7 @@ def _fmt_fraction(value: Fraction) -> str:
 
 def shape_notes(spec: LayerSpec, *input_shapes: Any) -> list[str]:
     """Remarks on inexact conv/pool divisions: ``(224 - 11)/4 + 1 = 54.25 floored to 54``."""
-    out = output_shapes(spec, *input_shapes)["output"] if input_shapes else None
+    out = next(iter(output_shapes(spec, *input_shapes).values())) if input_shapes else None
     spec = resolve(spec, input_shapes[0])
     x = as_shape(input_shapes[0])
     match spec:
