@@ -1,0 +1,789 @@
+"""Compute of a layer's forward pass: MACs, FLOPs and every non-MAC operation, itemised.
+
+What is counted (the rules, for every layer family):
+
+- **MACs** are the multiply-accumulates of the products a layer computes: matrix products
+  (Linear, attention projections, recurrent gates), convolutions, and attention's two batched
+  products. One MAC = one multiplication + one addition; **FLOPs = 2 × MACs + the non-MAC
+  operations**, each listed as its own item (bias adds, normalisation, activations, softmax,
+  pooling, element-wise products and residual adds), never folded into the MACs.
+- **Attention** counts the Q, K, V and output projections **and** the QKᵀ and softmax·V products
+  (N·L·S·E MACs each). Leaving the products out is how ViT-B/16 gets reported at 0.17 GMACs
+  instead of about 17.6 GMACs.
+- **Recurrent layers** count every gate at every time step, in both directions and in every
+  layer of the stack: the sequence length multiplies everything.
+- **Convolutions** honour groups, stride and dilation: MACs = out_elements · (C_in/groups) ·
+  prod(kernel). **Transposed convolutions** scatter each input element through the kernel:
+  MACs = in_elements · (C_out/groups) · prod(kernel).
+- **Biases** are listed apart (one addition per output element that gets one).
+- Counts are for one forward pass in inference mode (BatchNorm with running statistics, dropout
+  off), batch included, on the dense computation (a causal mask saves nothing).
+- Training: forward + backward ≈ 3 × forward FLOPs (:func:`training_flops`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from math import prod
+from typing import TYPE_CHECKING, Any, Literal
+
+from paramcalc.dispatch import as_shape, output_shapes, resolve
+from paramcalc.errors import SpecError
+from paramcalc.formulas import compute as fc
+from paramcalc.specs import (
+    GELU,
+    GRU,
+    LSTM,
+    RNN,
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LayerNorm,
+    LayerSpec,
+    Linear,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+    MultiheadAttention,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
+
+if TYPE_CHECKING:
+    from paramcalc.blocks import DecoderBlock, PatchEmbedding
+
+Shape = tuple[int, ...]
+OpKind = Literal["mac", "bias", "norm", "activation", "softmax", "pool", "elementwise"]
+
+#: How each kind of operation reads in a FLOPs breakdown.
+KIND_LABELS: dict[str, str] = {
+    "mac": "MACs",
+    "bias": "bias adds",
+    "norm": "normalisation",
+    "activation": "activations",
+    "softmax": "softmax",
+    "pool": "pooling",
+    "elementwise": "element-wise",
+}
+NON_MAC_KINDS = ("bias", "norm", "activation", "softmax", "pool", "elementwise")
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One counted operation of a forward pass: MACs (kind "mac") or FLOPs of another kind.
+
+    ``formula`` is symbolic (``N·C_out·H_out·W_out·(C_in/groups)·kH·kW``) and ``working`` the
+    same product with the numbers substituted; their value is ``count``.
+    """
+
+    name: str
+    kind: OpKind
+    count: int
+    formula: str
+    working: str
+
+    @property
+    def flops(self) -> int:
+        """FLOPs of this item: 2 per MAC, 1 per other operation."""
+        return 2 * self.count if self.kind == "mac" else self.count
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "count": self.count,
+            "flops": self.flops,
+            "formula": self.formula,
+            "working": self.working,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Compute:
+    """The forward-pass compute of a layer or model: itemised MACs and non-MAC FLOPs.
+
+    ``macs`` sums the "mac" items; ``flops`` = 2 · macs + every other item. ``notes`` say what
+    is deliberately not counted.
+    """
+
+    ops: tuple[Op, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of the forward pass."""
+        return sum(op.count for op in self.ops if op.kind == "mac")
+
+    @property
+    def non_mac_flops(self) -> int:
+        """FLOPs outside the products: bias adds, normalisation, activations, softmax, pooling, ..."""
+        return sum(op.count for op in self.ops if op.kind != "mac")
+
+    @property
+    def flops(self) -> int:
+        """FLOPs of the forward pass: 2 × MACs + the non-MAC operations."""
+        return 2 * self.macs + self.non_mac_flops
+
+    @property
+    def training_flops(self) -> int:
+        """Forward + backward ≈ 3 × forward FLOPs (a rule of thumb, not a count)."""
+        return fc.training_flops(forward_flops=self.flops)
+
+    def by_kind(self) -> dict[str, int]:
+        """Non-MAC FLOPs per kind (only kinds that occur), in a fixed order."""
+        sums = {kind: 0 for kind in NON_MAC_KINDS}
+        for op in self.ops:
+            if op.kind != "mac":
+                sums[op.kind] += op.count
+        return {kind: n for kind, n in sums.items() if n}
+
+    def flops_working(self) -> str:
+        """``2 × 20,480,000 MACs + 204,800 bias adds = 41,164,800``."""
+        parts = [f"2 × {self.macs:,} MACs"]
+        parts += [f"{n:,} {KIND_LABELS[kind]}" for kind, n in self.by_kind().items()]
+        return f"{' + '.join(parts)} = {self.flops:,}"
+
+    def __add__(self, other: Compute) -> Compute:
+        notes = self.notes + tuple(n for n in other.notes if n not in self.notes)
+        return Compute(self.ops + other.ops, notes)
+
+    def prefixed(self, prefix: str) -> Compute:
+        """The same items, their names prefixed (``self_attn`` + ``Q projection``)."""
+        return Compute(tuple(replace(op, name=f"{prefix} {op.name}") for op in self.ops), self.notes)
+
+    def times(self, n: int, symbol: str) -> Compute:
+        """Everything repeated ``n`` times (a stack of layers): each formula gains ``symbol·``."""
+        return Compute(
+            tuple(
+                replace(op, count=n * op.count, formula=f"{symbol}·{op.formula}", working=f"{n}·{op.working}")
+                for op in self.ops
+            ),
+            self.notes,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``: totals, the non-MAC FLOPs by kind, every item and the notes."""
+        return {
+            "macs": self.macs,
+            "flops": self.flops,
+            "non_mac_flops": self.by_kind(),
+            "training_flops_estimate": self.training_flops,
+            "ops": [op.as_dict() for op in self.ops],
+            "notes": list(self.notes),
+        }
+
+    def __rich__(self) -> Any:
+        from paramcalc.cli_compute import compute_table
+
+        return compute_table(self)
+
+
+def total(computes: Iterable[Compute]) -> Compute:
+    """Several computes (the layers of a model) as one."""
+    out = Compute()
+    for c in computes:
+        out = out + c
+    return out
+
+
+# -- building items --------------------------------------------------------------------------
+
+
+def _dot(*values: int | str) -> str:
+    return "·".join(str(v) for v in values)
+
+
+def _op(name: str, kind: OpKind, count: int, formula: str, working: str) -> Compute:
+    """A one-item Compute; items that count nothing (no bias, empty batch) are kept out."""
+    return Compute((Op(name, kind, count, formula, working),)) if count else Compute()
+
+
+def _batch(dims: Shape) -> tuple[str, str]:
+    """Symbol and working for leading batch dimensions (empty when unbatched)."""
+    if not dims:
+        return "", ""
+    return "N", _dot(*dims) if len(dims) == 1 else f"({_dot(*dims)})"
+
+
+def _join(*parts: str) -> str:
+    return "·".join(p for p in parts if p)
+
+
+_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+_KERNEL = {1: ("k",), 2: ("kH", "kW"), 3: ("kD", "kH", "kW")}
+
+
+# -- per family ------------------------------------------------------------------------------
+
+
+def _linear(rows_dims: Shape, n_in: int, n_out: int, bias: bool, name: str = "") -> Compute:
+    rows = prod(rows_dims)
+    sym = "rows" if rows_dims else ""
+    work = _dot(*rows_dims) if len(rows_dims) <= 1 else f"({_dot(*rows_dims)})"
+    label = f"{name} " if name else ""
+    macs = fc.linear_macs(rows=rows, in_features=n_in, out_features=n_out)
+    out = _op(f"{label}x·Wᵀ", "mac", macs, _join(sym, "in", "out"), _join(work, str(n_in), str(n_out)))
+    if bias:
+        out += _op(f"{label}bias", "bias", fc.bias_adds(outputs=rows * n_out), _join(sym, "out"), _join(work, str(n_out)))
+    return out
+
+
+def _conv(spec: Any, x: Shape, out: Shape) -> Compute:
+    nd = spec.nd
+    batch_dims = out[: len(out) - nd - 1]
+    n_sym, n_work = _batch(batch_dims)
+    g = spec.groups
+    c_in_sym = "(C_in/groups)" if g > 1 else "C_in"
+    c_out_sym = "(C_out/groups)" if g > 1 else "C_out"
+    kernel_sym = _dot(*_KERNEL[nd])
+    kernel_work = _dot(*spec.kernel_size)
+    if isinstance(spec, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)):
+        in_spatial = x[len(x) - nd:]
+        macs = fc.conv_transpose_macs(
+            batch=prod(batch_dims), in_channels=spec.in_channels, in_spatial=in_spatial,
+            out_channels=spec.out_channels, kernel_size=spec.kernel_size, groups=g,
+        )
+        items = _op(
+            "scatter (each input element through the kernel)", "mac", macs,
+            _join(n_sym, "C_in", _dot(*(f"{s}_in" for s in _SPATIAL[nd])), c_out_sym, kernel_sym),
+            _join(n_work, str(spec.in_channels), _dot(*in_spatial), str(spec.out_channels // g), kernel_work),
+        )
+    else:
+        out_spatial = out[len(out) - nd:]
+        macs = fc.conv_macs(
+            batch=prod(batch_dims), out_channels=spec.out_channels, out_spatial=out_spatial,
+            in_channels=spec.in_channels, kernel_size=spec.kernel_size, groups=g,
+        )
+        items = _op(
+            "convolution (one dot product per output element)", "mac", macs,
+            _join(n_sym, "C_out", _dot(*(f"{s}_out" for s in _SPATIAL[nd])), c_in_sym, kernel_sym),
+            _join(n_work, str(spec.out_channels), _dot(*out_spatial), str(spec.in_channels // g), kernel_work),
+        )
+    if spec.bias:
+        out_spatial = out[len(out) - nd:]
+        items += _op(
+            "bias", "bias", fc.bias_adds(outputs=prod(out)),
+            _join(n_sym, "C_out", _dot(*(f"{s}_out" for s in _SPATIAL[nd]))),
+            _join(n_work, str(spec.out_channels), _dot(*out_spatial)),
+        )
+    return items
+
+
+def _pool(spec: Any, x: Shape, out: Shape) -> Compute:
+    nd = spec.nd
+    lead = out[: len(out) - nd]  # batch and channels
+    n_sym = "N·C" if len(lead) == 2 else "C"
+    lead_work = _dot(*lead)
+    out_sym = _dot(*(f"{s}_out" for s in _SPATIAL[nd]))
+    out_spatial = out[len(out) - nd:]
+    if isinstance(spec, (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d)):
+        in_spatial = x[len(x) - nd:]
+        sums = [fc.adaptive_window_sum(in_size=n, out_size=o) for n, o in zip(in_spatial, out_spatial)]
+        window = fc.adaptive_pool_window_elements(channels=prod(lead), in_spatial=in_spatial, out_spatial=out_spatial)
+        return _op(
+            "average (window adds and one divide per output)", "pool", fc.avg_pool_ops(window_elements=window),
+            _join(n_sym, _dot(*(f"Σ{s}_window" for s in _SPATIAL[nd]))), _join(lead_work, _dot(*sums)),
+        )
+    out_elements = prod(out)
+    window = fc.pool_window_elements(out_elements=out_elements, kernel_size=spec.kernel_size)
+    kernel_sym = _dot(*_KERNEL[nd])
+    kernel_work = _dot(*spec.kernel_size)
+    if isinstance(spec, (MaxPool1d, MaxPool2d, MaxPool3d)):
+        return _op(
+            "max (K − 1 comparisons per window)", "pool",
+            fc.max_pool_compares(window_elements=window, out_elements=out_elements),
+            _join(n_sym, out_sym, f"({kernel_sym} − 1)"), _join(lead_work, _dot(*out_spatial), f"({kernel_work} − 1)"),
+        )
+    return _op(
+        "average (K − 1 adds and 1 divide per window)", "pool", fc.avg_pool_ops(window_elements=window),
+        _join(n_sym, out_sym, kernel_sym), _join(lead_work, _dot(*out_spatial), kernel_work),
+    )
+
+
+def _elements(x: Shape) -> tuple[int, str]:
+    return prod(x), _dot(*x) if x else "1"
+
+
+def _batchnorm(spec: Any, x: Shape) -> Compute:
+    n, work = _elements(x)
+    normalise, affine = fc.batchnorm_ops(elements=n, affine=spec.affine)
+    per = "(2 + 2)" if affine else "2"
+    return _op(
+        "normalise (x − μ)/σ" + (", scale and shift ·γ + β" if affine else ""), "norm",
+        normalise + affine, f"{per}·elements", f"{per}·{work}",
+    )
+
+
+def _layernorm_ops(elements: int, work: str, affine: bool, bias: bool, name: str = "LayerNorm", times: int = 1) -> Compute:
+    stats, normalise, aff = fc.layernorm_ops(elements=elements, elementwise_affine=affine, bias=bias)
+    per = f"(4 + 2 + {aff // elements})" if aff and elements else "(4 + 2)"
+    lead = f"{times}·" if times > 1 else ""
+    return _op(
+        f"{name}: statistics, normalise" + (", affine" if aff else ""), "norm",
+        times * (stats + normalise + aff), f"{lead}{per}·elements", f"{lead}{per}·{work}",
+    )
+
+
+def _recurrent(spec: Any, x: Shape) -> Compute:
+    if len(x) == 3:
+        (n, t) = (x[0], x[1]) if spec.batch_first else (x[1], x[0])
+    else:
+        n, t = 1, x[0]
+    g, h, p = spec.gates, spec.hidden_size, spec.proj
+    d = 2 if spec.bidirectional else 1
+    layers = spec.num_layers
+    h_out = p or h
+    w_ih, w_hh, w_hr = fc.recurrent_macs(
+        gates=g, input_size=spec.input_size, hidden_size=h, steps=t, batch=n, num_layers=layers,
+        bidirectional=spec.bidirectional, proj_size=p,
+    )
+    bias, act, elem = fc.recurrent_ops(
+        cell=spec.name, hidden_size=h, steps=t, batch=n, num_layers=layers,
+        bidirectional=spec.bidirectional, bias=spec.bias,
+    )
+    h_out_sym = "P" if p else "H"
+    cells_sym, cells_work = "D·T·N", _dot(d, t, n)
+    if layers > 1:
+        in_sym = f"(I + (layers−1)·D·{h_out_sym})"
+        in_work = f"({spec.input_size} + {layers - 1}·{d}·{h_out})"
+    else:
+        in_sym, in_work = "I", str(spec.input_size)
+    items = _op(
+        "input-to-hidden W_ih·x", "mac", w_ih, _dot(cells_sym, "G", "H", in_sym), _dot(cells_work, g, h, in_work)
+    )
+    items += _op(
+        "hidden-to-hidden W_hh·h", "mac", w_hh,
+        _dot(cells_sym, "layers", "G", "H", h_out_sym), _dot(cells_work, layers, g, h, h_out),
+    )
+    items += _op("projection W_hr", "mac", w_hr, _dot(cells_sym, "layers", "P", "H"), _dot(cells_work, layers, p, h))
+    items += _op(
+        "gate biases b_ih + b_hh", "bias", bias, _dot(cells_sym, "layers", "2", "G", "H"),
+        _dot(cells_work, layers, 2, g, h),
+    )
+    a, e = fc.CELL_ACTIVATIONS[spec.name], fc.CELL_ELEMENTWISE[spec.name]
+    what = {"RNN": spec.nonlinearity if isinstance(spec, RNN) else "tanh", "LSTM": "3 σ, 2 tanh", "GRU": "2 σ, 1 tanh"}
+    items += _op(
+        f"gate activations ({what[spec.name]})", "activation", act,
+        _dot(cells_sym, "layers", a, "H"), _dot(cells_work, layers, a, h),
+    )
+    items += _op(
+        "gate products and sums", "elementwise", elem, _dot(cells_sym, "layers", e, "H"), _dot(cells_work, layers, e, h)
+    )
+    return items
+
+
+def _attention(
+    *,
+    n: int,
+    target: int,
+    source: int,
+    embed_dim: int,
+    num_heads: int,
+    kdim: int | None = None,
+    vdim: int | None = None,
+    bias: bool = True,
+    out_bias: bool | None = None,
+    extra_keys: int = 0,
+    batched: bool = True,
+    kv_heads: int | None = None,
+    head_dim: int | None = None,
+    fused: bool = False,
+) -> Compute:
+    """Attention's items: projections, both products, biases, scaling and softmax.
+
+    Standard multi-head attention has inner width E on every side; with ``head_dim`` or
+    ``kv_heads`` given the queries are H·d wide and the keys and values K·d (grouped-query).
+    ``fused`` names the Q, K, V projections as one (GPT-2's c_attn).
+    """
+    e = embed_dim
+    kdim = e if kdim is None else kdim
+    vdim = e if vdim is None else vdim
+    out_bias = bias if out_bias is None else out_bias
+    plain = head_dim is None and kv_heads is None
+    d = e // num_heads if head_dim is None else head_dim
+    k_heads = num_heads if kv_heads is None else kv_heads
+    qw, kvw = num_heads * d, k_heads * d
+    m = fc.attention_macs(
+        batch=n, target=target, source=source, embed_dim=e, kdim=kdim, vdim=vdim, extra_keys=extra_keys,
+        q_width=qw, kv_width=kvw,
+    )
+    keys = source + extra_keys
+    ns, nw = ("N", str(n)) if batched else ("", "")
+    s_sym = "S'" if extra_keys else "S"
+    q_sym, q_work = ("E", str(e)) if plain else ("H·d", _dot(num_heads, d))
+    kv_sym, kv_work = ("E", str(e)) if plain else ("K·d", _dot(k_heads, d))
+    if fused:
+        items = _op(
+            "c_attn: fused Q, K, V projection", "mac", m.q_proj + m.k_proj + m.v_proj,
+            _join(ns, "L", "E", "3E"), _join(nw, _dot(target, e, f"3·{e}")),
+        )
+    else:
+        items = _op("Q projection", "mac", m.q_proj, _join(ns, "L", "E", q_sym), _join(nw, _dot(target, e, q_work)))
+        items += _op(
+            "K projection", "mac", m.k_proj, _join(ns, "S", "kdim" if kdim != e else "E", kv_sym),
+            _join(nw, _dot(source, kdim, kv_work)),
+        )
+        items += _op(
+            "V projection", "mac", m.v_proj, _join(ns, "S", "vdim" if vdim != e else "E", kv_sym),
+            _join(nw, _dot(source, vdim, kv_work)),
+        )
+    items += _op("QKᵀ scores", "mac", m.scores, _join(ns, "L", s_sym, q_sym), _join(nw, _dot(target, keys, q_work)))
+    items += _op("softmax(QKᵀ)·V", "mac", m.context, _join(ns, "L", s_sym, q_sym), _join(nw, _dot(target, keys, q_work)))
+    items += _op(
+        "c_proj: output projection" if fused else "output projection", "mac", m.out_proj,
+        _join(ns, "L", q_sym, "E"), _join(nw, _dot(target, q_work, e)),
+    )
+    if plain and bias and out_bias:
+        items += _op(
+            "projection biases", "bias", n * (2 * target + 2 * source) * e,
+            _join(ns, "(2·L + 2·S)", "E"), _join(nw, f"(2·{target} + 2·{source})", str(e)),
+        )
+    elif bias or out_bias:
+        parts = [(f"L·{q_sym}", f"{target}·{q_work}", target * qw), (f"2·S·{kv_sym}", f"2·{source}·{kv_work}", 2 * source * kvw)]
+        parts = parts if bias else []
+        if out_bias:
+            parts.append(("L·E", f"{target}·{e}", target * e))
+        items += _op(
+            "projection biases", "bias", n * sum(p[2] for p in parts),
+            _join(ns, f"({' + '.join(p[0] for p in parts)})"), _join(nw, f"({' + '.join(p[1] for p in parts)})"),
+        )
+    items += _op(
+        "scaling Q by 1/√d", "elementwise", n * target * qw, _join(ns, "L", q_sym), _join(nw, _dot(target, q_work))
+    )
+    items += _op(
+        "softmax over the keys", "softmax", fc.softmax_ops(elements=n * num_heads * target * keys),
+        _join("3", ns, "H", "L", s_sym), _join("3", nw, _dot(num_heads, target, keys)),
+    )
+    return items
+
+
+_ATTENTION_NOTE = (
+    "attention: the head-averaged weights returned with need_weights=True and any mask are not counted"
+)
+
+
+def _mha(spec: MultiheadAttention, shapes: tuple[Shape, ...]) -> Compute:
+    q = shapes[0]
+    k = shapes[1] if len(shapes) > 1 else q
+    if len(q) == 3:
+        seq, batch = (1, 0) if spec.batch_first else (0, 1)
+        n, target, source = q[batch], q[seq], k[seq]
+    else:
+        n, target, source = 1, q[0], k[0]
+    items = _attention(
+        n=n, target=target, source=source, embed_dim=spec.embed_dim, num_heads=spec.num_heads,
+        kdim=spec.kdim, vdim=spec.vdim, bias=spec.bias,
+        extra_keys=int(spec.add_bias_kv) + int(spec.add_zero_attn), batched=len(q) == 3,
+    )
+    return Compute(items.ops, (_ATTENTION_NOTE,))
+
+
+def _seq_batch(spec: Any, x: Shape) -> tuple[int, int, bool]:
+    """(N, L, batched) of a transformer input (L, N, E), (N, L, E) or (L, E)."""
+    if len(x) == 3:
+        return (x[0], x[1], True) if spec.batch_first else (x[1], x[0], True)
+    return 1, x[0], False
+
+
+def _feed_forward(n: int, length: int, batched: bool, d: int, f: int, bias: bool, activation: str) -> Compute:
+    ns, nw = ("N", str(n)) if batched else ("", "")
+    items = _op("linear1 x·W₁ᵀ", "mac", n * length * d * f, _join(ns, "L", "E", "F"), _join(nw, _dot(length, d, f)))
+    items += _op("linear2 x·W₂ᵀ", "mac", n * length * f * d, _join(ns, "L", "F", "E"), _join(nw, _dot(length, f, d)))
+    if bias:
+        items += _op("linear1, linear2 biases", "bias", n * length * (f + d), _join(ns, "L", "(F + E)"), _join(nw, str(length), f"({f} + {d})"))
+    items += _op(
+        f"activation ({activation})", "activation", fc.activation_ops(elements=n * length * f),
+        _join(ns, "L", "F"), _join(nw, _dot(length, f)),
+    )
+    return items
+
+
+def _transformer_layer(spec: Any, x: Shape, memory: Shape | None) -> Compute:
+    n, length, batched = _seq_batch(spec, x)
+    d, heads = spec.d_model, spec.nhead
+    ns, nw = ("N", str(n)) if batched else ("", "")
+    items = _attention(
+        n=n, target=length, source=length, embed_dim=d, num_heads=heads, kdim=None, vdim=None, bias=spec.bias,
+        batched=batched,
+    ).prefixed("self_attn")
+    norms, residuals = 2, 2
+    if memory is not None:
+        _, source, _ = _seq_batch(spec, memory)
+        items += _attention(
+            n=n, target=length, source=source, embed_dim=d, num_heads=heads, kdim=None, vdim=None, bias=spec.bias,
+            batched=batched,
+        ).prefixed("multihead_attn")
+        norms, residuals = 3, 3
+    items += _feed_forward(n, length, batched, d, spec.dim_feedforward, spec.bias, spec.activation)
+    names = ", ".join(f"norm{i}" for i in range(1, norms + 1))
+    items += _layernorm_ops(n * length * d, _join(nw, _dot(length, d)), True, spec.bias, names, times=norms)
+    items += _op(
+        "residual adds", "elementwise", residuals * n * length * d,
+        _join(str(residuals), ns, "L", "E"), _join(str(residuals), nw, _dot(length, d)),
+    )
+    return Compute(items.ops, (_ATTENTION_NOTE,))
+
+
+def _activation(spec: LayerSpec, x: Shape) -> Compute:
+    n, work = _elements(x)
+    what = {"ReLU": "max(0, x)", "GELU": "x·Φ(x)", "Tanh": "tanh(x)", "Sigmoid": "1/(1+e^−x)"}.get(spec.name, spec.name)
+    return _op(f"{spec.name} {what}", "activation", fc.activation_ops(elements=n), "elements", work)
+
+
+# -- the building blocks of modern architectures (paramcalc.blocks) -------------------------
+
+_CAUSAL_NOTE = "causal attention: counted dense (kernels that skip the masked half do about half the products)"
+
+
+def _rmsnorm_ops(elements: int, work: str, affine: bool, name: str = "RMSNorm", times: int = 1) -> Compute:
+    stats, normalise, aff = fc.rmsnorm_ops(elements=elements, elementwise_affine=affine)
+    per = "(2 + 1 + 1)" if affine else "(2 + 1)"
+    lead = f"{times}·" if times > 1 else ""
+    return _op(
+        f"{name}: mean square, normalise" + (", scale" if affine else ""), "norm",
+        times * (stats + normalise + aff), f"{lead}{per}·elements", f"{lead}{per}·{work}",
+    )
+
+
+def _rows(x: Shape) -> tuple[int, str, str]:
+    """Vectors of the last dimension: their number, symbol and working."""
+    dims = x[:-1]
+    if not dims:
+        return 1, "", ""
+    return prod(dims), "rows", _dot(*dims) if len(dims) == 1 else f"({_dot(*dims)})"
+
+
+def _feature_items(
+    rows: int, rs: str, rw: str, name: str, n_in: int, n_out: int, bias: bool, in_sym: str, out_sym: str
+) -> Compute:
+    items = _op(f"{name} x·Wᵀ", "mac", fc.linear_macs(rows=rows, in_features=n_in, out_features=n_out),
+                _join(rs, in_sym, out_sym), _join(rw, str(n_in), str(n_out)))
+    if bias:
+        items += _op(f"{name} bias", "bias", rows * n_out, _join(rs, out_sym), _join(rw, str(n_out)))
+    return items
+
+
+def _mlp(x: Shape, n_in: int, hidden: int, n_out: int, bias: bool, activation: str) -> Compute:
+    rows, rs, rw = _rows(x)
+    items = _feature_items(rows, rs, rw, "fc1", n_in, hidden, bias, "in", "hidden")
+    items += _op(f"activation ({activation})", "activation", fc.activation_ops(elements=rows * hidden),
+                 _join(rs, "hidden"), _join(rw, str(hidden)))
+    return items + _feature_items(rows, rs, rw, "fc2", hidden, n_out, bias, "hidden", "out")
+
+
+def _swiglu(x: Shape, n_in: int, hidden: int, n_out: int, bias: bool) -> Compute:
+    rows, rs, rw = _rows(x)
+    items = _feature_items(rows, rs, rw, "gate_proj", n_in, hidden, bias, "in", "hidden")
+    items += _feature_items(rows, rs, rw, "up_proj", n_in, hidden, bias, "in", "hidden")
+    items += _op("SiLU on the gate", "activation", fc.activation_ops(elements=rows * hidden),
+                 _join(rs, "hidden"), _join(rw, str(hidden)))
+    items += _op("silu(gate) ⊙ up", "elementwise", rows * hidden, _join(rs, "hidden"), _join(rw, str(hidden)))
+    return items + _feature_items(rows, rs, rw, "down_proj", hidden, n_out, bias, "hidden", "out")
+
+
+def _sequence(x: Shape) -> tuple[int, int, bool]:
+    """(N, L, batched) of a batch-first sequence input (N, L, E) or (L, E)."""
+    return (x[0], x[1], True) if len(x) == 3 else (1, x[0], False)
+
+
+def _decoder_block(spec: DecoderBlock, x: Shape) -> Compute:
+    n, length, batched = _sequence(x)
+    d, heads = spec.d_model, spec.nhead
+    elements, work = _elements(x)
+    ns, nw = ("N", str(n)) if batched else ("", "")
+    if spec.style == "gpt2":
+        items = _layernorm_ops(elements, work, True, True, "ln_1, ln_2", times=2)
+        items += _attention(n=n, target=length, source=length, embed_dim=d, num_heads=heads, bias=spec.bias,
+                            batched=batched, fused=True).prefixed("attn")
+        items += _mlp(x, d, spec.dim_feedforward, d, spec.bias, "gelu").prefixed("mlp")
+    else:
+        kv_heads = spec.num_kv_heads or heads
+        head = d // heads
+        items = _rmsnorm_ops(elements, work, True, "input_layernorm, post_attention_layernorm", times=2)
+        items += _attention(n=n, target=length, source=length, embed_dim=d, num_heads=heads, bias=spec.bias,
+                            batched=batched, kv_heads=kv_heads, head_dim=head).prefixed("self_attn")
+        items += _op(
+            "self_attn rotary embedding of Q and K", "elementwise",
+            fc.rotary_ops(rows=n * length, width=(heads + kv_heads) * head),
+            _join("3", ns, "L", "(H + K)·d"), _join("3", nw, str(length), f"({heads} + {kv_heads})·{head}"),
+        )
+        items += _swiglu(x, d, spec.dim_feedforward, d, spec.bias).prefixed("mlp")
+    items += _op("residual adds", "elementwise", 2 * elements, "2·elements", f"2·{work}")
+    return Compute(items.ops, (_CAUSAL_NOTE,))
+
+
+def _patch_embedding(spec: PatchEmbedding, x: Shape, out: Shape) -> Compute:
+    batch_dims = x[: len(x) - 3]
+    n_sym, n_work = _batch(batch_dims)
+    grid = [i // p for i, p in zip(spec.image_size, spec.patch_size)]
+    c_in, e = spec.in_channels, spec.embed_dim
+    macs = fc.conv_macs(batch=prod(batch_dims), out_channels=e, out_spatial=tuple(grid), in_channels=c_in,
+                        kernel_size=spec.patch_size)
+    items = _op("patch convolution", "mac", macs, _join(n_sym, "E", "patches", "C", "pH·pW"),
+                _join(n_work, str(e), _dot(*grid), str(c_in), _dot(*spec.patch_size)))
+    if spec.bias:
+        items += _op("patch convolution bias", "bias", prod(batch_dims) * e * prod(grid),
+                     _join(n_sym, "E", "patches"), _join(n_work, str(e), _dot(*grid)))
+    if spec.position_embedding:
+        elements, work = _elements(out)
+        items += _op("adding position embeddings", "elementwise", elements, "tokens·E elements", work)
+    return items
+
+
+def _block_compute(spec: LayerSpec, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+    from paramcalc.blocks import (
+        CausalSelfAttention,
+        DecoderBlock,
+        FeedForward,
+        PatchEmbedding,
+        RMSNorm,
+        Select,
+        SelfAttention,
+        SinusoidalPositionalEncoding,
+        SwiGLU,
+        Transformer,
+        TransformerDecoder,
+    )
+
+    x = shapes[0]
+    match spec:
+        case RMSNorm():
+            n, work = _elements(x)
+            return _rmsnorm_ops(n, work, spec.elementwise_affine)
+        case SelfAttention():
+            n, length, batched = _sequence(x)
+            items = _attention(
+                n=n, target=length, source=length, embed_dim=spec.embed_dim, num_heads=spec.num_heads,
+                bias=spec.bias, out_bias=spec.has_out_bias, batched=batched, kv_heads=spec.num_kv_heads,
+                head_dim=spec.head_dim,
+            )
+            return Compute(items.ops, (_CAUSAL_NOTE,)) if spec.causal else items
+        case CausalSelfAttention():
+            n, length, batched = _sequence(x)
+            items = _attention(n=n, target=length, source=length, embed_dim=spec.embed_dim,
+                               num_heads=spec.num_heads, bias=spec.bias, batched=batched, fused=True)
+            return Compute(items.ops, (_CAUSAL_NOTE,))
+        case FeedForward():
+            return _mlp(x, spec.in_features, spec.hidden_features, spec.outputs, spec.bias, spec.activation)
+        case SwiGLU():
+            return _swiglu(x, spec.in_features, spec.hidden_features, spec.outputs, spec.bias)
+        case DecoderBlock():
+            return _decoder_block(spec, x)
+        case PatchEmbedding():
+            return _patch_embedding(spec, x, outs["output"])
+        case SinusoidalPositionalEncoding():
+            n, work = _elements(x)
+            return _op("adding the encodings", "elementwise", n, "elements", work)
+        case Select():
+            return Compute()
+        case TransformerDecoder():
+            memory = shapes[1] if len(shapes) > 1 else x
+            stack = _transformer_layer(spec.decoder_layer, x, memory).times(spec.num_layers, "layers")
+            if spec.norm is not None:
+                norm = resolve(spec.norm, (spec.decoder_layer.d_model,))
+                n, work = _elements(x)
+                stack += _layernorm_ops(n, work, norm.elementwise_affine, norm.bias, "final norm")
+            return stack
+        case Transformer():
+            src, tgt = x, shapes[1] if len(shapes) > 1 else x
+            enc = _transformer_layer(spec, src, None).times(spec.num_encoder_layers, "encoder_layers")
+            n, work = _elements(src)
+            enc += _layernorm_ops(n, work, True, spec.bias, "encoder norm")
+            dec = _transformer_layer(spec, tgt, src).times(spec.num_decoder_layers, "decoder_layers")
+            n, work = _elements(tgt)
+            dec += _layernorm_ops(n, work, True, spec.bias, "decoder norm")
+            return enc.prefixed("encoder") + dec.prefixed("decoder")
+    raise SpecError(f"{spec.name}: no compute formula for this layer type yet")
+
+
+# -- dispatch --------------------------------------------------------------------------------
+
+
+def _compute(spec: LayerSpec, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+    x = shapes[0]
+    match spec:
+        case Linear():
+            return _linear(x[:-1], spec.in_features, spec.out_features, spec.bias)
+        case Conv1d() | Conv2d() | Conv3d() | ConvTranspose1d() | ConvTranspose2d() | ConvTranspose3d():
+            return _conv(spec, x, outs["output"])
+        case (
+            MaxPool1d() | MaxPool2d() | MaxPool3d() | AvgPool1d() | AvgPool2d() | AvgPool3d()
+            | AdaptiveAvgPool1d() | AdaptiveAvgPool2d() | AdaptiveAvgPool3d()
+        ):
+            return _pool(spec, x, outs["output"])
+        case BatchNorm1d() | BatchNorm2d() | BatchNorm3d():
+            return Compute(_batchnorm(spec, x).ops, ("BatchNorm: inference mode (running statistics)",))
+        case LayerNorm():
+            n, work = _elements(x)
+            return _layernorm_ops(n, work, spec.elementwise_affine, spec.bias)
+        case Embedding():
+            return Compute(notes=("Embedding: a table lookup, no arithmetic",))
+        case RNN() | LSTM() | GRU():
+            return _recurrent(spec, x)
+        case MultiheadAttention():
+            return _mha(spec, shapes)
+        case TransformerEncoderLayer():
+            return _transformer_layer(spec, x, None)
+        case TransformerDecoderLayer():
+            return _transformer_layer(spec, x, shapes[1] if len(shapes) > 1 else x)
+        case TransformerEncoder():
+            stack = _transformer_layer(spec.encoder_layer, x, None).times(spec.num_layers, "layers")
+            if spec.norm is not None:
+                norm = resolve(spec.norm, (spec.encoder_layer.d_model,))
+                n, work = _elements(x)
+                stack += _layernorm_ops(n, work, norm.elementwise_affine, norm.bias, "final norm")
+            return stack
+        case ReLU() | GELU() | Tanh() | Sigmoid():
+            return _activation(spec, x)
+        case Softmax():
+            n, work = _elements(x)
+            return _op("softmax (exp, sum, divide)", "softmax", fc.softmax_ops(elements=n), "3·elements", f"3·{work}")
+        case Dropout():
+            return Compute(notes=("Dropout: identity at inference",))
+        case Flatten() | Identity():
+            return Compute()
+        case _:
+            return _block_compute(spec, shapes, outs)
+
+
+def layer_compute(spec: LayerSpec, *input_shapes: Any) -> Compute:
+    """MACs and FLOPs of one forward pass of ``spec`` on inputs of these shapes.
+
+    Args:
+        spec: a layer spec (its left-out input size is filled from the first shape).
+        input_shapes: the input shape(s), batch included, in torch's forward order
+            (attention: query, key, value; decoder layer: tgt, memory).
+
+    Returns:
+        A :class:`Compute` with every counted item, ``macs`` and ``flops``.
+
+    Raises:
+        SpecError: no input shape, or one that does not fit the layer.
+    """
+    if not input_shapes:
+        raise SpecError(f"{spec.name}: an input shape is needed to count MACs and FLOPs")
+    outs = output_shapes(spec, *input_shapes)
+    shapes = tuple(as_shape(s) for s in input_shapes)
+    return _compute(resolve(spec, shapes[0]), shapes, outs)

@@ -1,0 +1,291 @@
+"""Memory a layer or model needs, by data type: weights, buffers, gradients, optimizer, activations, KV cache.
+
+Every line states its formula with the numbers in it; sizes are exact byte counts (ints), shown
+in binary units (1 KiB = 1,024 bytes, 1 MiB = 1,024² bytes, 1 GiB = 1,024³ bytes).
+
+Rules:
+
+- Values of a data type take fp32 4 bytes, fp16 and bf16 2, int8 1, int4 half a byte
+  (a tensor of n int4 values takes ceil(n/2) bytes, rounded up once per total here).
+- Parameters and floating-point buffers are stored in the chosen type (with an integer type,
+  which quantises the weights, float buffers such as BatchNorm statistics stay fp32); integer
+  buffers (BatchNorm's num_batches_tracked) are int64, 8 bytes.
+- Training adds gradients (one per trainable parameter, in the chosen type) and the optimizer
+  states, always fp32: SGD none, or one momentum buffer; Adam and AdamW two moments. In mixed
+  precision (fp16 or bf16) the optimizer also keeps fp32 master weights. Integer types cannot
+  be trained here.
+- Activations come from the layer output shapes: in training every layer output (and the model
+  input) is kept for the backward pass, so they add up; in inference only the largest input +
+  output pair of one layer is alive at once. Temporaries inside a layer (attention scores, gate
+  pre-activations) and framework workspace are not included.
+- A decoder transformer generating text keeps the keys and values of every past token: the KV
+  cache is 2 · layers · d_kv · batch · seq_len values, d_kv = kv_heads · head_dim (d_model for
+  standard multi-head attention).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from math import prod
+from typing import Any, Literal
+
+from paramcalc.errors import SpecError
+
+DType = Literal["fp32", "fp16", "bf16", "int8", "int4"]
+Optimizer = Literal["sgd", "adam", "adamw"]
+
+#: Bits per value of each data type.
+DTYPE_BITS: dict[str, int] = {"fp32": 32, "fp16": 16, "bf16": 16, "int8": 8, "int4": 4}
+OPTIMIZERS = ("sgd", "adam", "adamw")
+FP32_BYTES = 4
+INT64_BYTES = 8
+_BYTES_TEXT = {32: "4", 16: "2", 8: "1", 4: "0.5"}
+
+
+def check_dtype(dtype: str) -> str:
+    """The dtype, if known; a SpecError naming the choices otherwise."""
+    if dtype not in DTYPE_BITS:
+        raise SpecError(f"dtype must be one of {', '.join(DTYPE_BITS)}. Received: dtype={dtype!r}")
+    return dtype
+
+
+def nbytes(count: int, dtype: str) -> int:
+    """Bytes of ``count`` values of ``dtype``, rounded up to a whole byte (int4 packs two per byte).
+
+    Formula: ceil(count · bits / 8).
+    """
+    return -(-count * DTYPE_BITS[check_dtype(dtype)] // 8)
+
+
+def bytes_per_value(dtype: str) -> str:
+    """``"2"`` for fp16, ``"0.5"`` for int4: the per-value size as written in formulas."""
+    return _BYTES_TEXT[DTYPE_BITS[check_dtype(dtype)]]
+
+
+def format_bytes(n: int) -> str:
+    """Binary units with two decimals: ``13,476,831,232`` → ``12.55 GiB``; below 1 KiB in bytes."""
+    if n < 1024:
+        return f"{n} B"
+    for unit, power in (("TiB", 4), ("GiB", 3), ("MiB", 2), ("KiB", 1)):
+        if n >= 1024**power:
+            return f"{n / 1024**power:,.2f} {unit}"
+    raise AssertionError  # pragma: no cover
+
+
+def kv_cache_bytes(*, layers: int, kv_dim: int, batch: int, seq_len: int, dtype: str) -> int:
+    """KV cache of a decoder transformer: keys and values of every layer for every cached token.
+
+    Formula: 2 · layers · d_kv · batch · seq_len · bytes(dtype), d_kv = kv_heads · head_dim.
+    """
+    return nbytes(2 * layers * kv_dim * batch * seq_len, dtype)
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryLine:
+    """One line of a memory estimate: what it is, its exact size in bytes and its formula."""
+
+    name: str
+    bytes: int
+    formula: str
+
+    @property
+    def human(self) -> str:
+        """The size in binary units (``12.55 GiB``)."""
+        return format_bytes(self.bytes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "bytes": self.bytes, "human": self.human, "formula": self.formula}
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """A memory estimate: lines that add up to ``total_bytes``, and the settings behind them."""
+
+    lines: tuple[MemoryLine, ...]
+    dtype: str = "fp32"
+    training: bool = False
+    optimizer: str | None = None
+    batch_size: int | None = None
+    seq_len: int | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total_bytes(self) -> int:
+        """Every line added up."""
+        return sum(line.bytes for line in self.lines)
+
+    @property
+    def total(self) -> str:
+        """The total in binary units."""
+        return format_bytes(self.total_bytes)
+
+    def line(self, name: str) -> MemoryLine:
+        """The line called ``name`` (KeyError if there is none)."""
+        for line in self.lines:
+            if line.name == name:
+                return line
+        raise KeyError(name)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``: settings, every line with exact bytes, and the total."""
+        return {
+            "dtype": self.dtype,
+            "training": self.training,
+            "optimizer": self.optimizer,
+            "batch_size": self.batch_size,
+            "seq_len": self.seq_len,
+            "lines": [line.as_dict() for line in self.lines],
+            "total_bytes": self.total_bytes,
+            "total": self.total,
+            "notes": list(self.notes),
+        }
+
+    def __rich__(self) -> Any:
+        from paramcalc.cli_compute import memory_table
+
+        return memory_table(self)
+
+
+@dataclass(frozen=True, slots=True)
+class KVCache:
+    """What sets a decoder's KV cache size: layers that cache, d_kv per layer, batch and length."""
+
+    layers: int
+    kv_dim: int
+    batch: int
+    seq_len: int
+
+
+def estimate(
+    *,
+    params: int,
+    trainable: int | None = None,
+    float_buffers: int = 0,
+    int_buffers: int = 0,
+    dtype: str = "fp32",
+    training: bool = False,
+    optimizer: str = "adam",
+    momentum: bool = False,
+    activations: int = 0,
+    peak_activations: int = 0,
+    kv_cache: KVCache | None = None,
+    batch_size: int | None = None,
+    seq_len: int | None = None,
+    notes: Iterable[str] = (),
+) -> Memory:
+    """A memory estimate from counts: the one place the memory rules are applied.
+
+    Args:
+        params: every parameter (trainable and not).
+        trainable: trainable parameters (gradients and optimizer states); default ``params``.
+        float_buffers: floating-point buffer values (BatchNorm running statistics).
+        int_buffers: integer buffer values, int64 (BatchNorm's num_batches_tracked).
+        dtype: fp32, fp16, bf16, int8 or int4.
+        training: add gradients, optimizer states and the activations kept for backward.
+        optimizer: sgd, adam or adamw (training only).
+        momentum: SGD with a momentum buffer.
+        activations: elements of every layer output plus the input (kept in training).
+        peak_activations: elements of the largest input + output of one layer (inference).
+        kv_cache: the decoder's KV cache (inference only), or None.
+
+    Raises:
+        SpecError: an unknown dtype or optimizer, or training with an integer dtype.
+    """
+    check_dtype(dtype)
+    if optimizer not in OPTIMIZERS:
+        raise SpecError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. Received: optimizer={optimizer!r}")
+    if training and dtype in ("int8", "int4"):
+        raise SpecError(f"training needs a floating-point dtype (fp32, fp16 or bf16). Received: dtype={dtype!r}")
+    trainable = params if trainable is None else trainable
+    b = bytes_per_value(dtype)
+    lines = [MemoryLine("parameters", nbytes(params, dtype), f"{params:,} parameters × {b} bytes ({dtype})")]
+    if float_buffers or int_buffers:
+        float_dtype = dtype if dtype in ("fp32", "fp16", "bf16") else "fp32"
+        parts = []
+        if float_buffers:
+            parts.append(f"{float_buffers:,} × {bytes_per_value(float_dtype)} bytes ({float_dtype})")
+        if int_buffers:
+            parts.append(f"{int_buffers:,} × 8 bytes (int64)")
+        lines.append(MemoryLine(
+            "buffers", nbytes(float_buffers, float_dtype) + int_buffers * INT64_BYTES, " + ".join(parts)
+        ))
+    if training:
+        lines.append(MemoryLine("gradients", nbytes(trainable, dtype), f"{trainable:,} trainable × {b} bytes ({dtype})"))
+        if optimizer == "sgd":
+            if momentum:
+                lines.append(MemoryLine(
+                    "optimizer: SGD momentum", trainable * FP32_BYTES, f"{trainable:,} trainable × 4 bytes (fp32)"
+                ))
+        else:
+            name = "Adam" if optimizer == "adam" else "AdamW"
+            lines.append(MemoryLine(
+                f"optimizer: {name} moments (m, v)", 2 * trainable * FP32_BYTES,
+                f"2 × {trainable:,} trainable × 4 bytes (fp32)",
+            ))
+        if dtype != "fp32":
+            lines.append(MemoryLine(
+                "optimizer: fp32 master weights", trainable * FP32_BYTES,
+                f"{trainable:,} trainable × 4 bytes (fp32, mixed precision)",
+            ))
+        if activations:
+            lines.append(MemoryLine(
+                "activations (every layer output, kept for backward)", nbytes(activations, dtype),
+                f"{activations:,} values × {b} bytes ({dtype})",
+            ))
+    else:
+        if peak_activations:
+            lines.append(MemoryLine(
+                "activations (largest input + output of one layer)", nbytes(peak_activations, dtype),
+                f"{peak_activations:,} values × {b} bytes ({dtype})",
+            ))
+        if kv_cache is not None:
+            k = kv_cache
+            lines.append(MemoryLine(
+                "KV cache", kv_cache_bytes(layers=k.layers, kv_dim=k.kv_dim, batch=k.batch, seq_len=k.seq_len, dtype=dtype),
+                f"2 × {k.layers} layers × {k.kv_dim:,} d_kv × {k.batch} batch × {k.seq_len:,} tokens × {b} bytes ({dtype})",
+            ))
+    return Memory(
+        tuple(lines), dtype=dtype, training=training, optimizer=optimizer if training else None,
+        batch_size=batch_size, seq_len=seq_len, notes=tuple(notes),
+    )
+
+
+def buffer_split(tensors: Iterable[Any]) -> tuple[int, int]:
+    """(float values, int64 values) among the buffers of a list of tensors (num_batches_tracked is int64)."""
+    floats = ints = 0
+    for t in tensors:
+        if t.kind != "buffer":
+            continue
+        if t.name.rsplit(".", 1)[-1] == "num_batches_tracked":
+            ints += t.numel
+        else:
+            floats += t.numel
+    return floats, ints
+
+
+def layer_memory(
+    spec: Any,
+    *input_shapes: Any,
+    dtype: str = "fp32",
+    training: bool = False,
+    optimizer: str = "adam",
+    momentum: bool = False,
+) -> Memory:
+    """Memory of one layer on inputs of these shapes (batch included), under the rules above.
+
+    Activations: the input(s) and every named output (a recurrent layer's h_n and c_n too).
+    """
+    from paramcalc.dispatch import as_shape, output_shapes, resolve
+
+    if not input_shapes:
+        raise SpecError(f"{spec.name}: an input shape is needed to estimate activation memory")
+    spec = resolve(spec, input_shapes[0])
+    count = spec.count("pytorch")
+    floats, ints = buffer_split(spec.param_tensors("pytorch"))
+    outs = output_shapes(spec, *input_shapes)
+    values = sum(prod(as_shape(s)) for s in input_shapes) + sum(prod(s) for s in outs.values())
+    return estimate(
+        params=count.total, trainable=count.trainable, float_buffers=floats, int_buffers=ints, dtype=dtype,
+        training=training, optimizer=optimizer, momentum=momentum, activations=values, peak_activations=values,
+    )

@@ -1,0 +1,219 @@
+"""Cross-check: paramcalc's MACs against torch.utils.flop_counter.FlopCounterMode.
+
+What torch's counter counts: the FLOPs of matrix products (mm, addmm, bmm), convolutions and
+scaled-dot-product attention, each as 2 × MACs. It counts no bias add (addmm's bias is free),
+no normalisation, activation, softmax or pooling. So the number to compare is 2 × paramcalc's
+MACs, never paramcalc's FLOPs, and the differences it shows are these:
+
+- BatchNorm, LayerNorm, pooling, activations, softmax, embeddings: torch counts 0.
+- LSTM without a projection runs a fused oneDNN kernel on CPU: torch counts 0 for the whole
+  layer (with proj_size it runs the generic path and agrees with paramcalc).
+- TransformerEncoderLayer in eval mode runs torch's fused fast path: torch counts the linear
+  layers but not the attention products; in training mode (or with the fast path off) it agrees.
+- MultiheadAttention with need_weights=False on CPU tensors dispatches to a flash-attention kernel
+  torch's counter has no formula for: torch leaves out QKᵀ and attention·V.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import require
+
+torch = require("torch")
+
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from paramcalc import parse_layer  # noqa: E402
+from paramcalc.compute import layer_compute, total  # noqa: E402
+from paramcalc.formulas import compute as fc  # noqa: E402
+
+pytestmark = pytest.mark.crosscheck
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+
+def torch_flops(module, *inputs, train: bool = False) -> int:
+    module.train(train)
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        module(*inputs)
+    return counter.get_total_flops()
+
+
+def paramcalc_macs(expr: str, *shapes) -> int:
+    return layer_compute(parse_layer(f"nn.{expr}"), *shapes).macs
+
+
+def build(expr: str) -> nn.Module:
+    """The torch module for a constructor expression (literals only, as paramcalc reads it)."""
+    return eval(f"nn.{expr}", {"nn": nn})  # test-only: our own literal expressions
+
+
+AGREE = [
+    ("Linear(100, 128)", [(32, 50, 100)]),
+    ("Linear(100, 128, bias=False)", [(7, 100)]),
+    ("Linear(5, 3)", [(5,)]),
+    ("Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2)", [(2, 4, 21)]),
+    ("Conv1d(4, 8, 5, padding='same')", [(4, 30)]),
+    ("Conv2d(3, 64, 11, stride=4, padding=2)", [(1, 3, 64, 64)]),
+    ("Conv2d(8, 16, 3, stride=2, groups=2, dilation=2)", [(2, 8, 20, 20)]),
+    ("Conv2d(32, 32, 3, padding=1, groups=32, bias=False)", [(1, 32, 16, 16)]),
+    ("Conv3d(4, 6, (3, 2, 2), stride=(1, 2, 1), padding=1, dilation=(2, 1, 1))", [(2, 4, 6, 6, 6)]),
+    ("ConvTranspose1d(6, 4, 3, stride=3, groups=2)", [(1, 6, 5)]),
+    ("ConvTranspose2d(16, 8, 4, stride=2, padding=1)", [(1, 16, 8, 8)]),
+    ("ConvTranspose2d(8, 16, 3, stride=2, groups=2, padding=1, output_padding=1, dilation=1)", [(2, 8, 10, 10)]),
+    ("ConvTranspose3d(4, 2, 3, stride=2, padding=1, dilation=2)", [(1, 4, 3, 4, 5)]),
+    ("RNN(10, 20)", [(7, 3, 10)]),
+    ("RNN(10, 20, num_layers=2, bidirectional=True, nonlinearity='relu', bias=False)", [(7, 3, 10)]),
+    ("GRU(10, 20)", [(7, 3, 10)]),
+    ("GRU(10, 20, num_layers=2, bidirectional=True, batch_first=True)", [(3, 7, 10)]),
+    ("LSTM(10, 20, proj_size=5)", [(7, 3, 10)]),
+    ("LSTM(10, 20, num_layers=2, proj_size=5, bidirectional=True)", [(7, 3, 10)]),
+    ("MultiheadAttention(64, 4)", [(10, 2, 64)] * 3),
+    ("MultiheadAttention(64, 4, batch_first=True, bias=False)", [(2, 10, 64), (2, 6, 64), (2, 6, 64)]),
+    ("MultiheadAttention(64, 4, kdim=32, vdim=16, add_bias_kv=True, add_zero_attn=True)",
+     [(10, 2, 64), (6, 2, 32), (6, 2, 16)]),
+]
+
+
+@pytest.mark.parametrize("expr, shapes", AGREE, ids=[a[0] for a in AGREE])
+def test_torch_counts_two_flops_per_paramcalc_mac(expr, shapes):
+    module = build(expr)
+    inputs = [torch.randn(*s) for s in shapes]
+    with warnings.catch_warnings():
+        # torch warns (once) that LSTM projections fall back from oneDNN to the generic path
+        warnings.filterwarnings("ignore", message="LSTM with projections", category=UserWarning)
+        assert torch_flops(module, *inputs) == 2 * paramcalc_macs(expr, *shapes)
+
+
+TRANSFORMERS = [
+    ("TransformerEncoderLayer(64, 4, 256)", [(10, 2, 64)]),
+    ("TransformerEncoderLayer(64, 4, 256, activation='gelu', batch_first=True, norm_first=True)", [(2, 10, 64)]),
+    ("TransformerDecoderLayer(64, 4, 256)", [(10, 2, 64), (6, 2, 64)]),
+    ("TransformerEncoder(nn.TransformerEncoderLayer(32, 4, 64), 3, enable_nested_tensor=False)", [(5, 2, 32)]),
+]
+
+
+@pytest.mark.parametrize("expr, shapes", TRANSFORMERS, ids=[t[0] for t in TRANSFORMERS])
+def test_transformer_layers_in_training_mode_agree(expr, shapes):
+    # training mode takes torch's generic path, where every product is a counted op
+    module = build(expr)
+    inputs = [torch.randn(*s) for s in shapes]
+    assert torch_flops(module, *inputs, train=True) == 2 * paramcalc_macs(expr.replace("nn.", ""), *shapes)
+
+
+def test_encoder_fast_path_leaves_out_the_attention_products():
+    # eval mode runs torch._transformer_encoder_layer_fwd: only the linear layers are counted
+    expr, shape = "TransformerEncoderLayer(64, 4, 256)", (10, 2, 64)
+    c = layer_compute(parse_layer(f"nn.{expr}"), shape)
+    products = sum(op.count for op in c.ops if "QKᵀ" in op.name or "·V" in op.name)
+    assert products == 2 * 2 * 10 * 10 * 64
+    assert torch_flops(build(expr), torch.randn(*shape), train=False) == 2 * (c.macs - products)
+
+
+def test_lstm_fused_kernel_is_invisible_to_torch():
+    # without proj_size, CPU LSTMs run one fused oneDNN op that FlopCounterMode has no formula for
+    expr, shape = "LSTM(10, 20, num_layers=2, bidirectional=True)", (7, 3, 10)
+    macs = paramcalc_macs(expr, shape)
+    assert macs == 2 * 7 * 3 * (4 * 20 * (10 + 20) + 4 * 20 * (40 + 20))
+    assert torch_flops(build(expr), torch.randn(*shape)) in (0, 2 * macs)
+
+
+@pytest.mark.parametrize(
+    "expr, shape",
+    [
+        ("BatchNorm2d(8)", (2, 8, 5, 5)),
+        ("LayerNorm(8)", (2, 8)),
+        ("MaxPool2d(2)", (2, 8, 4, 4)),
+        ("AdaptiveAvgPool2d(1)", (2, 8, 4, 4)),
+        ("ReLU()", (2, 8)),
+        ("Softmax(dim=-1)", (2, 8)),
+    ],
+)
+def test_torch_counts_nothing_for_non_mac_layers(expr, shape):
+    assert torch_flops(build(expr), torch.randn(*shape)) == 0
+    c = layer_compute(parse_layer(f"nn.{expr}"), shape)
+    assert c.macs == 0 and c.flops > 0  # paramcalc lists them as non-MAC FLOPs
+
+
+@st.composite
+def conv_cases(draw):
+    nd = draw(st.integers(1, 3))
+    transposed = draw(st.booleans())
+    groups = draw(st.integers(1, 3))
+    c_in = groups * draw(st.integers(1, 2))
+    c_out = groups * draw(st.integers(1, 2))
+    k = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    s = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    d = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    p = tuple(draw(st.integers(0, 2)) for _ in range(nd))
+    if transposed:
+        op = tuple(draw(st.integers(0, max(ss, dd) - 1)) for ss, dd in zip(s, d))
+        size = tuple(draw(st.integers(1, 5)) for _ in range(nd))
+        # the output must be at least 1 long
+        size = tuple(
+            max(n, (2 * pp - dd * (kk - 1) - o) // ss + 2)
+            for n, pp, dd, kk, o, ss in zip(size, p, d, k, op, s)
+        )
+        expr = (f"ConvTranspose{nd}d({c_in}, {c_out}, {k}, stride={s}, padding={p}, output_padding={op}, "
+                f"groups={groups}, dilation={d})")
+    else:
+        size = tuple(draw(st.integers(max(1, dd * (kk - 1) + 1 - 2 * pp), 7)) for kk, dd, pp in zip(k, d, p))
+        expr = f"Conv{nd}d({c_in}, {c_out}, {k}, stride={s}, padding={p}, dilation={d}, groups={groups})"
+    return expr, (draw(st.integers(1, 2)), c_in, *size)
+
+
+@settings(max_examples=60)
+@given(case=conv_cases())
+def test_any_convolution_agrees(case):
+    expr, shape = case
+    assert torch_flops(build(expr), torch.randn(*shape)) == 2 * paramcalc_macs(expr, shape)
+
+
+@given(n=st.integers(1, 20), o=st.integers(1, 20))
+def test_adaptive_window_lengths_match_torch(n, o):
+    # torch's window i of adaptive pooling: the inputs with a non-zero weight in output i's
+    # average, read off the Jacobian of adaptive_avg_pool1d
+    jac = torch.autograd.functional.jacobian(
+        lambda x: nn.functional.adaptive_avg_pool1d(x.view(1, 1, n), o).view(o), torch.ones(n)
+    )
+    assert int((jac != 0).sum()) == fc.adaptive_window_sum(in_size=n, out_size=o)
+
+
+def test_vit_b16_agrees_with_torch_on_the_meta_device():
+    # tests/torch_archs.py: torchvision's ViT-B/16 layout, its attention with need_weights=False
+    import torch_archs as A
+
+    model = A.vit_b16(device="meta").eval()
+    torch_total = torch_flops(model, torch.empty(1, 3, 224, 224, device="meta"))
+    layer = "TransformerEncoderLayer(768, 12, 3072, activation='gelu', batch_first=True, norm_first=True)"
+    ours = total([
+        layer_compute(parse_layer("nn.Conv2d(3, 768, 16, stride=16)"), (1, 3, 224, 224)),
+        layer_compute(parse_layer(f"nn.TransformerEncoder({layer}, 12, norm=LayerNorm(768))"), (1, 197, 768)),
+        layer_compute(parse_layer("nn.Linear(768, 1000)"), (1, 768)),
+    ])
+    assert torch_total == 2 * ours.macs == 2 * 17_563_828_224
+
+
+def test_llama_layer_agrees_on_one_token_batch():
+    # a small LLaMA (RMSNorm, RoPE, causal SDPA, SwiGLU) on the meta device: torch counts the
+    # projections and the two attention products; paramcalc's DecoderBlock(style='llama') the same
+    import torch_archs as A
+
+    d, heads, hidden, layers, vocab, tokens = 256, 4, 688, 2, 1000, 16
+    model = A.llama(vocab, d, layers, heads, hidden, device="meta")
+    torch_total = torch_flops(model, torch.zeros(2, tokens, dtype=torch.long, device="meta"))
+    block = layer_compute(
+        parse_layer(f"DecoderBlock({d}, {heads}, {hidden}, style='llama')"), (2, tokens, d)
+    )
+    head = layer_compute(parse_layer(f"nn.Linear({d}, {vocab}, bias=False)"), (2, tokens, d))
+    assert torch_total == 2 * (layers * block.macs + head.macs)
