@@ -784,6 +784,12 @@ def layer_compute(spec: LayerSpec, *input_shapes: Any) -> Compute:
     """
     if not input_shapes:
         raise SpecError(f"{spec.name}: an input shape is needed to count MACs and FLOPs")
+    if getattr(spec, "framework", "pytorch") != "pytorch":
+        from paramcalc.compute_keras import concrete_shapes, keras_compute
+
+        shapes, notes = concrete_shapes(spec, input_shapes)
+        result = keras_compute(spec, shapes, output_shapes(spec, *shapes))
+        return Compute(result.ops, result.notes + notes)
     outs = output_shapes(spec, *input_shapes)
     shapes = tuple(as_shape(s) for s in input_shapes)
     return _compute(resolve(spec, shapes[0]), shapes, outs)

@@ -398,3 +398,93 @@ def test_inferred_input_size():
 def test_bad_shapes_are_spec_errors(expr, shapes, message):
     with pytest.raises(SpecError, match=message):
         run(expr, *shapes)
+
+
+# -- Keras layers: the same rules, Keras layouts ---------------------------------------------
+
+KERAS = [
+    # Dense(128, relu) on (None, 100): one sample: 100·128 MACs, 128 bias adds, 128 ReLUs.
+    ("Dense(128, activation='relu')", [(None, 100)], {"mac": 12_800, "bias": 128, "activation": 128}),
+    ("Dense(10, activation='softmax', use_bias=False)", [(4, 32)], {"mac": 4 * 32 * 10, "softmax": 3 * 40}),
+    # channels_last Conv2D: the same 86,704,128 MACs as VGG's first Conv2d above
+    ("Conv2D(64, 3, padding='same')", [(1, 224, 224, 3)], {"mac": 86_704_128, "bias": 3_211_264}),
+    ("Conv2D(64, 3, padding='same', data_format='channels_first')", [(1, 3, 224, 224)], {"mac": 86_704_128}),
+    # depthwise-style grouped Conv1D: 2 samples · 8 steps · 4 filters · (4/2)·3 taps = 384
+    ("Conv1D(4, 3, groups=2, use_bias=False)", [(2, 10, 4)], {"mac": 384}),
+    ("Conv3D(2, 2, use_bias=False)", [(1, 3, 3, 3, 1)], {"mac": 8 * 2 * 8}),
+    # the DCGAN upsampling of the torch table: 16·8·8 inputs · 8 filters · 16 taps = 131,072
+    ("Conv2DTranspose(8, 4, strides=2, padding='same')", [(1, 8, 8, 16)], {"mac": 131_072, "bias": 2_048}),
+    ("Conv1DTranspose(3, 2, strides=2, use_bias=False)", [(1, 5, 4)], {"mac": 5 * 4 * 3 * 2}),
+    ("MaxPooling2D()", [(1, 112, 112, 64)], {"pool": 602_112}),
+    ("AveragePooling1D(3)", [(1, 9, 2)], {"pool": 3 * 2 * 3}),
+    ("GlobalAveragePooling2D()", [(2, 7, 7, 512)], {"pool": 50_176}),
+    # BatchNormalization: normalise (2) + gamma (1) + beta (1) per value
+    ("BatchNormalization()", [(1, 56, 56, 64)], {"norm": 4 * 200_704}),
+    ("BatchNormalization(center=False)", [(2, 10)], {"norm": 3 * 20}),
+    ("LayerNormalization()", [(1, 197, 768)], {"norm": 8 * 151_296}),
+    ("Embedding(100, 8)", [(2, 5)], {"mac": 0}),
+    # Keras LSTM(128) on 32 sequences of 50 steps: 1,600 steps · 4·128·(100 + 128) = 186,777,600;
+    # one bias per gate: 1,600·512 = 819,200 adds (torch adds two)
+    ("LSTM(128)", [(32, 50, 100)], {"mac": 186_777_600, "bias": 819_200, "activation": 1_600 * 640}),
+    # GRU with reset_after (the default) keeps an input and a recurrent bias: 21·2·60 adds
+    ("GRU(20)", [(3, 7, 10)], {"mac": 37_800, "bias": 2_520, "elementwise": 21 * 6 * 20}),
+    ("GRU(20, reset_after=False)", [(3, 7, 10)], {"mac": 37_800, "bias": 1_260, "elementwise": 21 * 5 * 20}),
+    ("SimpleRNN(6, use_bias=False)", [(1, 9, 4)], {"mac": 9 * 6 * 10, "activation": 54}),
+    # Bidirectional doubles the layer; merge_mode='sum' adds the two (3, 20) outputs: 60 adds
+    (
+        "Bidirectional(layers.GRU(20, reset_after=False), merge_mode='sum')", [(3, 7, 10)],
+        {"mac": 75_600, "elementwise": 2 * 21 * 5 * 20 + 60},
+    ),
+    # ViT-B/16's attention written the Keras way: 12 heads of key_dim 64 on 197 tokens of 768:
+    # the same 524,391,936 MACs as MultiheadAttention(768, 12)
+    ("MultiHeadAttention(12, 64)", [(1, 197, 768), (1, 197, 768)], {"mac": 524_391_936, "bias": 605_184}),
+    # cross-attention, 2 heads of 8, value_dim 4, output_shape 6: query (1, 5, 16), value (1, 3, 12)
+    # Q 5·16·16, K and V from the value: 3·12·16 and 3·12·8, QKᵀ 2·5·3·8, AV 2·5·3·4, output 5·8·6
+    (
+        "MultiHeadAttention(2, 8, value_dim=4, output_shape=6, use_bias=False)", [(1, 5, 16), (1, 3, 12)],
+        {"mac": 5 * 16 * 16 + 3 * 12 * 16 + 3 * 12 * 8 + 2 * 5 * 3 * 8 + 2 * 5 * 3 * 4 + 5 * 8 * 6},
+    ),
+    ("Activation('softmax')", [(2, 10)], {"softmax": 60}),
+    ("Activation('tanh')", [(2, 10)], {"activation": 20}),
+    ("Flatten()", [(2, 3, 4)], {"mac": 0}),
+    ("Dropout(0.5)", [(2, 3)], {"mac": 0}),
+]
+
+
+@pytest.mark.parametrize("expr, shapes, expected", KERAS, ids=[k[0] for k in KERAS])
+def test_keras_hand_derivations(expr, shapes, expected):
+    c = layer_compute(parse_layer(f"layers.{expr}"), *shapes)
+    got = kinds(c)
+    for kind, value in expected.items():
+        assert got.get(kind, 0) == value, kind
+    assert c.flops == 2 * c.macs + sum(c.by_kind().values())
+
+
+def test_every_keras_layer_has_a_compute():
+    from paramcalc.keras_layers import KERAS_LAYERS
+
+    covered = {parse_layer(f"layers.{k[0]}").name for k in KERAS}
+    assert set(KERAS_LAYERS) - {"GlobalAveragePooling1D", "GlobalAveragePooling3D", "MaxPooling1D",
+                                "MaxPooling3D", "AveragePooling2D", "AveragePooling3D",
+                                "Conv3DTranspose"} <= covered
+
+
+def test_unknown_keras_batch_counts_one_sample_and_says_so():
+    c = layer_compute(parse_layer("layers.Dense(4)"), (None, 3))
+    assert c.macs == 12 and any("batch size is unknown" in n for n in c.notes)
+    with pytest.raises(SpecError, match="every size but the batch"):
+        layer_compute(parse_layer("layers.Dense(4)"), (None, None, 3))
+
+
+@pytest.mark.parametrize(
+    "keras_expr, keras_shape, torch_expr, torch_shape",
+    [
+        ("Dense(64)", (8, 100), "Linear(100, 64)", (8, 100)),
+        ("Conv2D(16, 3, strides=2)", (2, 32, 32, 8), "Conv2d(8, 16, 3, stride=2)", (2, 8, 32, 32)),
+        ("LSTM(32)", (4, 20, 16), "LSTM(16, 32, batch_first=True)", (4, 20, 16)),
+        ("Bidirectional(layers.LSTM(32))", (4, 20, 16), "LSTM(16, 32, batch_first=True, bidirectional=True)", (4, 20, 16)),
+    ],
+)
+def test_keras_and_torch_layers_multiply_the_same(keras_expr, keras_shape, torch_expr, torch_shape):
+    keras_macs = layer_compute(parse_layer(f"layers.{keras_expr}"), keras_shape).macs
+    assert keras_macs == run(torch_expr, torch_shape).macs

@@ -316,6 +316,35 @@ def recurrent_ops(
     )
 
 
+def keras_recurrent_ops(
+    *,
+    cell: str,
+    hidden_size: int,
+    steps: int,
+    batch: int = 1,
+    bias: bool = True,
+    reset_after: bool = True,
+) -> tuple[int, int, int]:
+    """Non-MAC FLOPs of a Keras recurrent layer (one direction): (biases, activations, products and sums).
+
+    With C = T·N cell steps and H = units: biases C·b·G·H with b = 1 bias vector per gate (2 for
+    a GRU with reset_after=True); activations C·a·H with a = 1 (SimpleRNN), 5 (LSTM), 3 (GRU);
+    products and sums C·e·H as Keras computes them: SimpleRNN 0; LSTM 4 (f·c, i·g, +, o·act(c));
+    GRU 6 with reset_after (r·(U_h·h + b), +, and h = z·h + (1 − z)·h̃: 4) and 5 without
+    (r·h before its product, then the same 4).
+    """
+    gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cell]
+    activations = {"SimpleRNN": 1, "LSTM": 5, "GRU": 3}[cell]
+    elementwise = {"SimpleRNN": 0, "LSTM": 4, "GRU": 6 if reset_after else 5}[cell]
+    vectors = 2 if cell == "GRU" and reset_after else 1
+    cells = steps * batch
+    return (
+        cells * vectors * gates * hidden_size if bias else 0,
+        cells * activations * hidden_size,
+        cells * elementwise * hidden_size,
+    )
+
+
 def training_flops(*, forward_flops: int) -> int:
     """Rule of thumb for one training step: the backward pass costs about twice the forward.
 
