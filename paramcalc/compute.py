@@ -793,3 +793,145 @@ def layer_compute(spec: LayerSpec, *input_shapes: Any) -> Compute:
     outs = output_shapes(spec, *input_shapes)
     shapes = tuple(as_shape(s) for s in input_shapes)
     return _compute(resolve(spec, shapes[0]), shapes, outs)
+
+
+# -- whole models ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelCompute:
+    """A model's forward-pass compute: per summary row (layers and blocks) and in total.
+
+    Attributes:
+        total: every counted item of every layer, names prefixed with the layer's path, plus the
+            adds that join residual shortcuts and parallel branches.
+        rows: the compute of each summary row by path; a block's is the sum of what it contains.
+        params: the model's parameters (N of the training rules of thumb).
+        embedding_params: parameters of the embedding tables (excluded from N in 6·N·D).
+        tokens: the tokens one forward pass reads (batch × sequence) when the model reads token
+            ids, else None.
+    """
+
+    total: Compute
+    rows: dict[str, Compute]
+    params: int
+    embedding_params: int = 0
+    tokens: int | None = None
+
+    @property
+    def macs(self) -> int:
+        return self.total.macs
+
+    @property
+    def flops(self) -> int:
+        return self.total.flops
+
+    @property
+    def training_flops(self) -> int:
+        """Forward + backward ≈ 3 × forward FLOPs."""
+        return fc.training_flops(forward_flops=self.total.flops)
+
+    @property
+    def six_n_d(self) -> int | None:
+        """6·N·D training FLOPs (N without embeddings, D = tokens), for models that read tokens."""
+        if self.tokens is None:
+            return None
+        return fc.six_n_d(params=self.params - self.embedding_params, tokens=self.tokens)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``: totals, by kind, per row, and the training estimates."""
+        data: dict[str, Any] = {
+            "macs": self.macs,
+            "flops": self.flops,
+            "non_mac_flops": self.total.by_kind(),
+            "rows": {path: {"macs": c.macs, "flops": c.flops} for path, c in self.rows.items()},
+            "training_flops_estimate": {"rule": "3 × forward FLOPs", "flops": self.training_flops},
+            "notes": list(self.total.notes),
+        }
+        if self.tokens is not None:
+            n = self.params - self.embedding_params
+            data["six_n_d"] = {
+                "rule": "6 · N · D (N: parameters outside embedding tables; D: tokens)",
+                "params": n, "tokens": self.tokens, "flops": self.six_n_d,
+                "forward_flops_per_token": self.flops // self.tokens if self.tokens else None,
+            }
+        return data
+
+
+_EMBEDDINGS = ("Embedding", "keras.Embedding")
+
+
+def _row_spec(row: Any) -> LayerSpec:
+    from paramcalc.parse import parse_layer
+
+    return parse_layer(row.layer)
+
+
+def _row_inputs(row: Any) -> tuple[Any, ...]:
+    shapes = tuple(getattr(row, "input_shapes", None) or (row.input_shape,))
+    if any(s is None for s in shapes):
+        raise SpecError(f"{row.path}: the input shape is unknown; MACs and FLOPs need the model's input shape")
+    return shapes
+
+
+def _merge_adds(row: Any, rows: tuple[Any, ...], index: int) -> Compute:
+    """The adds that join a residual block's shortcut or a parallel node's branches."""
+    if row.output_shape is None:
+        return Compute()
+    elements, work = _elements(row.output_shape)
+    if row.type == "Residual":
+        repetitions = (
+            r for r in rows[index + 1:]
+            if r.depth == row.depth + 1 and r.type == "Residual" and r.path.startswith(row.path + "[")
+            and "." not in r.path[len(row.path):]
+        )
+        if any(repetitions):
+            return Compute()  # its repetitions have rows of their own
+        return _op("shortcut add", "elementwise", row.repeat * elements,
+                   "elements" if row.repeat == 1 else "repeats·elements",
+                   work if row.repeat == 1 else f"{row.repeat}·{work}")
+    if row.type == "Parallel":
+        branches = sum(1 for r in rows[index + 1:] if r.depth == row.depth + 1 and r.path.startswith(row.path + "."))
+        adds = (branches - 1) * row.repeat
+        return _op("adding the branches", "elementwise", adds * elements, f"{adds}·elements", f"{adds}·{work}")
+    return Compute()
+
+
+def model_compute(summary: Any) -> ModelCompute:
+    """MACs and FLOPs of a summarised model: each layer's, × its repeats, and the joining adds.
+
+    Args:
+        summary: a :class:`~paramcalc.summary.Summary` with known input shapes.
+
+    Raises:
+        SpecError: an input shape is unknown.
+    """
+    rows = tuple(summary.rows)
+    own: list[Compute] = []
+    embedding = 0
+    for i, row in enumerate(rows):
+        if row.leaf and row.layer is not None:
+            c = layer_compute(_row_spec(row), *_row_inputs(row))
+            if row.repeat > 1:
+                c = c.times(row.repeat, "repeats")
+            if row.type in _EMBEDDINGS:
+                embedding += row.count.total
+        else:
+            c = _merge_adds(row, rows, i)
+        own.append(c.prefixed(row.path))
+    per_row: dict[str, Compute] = {}
+    for i, row in enumerate(rows):
+        c = own[i]
+        for j in range(i + 1, len(rows)):
+            if rows[j].depth <= row.depth:
+                break
+            c = c + own[j]
+        per_row[row.path] = c
+    tokens = None
+    first_leaf = next((r for r in rows if r.leaf), None)
+    first_input = next(iter(summary.input_shapes.values()), None)
+    if first_leaf is not None and first_leaf.type in _EMBEDDINGS and first_input is not None:
+        tokens = prod(first_input)
+    return ModelCompute(
+        total=total(own), rows=per_row, params=summary.totals.total, embedding_params=embedding, tokens=tokens,
+    )

@@ -289,3 +289,121 @@ def layer_memory(
         params=count.total, trainable=count.trainable, float_buffers=floats, int_buffers=ints, dtype=dtype,
         training=training, optimizer=optimizer, momentum=momentum, activations=values, peak_activations=values,
     )
+
+
+# -- whole models ----------------------------------------------------------------------------
+
+
+def _with_sizes(shape: tuple[int, ...] | None, batch_size: int | None, seq_len: int | None, name: str) -> Any:
+    if shape is None:
+        raise SpecError(f"memory: the model's input {name!r} has no shape; give one (input_shape)")
+    shape = tuple(shape)
+    if batch_size is not None:
+        shape = (batch_size, *shape[1:])
+    if seq_len is not None:
+        if len(shape) not in (2, 3):
+            raise SpecError(
+                f"memory: --seq-len needs a sequence input (batch, length) or (batch, length, features). "
+                f"Received: input {name!r} of shape {shape}"
+            )
+        shape = (shape[0], seq_len, *shape[2:])
+    return shape
+
+
+def kv_cache_of(rows: Iterable[Any], batch: int, seq_len: int) -> KVCache | None:
+    """The KV cache of a decoder transformer's summary rows: causal attention layers and decoder blocks."""
+    from paramcalc.parse import parse_layer
+
+    layers = 0
+    kv_dim = None
+    for row in rows:
+        if not row.leaf or row.type not in ("DecoderBlock", "CausalSelfAttention", "SelfAttention"):
+            continue
+        spec = parse_layer(row.layer)
+        match row.type:
+            case "DecoderBlock":
+                dim = (spec.num_kv_heads or spec.nhead) * (spec.d_model // spec.nhead)
+            case "CausalSelfAttention":
+                dim = spec.embed_dim
+            case _:
+                if not spec.causal:
+                    continue
+                dim = spec.kv_heads * spec.head_size
+        if kv_dim not in (None, dim):
+            raise SpecError(f"memory: the decoder layers cache different widths ({kv_dim} and {dim})")
+        kv_dim = dim
+        layers += row.repeat
+    return None if kv_dim is None else KVCache(layers, kv_dim, batch, seq_len)
+
+
+def model_memory(
+    model: Any,
+    *,
+    dtype: str = "fp32",
+    batch_size: int | None = None,
+    seq_len: int | None = None,
+    training: bool = False,
+    optimizer: str = "adam",
+    momentum: bool = False,
+    input_shape: Any = None,
+) -> Memory:
+    """Memory of a whole model under the rules above (PyTorch's parameters and buffers).
+
+    Args:
+        model: a :class:`~paramcalc.model.Model`, a model-file dict, or a model file's path.
+        dtype: fp32, fp16, bf16, int8 or int4.
+        batch_size: replaces the input's first dimension.
+        seq_len: replaces a sequence input's second dimension ((batch, length) token ids or
+            (batch, length, features)).
+        training: add gradients, optimizer states and the activations kept for backward;
+            otherwise the largest layer input + output, and for decoder transformers the KV cache
+            of ``batch × seq_len`` tokens.
+        optimizer: sgd, adam or adamw; ``momentum`` adds SGD's momentum buffer.
+        input_shape: replaces the model file's input shape(s) before batch_size and seq_len apply.
+
+    Raises:
+        ModelError, SpecError: the model cannot be read, a shape does not fit, a choice is unknown.
+    """
+    from paramcalc.model import _input_shapes, evaluate, load_model
+
+    check_dtype(dtype)
+    for name, value in (("batch_size", batch_size), ("seq_len", seq_len)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise SpecError(f"memory: {name} must be a positive integer. Received: {name}={value!r}")
+    loaded = load_model(model)
+    base = _input_shapes(loaded, input_shape)
+    shapes = {k: _with_sizes(v, batch_size, seq_len, k) for k, v in base.items()}
+    summary = evaluate(loaded, input_shape=shapes, convention="pytorch")
+    leaves = [r for r in summary.rows if r.leaf]
+    floats = ints = 0
+    from paramcalc.parse import parse_layer
+
+    for row in leaves:
+        if row.count.buffers and row.layer is not None:
+            f, i = buffer_split(parse_layer(row.layer).param_tensors("pytorch", input_shape=row.input_shape))
+            floats, ints = floats + f * row.repeat, ints + i * row.repeat
+    first = next(iter(shapes.values()))
+    inputs = sum(prod(s) for s in shapes.values())
+    outputs = [prod(r.output_shape) * r.repeat for r in leaves if r.output_shape is not None]
+    peak = max(
+        (prod(r.input_shape) + prod(r.output_shape) for r in leaves if r.input_shape and r.output_shape),
+        default=0,
+    )
+    kv = None
+    if not training and len(first) >= 2:
+        kv = kv_cache_of(summary.rows, first[0], first[1])
+    notes = []
+    if kv is not None:
+        notes.append(
+            f"KV cache: {kv.layers} causal attention layers keep keys and values of {kv.kv_dim:,} values "
+            f"per token: {nbytes(2 * kv.layers * kv.kv_dim, dtype):,} bytes per token"
+        )
+    notes.append("activations from the layer output shapes; temporaries inside a layer are not included")
+    return estimate(
+        params=summary.totals.total, trainable=summary.totals.trainable, float_buffers=floats, int_buffers=ints,
+        dtype=dtype, training=training, optimizer=optimizer, momentum=momentum,
+        activations=inputs + sum(outputs), peak_activations=peak, kv_cache=kv,
+        batch_size=first[0] if first else None,
+        seq_len=first[1] if len(first) in (2, 3) and (kv is not None or seq_len is not None) else None,
+        notes=notes,
+    )

@@ -488,3 +488,64 @@ def test_unknown_keras_batch_counts_one_sample_and_says_so():
 def test_keras_and_torch_layers_multiply_the_same(keras_expr, keras_shape, torch_expr, torch_shape):
     keras_macs = layer_compute(parse_layer(f"layers.{keras_expr}"), keras_shape).macs
     assert keras_macs == run(torch_expr, torch_shape).macs
+
+
+# -- whole models ------------------------------------------------------------------------------
+
+
+def _summary(layers, input_shape, **extra):
+    from paramcalc.summary import summarize
+
+    return summarize({"name": "m", "framework": "pytorch", "input_shape": list(input_shape), "layers": layers, **extra})
+
+
+def test_model_rows_add_up_with_repeats_and_shortcut_adds():
+    from paramcalc.compute import model_compute
+
+    # 3 residual blocks of Conv2d(4, 4, 3, padding=1) + ReLU on (2, 4, 8, 8), evaluated once:
+    # conv 2·4·8·8·4·9 = 18,432 MACs each; bias, ReLU and the shortcut add 512 each per block.
+    s = _summary(
+        [{"name": "res", "layers": ["Conv2d(4, 4, 3, padding=1)", "ReLU()"], "shortcut": "identity", "repeat": 3}],
+        (2, 4, 8, 8),
+    )
+    mc = model_compute(s)
+    assert mc.macs == 3 * 18_432
+    assert mc.flops == 3 * (2 * 18_432 + 512 + 512 + 512)
+    assert mc.rows["res"].flops == mc.flops
+    assert mc.total.by_kind() == {"bias": 1_536, "activation": 1_536, "elementwise": 1_536}
+    assert mc.tokens is None and mc.six_n_d is None
+
+
+def test_model_with_token_inputs_has_6nd():
+    from paramcalc.compute import model_compute
+
+    # token + position embeddings (added: 2·16·32 adds), 3 GPT-2 blocks (d 32, 4 heads) and a tied head:
+    # each block 4·32·32² + 2·2·16²·32 + 2·32·32·128 = 131,072 + 32,768 + 262,144 = 425,984 MACs;
+    # head 32·32·100 = 102,400.
+    s = _summary(
+        [
+            {"name": "emb", "parallel": [{"name": "tok", "layer": "Embedding(100, 32)"},
+                                         {"name": "pos", "layer": "Embedding(16, 32)"}]},
+            {"name": "blocks", "repeat": 3, "layers": ["DecoderBlock(32, 4)"]},
+            {"name": "head", "layer": "Linear(32, 100, bias=False)", "tie": {"weight": "emb.tok.weight"}},
+        ],
+        (2, 16),
+    )
+    mc = model_compute(s)
+    assert mc.macs == 3 * 425_984 + 102_400
+    assert mc.rows["emb"].flops == 2 * 16 * 32  # adding the branches
+    # N without the embedding tables (3,200 + 512), D = 2·16 = 32 tokens
+    assert mc.tokens == 32 and mc.embedding_params == 3_712
+    assert mc.six_n_d == 6 * (s.total - 3_712) * 32
+    data = mc.as_dict()
+    assert data["six_n_d"]["params"] == s.total - 3_712
+    assert data["training_flops_estimate"]["flops"] == 3 * mc.flops
+
+
+def test_model_compute_needs_the_input_shape():
+    from paramcalc.compute import model_compute
+    from paramcalc.summary import summarize
+
+    s = summarize({"name": "m", "layers": ["Linear(3, 4)"]})
+    with pytest.raises(SpecError, match="input shape is unknown"):
+        model_compute(s)

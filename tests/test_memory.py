@@ -150,3 +150,58 @@ def test_lines_add_up_and_json_has_exact_bytes():
 )
 def test_binary_units(n, text):
     assert format_bytes(n) == text
+
+
+# -- whole models ------------------------------------------------------------------------------
+
+LLAMA_FILE = {
+    "name": "LLaMA-2-7B as layers", "framework": "pytorch", "input_shape": [1, 16],
+    "layers": [
+        {"name": "embed_tokens", "layer": "Embedding(32000, 4096)"},
+        {"name": "layers", "repeat": 32, "layers": ["DecoderBlock(4096, 32, style='llama')"]},
+        {"name": "norm", "layer": "RMSNorm(4096)"},
+        {"name": "lm_head", "layer": "Linear(4096, 32000, bias=False)"},
+    ],
+}
+
+
+def test_llama2_7b_model_weights_and_kv_cache():
+    from paramcalc.memory import model_memory
+
+    m = model_memory(LLAMA_FILE, dtype="fp16", seq_len=4096)
+    assert m.line("parameters").bytes == 13_476_831_232
+    # 2 · 32 layers · 4,096 · 2 bytes = 524,288 bytes per token; 4,096 tokens: 2 GiB
+    assert m.line("KV cache").bytes == 524_288 * 4096
+    assert "524,288 bytes per token" in m.notes[0]
+    # the largest layer input + output: lm_head reads 4,096·4,096 and writes 4,096·32,000 values
+    assert m.line("activations (largest input + output of one layer)").bytes == 2 * (4096 * 4096 + 4096 * 32000)
+    assert m.seq_len == 4096 and m.batch_size == 1
+
+
+def test_model_training_memory_has_no_kv_cache():
+    from paramcalc.memory import model_memory
+
+    m = model_memory(LLAMA_FILE, dtype="bf16", training=True, batch_size=2, seq_len=8)
+    names = [line.name for line in m.lines]
+    assert "KV cache" not in names and "gradients" in names
+    # activations: the ids (2·8) + embeddings + 32 block outputs + norm (each 2·8·4096) + logits (2·8·32000)
+    values = 16 + 34 * 16 * 4096 + 16 * 32000
+    assert m.line("activations (every layer output, kept for backward)").bytes == 2 * values
+
+
+def test_model_buffers_split_float_and_int():
+    from paramcalc.memory import model_memory
+
+    # two BatchNorm2d(8): 2·16 running statistics in fp16 + 2 num_batches_tracked int64
+    m = model_memory({"name": "bn", "framework": "pytorch", "input_shape": [1, 8, 4, 4],
+                      "layers": [{"name": "b", "layers": ["BatchNorm2d(8)"], "repeat": 2}]}, dtype="fp16")
+    assert m.line("buffers").bytes == 32 * 2 + 2 * 8
+
+
+def test_seq_len_needs_a_sequence_input():
+    from paramcalc.memory import model_memory
+
+    with pytest.raises(SpecError, match="seq-len needs a sequence input"):
+        model_memory({"name": "c", "input_shape": [1, 3, 8, 8], "layers": ["Conv2d(3, 4, 3)"]}, seq_len=4)
+    with pytest.raises(SpecError, match="batch_size must be a positive integer"):
+        model_memory(LLAMA_FILE, batch_size=0)
