@@ -549,3 +549,55 @@ def test_model_compute_needs_the_input_shape():
     s = summarize({"name": "m", "layers": ["Linear(3, 4)"]})
     with pytest.raises(SpecError, match="input shape is unknown"):
         model_compute(s)
+
+
+# -- presets -----------------------------------------------------------------------------------
+
+#: torchvision's model documentation lists a "GFLOPS" figure per weight set (ResNet50_Weights,
+#: ViT_B_16_Weights, ...) that counts multiply-adds of a 224×224 image, in units of 10⁹, to two
+#: decimals. paramcalc's exact MACs round to the same figures.
+TORCHVISION_GMACS = {
+    "alexnet": ("0.71", 714_188_480),
+    "vgg11": ("7.61", 7_609_090_048),
+    "vgg16": ("15.47", 15_470_264_320),
+    "resnet18": ("1.81", 1_814_073_344),
+    "resnet50": ("4.09", 4_089_184_256),
+    "vit-b16": ("17.56", 17_563_828_224),
+}
+
+
+@pytest.mark.parametrize("preset", list(TORCHVISION_GMACS))
+def test_cnn_and_vit_presets_match_torchvision(preset):
+    from paramcalc.compute import model_compute
+    from paramcalc.presets import load_preset
+
+    published, exact = TORCHVISION_GMACS[preset]
+    macs = model_compute(load_preset(preset).summarize()).macs
+    assert macs == exact
+    assert f"{macs / 10**9:.2f}" == published
+
+
+def test_every_preset_has_a_compute():
+    from paramcalc.compute import model_compute
+    from paramcalc.presets import load_preset, names
+
+    for name in names():
+        summary = load_preset(name).summarize()
+        mc = model_compute(summary)
+        assert mc.macs > 0 and mc.flops > 2 * mc.macs
+        # the rows of the top level add up to the total
+        assert sum(c.flops for path, c in mc.rows.items() if "." not in path and "[" not in path) == mc.flops
+
+
+def test_gpt2_small_forward_per_token_and_6nd():
+    from paramcalc.compute import model_compute
+    from paramcalc.presets import load_preset
+
+    # GPT-2 small on its full 1,024-token context: 145,824,153,600 MACs, about 142.4M per token:
+    # 12 blocks · 12·768² = 84,934,656 (the non-embedding weights), the tied head 768·50,257
+    # = 38,597,376, and attention over 1,024 keys 12 · 2·1024·768 = 18,874,368.
+    mc = model_compute(load_preset("gpt2").summarize())
+    assert mc.macs == 145_824_153_600 == 1024 * (84_934_656 + 38_597_376 + 18_874_368)
+    assert mc.tokens == 1024
+    # 6·N·D with N = 124,439,808 − 38,597,376 (wte) − 786,432 (wpe) = 85,056,000 parameters
+    assert mc.six_n_d == 6 * 85_056_000 * 1024

@@ -217,3 +217,46 @@ def test_llama_layer_agrees_on_one_token_batch():
     )
     head = layer_compute(parse_layer(f"nn.Linear({d}, {vocab}, bias=False)"), (2, tokens, d))
     assert torch_total == 2 * (layers * block.macs + head.macs)
+
+
+# -- presets against the same architectures built in torch --------------------------------------
+
+PRESET_BUILDERS = {
+    "lenet5": "lenet5", "alexnet": "alexnet", "vgg11": "vgg11", "vgg16": "vgg16", "resnet18": "resnet18",
+    "resnet50": "resnet50", "vit-b16": "vit_b16", "bert-base": "bert_base", "gpt2": "gpt2", "llama2-7b": "llama2_7b",
+}
+
+
+@pytest.mark.parametrize("preset", list(PRESET_BUILDERS))
+def test_preset_macs_equal_torch_on_the_meta_device(preset):
+    # the whole architecture in torch (tests/torch_archs.py), on the meta device: no memory, no
+    # arithmetic, but every op dispatched, so FlopCounterMode sees each product
+    import torch_archs as A
+
+    from paramcalc.compute import model_compute
+    from paramcalc.model import evaluate
+    from paramcalc.presets import load_preset
+
+    summary = evaluate(load_preset(preset))
+    build = getattr(A, PRESET_BUILDERS[preset])
+    model = build("small", device="meta") if preset == "gpt2" else build(device="meta")
+    inputs = [
+        torch.zeros(*s, dtype=torch.long, device="meta") if len(s) == 2 else torch.empty(*s, device="meta")
+        for s in summary.input_shapes.values()
+    ]
+    assert torch_flops(model, *inputs) == 2 * model_compute(summary).macs
+
+
+def test_transformer_base_with_different_source_and_target_lengths():
+    # cross-attention over a 24-token source from a 40-token target: the decoder's memory shape
+    # matters. Training mode, so torch runs its generic path (every product counted).
+    import torch_archs as A
+
+    from paramcalc.compute import model_compute
+    from paramcalc.model import evaluate
+    from paramcalc.presets import load_preset
+
+    summary = evaluate(load_preset("transformer-base"), input_shape={"src": (1, 24), "tgt": (1, 40)})
+    model = A.transformer_base(device="cpu")
+    src, tgt = torch.zeros(1, 24, dtype=torch.long), torch.zeros(1, 40, dtype=torch.long)
+    assert torch_flops(model, src, tgt, train=True) == 2 * model_compute(summary).macs

@@ -205,3 +205,34 @@ def test_seq_len_needs_a_sequence_input():
         model_memory({"name": "c", "input_shape": [1, 3, 8, 8], "layers": ["Conv2d(3, 4, 3)"]}, seq_len=4)
     with pytest.raises(SpecError, match="batch_size must be a positive integer"):
         model_memory(LLAMA_FILE, batch_size=0)
+
+
+def test_llama2_7b_preset():
+    from paramcalc.memory import model_memory
+    from paramcalc.presets import load_preset
+
+    model = load_preset("llama2-7b")
+    m = model_memory(model, dtype="fp16")
+    assert m.line("parameters").bytes == 13_476_831_232  # weights only: 2 × 6,738,415,616
+    # the preset's context is 4,096 tokens: 524,288 bytes per token → 2 GiB for one sequence
+    assert m.line("KV cache").bytes == 524_288 * 4096 == 2 * 1024**3
+    one = model_memory(model, dtype="fp16", seq_len=1)
+    assert one.line("KV cache").bytes == 524_288
+    assert model_memory(model, dtype="int4", seq_len=1).line("parameters").bytes == 3_369_207_808
+
+
+def test_gpt2_kv_cache():
+    from paramcalc.memory import model_memory
+    from paramcalc.presets import load_preset
+
+    # GPT-2 small: 12 layers × 768 keys and 768 values per token, fp16: 2·12·768·2 = 36,864 bytes/token
+    m = model_memory(load_preset("gpt2"), dtype="fp16", batch_size=4, seq_len=1024)
+    assert m.line("KV cache").bytes == 36_864 * 4 * 1024
+
+
+def test_encoders_have_no_kv_cache():
+    from paramcalc.memory import model_memory
+    from paramcalc.presets import load_preset
+
+    names = [line.name for line in model_memory(load_preset("bert-base"), dtype="fp16").lines]
+    assert "KV cache" not in names
