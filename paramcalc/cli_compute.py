@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
 
 if TYPE_CHECKING:
     from paramcalc.compute import Compute
@@ -22,7 +25,10 @@ def compute_table(compute: Compute, title: str = "Compute of one forward pass") 
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, show_footer=True, title_justify="left")
+    from rich import box
+
+    table = Table(title=title, show_footer=True, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  header_style="bold", footer_style="bold", pad_edge=False, show_edge=False)
     table.add_column("operation", footer="total", overflow="fold")
     table.add_column("MACs", justify="right", footer=f"{compute.macs:,}")
     table.add_column("FLOPs", justify="right", footer=f"{compute.flops:,}")
@@ -50,8 +56,12 @@ def memory_table(memory: Memory, title: str | None = None) -> Any:
 
     mode = "training" if memory.training else "inference"
     opt = f", {memory.optimizer}" if memory.optimizer else ""
+    from rich import box
+
     table = Table(
-        title=title or f"Memory, {mode} in {memory.dtype}{opt}", show_footer=True, title_justify="left"
+        title=title or f"Memory, {mode} in {memory.dtype}{opt}", show_footer=True, title_justify="left",
+        title_style="bold", box=box.SIMPLE_HEAD, header_style="bold", footer_style="bold", pad_edge=False,
+        show_edge=False,
     )
     table.add_column("what", footer="total", overflow="fold")
     table.add_column("bytes", justify="right", footer=f"{memory.total_bytes:,}")
@@ -63,5 +73,113 @@ def memory_table(memory: Memory, title: str | None = None) -> Any:
     return table
 
 
+MEMORY_HELP = """How much memory a model needs: weights, buffers, and for training gradients, optimizer states and activations; for decoder transformers the KV cache.
+
+Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), with the exact byte count in --json. Optimizer states are fp32 (Adam and AdamW: two moments; in fp16/bf16 also fp32 master weights). Activations come from the layer output shapes: every output in training, the largest layer input + output in inference.
+
+[bold]Examples[/bold]
+
+  paramcalc memory llama2-7b --dtype fp16
+
+  paramcalc memory llama2-7b --dtype fp16 --batch-size 8 --seq-len 2048
+
+  paramcalc memory gpt2 --training --dtype bf16 --optimizer adamw --batch-size 8
+
+  paramcalc memory model.yaml --training --optimizer sgd --momentum --json
+
+Python: paramcalc.model_memory(paramcalc.load_preset("llama2-7b"), dtype="fp16", seq_len=2048)
+"""
+
+
+def load_model_or_preset(target: str) -> Any:
+    """A model file (a path that exists, or ends in .yaml, .yml or .json) or a preset by name."""
+    from pathlib import Path
+
+    from paramcalc.model import load_model
+
+    if Path(target).exists() or target.lower().endswith((".yaml", ".yml", ".json")):
+        return load_model(target)
+    from paramcalc.presets import load_preset
+
+    return load_preset(target)
+
+
+def memory_heading(memory: Memory, name: str | None) -> str:
+    """``LLaMA-2-7B: inference in fp16, batch 1, 4,096 tokens``."""
+    mode = "training" if memory.training else "inference"
+    parts = [f"{mode} in {memory.dtype}"]
+    if memory.optimizer:
+        parts.append(memory.optimizer)
+    if memory.batch_size is not None:
+        parts.append(f"batch {memory.batch_size:,}")
+    if memory.seq_len is not None:
+        parts.append(f"{memory.seq_len:,} tokens")
+    return f"{name or 'model'}: {', '.join(parts)}"
+
+
+class DTypeChoice(str, Enum):
+    """Data types for ``--dtype``."""
+
+    fp32 = "fp32"
+    fp16 = "fp16"
+    bf16 = "bf16"
+    int8 = "int8"
+    int4 = "int4"
+
+
+class OptimizerChoice(str, Enum):
+    """Optimizers for ``--optimizer``."""
+
+    sgd = "sgd"
+    adam = "adam"
+    adamw = "adamw"
+
+
+def memory_command(
+    target: Annotated[str, typer.Argument(
+        metavar="MODEL_OR_PRESET", show_default=False,
+        help="A model file (YAML or JSON) or a preset name (paramcalc presets).")],
+    dtype: Annotated[DTypeChoice, typer.Option(
+        "--dtype", help="Type of the weights and activations: fp32, fp16, bf16, int8, int4 (half a byte).")
+    ] = DTypeChoice.fp32,
+    batch_size: Annotated[Optional[int], typer.Option(
+        "--batch-size", "-b", min=1, help="Batch size (replaces the input's first dimension).")] = None,
+    seq_len: Annotated[Optional[int], typer.Option(
+        "--seq-len", min=1, help="Sequence length (replaces a sequence input's second dimension).")] = None,
+    optimizer: Annotated[OptimizerChoice, typer.Option(
+        "--optimizer", help="Optimizer whose states training keeps (with --training).")
+    ] = OptimizerChoice.adam,
+    momentum: Annotated[bool, typer.Option("--momentum", help="SGD with a momentum buffer.")] = False,
+    training: Annotated[bool, typer.Option(
+        "--training", help="Training: gradients, optimizer states, every activation kept.")] = False,
+    input_shape: Annotated[Optional[str], typer.Option(
+        "--input-shape", "-i", metavar="SHAPE",
+        help="Input shape(s) instead of the file's ('8,3,224,224'; several separated by ';').")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
+) -> None:
+    from paramcalc.cliutil import parse_shapes, print_json, print_rich
+    from paramcalc.memory import model_memory
+
+    model = load_model_or_preset(target)
+    shapes = parse_shapes(input_shape, "--input-shape")
+    memory = model_memory(
+        model, dtype=dtype.value, batch_size=batch_size, seq_len=seq_len, training=training,
+        optimizer=optimizer.value, momentum=momentum,
+        input_shape=None if not shapes else shapes[0] if len(shapes) == 1 else shapes,
+    )
+    if json:
+        print_json({"model": model.name, **memory.as_dict()})
+        return
+    from rich.text import Text
+
+    parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name))]
+    if memory.notes:
+        parts.append(Text("\n".join(f"- {n}" for n in memory.notes)))
+    print_rich(*parts)
+
+
 def register(app: Any) -> None:
     """Add the ``memory`` command to the Typer app."""
+    from paramcalc.cliutil import boundary
+
+    app.command("memory", help=MEMORY_HELP)(boundary(memory_command))

@@ -226,17 +226,17 @@ def estimate(
         if dtype != "fp32":
             lines.append(MemoryLine(
                 "optimizer: fp32 master weights", trainable * FP32_BYTES,
-                f"{trainable:,} trainable × 4 bytes (fp32, mixed precision)",
+                f"{trainable:,} trainable × 4 bytes (fp32)",
             ))
         if activations:
             lines.append(MemoryLine(
-                "activations (every layer output, kept for backward)", nbytes(activations, dtype),
+                "activations: every layer output", nbytes(activations, dtype),
                 f"{activations:,} values × {b} bytes ({dtype})",
             ))
     else:
         if peak_activations:
             lines.append(MemoryLine(
-                "activations (largest input + output of one layer)", nbytes(peak_activations, dtype),
+                "activations: largest layer input + output", nbytes(peak_activations, dtype),
                 f"{peak_activations:,} values × {b} bytes ({dtype})",
             ))
         if kv_cache is not None:

@@ -125,9 +125,9 @@ def test_activations_of_one_layer():
     # LSTM(100, 128) on 50 steps × 32: input 160,000 + output 204,800 + h_n, c_n 4,096 each = 372,992
     spec = parse_layer("nn.LSTM(100, 128)")
     inference = layer_memory(spec, (50, 32, 100), dtype="fp32")
-    assert inference.line("activations (largest input + output of one layer)").bytes == 4 * 372_992
+    assert inference.line("activations: largest layer input + output").bytes == 4 * 372_992
     training = layer_memory(spec, (50, 32, 100), dtype="bf16", training=True)
-    assert training.line("activations (every layer output, kept for backward)").bytes == 2 * 372_992
+    assert training.line("activations: every layer output").bytes == 2 * 372_992
     assert training.line("gradients").bytes == 2 * 117_760  # the layer's 117,760 parameters
 
 
@@ -174,7 +174,7 @@ def test_llama2_7b_model_weights_and_kv_cache():
     assert m.line("KV cache").bytes == 524_288 * 4096
     assert "524,288 bytes per token" in m.notes[0]
     # the largest layer input + output: lm_head reads 4,096·4,096 and writes 4,096·32,000 values
-    assert m.line("activations (largest input + output of one layer)").bytes == 2 * (4096 * 4096 + 4096 * 32000)
+    assert m.line("activations: largest layer input + output").bytes == 2 * (4096 * 4096 + 4096 * 32000)
     assert m.seq_len == 4096 and m.batch_size == 1
 
 
@@ -186,7 +186,7 @@ def test_model_training_memory_has_no_kv_cache():
     assert "KV cache" not in names and "gradients" in names
     # activations: the ids (2·8) + embeddings + 32 block outputs + norm (each 2·8·4096) + logits (2·8·32000)
     values = 16 + 34 * 16 * 4096 + 16 * 32000
-    assert m.line("activations (every layer output, kept for backward)").bytes == 2 * values
+    assert m.line("activations: every layer output").bytes == 2 * values
 
 
 def test_model_buffers_split_float_and_int():

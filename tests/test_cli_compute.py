@@ -1,0 +1,79 @@
+"""``paramcalc memory``: outputs (golden files), JSON with exact bytes, exit statuses, errors.
+
+Golden files live in tests/golden/ and are rewritten only with ``pytest --update-golden``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from paramcalc.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "80", "NO_COLOR": "1"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_memory_llama2_7b_fp16(golden) -> None:
+    # weights 2 × 6,738,415,616 = 13,476,831,232 bytes; KV cache 524,288 bytes per token × 4,096
+    status, out, err = run("memory", "llama2-7b", "--dtype", "fp16")
+    assert status == 0 and err == ""
+    assert "13,476,831,232" in out and "12.55 GiB" in out and "2,147,483,648" in out
+    golden("memory_llama2_7b_fp16.txt", out)
+
+
+def test_memory_training_gpt2(golden) -> None:
+    status, out, err = run("memory", "gpt2", "--training", "--dtype", "bf16", "--optimizer", "adamw", "-b", "8")
+    assert status == 0 and err == ""
+    assert "fp32 master weights" in out and "KV cache" not in out
+    golden("memory_gpt2_training_bf16.txt", out)
+
+
+def test_memory_json_has_exact_bytes() -> None:
+    status, out, err = run("memory", "llama2-7b", "--dtype", "fp16", "--seq-len", "1", "--json")
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    lines = {line["name"]: line for line in data["lines"]}
+    assert lines["parameters"]["bytes"] == 13_476_831_232
+    assert lines["KV cache"]["bytes"] == 524_288
+    assert data["total_bytes"] == sum(line["bytes"] for line in data["lines"])
+    assert data["model"] == "LLaMA-2-7B" and data["seq_len"] == 1
+
+
+def test_memory_of_a_model_file(tmp_path) -> None:
+    path = tmp_path / "mlp.yaml"
+    path.write_text("name: mlp\ninput_shape: [4, 100]\nlayers:\n  - Linear(100, 10)\n", encoding="utf-8")
+    status, out, _ = run("memory", str(path), "--training", "--optimizer", "sgd", "--momentum", "--json")
+    assert status == 0
+    lines = {line["name"]: line["bytes"] for line in json.loads(out)["lines"]}
+    # 1,010 parameters: weights, gradients and momentum 4 bytes each; activations 4·100 + 4·10 values
+    assert lines == {
+        "parameters": 4_040, "gradients": 4_040, "optimizer: SGD momentum": 4_040,
+        "activations: every layer output": 4 * 440,
+    }
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["memory", "llama2-7"], "unknown preset 'llama2-7'. Did you mean llama2-7b?"),
+        (["memory", "resnet50", "--seq-len", "3"], "--seq-len needs a sequence input"),
+        (["memory", "resnet50", "--training", "--dtype", "int8"], "training needs a floating-point dtype"),
+        (["memory", "missing.yaml"], "missing.yaml"),
+    ],
+)
+def test_memory_errors_are_one_line(args, message) -> None:
+    status, out, err = run(*args)
+    assert status == 2 and out == ""
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_memory_bad_dtype_is_a_usage_error() -> None:
+    status, _, _ = run("memory", "gpt2", "--dtype", "fp8")
+    assert status == 2
