@@ -1,0 +1,394 @@
+"""Problem sheets: many exam problems (a layer or a model, an input shape, the answers) checked in one run.
+
+A sheet is YAML (or JSON)::
+
+    title: Parameter counting, week 3
+    convention: pytorch            # optional: the default for every problem
+    problems:
+      - id: conv-params
+        question: "Conv2d, 3 input channels, 64 filters of 3x3: how many parameters?"
+        layer: Conv2d(3, 64, 3)
+        answers: {params: 1792}
+      - id: alexnet-conv1
+        layer: Conv2d(3, 96, 11, stride=4)
+        input_shape: 227x227x3
+        answers: {shape: 55x55x96}
+      - id: keras-rnn
+        model: models/rnn.yaml     # a model file (relative to the sheet) or an inline model mapping
+        convention: keras
+        answers: {params: 529441}
+
+:func:`check_sheet` gives a :class:`SheetReport`: one row per answer (problem, given, expected, ✓/✗,
+diagnosis) and a summary such as ``17/20 correct``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from paramcalc.check import (
+    AnswerCheck,
+    CheckResult,
+    check,
+    format_shape,
+    parse_input_shape,
+)
+from paramcalc.errors import ParamcalcError
+
+#: Exit statuses, as for ``paramcalc check``: all right, an answer wrong, bad input.
+EXIT_OK, EXIT_WRONG, EXIT_BAD_INPUT = 0, 1, 2
+
+
+# -- The file format -------------------------------------------------------------------------
+
+
+class Answers(BaseModel):
+    """The answers a problem gives (any of them)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    params: int | str | None = None
+    trainable: int | str | None = None
+    non_trainable: int | str | None = None
+    shape: str | int | list[int | float | str] | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> Answers:
+        if all(getattr(self, k) is None for k in ("params", "trainable", "non_trainable", "shape")):
+            raise ValueError("give at least one answer: params, trainable, non_trainable or shape")
+        return self
+
+
+class Problem(BaseModel):
+    """One problem: a layer or a model, its input shape, and the answers to check."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str | int | None = None
+    question: str | None = None
+    layer: str | dict[str, Any] | None = None
+    model: str | dict[str, Any] | None = None
+    input_shape: str | list[Any] | None = None
+    convention: Literal["pytorch", "keras", "textbook"] | None = None
+    answers: Answers
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Problem:
+        if (self.layer is None) == (self.model is None):
+            raise ValueError("give exactly one of layer or model")
+        return self
+
+
+class Sheet(BaseModel):
+    """A problem sheet: a title, a default convention, and the problems."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str | None = None
+    convention: Literal["pytorch", "keras", "textbook"] | None = None
+    problems: list[Problem] = Field(min_length=1)
+
+
+def _yaml_loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_sheet(source: str | Path | dict[str, Any]) -> tuple[Sheet, Path | None]:
+    """Read a sheet from a YAML/JSON file path or a mapping; returns it with the directory models are relative to.
+
+    Raises:
+        ParamcalcError: the file cannot be read, is not YAML, or does not follow the sheet format.
+    """
+    base: Path | None = None
+    if not isinstance(source, (str, Path)):
+        data: Any = source
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ParamcalcError(f"sheet: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+        import yaml
+
+        try:
+            data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            at = f" at line {where.line + 1}" if where is not None else ""
+            raise ParamcalcError(f"sheet: {path.name} is not valid YAML{at}") from None
+        base = path.parent
+    if not isinstance(data, dict):
+        raise ParamcalcError("sheet: must be a mapping with a 'problems' list")
+    try:
+        return Sheet.model_validate(data), base
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ParamcalcError(f"sheet: {loc}: {msg}" if loc else f"sheet: {msg}") from None
+
+
+# -- Checking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProblemResult:
+    """One problem of a sheet, checked (or the error that kept it from being checked)."""
+
+    id: str
+    question: str | None
+    target: str
+    result: CheckResult | None = None
+    error: str | None = None
+    note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.result is not None and self.result.ok
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "question": self.question, "target": self.target, "ok": self.ok}
+        if self.note:
+            out["note"] = self.note
+        if self.error is not None:
+            out["error"] = self.error
+        if self.result is not None:
+            res = self.result
+            out["convention"] = res.convention
+            out["notes"] = list(res.notes)
+            out["answers"] = [a.as_dict(derivation=not a.correct) for a in res.answers]
+        return out
+
+
+@dataclass(frozen=True)
+class SheetReport:
+    """Every problem of a sheet, checked: rows of answers and a summary ``17/20 correct``."""
+
+    title: str | None
+    problems: tuple[ProblemResult, ...]
+
+    @property
+    def answers(self) -> list[tuple[ProblemResult, AnswerCheck]]:
+        return [(p, a) for p in self.problems if p.result is not None for a in p.result.answers]
+
+    @property
+    def correct(self) -> int:
+        return sum(a.correct for _, a in self.answers)
+
+    @property
+    def total(self) -> int:
+        return len(self.answers)
+
+    @property
+    def errors(self) -> int:
+        return sum(p.error is not None for p in self.problems)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0 and self.correct == self.total
+
+    @property
+    def exit_status(self) -> int:
+        """0 when every answer is right, 1 when one is wrong, 2 when a problem could not be checked."""
+        if self.errors:
+            return EXIT_BAD_INPUT
+        return EXIT_OK if self.correct == self.total else EXIT_WRONG
+
+    @property
+    def summary(self) -> str:
+        """``17/20 correct`` (answers), with the problems that could not be checked."""
+        text = f"{self.correct}/{self.total} correct"
+        if self.errors:
+            text += f", {self.errors} problem{'s' if self.errors != 1 else ''} with errors"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-able report."""
+        return {
+            "title": self.title, "correct": self.correct, "total": self.total, "errors": self.errors,
+            "ok": self.ok, "summary": self.summary, "problems": [p.as_dict() for p in self.problems],
+        }
+
+    def __rich__(self) -> Any:
+        return render_sheet(self)
+
+
+@lru_cache(maxsize=4096)
+def _check_cached(target: Any, answers: Any, input_shape: Any, convention: str | None) -> CheckResult:
+    return check(target, input_shape=input_shape, convention=convention, **dict(answers))
+
+
+def _target_name(problem: Problem) -> str:
+    if problem.layer is not None:
+        return problem.layer if isinstance(problem.layer, str) else str(problem.layer.get("type", "layer"))
+    if isinstance(problem.model, str):
+        return problem.model
+    return str((problem.model or {}).get("name", "model"))
+
+
+def check_problem(problem: Problem, *, index: int = 1, base: Path | None = None, convention: str | None = None) -> ProblemResult:
+    """Check one problem; an invalid layer, model or answer becomes the result's ``error``."""
+    pid = str(problem.id) if problem.id is not None else str(index)
+    target_name = _target_name(problem)
+    conv = problem.convention or convention
+    answers = tuple((k, v) for k, v in problem.answers.model_dump().items() if v is not None)
+    answers = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in answers)
+    try:
+        shape = parse_input_shape(problem.input_shape)
+        if problem.layer is not None and isinstance(problem.layer, str):
+            result = _check_cached(problem.layer, answers, shape, conv)
+        elif problem.layer is not None:
+            result = check(problem.layer, input_shape=shape, convention=conv, **dict(answers))
+        else:
+            model: Any = problem.model
+            if isinstance(model, str):
+                path = Path(model)
+                if base is not None and not path.is_absolute():
+                    path = base / path
+                result = _check_cached(path, answers, shape, conv)
+            else:
+                result = check(model, input_shape=shape, convention=conv, **dict(answers))
+    except (ParamcalcError, RecursionError) as exc:
+        message = "input nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        return ProblemResult(pid, problem.question, target_name, error=message, note=problem.note)
+    return ProblemResult(pid, problem.question, target_name, result=result, note=problem.note)
+
+
+def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
+    """Check every problem of a sheet.
+
+    Args:
+        source: a sheet file (YAML or JSON), a mapping in the sheet format, or a :class:`Sheet`.
+
+    Returns:
+        A :class:`SheetReport`; ``report.summary`` reads ``17/20 correct``.
+
+    Raises:
+        ParamcalcError: the sheet itself cannot be read or does not follow the format (a bad problem
+            does not raise: it is reported as that problem's error).
+    """
+    if isinstance(source, Sheet):
+        sheet, base = source, None
+    else:
+        sheet, base = load_sheet(source)
+    results = tuple(
+        check_problem(p, index=i, base=base, convention=sheet.convention) for i, p in enumerate(sheet.problems, 1)
+    )
+    return SheetReport(sheet.title, results)
+
+
+# -- Rendering -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One answer of a sheet, as the report shows it: the verdict, and what explains or qualifies it."""
+
+    problem: str
+    given: str
+    expected: str
+    mark: str
+    details: tuple[str, ...] = ()
+
+    @property
+    def diagnosis(self) -> str:
+        """The details in one line."""
+        return "; ".join(self.details)
+
+
+def report_rows(report: SheetReport) -> list[ReportRow]:
+    """The report's rows: problem, given, expected, ✓/✗ (! for a problem that could not be checked), diagnosis."""
+    rows = []
+    for p in report.problems:
+        if p.error is not None:
+            rows.append(ReportRow(p.id, "--", "--", "!", (f"error: {p.error}",)))
+            continue
+        assert p.result is not None
+        inexact = any("not a whole number" in n for n in p.result.notes)
+        for a in p.result.answers:
+            label = p.id if len(p.result.answers) == 1 else f"{p.id} {a.quantity}"
+            if a.correct:
+                details = [a.remark] if a.remark else []
+                if a.quantity == "shape" and a.layout:
+                    details.append(a.layout)
+            else:
+                details = [d.text for d in a.diagnoses] or [a.diagnosis_text()]
+            if a.quantity == "shape" and inexact:
+                details.append("the division is not exact (torch floors it)")
+            rows.append(ReportRow(label, a.given_text(), a.expected_text(), a.mark, tuple(details)))
+    return rows
+
+
+MAX_PROBLEM_WIDTH = 34
+
+
+def _report_lines(report: SheetReport, width: int) -> list[tuple[str, str]]:
+    """The report as (text, style) lines: a header, one line per answer with its diagnosis below, the summary."""
+    import textwrap
+
+    rows = report_rows(report)
+    heads = ("Problem", "Given", "Expected")
+    w_problem = min(max([len(heads[0]), *(len(r.problem) for r in rows)]), MAX_PROBLEM_WIDTH)
+    w_given = max([len(heads[1]), *(len(r.given) for r in rows)])
+    w_expected = max([len(heads[2]), *(len(r.expected) for r in rows)])
+
+    def line(mark: str, problem: str, given: str, expected: str) -> str:
+        if len(problem) > w_problem:
+            problem = problem[: w_problem - 1] + "…"
+        return f"{mark} {problem:<{w_problem}}  {given:>{w_given}}  {expected:>{w_expected}}"
+
+    out: list[tuple[str, str]] = [(report.title or "Problem sheet", "bold"), ("", "")]
+    header = line(" ", *heads)
+    out.append((header, "bold"))
+    out.append(("─" * len(header), "dim"))
+    styles = {"✓": "green", "✗": "red", "!": "yellow"}
+    for r in rows:
+        out.append((line(r.mark, r.problem, r.given, r.expected), styles.get(r.mark, "")))
+        style = "cyan" if r.mark == "✗" else ("yellow" if r.mark == "!" else "dim")
+        for detail in r.details:
+            for i, wrapped in enumerate(textwrap.wrap(detail, max(width - 6, 20), break_on_hyphens=False)):
+                out.append((f"    {wrapped}" if i == 0 else f"      {wrapped}", style))
+    out.append(("─" * len(header), "dim"))
+    out.append((report.summary, "bold green" if report.ok else "bold red"))
+    return out
+
+
+class SheetView:
+    """A Rich renderable of a sheet report (what ``paramcalc check-sheet`` prints)."""
+
+    def __init__(self, report: SheetReport) -> None:
+        self.report = report
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.text import Text
+
+        out = Text(no_wrap=True, overflow="ellipsis", end="")
+        for i, (text, style) in enumerate(_report_lines(self.report, options.max_width)):
+            if i:
+                out.append("\n")
+            out.append(text, style=style or None)
+        yield out
+
+
+def render_sheet(report: SheetReport) -> Any:
+    """A Rich renderable: a line per answer (✓/✗, problem, given, expected), its diagnosis below, the summary."""
+    return SheetView(report)
+
+
+def render_sheet_text(report: SheetReport, width: int = 80) -> str:
+    """The report as plain text, as the CLI prints it when the output is not a terminal."""
+    return "\n".join(text for text, _ in _report_lines(report, width))
+
+
+__all__ = [
+    "Answers", "Problem", "ProblemResult", "Sheet", "SheetReport", "check_problem", "check_sheet", "load_sheet",
+    "ReportRow", "render_sheet", "render_sheet_text", "report_rows",
+]

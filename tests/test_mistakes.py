@@ -1,0 +1,172 @@
+"""Every catalogue entry, fed the wrong answer it produces, is named back by the diagnosis.
+
+Each case gives a layer, the wrong answer a student would write, and the hand derivation of both
+the right value and the wrong one (in the id and the comment). The diagnosis must name the entry,
+and the answer must be marked wrong.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from paramcalc.check import check
+from paramcalc.mistakes import CATALOGUE, MISTAKES, Diagnosis, Mistake, Situation, diagnose_count
+from paramcalc.parse import parse_layer
+from paramcalc.results import Count
+
+# (entry key, layer, keyword answers for check(), quantity checked, hand derivation)
+CASES = [
+    # Keras counts one bias per gate: 4·(128·(100 + 128) + 128) = 117,248 (torch: 4·(29,184 + 256) = 117,760).
+    ("keras_convention", "LSTM(100, 128)", dict(params=117_248, convention="pytorch"), "params",
+     "4·(128·228 + 128) = 117,248"),
+    # Keras BatchNormalization: moving mean and variance are 2·64 = 128 non-trainable parameters.
+    ("keras_convention", "BatchNorm2d(64)", dict(non_trainable=128, convention="pytorch"), "non_trainable",
+     "2·64 = 128"),
+    # Textbook encoder layer with d = 512, d_ff = 2048: 4·512² + 2·512·2048 = 12·512² = 3,145,728.
+    ("textbook_convention", "TransformerEncoderLayer(512, 8)", dict(params=3_145_728, convention="pytorch"),
+     "params", "12·512² = 3,145,728"),
+    # Checked under keras, the torch count with two biases per gate: 4·(128·228 + 2·128) = 117,760.
+    ("pytorch_convention", "LSTM(100, 128)", dict(params=117_760, convention="keras"), "params",
+     "4·(128·228 + 256) = 117,760"),
+    # Conv2d(3, 64, 3) = (3·3·3 + 1)·64 = 1,792; without the +1: 3·3·3·64 = 1,728.
+    ("no_bias", "Conv2d(3, 64, 3)", dict(params=1_728), "params", "3·3·3·64 = 1,728"),
+    # Linear(64, 1) = 64 + 1 = 65; without the bias: 64.
+    ("no_bias", "Linear(64, 1)", dict(params=64), "params", "64·1 = 64"),
+    # RNN(64, 64) = 64·64 + 64·64 + 2·64 = 8,320; without the biases 8,192.
+    ("no_bias", "RNN(64, 64)", dict(params=8_192), "params", "64·64 + 64·64 = 8,192"),
+    # One bias in total: 1,728 + 1 = 1,729.
+    ("single_bias", "Conv2d(3, 64, 3)", dict(params=1_729), "params", "3·3·3·64 + 1 = 1,729"),
+    # A filter without its depth: 3·3·64 + 64 = 640.
+    ("no_input_channels", "Conv2d(3, 64, 3)", dict(params=640), "params", "3·3·64 + 64 = 640"),
+    # groups=4: 3·3·(64/4)·64 + 64 = 9,280; with all 64 inputs per filter: 3·3·64·64 + 64 = 36,928.
+    ("groups_ignored", "Conv2d(64, 64, 3, groups=4)", dict(params=36_928), "params", "3·3·64·64 + 64 = 36,928"),
+    # torch LSTM(100, 128) has 2 bias vectors per gate (117,760); one per gate: 117,248.
+    ("one_bias_per_gate", "LSTM(100, 128)", dict(params=117_248, convention="pytorch"), "params",
+     "4·(128·228 + 128) = 117,248"),
+    # Three gates: 3·(128·100 + 128·128 + 2·128) = 3·29,440 = 88,320.
+    ("lstm_three_gates", "LSTM(100, 128)", dict(params=88_320), "params", "3·29,440 = 88,320"),
+    # GRU(100, 128) = 3·29,440 = 88,320; with four gates 4·29,440 = 117,760.
+    ("gru_four_gates", "GRU(100, 128)", dict(params=117_760), "params", "4·29,440 = 117,760"),
+    # One gate block only: 128·100 + 128·128 + 2·128 = 29,440.
+    ("gates_forgotten", "LSTM(100, 128)", dict(params=29_440), "params", "29,440"),
+    # Bidirectional: 2·117,760 = 235,520; counted once: 117,760.
+    ("bidirectional_once", "LSTM(100, 128, bidirectional=True)", dict(params=117_760), "params", "117,760"),
+    # Output of a bidirectional LSTM over (50, 32, 100) is (50, 32, 2·128); counted once: (50, 32, 128).
+    ("bidirectional_once", "LSTM(100, 128, bidirectional=True)",
+     dict(shape="50x32x128", input_shape=(50, 32, 100)), "shape", "(50, 32, 128)"),
+    # Two layers: 117,760 + 4·(128·128 + 128·128 + 256) = 249,856; both reading 100 inputs: 2·117,760 = 235,520.
+    ("stacked_input_size", "LSTM(100, 128, num_layers=2)", dict(params=235_520), "params", "2·117,760 = 235,520"),
+    # Only the first of the two layers: 117,760.
+    ("first_layer_only", "LSTM(100, 128, num_layers=2)", dict(params=117_760), "params", "117,760"),
+    # MultiheadAttention(512): 4·512² + 4·512 = 1,050,624; without W_O and its bias: 3·512² + 3·512 = 787,968.
+    ("no_output_projection", "MultiheadAttention(512, 8)", dict(params=787_968), "params",
+     "3·512² + 3·512 = 787,968"),
+    # TransformerEncoderLayer(512, 8) = 3,152,384 (torch); without its 2 LayerNorms (2·2·512): 3,150,336.
+    ("no_layernorm", "TransformerEncoderLayer(512, 8)", dict(params=3_150_336), "params",
+     "3,152,384 − 2,048 = 3,150,336"),
+    # d_ff = 1024: 1,050,624 + 2·512·1024 + 1024 + 512 + 2,048 = 2,102,784; with d_ff = 4·512: 3,152,384.
+    ("ffn_four_d", "TransformerEncoderLayer(512, 8, dim_feedforward=1024)", dict(params=3_152_384), "params",
+     "3,152,384"),
+    # BatchNorm2d(64): gamma and beta 2·64 = 128; with running mean and variance: 4·64 = 256.
+    ("batchnorm_running_stats", "BatchNorm2d(64)", dict(params=256, convention="pytorch"), "params", "4·64 = 256"),
+    # ... and num_batches_tracked: 4·64 + 1 = 257.
+    ("batchnorm_all_buffers", "BatchNorm2d(64)", dict(params=257), "params", "4·64 + 1 = 257"),
+    # Keras: 4·64 = 256 weights, 128 trainable; all four counted trainable: 256.
+    ("batchnorm_stats_trainable", "BatchNorm2d(64)", dict(trainable=256, convention="keras"), "trainable",
+     "4·64 = 256"),
+    # AlexNet conv1: (227 − 11)/4 + 1 = 55; without the +1: 216/4 = 54.
+    ("no_plus_one", "Conv2d(3, 96, 11, stride=4)", dict(shape="54x54x96", input_shape="227x227x3"), "shape",
+     "216/4 = 54"),
+    # 32x32, k=5, p=2: (32 + 4 − 5) + 1 = 32; padded on one side: (32 + 2 − 5) + 1 = 30.
+    ("one_side_padding", "Conv2d(3, 8, 5, padding=2)", dict(shape="30x30x8", input_shape="32x32x3"), "shape",
+     "(32 + 2 − 5) + 1 = 30"),
+    # ... without padding: (32 − 5) + 1 = 28.
+    ("padding_ignored", "Conv2d(3, 8, 5, padding=2)", dict(shape="28x28x8", input_shape="32x32x3"), "shape",
+     "(32 − 5) + 1 = 28"),
+    # 224 input: (224 − 11)/4 + 1 = 54.25, floored to 54.
+    ("not_floored", "Conv2d(3, 96, 11, stride=4)", dict(shape="54.25", input_shape=(1, 3, 224, 224)), "shape",
+     "213/4 + 1 = 54.25"),
+    # ... rounded up: 55.
+    ("rounded_up", "Conv2d(3, 96, 11, stride=4)", dict(shape="55x55x96", input_shape=(1, 3, 224, 224)), "shape",
+     "ceil(213/4) + 1 = 55"),
+    # ceil_mode: ceil((56 − 3)/2) + 1 = 28; floored: 27.
+    ("ceil_mode_ignored", "MaxPool2d(3, 2, ceil_mode=True)", dict(shape="27", input_shape=(1, 96, 56, 56)),
+     "shape", "floor(53/2) + 1 = 27"),
+    # dilation 2: (32 − 2·(3 − 1) − 1) + 1 = 28; with dilation ignored (32 − 3) + 1 = 30.
+    ("dilation_ignored", "Conv2d(3, 64, 3, dilation=2)", dict(shape="30x30x64", input_shape=(1, 3, 32, 32)),
+     "shape", "(32 − 3) + 1 = 30"),
+    # MaxPool2d(2) halves 32 to 16; with stride 1: (32 − 2) + 1 = 31.
+    ("pool_stride_one", "MaxPool2d(2)", dict(shape="31x31x64", input_shape=(1, 64, 32, 32)), "shape",
+     "(32 − 2) + 1 = 31"),
+]
+
+
+def _id(case: tuple) -> str:
+    return f"{case[0]}-{case[1]}-{case[3]}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_entry_is_diagnosed(case: tuple) -> None:
+    key, layer, answers, quantity, _derivation = case
+    result = check(layer, **answers)
+    [answer] = [a for a in result.answers if a.quantity == quantity]
+    assert not answer.correct
+    keys = [d.key for d in answer.diagnoses]
+    assert key in keys, f"{key} not in {keys}"
+
+
+def test_every_entry_has_a_case() -> None:
+    assert {c[0] for c in CASES} == set(MISTAKES)
+
+
+def test_catalogue_is_large_and_keys_unique() -> None:
+    assert len(CATALOGUE) >= 12
+    assert len({m.key for m in CATALOGUE}) == len(CATALOGUE)
+    for m in CATALOGUE:
+        assert m.name and m.explanation and m.applies_to
+        assert m.params is not None or m.shape is not None
+
+
+def test_diagnosis_text_reads_after_matches() -> None:
+    result = check("Conv2d(3, 64, 3)", params=1_728)
+    [d] = result.answers[0].diagnoses
+    assert d.text == "matches forgetting the biases"
+    assert d.value == 1_728
+
+
+def test_convention_entry_says_why() -> None:
+    result = check("LSTM(100, 128)", params=117_248, convention="pytorch")
+    names = [d.name for d in result.answers[0].diagnoses]
+    assert "the keras convention (one bias per gate)" in names
+
+
+def test_not_floored_value_is_exact() -> None:
+    # (224 − 11)/4 + 1 = 217/4 = 54.25 exactly, kept as a fraction.
+    result = check("Conv2d(3, 96, 11, stride=4)", shape="54.25", input_shape=(1, 3, 224, 224))
+    [d] = [d for d in result.answers[0].diagnoses if d.key == "not_floored"]
+    assert d.value[-1] == Fraction(217, 4)
+
+
+def test_mistakes_that_do_not_apply_give_nothing() -> None:
+    # No bias to forget, no padding to halve, no groups: these entries stay silent.
+    situation = Situation(parse_layer("Conv2d(3, 64, 3, bias=False)"), "pytorch", None)
+    for key in ("no_bias", "single_bias", "groups_ignored", "batchnorm_running_stats", "lstm_three_gates"):
+        assert MISTAKES[key].wrong_count(situation) is None
+
+
+def test_right_value_is_never_a_diagnosis() -> None:
+    # Linear(64, 64): a bias of 64 = one per output; nothing in the catalogue may "reproduce" 4,160.
+    situation = Situation(parse_layer("Linear(64, 64)"), "pytorch", None)
+    assert diagnose_count(situation, "params", 64 * 64 + 64) == []
+
+
+def test_catalogue_can_be_extended() -> None:
+    doubled = Mistake(
+        "doubled", "counting every weight twice", "Each weight is counted once.", "every layer",
+        params=lambda s: None if s.expected is None else Count(2 * s.expected.total),
+    )
+    result = check("Linear(64, 1)", params=130, catalogue=(*CATALOGUE, doubled))
+    assert [d.key for d in result.answers[0].diagnoses] == ["doubled"]
+    assert isinstance(result.answers[0].diagnoses[0], Diagnosis)
