@@ -1,25 +1,49 @@
-"""What every command shares: reading shapes, printing JSON, and the one place errors are shown."""
+"""What every command shares: reading shapes, printing, the one place errors are shown, and the
+commands generated from the layer specs (one per layer type, options named after its arguments).
+
+Nothing here imports Rich, the renderer or the explanations at module level: a command imports
+what it needs when it runs, so ``paramcalc --help`` and a single query start fast.
+"""
 
 from __future__ import annotations
 
+import difflib
 import functools
+import inspect
 import json
+import os
 import re
 import sys
+import types
+import typing
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from enum import Enum
+from typing import Annotated, Any, NoReturn, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from paramcalc.errors import ParamcalcError
+
+try:  # typer >= 0.20 ships its own copy of click
+    from typer import _click as click
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    import click  # type: ignore[no-redef]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Exit statuses: 0 all good, 1 a checked answer is wrong, 2 bad input (like click's usage errors).
 EXIT_WRONG = 1
 EXIT_BAD_INPUT = 2
+#: A bug in paramcalc (EX_SOFTWARE); PARAMCALC_DEBUG=1 shows the traceback.
+EXIT_INTERNAL = 70
+#: Widest output, in columns.
+MAX_WIDTH = 80
 
 _SHAPE_SPLIT = re.compile(r"\s*[,x×*]\s*|\s+")
+
+
+# -- Reading input ----------------------------------------------------------------------------
 
 
 def parse_shape(text: str | None, option: str = "--input-shape") -> tuple[int, ...] | None:
@@ -45,6 +69,9 @@ def parse_shapes(text: str | None, option: str = "--input-shape") -> list[tuple[
     if text is None:
         return []
     return [parse_shape(part, option) for part in text.split(";") if part.strip()]  # type: ignore[misc]
+
+
+# -- Printing and errors ----------------------------------------------------------------------
 
 
 def fail(message: str, status: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -82,15 +109,650 @@ def boundary(func: F) -> F:
 
 
 def make_console(stderr: bool = False) -> Any:
-    """A Rich console made per command (so NO_COLOR, FORCE_COLOR and tests behave), 80 columns at most."""
+    """A Rich console made per command (so NO_COLOR, FORCE_COLOR and tests behave), 80 columns at most.
+
+    Rich writes plain text (no colour codes) when the output is not a terminal, and honours
+    ``NO_COLOR``.
+    """
     from rich.console import Console
 
     console = Console(stderr=stderr, highlight=False, soft_wrap=False)
-    if console.width > 100:
-        console.width = 100
+    if console.width > MAX_WIDTH:
+        console.width = MAX_WIDTH
     return console
 
 
+def print_rich(*renderables: Any) -> None:
+    """Print Rich renderables: styled on a terminal; plain text, lines right-stripped, otherwise."""
+    from rich.console import Group
+
+    console = make_console()
+    if console.is_terminal:
+        console.print(Group(*renderables))
+        return
+    with console.capture() as capture:
+        console.print(Group(*renderables))
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    sys.stdout.write(text + "\n")
+
+
+_INT_LIST = re.compile(r"\[\s*-?\d+(?:,\s*-?\d+)*\s*\]")
+
+
 def print_json(data: Any) -> None:
-    """Print one JSON document and nothing else (ints stay exact)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Print one JSON document and nothing else (ints stay exact; lists of ints such as shapes on one line)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = _INT_LIST.sub(lambda m: "[" + ", ".join(re.findall(r"-?\d+", m.group(0))) + "]", text)
+    sys.stdout.write(text + "\n")
+
+
+# -- The layer query every layer command runs --------------------------------------------------
+
+
+class Convention(str, Enum):
+    """Whose counting rules to follow."""
+
+    pytorch = "pytorch"
+    keras = "keras"
+    textbook = "textbook"
+
+
+INPUT_SHAPE_HELP = (
+    "Input shape with the batch dimension, as 32,50,100 or 32x50x100; several inputs "
+    "(query;key;value, tgt;memory) separated by ';'."
+)
+CONVENTION_HELP = "Count as pytorch, keras or textbook. Default: keras for Keras layers, else pytorch."
+ALL_CONVENTIONS_HELP = "Also show the count under every convention, side by side, with the reason for each difference."
+JSON_HELP = "Print one JSON document (the schema is in the README) and nothing else."
+
+
+def show_layer(
+    spec: Any,
+    input_shape: str | None = None,
+    convention: Convention | str | None = None,
+    all_conventions: bool = False,
+    as_json: bool = False,
+) -> None:
+    """Count, explain and print one layer: the body of ``paramcalc layer`` and every layer command."""
+    from paramcalc.render import collect, default_convention
+
+    shapes = parse_shapes(input_shape)
+    chosen = Convention(convention).value if convention is not None else default_convention(spec)
+    report = collect(spec, chosen, shapes, all_conventions=all_conventions)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        print_rich(report)
+
+
+# -- Layer types and their commands ------------------------------------------------------------
+
+
+def keras_layers() -> dict[str, type]:
+    """Keras layer specs by Keras class name, or {} while the Keras names are not available."""
+    try:
+        from paramcalc import keras_layers as module
+    except ImportError:
+        return {}
+    return dict(getattr(module, "KERAS_LAYERS", {}))
+
+
+def layer_commands() -> dict[str, tuple[str, type]]:
+    """Command name → (layer name, spec class): PyTorch's names lowercased, then Keras's.
+
+    A Keras name whose lowercase form is taken by a PyTorch layer (Conv2D and Conv2d, LSTM)
+    becomes ``keras-<name>``.
+    """
+    from paramcalc.specs import TORCH_LAYERS
+
+    commands = {name.lower(): (name, cls) for name, cls in TORCH_LAYERS.items()}
+    for name, cls in keras_layers().items():
+        key = name.lower()
+        if key in commands:
+            if commands[key][1] is cls:
+                continue
+            key = f"keras-{key}"
+        commands[key] = (name, cls)
+    return commands
+
+
+def command_for(name: str) -> str | None:
+    """The command of a layer given by its class name (``Conv2D`` → ``keras-conv2d``), command name, or any case."""
+    commands = layer_commands()
+    for key, (layer, _) in commands.items():
+        if layer == name:
+            return key
+    key = name.lower()
+    return key if key in commands else None
+
+
+#: What each constructor argument means, for the generated options' help (specs may override with
+#: a pydantic Field description).
+ARGUMENT_HELP = {
+    "in_features": "size of each input sample (the last dimension)",
+    "out_features": "size of each output sample",
+    "bias": "learn an additive bias",
+    "in_channels": "channels of the input",
+    "out_channels": "channels of the output (number of filters)",
+    "kernel_size": "size of the window",
+    "stride": "step between windows",
+    "padding": "zeros added on both sides of each spatial dimension",
+    "dilation": "spacing between kernel elements",
+    "groups": "split the channels into this many blocked groups",
+    "padding_mode": "how the padding values are made",
+    "output_padding": "extra size added to one side of each output dimension",
+    "return_indices": "also return the positions of the maxima",
+    "ceil_mode": "round output sizes up instead of down",
+    "count_include_pad": "count the zero-padding in the average",
+    "divisor_override": "divide by this instead of the window size",
+    "output_size": "target output size; none keeps the input size",
+    "num_features": "channels C of an (N, C, ...) input",
+    "eps": "added to the variance for numerical stability",
+    "momentum": "weight of the newest batch in the running statistics; none for a plain average",
+    "affine": "learn a scale (gamma) and a shift (beta)",
+    "track_running_stats": "keep a running mean and variance (buffers)",
+    "normalized_shape": "trailing dimensions to normalise over",
+    "elementwise_affine": "learn a scale (and a shift, with bias) per value",
+    "num_embeddings": "size of the vocabulary",
+    "embedding_dim": "size of each embedding vector",
+    "padding_idx": "index whose vector gets no gradient",
+    "max_norm": "renormalise vectors longer than this",
+    "norm_type": "p of the p-norm for max_norm",
+    "scale_grad_by_freq": "scale gradients by inverse word frequency",
+    "sparse": "sparse gradients",
+    "input_size": "features of each input step",
+    "hidden_size": "features of the hidden state",
+    "num_layers": "number of stacked layers",
+    "nonlinearity": "activation of the cell",
+    "batch_first": "inputs and outputs are (N, L, H) instead of (L, N, H)",
+    "dropout": "dropout probability",
+    "bidirectional": "also run over the reversed sequence",
+    "proj_size": "project the hidden state to this size (0: no projection)",
+    "embed_dim": "model dimension E (query features)",
+    "num_heads": "parallel attention heads (embed_dim must divide evenly)",
+    "add_bias_kv": "learn a bias key and value appended to the sequence",
+    "add_zero_attn": "append a zero key and value",
+    "kdim": "key features (default: embed_dim)",
+    "vdim": "value features (default: embed_dim)",
+    "d_model": "model dimension d",
+    "nhead": "attention heads",
+    "dim_feedforward": "hidden size of the feed-forward block",
+    "activation": "activation of the feed-forward block",
+    "layer_norm_eps": "eps of the LayerNorms",
+    "norm_first": "normalise before attention and feed-forward (pre-norm)",
+    "encoder_layer": "the layer to stack, as an expression such as 'TransformerEncoderLayer(512, 8)'",
+    "decoder_layer": "the layer to stack, as an expression such as 'TransformerDecoderLayer(512, 8)'",
+    "norm": "a final norm, as an expression such as 'LayerNorm(512)'",
+    "enable_nested_tensor": "use nested tensors for padded batches (no effect on counts)",
+    "mask_check": "check the mask (no effect on counts)",
+    "start_dim": "first dimension to flatten",
+    "end_dim": "last dimension to flatten",
+    "p": "probability of zeroing an element",
+    "inplace": "operate in place",
+    "approximate": "tanh approximation of GELU",
+    "dim": "dimension along which softmax sums to 1",
+    "units": "output features (Keras)",
+    "filters": "output channels (Keras)",
+    "use_bias": "learn an additive bias (Keras)",
+    "strides": "step between windows (Keras)",
+    "dilation_rate": "spacing between kernel elements (Keras)",
+    "pool_size": "size of the pooling window (Keras)",
+    "data_format": "channels_last (N, ..., C) or channels_first (N, C, ...)",
+    "input_dim": "size of the vocabulary (Keras)",
+    "output_dim": "size of each embedding vector (Keras)",
+    "return_sequences": "return the whole sequence, not only the last output",
+    "return_state": "also return the final states",
+    "reset_after": "apply the reset gate after the matrix product (two bias vectors)",
+    "key_dim": "size of each attention head for query and key (Keras)",
+    "value_dim": "size of each attention head for value (Keras)",
+    "center": "learn a shift (beta)",
+    "scale": "learn a scale (gamma)",
+    "merge_mode": "how the two directions are combined",
+    "layer": "the wrapped layer, as an expression such as 'LSTM(64)'",
+}
+
+#: Example queries, one per PyTorch layer: the expression and an input shape (the layer's command
+#: is derived from the expression, so both forms of every example stay in step; tests run them).
+EXAMPLES: dict[str, tuple[str, str]] = {
+    "Linear": ("Linear(100, 10)", "32,100"),
+    "Conv1d": ("Conv1d(16, 33, 3, stride=2)", "20,16,50"),
+    "Conv2d": ("Conv2d(3, 64, kernel_size=3, padding=1)", "1,3,224,224"),
+    "Conv3d": ("Conv3d(16, 33, kernel_size=3, stride=2)", "20,16,10,50,100"),
+    "ConvTranspose1d": ("ConvTranspose1d(16, 33, 3, stride=2)", "20,16,50"),
+    "ConvTranspose2d": ("ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)", "1,16,28,28"),
+    "ConvTranspose3d": ("ConvTranspose3d(16, 33, 3, stride=2)", "20,16,10,50,100"),
+    "MaxPool1d": ("MaxPool1d(3, stride=2)", "20,16,50"),
+    "MaxPool2d": ("MaxPool2d(3, stride=2, ceil_mode=True)", "1,64,112,112"),
+    "MaxPool3d": ("MaxPool3d(3, stride=2)", "20,16,50,44,31"),
+    "AvgPool1d": ("AvgPool1d(3, stride=2)", "20,16,50"),
+    "AvgPool2d": ("AvgPool2d(2)", "1,64,32,32"),
+    "AvgPool3d": ("AvgPool3d(3, stride=2)", "20,16,50,44,31"),
+    "AdaptiveAvgPool1d": ("AdaptiveAvgPool1d(5)", "1,64,8"),
+    "AdaptiveAvgPool2d": ("AdaptiveAvgPool2d((7, 7))", "1,512,13,13"),
+    "AdaptiveAvgPool3d": ("AdaptiveAvgPool3d((5, 7, 9))", "1,64,8,9,10"),
+    "BatchNorm1d": ("BatchNorm1d(100)", "20,100"),
+    "BatchNorm2d": ("BatchNorm2d(64)", "8,64,32,32"),
+    "BatchNorm3d": ("BatchNorm3d(100)", "20,100,35,45,10"),
+    "LayerNorm": ("LayerNorm(512)", "32,10,512"),
+    "Embedding": ("nn.Embedding(10000, 300)", "32,50"),
+    "RNN": ("RNN(64, 64)", "32,20,64"),
+    "LSTM": ("LSTM(100, 128, num_layers=2)", "32,50,100"),
+    "GRU": ("GRU(100, 128, bidirectional=True)", "32,50,100"),
+    "MultiheadAttention": ("MultiheadAttention(512, 8)", "10,32,512"),
+    "TransformerEncoderLayer": ("TransformerEncoderLayer(512, 8)", "10,32,512"),
+    "TransformerEncoder": ("TransformerEncoder(TransformerEncoderLayer(512, 8), num_layers=6)", "10,32,512"),
+    "TransformerDecoderLayer": ("TransformerDecoderLayer(512, 8)", "20,32,512;10,32,512"),
+    "Flatten": ("nn.Flatten()", "32,64,7,7"),
+    "Dropout": ("nn.Dropout(0.2)", "32,100"),
+    "Identity": ("Identity()", "32,100"),
+    "ReLU": ("ReLU()", "32,100"),
+    "GELU": ("GELU()", "32,100"),
+    "Tanh": ("Tanh()", "32,100"),
+    "Sigmoid": ("Sigmoid()", "32,100"),
+    "Softmax": ("Softmax(dim=1)", "32,10"),
+}
+
+
+# -- From a spec field to an option ------------------------------------------------------------
+
+
+class FieldOption:
+    """How one spec field becomes a command-line option: its kind, metavar and reader."""
+
+    def __init__(self, field: str, annotation: Any, default: Any, required: bool, description: str | None):
+        self.field = field
+        self.flag = "--" + field.replace("_", "-")
+        self.default = default
+        self.required = required
+        self.description = description
+        self.kind, self.metavar, self.choices = _classify(annotation)
+        self.annotation = annotation
+
+    def read(self, text: str) -> Any:
+        """The value of the option's text, for the spec constructor (the spec validates it)."""
+        return _read(self.annotation, text.strip(), self.flag)
+
+
+def _strip(annotation: Any) -> tuple[Any, bool]:
+    """Drop Annotated metadata and Optional; say whether None is allowed."""
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(annotation))
+        if len(args) == 1:
+            inner, more = _strip(args[0])
+            return inner, optional or more
+        return typing.Union[tuple(args)], optional  # type: ignore[return-value]
+    return annotation, False
+
+
+def _is_spec(annotation: Any) -> bool:
+    from paramcalc.specs import LayerSpec
+
+    return isinstance(annotation, type) and issubclass(annotation, LayerSpec)
+
+
+def _classify(annotation: Any) -> tuple[str, str, tuple[str, ...]]:
+    """("flag" | "choice" | "value", metavar, choices)."""
+    base, optional = _strip(annotation)
+    if base is bool and not optional:
+        return "flag", "", ()
+    if typing.get_origin(base) is typing.Literal and not optional:
+        choices = typing.get_args(base)
+        if all(isinstance(c, str) for c in choices):
+            return "choice", "", tuple(choices)
+    return "value", _metavar(base, optional), ()
+
+
+def _metavar(base: Any, optional: bool) -> str:
+    origin = typing.get_origin(base)
+    if base is int:
+        mv = "INT"
+    elif base is float:
+        mv = "FLOAT"
+    elif base is bool:
+        mv = "BOOL"
+    elif base is str:
+        mv = "TEXT"
+    elif origin is tuple:
+        args = typing.get_args(base)
+        inner, inner_optional = _strip(args[0]) if args else (int, False)
+        item = "INT" if inner is int else "VALUE"
+        if len(args) == 2 and args[1] is Ellipsis:
+            mv = f"{item}[,{item}…]"
+        else:
+            mv = ",".join([item] * len(args))
+        if inner_optional:
+            mv += " (or none)"
+    elif origin is typing.Literal:
+        mv = "|".join(str(a) for a in typing.get_args(base))
+    elif origin is typing.Union:
+        mv = "|".join(_metavar(a, False) for a in typing.get_args(base))
+    elif _is_spec(base):
+        mv = "EXPR"
+    else:
+        mv = "VALUE"
+    return f"{mv}|none" if optional else mv
+
+
+_INT = re.compile(r"[+-]?\d{1,30}")
+_FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?inf")
+
+
+def _read(annotation: Any, text: str, flag: str) -> Any:
+    """Read ``text`` as a value of ``annotation``; anything that does not fit is an error naming ``flag``."""
+    base, optional = _strip(annotation)
+    if optional and text.lower() == "none":
+        return None
+    try:
+        return _read_base(base, text, flag)
+    except ParamcalcError:
+        raise
+    except (ValueError, TypeError):  # pragma: no cover - _read_base raises ParamcalcError itself
+        raise ParamcalcError(f"{flag}: cannot read {text!r}") from None
+
+
+def _read_base(base: Any, text: str, flag: str) -> Any:
+    origin = typing.get_origin(base)
+    if base is int:
+        if not _INT.fullmatch(text):
+            raise ParamcalcError(f"{flag}: must be an integer. Received: {text!r}")
+        return int(text)
+    if base is float:
+        if not _FLOAT.fullmatch(text):
+            raise ParamcalcError(f"{flag}: must be a number. Received: {text!r}")
+        return float(text)
+    if base is bool:
+        lowered = text.lower()
+        if lowered in ("true", "yes", "1"):
+            return True
+        if lowered in ("false", "no", "0"):
+            return False
+        raise ParamcalcError(f"{flag}: must be true or false. Received: {text!r}")
+    if base is str:
+        return text
+    if origin is typing.Literal:
+        choices = typing.get_args(base)
+        for c in choices:
+            if str(c) == text:
+                return c
+        raise ParamcalcError(f"{flag}: must be one of {', '.join(map(str, choices))}. Received: {text!r}")
+    if origin is typing.Union:
+        errors = []
+        for option in typing.get_args(base):
+            try:
+                return _read_base(option, text, flag)
+            except ParamcalcError as exc:
+                errors.append(str(exc).removeprefix(f"{flag}: "))
+        raise ParamcalcError(f"{flag}: {' or '.join(dict.fromkeys(e.split('. Received')[0] for e in errors))}. "
+                             f"Received: {text!r}")
+    if origin is tuple:
+        return _read_tuple(base, text, flag)
+    if _is_spec(base):
+        from paramcalc.parse import parse_layer
+
+        spec = parse_layer(text)
+        if not isinstance(spec, base):
+            raise ParamcalcError(f"{flag}: must be a {base.__name__}. Received: {text!r}")
+        return spec
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+
+
+def _read_tuple(base: Any, text: str, flag: str) -> Any:
+    """``3`` → 3 (the spec expands it), ``3,3`` / ``3x3`` / ``(3, 3)`` → (3, 3); items may be none."""
+    args = typing.get_args(base)
+    item, item_optional = _strip(args[0]) if args else (int, False)
+    body = text.strip().strip("()[]").strip()
+    parts = [p for p in re.split(r"\s*[,x×]\s*|\s+", body) if p]
+    if not parts:
+        raise ParamcalcError(f"{flag}: empty; write an int or comma-separated ints such as 3,3")
+    values: list[Any] = []
+    for p in parts:
+        if item_optional and p.lower() == "none":
+            values.append(None)
+        elif item is int and _INT.fullmatch(p):
+            values.append(int(p))
+        elif item is not int:
+            values.append(_read_base(item, p, flag))
+        else:
+            allowed = "integers or none" if item_optional else "integers"
+            raise ParamcalcError(f"{flag}: must be {allowed}, comma-separated. Received: {text!r}")
+    single = len(values) == 1 and "," not in text and not text.strip().startswith("(")
+    return values[0] if single and values[0] is not None else tuple(values)
+
+
+def spec_options(cls: type) -> list[FieldOption]:
+    """One option per constructor argument of a spec class, in the constructor's order."""
+    options = []
+    for field, info in cls.model_fields.items():  # type: ignore[attr-defined]
+        if field == "type":
+            continue
+        options.append(FieldOption(field, info.annotation, info.default, info.is_required(), info.description))
+    return options
+
+
+_RESERVED = {"input_shape", "convention", "all_conventions", "json", "help"}
+
+
+def _option_help(cls: type, opt: FieldOption) -> str:
+    parts = [opt.description or ARGUMENT_HELP.get(opt.field, opt.field.replace("_", " "))]
+    if opt.field == getattr(cls, "infer_field", None):
+        parts.append("(left out: read from --input-shape)")
+    if opt.kind == "value" and not opt.required and opt.default is not None:
+        shown = opt.default
+        if isinstance(shown, tuple) and len(set(shown)) == 1:
+            shown = shown[0]
+        parts.append(f"\\[default: {shown}]")
+    elif opt.kind == "value" and opt.required and opt.field != getattr(cls, "infer_field", None):
+        parts.append("\\[required]")
+    return " ".join(parts)
+
+
+def _example_options(name: str) -> tuple[str, str] | None:
+    """The layer command's options for the layer's example, and its input shape."""
+    from paramcalc.parse import parse_layer
+    from paramcalc.specs import LayerSpec
+
+    example = EXAMPLES.get(name)
+    if example is None:
+        return None
+    spec = parse_layer(example[0])
+    words = []
+    for field, info in type(spec).model_fields.items():
+        value, default = getattr(spec, field), info.default
+        if field == "type" or value == default:
+            continue
+        if isinstance(value, tuple) and value and len(set(value)) == 1:
+            if value[0] == default:
+                continue
+            value = value[0]
+        flag = "--" + field.replace("_", "-")
+        if isinstance(value, bool):
+            words.append(flag if value else f"--no-{flag[2:]}")
+        elif isinstance(value, LayerSpec):
+            words.append(f"{flag} '{value}'")
+        elif isinstance(value, tuple):
+            words.append(f"{flag} {','.join('none' if v is None else str(v) for v in value)}")
+        else:
+            words.append(f"{flag} {'none' if value is None else value}")
+    return " ".join(words), example[1]
+
+
+def layer_epilog(command: str, name: str) -> str:
+    """Examples for a layer command: the options form and the expression form of the same query."""
+    example = EXAMPLES.get(name)
+    lines = ["[bold]Examples[/bold]"]
+    options = _example_options(name) if example else None
+    if example and options:
+        words, shape = options
+        lines.append(f"paramcalc {command} {words} --input-shape {shape}".replace("  ", " "))
+        lines.append(f"paramcalc {command} {words} --input-shape {shape} --all-conventions".replace("  ", " "))
+        lines.append(f"paramcalc layer \"{example[0]}\" --input-shape {shape} --json")
+    else:
+        lines.append(f"paramcalc {command} --help")
+        lines.append(f"paramcalc layer \"{name}(...)\" --input-shape ...")
+    lines.append(f"paramcalc formula {name}")
+    return "\n\n".join(lines)
+
+
+def build_layer_command(command: str, name: str, cls: type) -> Any:
+    """A click command for one layer type: options from the spec's fields, then the common ones."""
+    options = spec_options(cls)
+    params = []
+    for opt in options:
+        py_name = f"arg_{opt.field}"
+        if opt.field in _RESERVED:
+            continue
+        help_text = _option_help(cls, opt)
+        if opt.kind == "flag":
+            annotation: Any = Annotated[bool, typer.Option(
+                f"{opt.flag}/--no-{opt.flag[2:]}", help=help_text, show_default=True,
+            )]
+            default: Any = bool(opt.default) if not opt.required else False
+        elif opt.kind == "choice":
+            choice = Enum(f"{name}_{opt.field}", {c: c for c in opt.choices}, type=str)  # type: ignore[misc]
+            annotation = Annotated[Optional[choice], typer.Option(  # type: ignore[valid-type]
+                opt.flag, help=help_text, case_sensitive=False,
+            )]
+            default = None if opt.required else choice(opt.default)
+        else:
+            annotation = Annotated[Optional[str], typer.Option(
+                opt.flag, help=help_text, metavar=opt.metavar, show_default=False,
+            )]
+            default = None
+        params.append(inspect.Parameter(py_name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default))
+    common = [
+        ("pc_input_shape", Annotated[Optional[str], typer.Option(
+            "--input-shape", "-i", help=INPUT_SHAPE_HELP, metavar="SHAPE", rich_help_panel="Query")], None),
+        ("pc_convention", Annotated[Optional[Convention], typer.Option(
+            "--convention", "-c", help=CONVENTION_HELP, rich_help_panel="Query")], None),
+        ("pc_all_conventions", Annotated[bool, typer.Option(
+            "--all-conventions", help=ALL_CONVENTIONS_HELP, rich_help_panel="Query")], False),
+        ("pc_json", Annotated[bool, typer.Option("--json", help=JSON_HELP, rich_help_panel="Query")], False),
+    ]
+    for py_name, annotation, default in common:
+        params.append(inspect.Parameter(py_name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default))
+    by_field = {opt.field: opt for opt in options}
+
+    @boundary
+    def run(**given: Any) -> None:
+        values: dict[str, Any] = {}
+        for key, value in given.items():
+            if not key.startswith("arg_"):
+                continue
+            opt = by_field[key[4:]]
+            if value is None:
+                continue
+            if opt.kind == "choice":
+                values[opt.field] = value.value if isinstance(value, Enum) else value
+            elif opt.kind == "flag":
+                values[opt.field] = value
+            else:
+                values[opt.field] = opt.read(value)
+        missing = [o.flag for o in options if o.required and o.field not in values]
+        if missing:
+            fail(f"{name}: missing required option {', '.join(missing)} (see paramcalc {command} --help)")
+        spec = cls(**values)
+        show_layer(spec, given["pc_input_shape"], given["pc_convention"], given["pc_all_conventions"], given["pc_json"])
+
+    run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    run.__annotations__ = {}
+    doc = (cls.__doc__ or name).strip().splitlines()[0].rstrip(".")
+    summary = getattr(cls, "summary", "")
+    more = f"\n\n{summary[0].upper()}{summary[1:]}." if summary and summary.rstrip(".") != doc else ""
+    sub = typer.Typer(add_completion=False, rich_markup_mode="rich")
+    sub.command(
+        name=command,
+        help=f"{name}: {doc}.{more}\n\nOptions are the constructor's arguments, with its defaults.",
+        short_help=summary or doc,
+        epilog=layer_epilog(command, name),
+    )(run)
+    return typer.main.get_command(sub)
+
+
+# -- The command group: lazy layer commands, one-line usage errors, completion ----------------
+
+
+class CommandGroup(TyperGroup):
+    """The root group: named commands, plus one command per layer type built when it is asked for.
+
+    Layer commands are left out of the root ``--help`` (``paramcalc layers`` lists them) and built
+    on demand, so start-up does not pay for them. Usage errors print one line, like library errors.
+    """
+
+    _built: dict[str, Any] = {}
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None:
+            return cmd
+        key = command_for(cmd_name)
+        if key is None:
+            return None
+        if key not in self._built:
+            layer, cls = layer_commands()[key]
+            self._built[key] = build_layer_command(key, layer, cls)
+        return self._built[key]
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
+            known = list(self.commands) + list(layer_commands())
+            close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+            hint = f" Did you mean {' or '.join(close)}?" if close else " Run `paramcalc --help` or `paramcalc layers`."
+            ctx.fail(f"no command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        items = super().shell_complete(ctx, incomplete)
+        from importlib import import_module
+
+        item_cls = import_module(click.__name__ + ".shell_completion").CompletionItem
+        seen = {item.value for item in items}
+        for key, (_, cls) in layer_commands().items():
+            if key.startswith(incomplete) and key not in seen:
+                items.append(item_cls(key, help=getattr(cls, "summary", "")))
+        return items
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help is already printed
+                sys.exit(EXIT_BAD_INPUT)
+            sys.stderr.write(f"error: {usage_message(exc)}\n")
+            sys.exit(EXIT_BAD_INPUT)
+        except click.exceptions.ClickException as exc:
+            sys.stderr.write(f"error: {' '.join(exc.format_message().split())}\n")
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.stderr.write("error: aborted\n")
+            sys.exit(1)
+        except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
+            if os.environ.get("PARAMCALC_DEBUG"):
+                raise
+            sys.stderr.write(
+                f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                "set PARAMCALC_DEBUG=1 to see the traceback\n"
+            )
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+def usage_message(exc: Any) -> str:
+    """One line for a usage error: the message and where to read the command's help."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
