@@ -6,7 +6,21 @@ from fractions import Fraction
 from typing import Any
 
 from paramcalc import formulas as f
+from paramcalc.blocks import (
+    CausalSelfAttention,
+    DecoderBlock,
+    FeedForward,
+    PatchEmbedding,
+    RMSNorm,
+    Select,
+    SelfAttention,
+    SinusoidalPositionalEncoding,
+    SwiGLU,
+    Transformer,
+    TransformerDecoder,
+)
 from paramcalc.errors import SpecError
+from paramcalc.formulas import blocks as fb
 from paramcalc.formulas._shape import split_batch
 from paramcalc.formulas.attention import mha_output_shapes
 from paramcalc.formulas.conv import DIM_NAMES
@@ -84,10 +98,17 @@ def _inferred_value(spec: LayerSpec, shape: Shape) -> Any:
             if not shape:
                 raise SpecError(f"{spec.name}: cannot infer {spec.infer_field} from a 0-dimensional input")
             return shape[-1]
-        case LayerNorm():
+        case LayerNorm() | RMSNorm():
             if not shape:
-                raise SpecError("LayerNorm: cannot infer normalized_shape from a 0-dimensional input")
+                raise SpecError(f"{spec.name}: cannot infer normalized_shape from a 0-dimensional input")
             return (shape[-1],)
+        case SelfAttention() | CausalSelfAttention() | FeedForward() | SwiGLU() | SinusoidalPositionalEncoding():
+            if not shape:
+                raise SpecError(f"{spec.name}: cannot infer {spec.infer_field} from a 0-dimensional input")
+            return shape[-1]
+        case PatchEmbedding():
+            batch, core = split_batch(spec.name, shape, 3)
+            return core[0]
         case Conv1d() | Conv2d() | Conv3d() | ConvTranspose1d() | ConvTranspose2d() | ConvTranspose3d():
             batch, core = split_batch(spec.name, shape, spec.nd + 1)
             return core[0]
@@ -201,8 +222,52 @@ def pytorch_count(spec: LayerSpec) -> Count:
             MaxPool1d() | MaxPool2d() | MaxPool3d() | AvgPool1d() | AvgPool2d() | AvgPool3d()
             | AdaptiveAvgPool1d() | AdaptiveAvgPool2d() | AdaptiveAvgPool3d()
             | Flatten() | Dropout() | Identity() | ReLU() | GELU() | Tanh() | Sigmoid() | Softmax()
+            | Select()
         ):
             return Count(0)
+        case RMSNorm():
+            return Count(fb.rmsnorm_params(
+                normalized_shape=spec.normalized_shape, elementwise_affine=spec.elementwise_affine))
+        case SelfAttention():
+            return Count(fb.attention_params(
+                embed_dim=spec.embed_dim, num_heads=spec.num_heads, num_kv_heads=spec.num_kv_heads,
+                head_dim=spec.head_dim, bias=spec.bias, out_bias=spec.out_bias,
+            ))
+        case CausalSelfAttention():
+            return Count(fb.fused_attention_params(embed_dim=spec.embed_dim, bias=spec.bias))
+        case FeedForward():
+            return Count(fb.mlp_params(
+                in_features=spec.in_features, hidden_features=spec.hidden_features,
+                out_features=spec.out_features, bias=spec.bias,
+            ))
+        case SwiGLU():
+            return Count(fb.swiglu_params(
+                in_features=spec.in_features, hidden_features=spec.hidden_features,
+                out_features=spec.out_features, bias=spec.bias,
+            ))
+        case DecoderBlock():
+            return Count(fb.decoder_block_params(
+                d_model=spec.d_model, num_heads=spec.nhead, dim_feedforward=spec.dim_feedforward,
+                style=spec.style, num_kv_heads=spec.num_kv_heads, bias=spec.bias,
+            ))
+        case PatchEmbedding():
+            return Count(fb.patch_embedding_params(
+                in_channels=spec.in_channels, embed_dim=spec.embed_dim, patch_size=spec.patch_size,
+                image_size=spec.image_size, class_token=spec.class_token,
+                position_embedding=spec.position_embedding, bias=spec.bias,
+            ))
+        case SinusoidalPositionalEncoding():
+            return Count(0, buffers=0 if spec.max_len is None else spec.max_len * spec.d_model)
+        case TransformerDecoder():
+            stack = pytorch_count(spec.decoder_layer) * spec.num_layers
+            if spec.norm is None:
+                return stack
+            return stack + pytorch_count(resolve(spec.norm, (spec.decoder_layer.d_model,)))
+        case Transformer():
+            return Count(fb.transformer_params(
+                d_model=spec.d_model, num_encoder_layers=spec.num_encoder_layers,
+                num_decoder_layers=spec.num_decoder_layers, dim_feedforward=spec.dim_feedforward, bias=spec.bias,
+            ))
         case _:
             from paramcalc import conventions
 
@@ -316,6 +381,53 @@ def _shapes(spec: LayerSpec, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
             return {"output": x}
         case Dropout() | Identity() | ReLU() | GELU() | Tanh() | Sigmoid():
             return {"output": x}
+        case RMSNorm():
+            n = len(spec.normalized_shape)
+            if len(x) < n or x[len(x) - n:] != spec.normalized_shape:
+                raise SpecError(
+                    f"RMSNorm: expected input with shape [*, {', '.join(map(str, spec.normalized_shape))}]. "
+                    f"Received: input_shape={x}"
+                )
+            return {"output": x}
+        case SelfAttention() | CausalSelfAttention():
+            return {"output": fb.sequence_output_shape(input_shape=x, embed_dim=spec.embed_dim, layer=spec.name)}
+        case SinusoidalPositionalEncoding():
+            out = fb.sequence_output_shape(input_shape=x, embed_dim=spec.d_model, layer=spec.name)
+            if spec.max_len is not None and x[-2] > spec.max_len:
+                raise SpecError(
+                    f"{spec.name}: sequence length {x[-2]} exceeds max_len={spec.max_len}. Received: input_shape={x}"
+                )
+            return {"output": out}
+        case DecoderBlock():
+            return {"output": transformer_output_shape(input_shape=x, d_model=spec.d_model, layer=spec.name)}
+        case FeedForward() | SwiGLU():
+            return {"output": fb.features_output_shape(
+                input_shape=x, in_features=spec.in_features, out_features=spec.outputs, layer=spec.name)}
+        case PatchEmbedding():
+            return {"output": fb.patch_embedding_output_shape(
+                input_shape=x, in_channels=spec.in_channels, embed_dim=spec.embed_dim, patch_size=spec.patch_size,
+                image_size=spec.image_size, class_token=spec.class_token, layer=spec.name,
+            )}
+        case Select():
+            return {"output": fb.select_output_shape(input_shape=x, dim=spec.dim, index=spec.index)}
+        case TransformerDecoder() | Transformer():
+            d_model = spec.d_model if isinstance(spec, Transformer) else spec.decoder_layer.d_model
+            batch_first = spec.batch_first if isinstance(spec, Transformer) else spec.decoder_layer.batch_first
+            first_name, second_name = ("src", "tgt") if isinstance(spec, Transformer) else ("tgt", "memory")
+            second = shapes[1] if len(shapes) > 1 else x
+            transformer_output_shape(input_shape=x, d_model=d_model, layer=spec.name, what=first_name)
+            transformer_output_shape(input_shape=second, d_model=d_model, layer=spec.name, what=second_name)
+            if len(x) != len(second):
+                raise SpecError(
+                    f"{spec.name}: {first_name} and {second_name} must both be batched or both unbatched. "
+                    f"Received: {first_name}_shape={x}, {second_name}_shape={second}"
+                )
+            if len(x) == 3 and x[0 if batch_first else 1] != second[0 if batch_first else 1]:
+                raise SpecError(
+                    f"{spec.name}: the batch number of {first_name} and {second_name} must be equal. "
+                    f"Received: {first_name}_shape={x}, {second_name}_shape={second}"
+                )
+            return {"output": second if isinstance(spec, Transformer) else x}
         case _:
             from paramcalc import conventions
 

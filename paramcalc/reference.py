@@ -185,6 +185,10 @@ def param_tensors(spec: LayerSpec) -> list[Tensor]:
                 out += _layernorm("norm.", shape, spec.norm.elementwise_affine, spec.norm.bias, "final LayerNorm")
             return out
         case _:
+            from paramcalc import blocks
+
+            if isinstance(spec, blocks.BLOCK_TYPES):
+                return blocks.reference_tensors(spec)
             return []
 
 
@@ -376,4 +380,8 @@ def output_shapes(spec: LayerSpec, *shapes: Shape) -> dict[str, Shape]:
         case Dropout() | Identity() | ReLU() | GELU() | Tanh() | Sigmoid():
             return {"output": x}
         case _:
+            from paramcalc import blocks
+
+            if isinstance(spec, blocks.BLOCK_TYPES):
+                return blocks.reference_output_shapes(spec, *shapes)
             raise SpecError(f"{name}: the reference does not simulate this layer")

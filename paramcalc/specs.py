@@ -793,3 +793,7 @@ TORCH_LAYERS: dict[str, type[LayerSpec]] = {
         Flatten, Dropout, Identity, ReLU, GELU, Tanh, Sigmoid, Softmax,
     )
 }
+
+# The building blocks of modern architectures (RMSNorm, SwiGLU, attention variants, ...) live in
+# paramcalc.blocks, which adds them to TORCH_LAYERS when it is imported.
+import paramcalc.blocks  # noqa: E402,F401

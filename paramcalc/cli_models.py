@@ -1,0 +1,231 @@
+"""The model commands: ``summary``, ``presets``, ``preset`` and ``schema`` (thin wrappers over
+:func:`paramcalc.summarize`, :mod:`paramcalc.presets` and :func:`paramcalc.model.model_json_schema`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from paramcalc.cliutil import Convention, boundary, parse_shapes, print_json, print_rich
+
+SUMMARY_HELP = """Summarise a model file: one row per layer and block (indented by depth), output shapes, parameters, and totals with parameter memory.
+
+A model file (YAML or JSON) gives an input shape and the layers, written as constructor expressions or mappings, with named blocks, repeat, residual shortcuts, parallel embeddings and tied weights; `paramcalc schema` prints its JSON Schema and `paramcalc preset NAME --export` gives examples to edit. With --from-torch-print the file holds what print(model) shows for a PyTorch model.
+
+[bold]Examples[/bold]
+
+  paramcalc summary model.yaml
+
+  paramcalc summary model.yaml --input-shape 8,3,224,224 --depth 2
+
+  paramcalc summary model.yaml --json
+
+  python -c "print(model)" | paramcalc summary - --from-torch-print
+
+Python: paramcalc.summarize("model.yaml", input_shape=(8, 3, 224, 224))
+"""
+
+PRESET_HELP = """Summarise a famous architecture shipped with paramcalc, or export its model file to edit.
+
+[bold]Examples[/bold]
+
+  paramcalc preset resnet50
+
+  paramcalc preset llama2-7b --depth 2
+
+  paramcalc preset gpt2 --input-shape 1,128 --json
+
+  paramcalc preset vgg16 --export > my_vgg.yaml
+
+Python: paramcalc.summarize(paramcalc.load_preset("resnet50"))
+"""
+
+InputShape = Annotated[
+    Optional[str],
+    typer.Option(
+        "--input-shape", "-i", metavar="SHAPE",
+        help="Input shape with the batch dimension (8,3,224,224), instead of the file's; several inputs "
+        "separated by ';' in the file's order.",
+    ),
+]
+ConventionOption = Annotated[
+    Optional[Convention],
+    typer.Option("--convention", "-c", help="Count as pytorch, keras or textbook. Default: the file's framework."),
+]
+Depth = Annotated[
+    Optional[int],
+    typer.Option("--depth", "-d", min=1, max=64, help="Rows down to this depth (default 3; --json: all rows)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document: rows, totals, memory, notes.")]
+
+
+def _input_shape(text: str | None) -> Any:
+    shapes = parse_shapes(text, "--input-shape")
+    if not shapes:
+        return None
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _read_text(path: str) -> str:
+    from paramcalc.errors import ModelError
+    from paramcalc.model import MAX_FILE_BYTES
+
+    if path == "-":
+        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ModelError(f"standard input: larger than the {MAX_FILE_BYTES:,}-byte limit")
+    else:
+        p = Path(path)
+        try:
+            if p.stat().st_size > MAX_FILE_BYTES:
+                raise ModelError(f"{p.name}: larger than the {MAX_FILE_BYTES:,}-byte limit")
+            raw = p.read_bytes()
+        except FileNotFoundError:
+            raise ModelError(f"file not found: {path}") from None
+        except IsADirectoryError:
+            raise ModelError(f"{path} is a directory, not a file") from None
+        except OSError as exc:
+            raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in raw:
+        raise ModelError(f"{path}: binary data, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _show(summary: Any, depth: int | None, as_json: bool) -> None:
+    if as_json:
+        print_json(summary.as_dict(depth))
+        return
+    from paramcalc.summary_render import DEFAULT_DEPTH, render
+
+    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth))
+
+
+def _summarize(model: Any, input_shape: str | None, convention: Convention | None) -> Any:
+    from paramcalc.model import evaluate
+
+    chosen = convention.value if convention is not None else (
+        "keras" if getattr(model, "framework", None) == "keras" else "pytorch"
+    )
+    return evaluate(model, input_shape=_input_shape(input_shape), convention=chosen)
+
+
+def summary_command(
+    model_file: Annotated[
+        str,
+        typer.Argument(metavar="MODEL_FILE", show_default=False,
+                       help="A YAML or JSON model file ('-' reads standard input)."),
+    ],
+    input_shape: InputShape = None,
+    convention: ConventionOption = None,
+    depth: Depth = None,
+    json: Json = False,
+    from_torch_print: Annotated[
+        bool,
+        typer.Option("--from-torch-print", help="MODEL_FILE holds the text print(model) shows for a PyTorch model."),
+    ] = False,
+) -> None:
+    if from_torch_print:
+        from paramcalc.torchprint import summarize_torch_print
+
+        if input_shape is not None or (convention is not None and convention.value != "pytorch"):
+            from paramcalc.errors import ModelError
+
+            raise ModelError("--from-torch-print counts PyTorch modules as printed: no --input-shape, pytorch convention")
+        _show(summarize_torch_print(_read_text(model_file)), depth, json)
+        return
+    from paramcalc.model import load_model, parse_model_text
+
+    if model_file == "-":
+        from paramcalc.errors import ModelError
+
+        data = parse_model_text(_read_text("-"), what="standard input")
+        if not isinstance(data, dict):
+            raise ModelError("standard input: a model file must hold a mapping with 'layers'")
+        model = load_model(data)
+    else:
+        model = load_model(model_file)
+    _show(_summarize(model, input_shape, convention), depth, json)
+
+
+def presets_command(json: Json = False) -> None:
+    from paramcalc.model import evaluate
+    from paramcalc.presets import list_presets, load_preset
+
+    rows = []
+    for info in list_presets():
+        summary = evaluate(load_preset(info.name))
+        rows.append((info, summary))
+    if json:
+        print_json([
+            {"name": info.name, "title": info.title, "params": s.total, "reference": s.reference,
+             "matches_reference": s.matches_reference(), "description": info.description}
+            for info, s in rows
+        ])
+        return
+    from rich import box
+    from rich.table import Table
+
+    from paramcalc.summary_render import published_cell
+
+    table = Table(title="Presets: paramcalc preset NAME", box=box.SIMPLE_HEAD, title_style="bold",
+                  header_style="bold", pad_edge=False, show_edge=False)
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Model", no_wrap=True)
+    table.add_column("Parameters", justify="right", no_wrap=True)
+    table.add_column("Published", no_wrap=True)
+    for info, s in rows:
+        table.add_row(info.name, info.title, f"{s.total:,}", published_cell(s))
+    print_rich(table)
+
+
+def preset_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="A preset (paramcalc presets).")],
+    input_shape: InputShape = None,
+    convention: ConventionOption = None,
+    depth: Depth = None,
+    json: Json = False,
+    export: Annotated[
+        bool, typer.Option("--export", help="Print the preset's model file (YAML, with comments) to edit.")
+    ] = False,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites)."),
+    ] = None,
+) -> None:
+    from paramcalc import presets
+
+    if export:
+        if output is not None:
+            path = presets.export_preset(name, output)
+            sys.stdout.write(f"wrote {path}\n")
+        else:
+            sys.stdout.write(presets.preset_text(name))
+        return
+    if output is not None:
+        from paramcalc.errors import ModelError
+
+        raise ModelError("--output needs --export")
+    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json)
+
+
+def schema_command() -> None:
+    from paramcalc.model import model_json_schema
+
+    print_json(model_json_schema())
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``summary``, ``presets``, ``preset`` and ``schema`` to the Typer app."""
+    app.command("summary", help=SUMMARY_HELP, no_args_is_help=True)(boundary(summary_command))
+    app.command("presets", help="List the famous architectures shipped as model files, with their counts.\n\n"
+                "Python: paramcalc.presets.list_presets()")(boundary(presets_command))
+    app.command("preset", help=PRESET_HELP, no_args_is_help=True)(boundary(preset_command))
+    app.command("schema", help="Print the JSON Schema of model files (for editors: validation and completion).\n\n"
+                "[bold]Example[/bold]\n\n  paramcalc schema > paramcalc-model.schema.json\n\n"
+                "Python: paramcalc.model.model_json_schema()")(boundary(schema_command))

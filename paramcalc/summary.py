@@ -1,0 +1,168 @@
+"""Model summaries: immutable rows (one per layer or block) plus totals, like torchinfo and Keras.
+
+Collecting the rows happens in :mod:`paramcalc.model` (or :mod:`paramcalc.torchprint`); this module
+holds the result and its arithmetic; :mod:`paramcalc.summary_render` turns it into a Rich table or a
+JSON-able dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from paramcalc.errors import ModelError
+from paramcalc.results import Count
+
+if TYPE_CHECKING:
+    from paramcalc.model import Model
+
+Shape = tuple[int, ...]
+
+#: Bytes per parameter for the memory lines: fp32, fp16/bf16 and int8.
+DTYPE_BYTES: dict[str, int] = {"fp32": 4, "fp16/bf16": 2, "int8": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a summary: a layer, a block, or one repetition of a block.
+
+    ``count`` covers every instance the row stands for (``repeat`` of them, e.g. 32 identical
+    decoder blocks shown once), so leaf rows add up to the totals; a container's count is the sum
+    of its children's.
+    """
+
+    path: str
+    name: str
+    type: str
+    depth: int
+    output_shape: Shape | None
+    count: Count
+    repeat: int = 1
+    leaf: bool = True
+    layer: dict[str, Any] | None = None
+    inferred: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    input_shape: Shape | None = None
+    #: every input's shape, in the layer's forward order (attention's key and value, a decoder's memory)
+    input_shapes: tuple[Shape | None, ...] = ()
+
+    @property
+    def trainable(self) -> str:
+        """"yes", "no", "partial", or "--" for a row without parameters."""
+        if self.count.total == 0:
+            return "--"
+        if self.count.non_trainable == 0:
+            return "yes"
+        return "no" if self.count.trainable == 0 else "partial"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A whole model's rows and totals, immutable.
+
+    Attributes:
+        name: the model's name.
+        convention: whose counting rules ("pytorch", "keras" or "textbook").
+        input_shapes: each input's shape (None when unknown).
+        output_shape: the model's output shape (None when unknown).
+        rows: every row, in order, with its depth (1 = top level).
+        totals: the sum of the leaf rows: total, trainable, non-trainable, buffers.
+        notes: inferred sizes, tied weights, floored divisions, things not counted.
+        reference: a published count to compare with: ``{"params", "source", "approximate"}``.
+        divisions: conv and pool output sizes whose division was not exact (floored as torch does).
+        incomplete: what could not be counted (modules whose own parameters a printout hides).
+    """
+
+    name: str | None
+    convention: str
+    input_shapes: dict[str, Shape | None]
+    output_shape: Shape | None
+    rows: tuple[Row, ...]
+    totals: Count
+    notes: tuple[str, ...] = ()
+    description: str | None = None
+    reference: dict[str, Any] | None = None
+    divisions: tuple[str, ...] = ()
+    incomplete: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        leaves = sum((r.count for r in self.rows if r.leaf), Count(0))
+        if leaves != self.totals:  # pragma: no cover - a bug, not bad input
+            raise AssertionError(f"summary rows add up to {leaves}, totals say {self.totals}")
+
+    @property
+    def total(self) -> int:
+        """Trainable plus non-trainable parameters (tied weights once, buffers apart)."""
+        return self.totals.total
+
+    @property
+    def memory(self) -> dict[str, int]:
+        """Parameter memory in bytes for fp32, fp16/bf16 and int8 (buffers excluded)."""
+        return {dtype: self.totals.total * size for dtype, size in DTYPE_BYTES.items()}
+
+    def visible_rows(self, depth: int | None = None) -> tuple[Row, ...]:
+        """The rows down to ``depth`` (all of them for None); their shown counts still add up."""
+        if depth is None:
+            return self.rows
+        return tuple(r for r in self.rows if r.depth <= depth)
+
+    def row(self, path: str) -> Row:
+        """The row with this path (``layer1[0].conv1``).
+
+        Raises:
+            ModelError: no row has that path.
+        """
+        for r in self.rows:
+            if r.path == path:
+                return r
+        raise ModelError(f"summary: no row with path {path!r}")
+
+    def matches_reference(self) -> bool | None:
+        """Whether the total equals the reference count (None without a reference).
+
+        An approximate (rounded) reference, such as a paper's "125M", matches within 2%.
+        """
+        if self.reference is None:
+            return None
+        params = self.reference["params"]
+        if not self.reference.get("approximate"):
+            return params == self.total
+        return abs(self.total - params) * 50 <= params
+
+    def as_dict(self, depth: int | None = None) -> dict[str, Any]:
+        """Plain data for ``--json``: rows, totals, memory, notes."""
+        from paramcalc.summary_render import summary_dict
+
+        return summary_dict(self, depth)
+
+    def __rich__(self) -> Any:
+        from paramcalc.summary_render import render
+
+        return render(self)
+
+
+def summarize(
+    model: Model | dict[str, Any] | str | Any,
+    *,
+    input_shape: Any = None,
+    convention: str = "pytorch",
+) -> Summary:
+    """Summarise a model: one row per layer and block, output shapes, and totals.
+
+    Args:
+        model: a :class:`~paramcalc.model.Model`, a dict in the model-file format, or the path of a
+            YAML or JSON model file.
+        input_shape: overrides the file's input shape: one shape, or one per input (a list of shapes
+            or a dict by input name).
+        convention: "pytorch" (default), "keras" or "textbook".
+
+    Returns:
+        A :class:`Summary`; ``rich.print(summary)`` shows the table the CLI prints.
+
+    Raises:
+        ModelError: the file cannot be read, or a layer does not fit its input (the message names
+            the layer by its path, such as ``encoder.layers[3].linear1``).
+    """
+    from paramcalc.model import evaluate, load_model
+
+    return evaluate(load_model(model), input_shape=input_shape, convention=convention)

@@ -1,0 +1,238 @@
+"""Rendering a :class:`~paramcalc.summary.Summary`: a Rich table like torchinfo's, or a JSON-able dict.
+
+Nothing here computes a count; it lays out what the summary holds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from paramcalc.summary import DTYPE_BYTES, Row, Summary
+
+#: Rows shown by default: three levels, as torchinfo does.
+DEFAULT_DEPTH = 3
+#: Inferred sizes listed under the table before "and N more".
+MAX_INFERRED_SHOWN = 6
+
+
+def shape_text(shape: tuple[int, ...] | None) -> str:
+    """``(1, 64, 112, 112)``; ``?`` when unknown."""
+    if shape is None:
+        return "?"
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def short_count(n: int) -> str:
+    """A count in a short form with one decimal: 11,689,512 → 11.7M; 950 → 950."""
+    if n < 1000:
+        return str(n)
+    for unit, size in (("K", 10**3), ("M", 10**6), ("B", 10**9), ("T", 10**12)):
+        tenths = (n * 10 + size // 2) // size
+        if tenths < 10_000 or unit == "T":
+            return f"{tenths // 10}.{tenths % 10}{unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def binary_size(n_bytes: int) -> str:
+    """Bytes in binary units with two decimals: 46,758,048 → 44.59 MiB."""
+    if n_bytes < 1024:
+        return f"{n_bytes} B"
+    for unit, size in (("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30), ("TiB", 2**40)):
+        hundredths = (n_bytes * 100 + size // 2) // size
+        if hundredths < 102_400 or unit == "TiB":
+            return f"{hundredths // 100}.{hundredths % 100:02d} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def type_text(row: Row) -> str:
+    """The type column: ``Conv2d``, ``Block ×32``, ``Linear (tied)``."""
+    text = row.type
+    if row.repeat > 1:
+        text += f" ×{row.repeat}"
+    if row.note.startswith("shares ") or "shared by all repeats" in row.note:
+        text += " (shared)"
+    elif " tied to " in row.note:
+        text += " (tied)"
+    return text
+
+
+def count_text(n: int) -> str:
+    """Params column: thousands separators, ``--`` for none."""
+    return "--" if n == 0 else f"{n:,}"
+
+
+def title_text(summary: Summary) -> str:
+    name = summary.name or "model"
+    return f"{name} · {summary.convention} convention"
+
+
+def _inputs_text(summary: Summary) -> str:
+    shapes = summary.input_shapes
+    if len(shapes) == 1:
+        return shape_text(next(iter(shapes.values())))
+    return ", ".join(f"{k} {shape_text(v)}" for k, v in shapes.items())
+
+
+def inferred_lines(rows: tuple[Row, ...]) -> list[str]:
+    """``fc.0.in_features = 400`` for each inferred input size among ``rows``."""
+    return [f"{r.path}.{k} = {v if not isinstance(v, tuple) else shape_text(v)}"
+            for r in rows for k, v in r.inferred.items()]
+
+
+def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
+    """The Rich renderable: the layer table, the totals, and the notes."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    rows = summary.visible_rows(depth)
+    table = Table(
+        title=title_text(summary), box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+        title_style="bold", header_style="bold", collapse_padding=True,
+    )
+    table.add_column("Layer", no_wrap=True, overflow="ellipsis", max_width=30)
+    table.add_column("Type", no_wrap=True, overflow="ellipsis", max_width=30)
+    shapes = any(r.output_shape is not None for r in rows) or bool(summary.input_shapes)
+    if shapes:
+        table.add_column("Output shape", no_wrap=True)
+    table.add_column("Params", justify="right", no_wrap=True)
+    table.add_column("Trainable", justify="center", no_wrap=True)
+    for row in rows:
+        style = "" if row.leaf or (depth is not None and row.depth >= depth) else "bold"
+        cells = [Text("  " * (row.depth - 1) + row.name, style=style), type_text(row)]
+        if shapes:
+            cells.append(shape_text(row.output_shape))
+        table.add_row(*cells, count_text(row.count.total), row.trainable)
+
+    totals = Table.grid(padding=(0, 2))
+    totals.add_column(no_wrap=True)
+    totals.add_column(justify="right", no_wrap=True)
+    totals.add_column(no_wrap=True)
+    t = summary.totals
+    totals.add_row("Total params", f"{t.total:,}", f"({short_count(t.total)})" if t.total >= 1000 else "")
+    totals.add_row("Trainable params", f"{t.trainable:,}", "")
+    totals.add_row("Non-trainable params", f"{t.non_trainable:,}", "")
+    totals.add_row("Buffers", f"{t.buffers:,}", "")
+    memory = summary.memory
+    totals.add_row(
+        "Parameter memory", binary_size(memory["fp32"]),
+        " · ".join(["fp32"] + [f"{binary_size(memory[d])} {d}" for d in DTYPE_BYTES if d != "fp32"]),
+    )
+    parts: list[Any] = [table, totals]
+
+    facts = [f"Input {_inputs_text(summary)} → output {shape_text(summary.output_shape)}"] if shapes else []
+    if summary.reference is not None:
+        facts.append(reference_text(summary))
+    if facts:
+        parts.append(Text("\n".join(facts)))
+
+    notes = list(summary.notes)
+    divisions = division_text(summary.divisions)
+    if divisions:
+        notes.append(divisions)
+    inferred = inferred_lines(rows)
+    if inferred:
+        shown = ", ".join(inferred[:MAX_INFERRED_SHOWN])
+        more = len(inferred) - MAX_INFERRED_SHOWN
+        notes.insert(0, f"inferred from the input: {shown}" + (f", and {more} more" if more > 0 else ""))
+    if summary.incomplete:
+        notes.extend(f"not counted: {n}" for n in summary.incomplete)
+    if notes:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for n in notes:
+            grid.add_row("-", n)
+        parts += [Text("Notes:"), grid]
+    return Group(*parts)
+
+
+def percent_gap(total: int, params: int) -> str:
+    """How far ``total`` is from ``params``, in percent with one decimal: ``+1.7%``, ``-0.4%``, ``+<0.1%``."""
+    if total == params:
+        return "0%"
+    if params == 0:
+        return "n/a"
+    diff = total - params
+    tenths = (abs(diff) * 1000 + params // 2) // params
+    sign = "+" if diff > 0 else "-"
+    return f"{sign}<0.1%" if tenths == 0 else f"{sign}{tenths // 10}.{tenths % 10}%"
+
+
+def reference_text(summary: Summary) -> str:
+    """``Reference: 11,689,512 (torchvision ...): equal``, or how far a rounded published figure is."""
+    ref = summary.reference or {}
+    params, source = ref["params"], ref["source"]
+    if ref.get("approximate"):
+        return f"Published: {source}; this count is {percent_gap(summary.total, params)} from it"
+    verdict = "equal" if params == summary.total else f"differs by {summary.total - params:+,}"
+    return f"Reference: {params:,} ({source}): {verdict}"
+
+
+def published_cell(summary: Summary) -> str:
+    """The short comparison ``paramcalc presets`` lists: ``equal``, or ``≈125.0M, +0.2%``."""
+    ref = summary.reference
+    if not ref:
+        return ""
+    if ref.get("approximate"):
+        return f"≈{short_count(ref['params'])}, {percent_gap(summary.total, ref['params'])}"
+    return "equal" if summary.total == ref["params"] else f"{ref['params']:,}"
+
+
+_DIVISION = re.compile(r"^(?P<path>.*?): \S+: output \S+ .* = (?P<exact>\S+) is not a whole number; (?P<how>.*) to (?P<out>\d+)$")
+
+
+def division_text(divisions: tuple[str, ...]) -> str:
+    """One line for the inexact conv/pool divisions: ``conv1 112.5 → 112; maxpool 56.5 → 56``."""
+    items: list[str] = []
+    rounded_up = False
+    for text in divisions:
+        m = _DIVISION.match(text)
+        item = f"{m['path']} {m['exact']} → {m['out']}" if m else text
+        rounded_up = rounded_up or bool(m and "up" in m["how"])
+        if item not in items:
+            items.append(item)
+    if not items:
+        return ""
+    how = "floored (rounded up with ceil_mode)" if rounded_up else "floored, as torch does"
+    return f"output sizes that do not divide exactly, {how}: " + "; ".join(items)
+
+
+def row_dict(row: Row) -> dict[str, Any]:
+    """One row as plain data."""
+    return {
+        "path": row.path,
+        "name": row.name,
+        "type": row.type,
+        "depth": row.depth,
+        "output_shape": None if row.output_shape is None else list(row.output_shape),
+        "params": row.count.as_dict(),
+        "repeat": row.repeat,
+        "leaf": row.leaf,
+        "trainable": row.trainable,
+        "layer": row.layer,
+        "inferred": {k: list(v) if isinstance(v, tuple) else v for k, v in row.inferred.items()},
+        "note": row.note,
+    }
+
+
+def summary_dict(summary: Summary, depth: int | None = None) -> dict[str, Any]:
+    """The summary as plain data for ``--json``: rows (down to ``depth``), totals, memory, notes."""
+    return {
+        "model": summary.name,
+        "description": summary.description,
+        "convention": summary.convention,
+        "inputs": {k: None if v is None else list(v) for k, v in summary.input_shapes.items()},
+        "output_shape": None if summary.output_shape is None else list(summary.output_shape),
+        "rows": [row_dict(r) for r in summary.visible_rows(depth)],
+        "totals": summary.totals.as_dict(),
+        "memory_bytes": summary.memory,
+        "reference": None if summary.reference is None else {
+            **summary.reference, "matches": summary.matches_reference(),
+        },
+        "divisions": list(summary.divisions),
+        "notes": list(summary.notes),
+        "incomplete": list(summary.incomplete),
+    }
