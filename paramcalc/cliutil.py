@@ -277,7 +277,7 @@ ARGUMENT_HELP = {
     "d_model": "model dimension d",
     "nhead": "attention heads",
     "dim_feedforward": "hidden size of the feed-forward block",
-    "activation": "activation of the feed-forward block",
+    "activation": "activation function",
     "layer_norm_eps": "eps of the LayerNorms",
     "norm_first": "normalise before attention and feed-forward (pre-norm)",
     "encoder_layer": "the layer to stack, as an expression such as 'TransformerEncoderLayer(512, 8)'",
@@ -308,48 +308,119 @@ ARGUMENT_HELP = {
     "center": "learn a shift (beta)",
     "scale": "learn a scale (gamma)",
     "merge_mode": "how the two directions are combined",
-    "layer": "the wrapped layer, as an expression such as 'LSTM(64)'",
+    "layer": "the wrapped layer, as an expression such as 'layers.LSTM(64)'",
+    "num_kv_heads": "key/value heads for grouped-query attention (default: num_heads)",
+    "head_dim": "size of each head (default: embed_dim / num_heads)",
+    "out_bias": "bias on the output projection (default: bias)",
+    "causal": "mask future positions",
+    "hidden_features": "hidden size of the feed-forward block",
+    "style": "block layout: gpt2 (LayerNorm, GELU MLP) or llama (RMSNorm, SwiGLU)",
+    "norm_eps": "eps of the norms",
+    "patch_size": "side of each square patch",
+    "image_size": "side of the input image",
+    "class_token": "prepend a learned class token",
+    "position_embedding": "add learned position embeddings",
+    "max_len": "longest sequence the encoding table covers",
+    "index": "index to take along dim",
+    "num_encoder_layers": "encoder layers",
+    "num_decoder_layers": "decoder layers",
+    "trainable": "train the weights (false: Keras counts them all as non-trainable)",
+    "keepdims": "keep the pooled dimensions with size 1",
+    "axis": "axis or axes to normalise over (Keras)",
+    "epsilon": "added to the variance for numerical stability (Keras)",
+    "mask_zero": "treat index 0 as padding to mask",
+    "recurrent_dropout": "dropout on the recurrent state",
+    "go_backwards": "process the sequence backwards",
+    "stateful": "carry the state over between batches",
+    "unroll": "unroll the loop",
+    "seed": "random seed for dropout",
+    "recurrent_activation": "activation of the gates",
+    "unit_forget_bias": "start the forget-gate bias at 1",
+    "output_shape": "output features (default: the query's features)",
+    "rate": "fraction of the inputs to drop (Keras)",
+    "noise_shape": "shape of the dropout mask",
 }
 
-#: Example queries, one per PyTorch layer: the expression and an input shape (the layer's command
-#: is derived from the expression, so both forms of every example stay in step; tests run them).
+#: Example queries by command: the expression and an input shape. A layer command's example options
+#: are derived from the expression, so both forms of every example stay in step (tests run them).
 EXAMPLES: dict[str, tuple[str, str]] = {
-    "Linear": ("Linear(100, 10)", "32,100"),
-    "Conv1d": ("Conv1d(16, 33, 3, stride=2)", "20,16,50"),
-    "Conv2d": ("Conv2d(3, 64, kernel_size=3, padding=1)", "1,3,224,224"),
-    "Conv3d": ("Conv3d(16, 33, kernel_size=3, stride=2)", "20,16,10,50,100"),
-    "ConvTranspose1d": ("ConvTranspose1d(16, 33, 3, stride=2)", "20,16,50"),
-    "ConvTranspose2d": ("ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)", "1,16,28,28"),
-    "ConvTranspose3d": ("ConvTranspose3d(16, 33, 3, stride=2)", "20,16,10,50,100"),
-    "MaxPool1d": ("MaxPool1d(3, stride=2)", "20,16,50"),
-    "MaxPool2d": ("MaxPool2d(3, stride=2, ceil_mode=True)", "1,64,112,112"),
-    "MaxPool3d": ("MaxPool3d(3, stride=2)", "20,16,50,44,31"),
-    "AvgPool1d": ("AvgPool1d(3, stride=2)", "20,16,50"),
-    "AvgPool2d": ("AvgPool2d(2)", "1,64,32,32"),
-    "AvgPool3d": ("AvgPool3d(3, stride=2)", "20,16,50,44,31"),
-    "AdaptiveAvgPool1d": ("AdaptiveAvgPool1d(5)", "1,64,8"),
-    "AdaptiveAvgPool2d": ("AdaptiveAvgPool2d((7, 7))", "1,512,13,13"),
-    "AdaptiveAvgPool3d": ("AdaptiveAvgPool3d((5, 7, 9))", "1,64,8,9,10"),
-    "BatchNorm1d": ("BatchNorm1d(100)", "20,100"),
-    "BatchNorm2d": ("BatchNorm2d(64)", "8,64,32,32"),
-    "BatchNorm3d": ("BatchNorm3d(100)", "20,100,35,45,10"),
-    "LayerNorm": ("LayerNorm(512)", "32,10,512"),
-    "Embedding": ("nn.Embedding(10000, 300)", "32,50"),
-    "RNN": ("RNN(64, 64)", "32,20,64"),
-    "LSTM": ("LSTM(100, 128, num_layers=2)", "32,50,100"),
-    "GRU": ("GRU(100, 128, bidirectional=True)", "32,50,100"),
-    "MultiheadAttention": ("MultiheadAttention(512, 8)", "10,32,512"),
-    "TransformerEncoderLayer": ("TransformerEncoderLayer(512, 8)", "10,32,512"),
-    "TransformerEncoder": ("TransformerEncoder(TransformerEncoderLayer(512, 8), num_layers=6)", "10,32,512"),
-    "TransformerDecoderLayer": ("TransformerDecoderLayer(512, 8)", "20,32,512;10,32,512"),
-    "Flatten": ("nn.Flatten()", "32,64,7,7"),
-    "Dropout": ("nn.Dropout(0.2)", "32,100"),
-    "Identity": ("Identity()", "32,100"),
-    "ReLU": ("ReLU()", "32,100"),
-    "GELU": ("GELU()", "32,100"),
-    "Tanh": ("Tanh()", "32,100"),
-    "Sigmoid": ("Sigmoid()", "32,100"),
-    "Softmax": ("Softmax(dim=1)", "32,10"),
+    # PyTorch
+    "linear": ("Linear(100, 10)", "32,100"),
+    "conv1d": ("Conv1d(16, 33, 3, stride=2)", "20,16,50"),
+    "conv2d": ("Conv2d(3, 64, kernel_size=3, padding=1)", "1,3,224,224"),
+    "conv3d": ("Conv3d(16, 33, kernel_size=3, stride=2)", "20,16,10,50,100"),
+    "convtranspose1d": ("ConvTranspose1d(16, 33, 3, stride=2)", "20,16,50"),
+    "convtranspose2d": ("ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)", "1,16,28,28"),
+    "convtranspose3d": ("ConvTranspose3d(16, 33, 3, stride=2)", "20,16,10,50,100"),
+    "maxpool1d": ("MaxPool1d(3, stride=2)", "20,16,50"),
+    "maxpool2d": ("MaxPool2d(3, stride=2, ceil_mode=True)", "1,64,112,112"),
+    "maxpool3d": ("MaxPool3d(3, stride=2)", "20,16,50,44,31"),
+    "avgpool1d": ("AvgPool1d(3, stride=2)", "20,16,50"),
+    "avgpool2d": ("AvgPool2d(2)", "1,64,32,32"),
+    "avgpool3d": ("AvgPool3d(3, stride=2)", "20,16,50,44,31"),
+    "adaptiveavgpool1d": ("AdaptiveAvgPool1d(5)", "1,64,8"),
+    "adaptiveavgpool2d": ("AdaptiveAvgPool2d((7, 7))", "1,512,13,13"),
+    "adaptiveavgpool3d": ("AdaptiveAvgPool3d((5, 7, 9))", "1,64,8,9,10"),
+    "batchnorm1d": ("BatchNorm1d(100)", "20,100"),
+    "batchnorm2d": ("BatchNorm2d(64)", "8,64,32,32"),
+    "batchnorm3d": ("BatchNorm3d(100)", "20,100,35,45,10"),
+    "layernorm": ("LayerNorm(512)", "32,10,512"),
+    "embedding": ("nn.Embedding(10000, 300)", "32,50"),
+    "rnn": ("RNN(64, 64)", "32,20,64"),
+    "lstm": ("LSTM(100, 128, num_layers=2)", "32,50,100"),
+    "gru": ("GRU(100, 128, bidirectional=True)", "32,50,100"),
+    "multiheadattention": ("MultiheadAttention(512, 8)", "10,32,512"),
+    "transformerencoderlayer": ("TransformerEncoderLayer(512, 8)", "10,32,512"),
+    "transformerencoder": ("TransformerEncoder(TransformerEncoderLayer(512, 8), num_layers=6)", "10,32,512"),
+    "transformerdecoderlayer": ("TransformerDecoderLayer(512, 8)", "20,32,512;10,32,512"),
+    "flatten": ("nn.Flatten()", "32,64,7,7"),
+    "dropout": ("nn.Dropout(0.2)", "32,100"),
+    "identity": ("Identity()", "32,100"),
+    "relu": ("ReLU()", "32,100"),
+    "gelu": ("GELU()", "32,100"),
+    "tanh": ("Tanh()", "32,100"),
+    "sigmoid": ("Sigmoid()", "32,100"),
+    "softmax": ("Softmax(dim=1)", "32,10"),
+    # PyTorch building blocks
+    "rmsnorm": ("RMSNorm(4096)", "1,16,4096"),
+    "selfattention": ("SelfAttention(4096, 32)", "1,16,4096"),
+    "causalselfattention": ("CausalSelfAttention(768, 12)", "1,16,768"),
+    "feedforward": ("FeedForward(768, 3072)", "1,16,768"),
+    "swiglu": ("SwiGLU(4096, 11008)", "1,16,4096"),
+    "decoderblock": ("DecoderBlock(768, 12)", "1,16,768"),
+    "patchembedding": ("PatchEmbedding(3, 768, 16, 224)", "1,3,224,224"),
+    "sinusoidalpositionalencoding": ("SinusoidalPositionalEncoding(512)", "1,16,512"),
+    "select": ("Select(1, 0)", "1,197,768"),
+    "transformerdecoder": ("TransformerDecoder(TransformerDecoderLayer(512, 8), num_layers=6)", "20,32,512;10,32,512"),
+    "transformer": ("Transformer()", "10,32,512;20,32,512"),
+    # Keras
+    "dense": ("layers.Dense(64)", "32,100"),
+    "keras-conv1d": ("layers.Conv1D(32, 3)", "8,100,16"),
+    "keras-conv2d": ("layers.Conv2D(32, 3)", "8,28,28,1"),
+    "keras-conv3d": ("layers.Conv3D(8, 3)", "2,16,16,16,1"),
+    "conv1dtranspose": ("layers.Conv1DTranspose(16, 3, strides=2)", "8,50,32"),
+    "conv2dtranspose": ("layers.Conv2DTranspose(16, 3, strides=2, padding='same')", "8,14,14,32"),
+    "conv3dtranspose": ("layers.Conv3DTranspose(8, 3, strides=2)", "2,8,8,8,16"),
+    "maxpooling1d": ("layers.MaxPooling1D(2)", "8,100,16"),
+    "maxpooling2d": ("layers.MaxPooling2D(2)", "8,28,28,32"),
+    "maxpooling3d": ("layers.MaxPooling3D(2)", "2,16,16,16,8"),
+    "averagepooling1d": ("layers.AveragePooling1D(2)", "8,100,16"),
+    "averagepooling2d": ("layers.AveragePooling2D(2)", "8,28,28,32"),
+    "averagepooling3d": ("layers.AveragePooling3D(2)", "2,16,16,16,8"),
+    "globalaveragepooling1d": ("layers.GlobalAveragePooling1D()", "8,100,16"),
+    "globalaveragepooling2d": ("layers.GlobalAveragePooling2D()", "8,7,7,512"),
+    "globalaveragepooling3d": ("layers.GlobalAveragePooling3D()", "2,4,4,4,64"),
+    "batchnormalization": ("layers.BatchNormalization()", "8,28,28,32"),
+    "layernormalization": ("layers.LayerNormalization()", "8,10,64"),
+    "keras-embedding": ("layers.Embedding(5000, 100)", "32,50"),
+    "simplernn": ("layers.SimpleRNN(128)", "32,50,100"),
+    "keras-lstm": ("layers.LSTM(128)", "32,50,100"),
+    "keras-gru": ("layers.GRU(128)", "32,50,100"),
+    "bidirectional": ("layers.Bidirectional(layers.LSTM(64))", "32,50,100"),
+    "keras-multiheadattention": ("layers.MultiHeadAttention(num_heads=8, key_dim=64)", "32,10,512;32,20,512"),
+    "keras-flatten": ("layers.Flatten()", "8,7,7,64"),
+    "keras-dropout": ("layers.Dropout(0.5)", "32,100"),
+    "activation": ("layers.Activation('relu')", "32,100"),
 }
 
 
@@ -359,9 +430,12 @@ EXAMPLES: dict[str, tuple[str, str]] = {
 class FieldOption:
     """How one spec field becomes a command-line option: its kind, metavar and reader."""
 
-    def __init__(self, field: str, annotation: Any, default: Any, required: bool, description: str | None):
+    def __init__(self, field: str, annotation: Any, default: Any, required: bool, description: str | None,
+                 alias: str | None = None):
         self.field = field
-        self.flag = "--" + field.replace("_", "-")
+        #: The constructor's name for the argument (a field may be stored under another name).
+        self.argument = alias or field
+        self.flag = "--" + self.argument.replace("_", "-")
         self.default = default
         self.required = required
         self.description = description
@@ -534,7 +608,9 @@ def spec_options(cls: type) -> list[FieldOption]:
     for field, info in cls.model_fields.items():  # type: ignore[attr-defined]
         if field == "type":
             continue
-        options.append(FieldOption(field, info.annotation, info.default, info.is_required(), info.description))
+        options.append(FieldOption(
+            field, info.annotation, info.default, info.is_required(), info.description, info.alias
+        ))
     return options
 
 
@@ -542,7 +618,7 @@ _RESERVED = {"input_shape", "convention", "all_conventions", "json", "help"}
 
 
 def _option_help(cls: type, opt: FieldOption) -> str:
-    parts = [opt.description or ARGUMENT_HELP.get(opt.field, opt.field.replace("_", " "))]
+    parts = [opt.description or ARGUMENT_HELP.get(opt.argument, opt.argument.replace("_", " "))]
     if opt.field == getattr(cls, "infer_field", None):
         parts.append("(left out: read from --input-shape)")
     if opt.kind == "value" and not opt.required and opt.default is not None:
@@ -555,31 +631,36 @@ def _option_help(cls: type, opt: FieldOption) -> str:
     return " ".join(parts)
 
 
-def _example_options(name: str) -> tuple[str, str] | None:
-    """The layer command's options for the layer's example, and its input shape."""
+def _example_options(command: str) -> tuple[str, str] | None:
+    """The layer command's options for its example, and the example's input shape."""
     from paramcalc.parse import parse_layer
     from paramcalc.specs import LayerSpec
 
-    example = EXAMPLES.get(name)
+    example = EXAMPLES.get(command)
     if example is None:
         return None
     spec = parse_layer(example[0])
+    kinds = {opt.field: opt.kind for opt in spec_options(type(spec))}
     words = []
     for field, info in type(spec).model_fields.items():
         value, default = getattr(spec, field), info.default
-        if field == "type" or value == default:
+        if field in ("type", *_RESERVED) or value == default:
             continue
         if isinstance(value, tuple) and value and len(set(value)) == 1:
             if value[0] == default:
                 continue
             value = value[0]
-        flag = "--" + field.replace("_", "-")
-        if isinstance(value, bool):
+        flag = "--" + (info.alias or field).replace("_", "-")
+        if isinstance(value, bool) and kinds.get(field) == "flag":
             words.append(flag if value else f"--no-{flag[2:]}")
+        elif isinstance(value, bool):
+            words.append(f"{flag} {str(value).lower()}")
         elif isinstance(value, LayerSpec):
             words.append(f"{flag} '{value}'")
         elif isinstance(value, tuple):
             words.append(f"{flag} {','.join('none' if v is None else str(v) for v in value)}")
+        elif isinstance(value, str) and not re.fullmatch(r"[\w.-]+", value):
+            words.append(f"{flag} '{value}'")
         else:
             words.append(f"{flag} {'none' if value is None else value}")
     return " ".join(words), example[1]
@@ -587,16 +668,16 @@ def _example_options(name: str) -> tuple[str, str] | None:
 
 def layer_epilog(command: str, name: str) -> str:
     """Examples for a layer command: the options form and the expression form of the same query."""
-    example = EXAMPLES.get(name)
+    example = EXAMPLES.get(command)
+    options = _example_options(command) if example else None
     lines = ["[bold]Examples[/bold]"]
-    options = _example_options(name) if example else None
     if example and options:
         words, shape = options
-        lines.append(f"paramcalc {command} {words} --input-shape {shape}".replace("  ", " "))
-        lines.append(f"paramcalc {command} {words} --input-shape {shape} --all-conventions".replace("  ", " "))
+        query = " ".join(f"paramcalc {command} {words}".split())
+        lines.append(f"{query} --input-shape {shape}")
+        lines.append(f"{query} --input-shape {shape} --all-conventions")
         lines.append(f"paramcalc layer \"{example[0]}\" --input-shape {shape} --json")
     else:
-        lines.append(f"paramcalc {command} --help")
         lines.append(f"paramcalc layer \"{name}(...)\" --input-shape ...")
     lines.append(f"paramcalc formula {name}")
     return "\n\n".join(lines)
@@ -608,7 +689,7 @@ def build_layer_command(command: str, name: str, cls: type) -> Any:
     params = []
     for opt in options:
         py_name = f"arg_{opt.field}"
-        if opt.field in _RESERVED:
+        if opt.argument in _RESERVED:
             continue
         help_text = _option_help(cls, opt)
         if opt.kind == "flag":
@@ -651,12 +732,12 @@ def build_layer_command(command: str, name: str, cls: type) -> Any:
             if value is None:
                 continue
             if opt.kind == "choice":
-                values[opt.field] = value.value if isinstance(value, Enum) else value
+                values[opt.argument] = value.value if isinstance(value, Enum) else value
             elif opt.kind == "flag":
-                values[opt.field] = value
+                values[opt.argument] = value
             else:
-                values[opt.field] = opt.read(value)
-        missing = [o.flag for o in options if o.required and o.field not in values]
+                values[opt.argument] = opt.read(value)
+        missing = [o.flag for o in options if o.required and o.argument not in values]
         if missing:
             fail(f"{name}: missing required option {', '.join(missing)} (see paramcalc {command} --help)")
         spec = cls(**values)
