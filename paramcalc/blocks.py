@@ -293,7 +293,7 @@ class TransformerDecoder(LayerSpec):
     summary: ClassVar[str] = "a stack of decoder layers with an optional final norm"
     type: Literal["TransformerDecoder"] = "TransformerDecoder"
     decoder_layer: TransformerDecoderLayer
-    num_layers: NonNegInt
+    num_layers: PosInt  # torch builds 0 layers, but its forward then fails on every input
     norm: LayerNorm | None = None
 
     @field_validator("decoder_layer", "norm", mode="before")
@@ -325,8 +325,8 @@ class Transformer(LayerSpec):
     type: Literal["Transformer"] = "Transformer"
     d_model: PosInt = 512
     nhead: PosInt = 8
-    num_encoder_layers: NonNegInt = 6
-    num_decoder_layers: NonNegInt = 6
+    num_encoder_layers: PosInt = 6  # as for TransformerDecoder: 0 layers fail on every input
+    num_decoder_layers: PosInt = 6
     dim_feedforward: NonNegInt = 2048
     dropout: Probability = 0.1
     activation: Literal["relu", "gelu"] = "relu"
@@ -466,10 +466,9 @@ def reference_tensors(spec: LayerSpec) -> list[Tensor]:
                 + _swiglu("mlp.", d, ff, d, b)
             )
         case PatchEmbedding():
+            # A module's own parameters come before its children's in torch's state_dict.
             e = spec.embed_dim
-            out = [_t("conv_proj.weight", (e, spec.in_channels, *spec.patch_size), "patch projection filters")]
-            if spec.bias:
-                out.append(_t("conv_proj.bias", (e,), "patch projection bias"))
+            out = []
             # Count the patches by stepping a patch-sized window across each side of the image.
             patches = 1
             for size, p in zip(spec.image_size, spec.patch_size):
@@ -479,6 +478,9 @@ def reference_tensors(spec: LayerSpec) -> list[Tensor]:
             if spec.position_embedding:
                 out.append(_t("pos_embedding", (1, patches + int(spec.class_token), e),
                               "learned position embeddings, one per token"))
+            out.append(_t("conv_proj.weight", (e, spec.in_channels, *spec.patch_size), "patch projection filters"))
+            if spec.bias:
+                out.append(_t("conv_proj.bias", (e,), "patch projection bias"))
             return out
         case SinusoidalPositionalEncoding():
             if spec.max_len is None:
