@@ -708,7 +708,7 @@ def _inexact_notes(spec: LayerSpec, *shapes: Shape) -> list[str]:
     return [
         *merge_dimension_notes(raw),
         "the division is not exact: exam problems usually choose sizes that divide exactly, so check the "
-        "problem's numbers; torch floors it, and that floored size is the expected answer here",
+        "problem's numbers; PyTorch and Keras floor it, and that floored size is the expected answer here",
     ]
 
 
@@ -970,7 +970,7 @@ def check_model(
     if notes:
         notes.append(
             "a division is not exact: exam problems usually choose sizes that divide exactly, so check the "
-            "problem's numbers; torch floors it, and the floored size is used here"
+            "problem's numbers; PyTorch and Keras floor it, and the floored size is used here"
         )
     name = summary.name or (str(target) if isinstance(target, (str, Path)) else "model")
     first_input = next(iter(summary.input_shapes.values()), None)

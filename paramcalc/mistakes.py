@@ -531,7 +531,7 @@ def window(s: Situation) -> Window | None:
     x = s.input_shape[0] if _is_shape_list(s.input_shape) else s.input_shape
     if is_keras(spec):
         name = type(spec).__name__
-        if spec.padding != "valid" or name not in (*KERAS_CONV, *KERAS_MAXPOOL, *KERAS_AVGPOOL):
+        if name not in (*KERAS_CONV, *KERAS_MAXPOOL, *KERAS_AVGPOOL) or spec.padding != "valid":
             return None
         last = spec.data_format == "channels_last"
         first_spatial = 1 if last else 2

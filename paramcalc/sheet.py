@@ -322,7 +322,7 @@ def report_rows(report: SheetReport) -> list[ReportRow]:
             else:
                 details = [d.text for d in a.diagnoses] or [a.diagnosis_text()]
             if a.quantity == "shape" and inexact:
-                details.append("the division is not exact (torch floors it)")
+                details.append("the division is not exact (it is floored)")
             rows.append(ReportRow(label, a.given_text(), a.expected_text(), a.mark, tuple(details)))
     return rows
 

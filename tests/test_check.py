@@ -261,3 +261,90 @@ def test_as_dict_is_json() -> None:
 def test_check_is_exported() -> None:
     assert paramcalc.check is check
     assert isinstance(paramcalc.check("Linear(64, 1)", params=65), CheckResult)
+
+
+# -- Whole models ------------------------------------------------------------------------------
+
+KERAS_RNN = {
+    "name": "Keras SimpleRNN classifier",
+    "framework": "keras",
+    "input_shape": [32, 30],
+    "layers": [
+        {"layer": "Embedding(5000, 100)", "name": "embedding"},
+        {"layer": "SimpleRNN(128)", "name": "simple_rnn"},
+        {"layer": "Dense(1)", "name": "dense"},
+    ],
+}
+TORCH_RNN = {
+    "name": "PyTorch RNN classifier",
+    "input_shape": [32, 30],
+    "layers": [
+        {"layer": "nn.Embedding(1000, 64)", "name": "embedding"},
+        {"layer": "RNN(64, 64, batch_first=True)", "name": "rnn"},
+        {"layer": "Linear(64, 1)", "name": "fc"},
+    ],
+}
+
+
+def test_keras_course_model() -> None:
+    # Course notes (002): 5000·100 + (100·128 + 128·128 + 128) + (128 + 1) = 529,441.
+    result = check(KERAS_RNN, params=529_441)
+    assert result.ok and result.kind == "model" and result.convention == "keras"
+    assert result.target == "Keras SimpleRNN classifier"
+    assert result.answers[0].derivation.splitlines()[-1] == "total: 500,000 + 29,312 + 129 = 529,441"
+
+
+def test_torch_course_model() -> None:
+    # Course notes (004): 1000·64 + (64·64 + 64·64 + 2·64) + (64 + 1) = 64,000 + 8,320 + 65 = 72,385.
+    result = check(TORCH_RNN, params=72_385, convention="pytorch")
+    assert result.ok and result.convention == "pytorch"
+
+
+def test_model_wrong_answer_names_the_layer() -> None:
+    # 529,441 − 128: the SimpleRNN's bias forgotten.
+    [answer] = check(KERAS_RNN, params=529_313).answers
+    assert not answer.correct
+    assert [(d.key, d.where) for d in answer.diagnoses] == [("no_bias", "simple_rnn")]
+    assert answer.diagnosis_text() == "simple_rnn: matches forgetting the biases"
+
+
+def test_model_mistake_in_every_layer() -> None:
+    # 72,385 − 128 (the RNN's two bias vectors) − 1 (the Linear bias) = 72,256.
+    [answer] = check(TORCH_RNN, params=72_256, convention="pytorch").answers
+    assert ("no_bias", "every layer") in [(d.key, d.where) for d in answer.diagnoses]
+
+
+def test_model_other_convention_says_which_layer_differs() -> None:
+    # Under PyTorch the RNN has 2·64 biases; one bias vector gives 72,385 − 64 = 72,321.
+    [answer] = check(TORCH_RNN, params=72_321, convention="pytorch").answers
+    names = [d.name for d in answer.diagnoses if d.key == "keras_convention"]
+    assert names == ["the keras convention (rnn: one bias per gate)"]
+    # Without a chosen convention the same answer is accepted, saying under which.
+    [accepted] = check(TORCH_RNN, params=72_321).answers
+    assert accepted.correct and accepted.convention == "keras"
+
+
+def test_model_file(tmp_path) -> None:
+    import yaml
+
+    path = tmp_path / "rnn.yaml"
+    path.write_text(yaml.safe_dump(KERAS_RNN), encoding="utf-8")
+    assert check(str(path), params="529,441").ok
+    assert check(path, trainable=529_441, non_trainable=0).ok
+
+
+def test_model_shape_mistake_carried_through() -> None:
+    # Conv2d(3, 8, 5) on 32x32: 28; MaxPool2d(2): 14. Without the +1 in either layer the answer is 13.
+    model = {"input_shape": [1, 3, 32, 32], "layers": [
+        {"layer": "Conv2d(3, 8, 5)", "name": "conv"}, {"layer": "MaxPool2d(2)", "name": "pool"}]}
+    assert check(model, shape="14x14x8").ok
+    [answer] = check(model, shape="13x13x8").answers
+    assert not answer.correct and answer.expected_text() == "14x14x8"
+    assert {(d.key, d.where) for d in answer.diagnoses} >= {("no_plus_one", "conv"), ("no_plus_one", "pool")}
+
+
+def test_model_errors() -> None:
+    with pytest.raises(ParamcalcError, match="nothing to check"):
+        check(KERAS_RNN)
+    with pytest.raises(ParamcalcError):
+        check("no_such_model.yaml", params=1)

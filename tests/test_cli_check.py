@@ -97,6 +97,28 @@ def test_check_bad_input(args: tuple[str, ...], message: str) -> None:
     assert "Traceback" not in err
 
 
+def test_check_model_file(tmp_path: Path, golden) -> None:
+    # Course notes: Keras Embedding(5000, 100) → SimpleRNN(128) → Dense(1) has 529,441 parameters;
+    # 529,313 leaves out the SimpleRNN's 128 biases.
+    model = tmp_path / "rnn.yaml"
+    model.write_text(
+        "name: Keras SimpleRNN classifier\n"
+        "framework: keras\n"
+        "input_shape: [32, 30]\n"
+        "layers:\n"
+        "  - {layer: 'Embedding(5000, 100)', name: embedding}\n"
+        "  - {layer: 'SimpleRNN(128)', name: simple_rnn}\n"
+        "  - {layer: 'Dense(1)', name: dense}\n",
+        encoding="utf-8",
+    )
+    status, out, _ = run("check", str(model), "--params", "529441")
+    assert status == 0 and "✓ params" in out
+    status, out, _ = run("check", str(model), "--params", "529,313")
+    assert status == 1
+    assert "simple_rnn: matches forgetting the biases" in out
+    golden("check_model_wrong.txt", out)
+
+
 # -- paramcalc check-sheet -------------------------------------------------------------------
 
 

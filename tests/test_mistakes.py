@@ -129,6 +129,44 @@ def test_catalogue_is_large_and_keys_unique() -> None:
         assert m.params is not None or m.shape is not None
 
 
+# The same entries on Keras layers (input shapes batch first, channels last).
+KERAS_CASES = [
+    # SimpleRNN(128) on 100 features: 100·128 + 128·128 + 128 = 29,312; without the bias 29,184.
+    ("no_bias", "layers.SimpleRNN(128)", dict(params=29_184, input_shape=(32, 30, 100))),
+    # ... with torch's two bias vectors: 29,440.
+    ("pytorch_convention", "layers.SimpleRNN(128)", dict(params=29_440, input_shape=(32, 30, 100),
+                                                         convention="keras")),
+    # LSTM(128): 4·29,312 = 117,248; three gates 87,936.
+    ("lstm_three_gates", "layers.LSTM(128)", dict(params=87_936, input_shape=(32, 30, 100))),
+    # Bidirectional(LSTM(128)) = 2·117,248; counted once 117,248; its output 2·128 features.
+    ("bidirectional_once", "layers.Bidirectional(layers.LSTM(128))", dict(params=117_248, input_shape=(32, 30, 100))),
+    ("bidirectional_once", "layers.Bidirectional(layers.LSTM(128))", dict(shape="32x128", input_shape=(32, 30, 100))),
+    # Dense(10) on 784: 7,850; one bias in total 7,841.
+    ("single_bias", "layers.Dense(10)", dict(params=7_841, input_shape=(32, 784))),
+    # Conv2D(64, 3) on 3 channels: (3·3·3 + 1)·64 = 1,792; flat filters 640.
+    ("no_input_channels", "layers.Conv2D(64, 3)", dict(params=640, input_shape=(1, 32, 32, 3))),
+    # Conv2D(64, 3, groups=4) on 64 channels: 3·3·16·64 + 64 = 9,280; ignoring groups 36,928.
+    ("groups_ignored", "layers.Conv2D(64, 3, groups=4)", dict(params=36_928, input_shape=(1, 32, 32, 64))),
+    # Conv2D(96, 11, strides=4) on 227x227x3: 55; without the +1: 54.
+    ("no_plus_one", "layers.Conv2D(96, 11, strides=4)", dict(shape="54x54x96", input_shape=(1, 227, 227, 3))),
+    # MaxPooling2D(2) on 32: 16; with stride 1: 31.
+    ("pool_stride_one", "layers.MaxPooling2D(2)", dict(shape="31x31x64", input_shape=(1, 32, 32, 64))),
+    # BatchNormalization over 64 channels: 128 trainable; all four vectors trainable: 256.
+    ("batchnorm_stats_trainable", "layers.BatchNormalization()", dict(trainable=256, input_shape=(1, 8, 8, 64))),
+    # MultiHeadAttention(8, 64) on 512 features: 4·(512·512 + 512) = 1,050,624; without the output 787,968.
+    ("no_output_projection", "layers.MultiHeadAttention(8, 64)",
+     dict(params=787_968, input_shape=[(1, 10, 512), (1, 10, 512)])),
+]
+
+
+@pytest.mark.parametrize("case", KERAS_CASES, ids=[f"{c[0]}-{c[1]}" for c in KERAS_CASES])
+def test_keras_entry_is_diagnosed(case: tuple) -> None:
+    key, layer, answers = case
+    [answer] = check(layer, **answers).answers
+    assert not answer.correct
+    assert key in [d.key for d in answer.diagnoses]
+
+
 def test_diagnosis_text_reads_after_matches() -> None:
     result = check("Conv2d(3, 64, 3)", params=1_728)
     [d] = result.answers[0].diagnoses
@@ -170,3 +208,86 @@ def test_catalogue_can_be_extended() -> None:
     result = check("Linear(64, 1)", params=130, catalogue=(*CATALOGUE, doubled))
     assert [d.key for d in result.answers[0].diagnoses] == ["doubled"]
     assert isinstance(result.answers[0].diagnoses[0], Diagnosis)
+
+
+# -- Property: whatever a catalogue entry produces, the diagnosis names that entry ---------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def layers(draw: st.DrawFn) -> str:
+    """Small layers of the families the catalogue knows (bounded sizes)."""
+    kind = draw(st.sampled_from(["conv", "linear", "recurrent", "batchnorm", "mha", "encoder"]))
+    if kind == "conv":
+        groups = draw(st.sampled_from([1, 2, 4]))
+        c_in = groups * draw(st.integers(1, 4))
+        c_out = groups * draw(st.integers(1, 8))
+        k = draw(st.integers(1, 5))
+        bias = draw(st.booleans())
+        return f"Conv2d({c_in}, {c_out}, {k}, groups={groups}, bias={bias})"
+    if kind == "linear":
+        return f"Linear({draw(st.integers(1, 64))}, {draw(st.integers(1, 64))}, bias={draw(st.booleans())})"
+    if kind == "recurrent":
+        cell = draw(st.sampled_from(["RNN", "LSTM", "GRU"]))
+        return (
+            f"{cell}({draw(st.integers(1, 48))}, {draw(st.integers(1, 48))}, num_layers={draw(st.integers(1, 3))}, "
+            f"bias={draw(st.booleans())}, bidirectional={draw(st.booleans())})"
+        )
+    if kind == "batchnorm":
+        return f"BatchNorm2d({draw(st.integers(1, 64))})"
+    heads = draw(st.sampled_from([1, 2, 4]))
+    d = heads * draw(st.integers(1, 16))
+    if kind == "mha":
+        return f"MultiheadAttention({d}, {heads}, bias={draw(st.booleans())})"
+    return f"TransformerEncoderLayer({d}, {heads}, dim_feedforward={draw(st.integers(1, 128))})"
+
+
+@given(layer=layers(), convention=st.sampled_from(["pytorch", "keras", "textbook"]))
+@settings(max_examples=80)
+def test_every_produced_count_is_diagnosed(layer: str, convention: str) -> None:
+    spec = parse_layer(layer)
+    situation = Situation(spec, convention, None)
+    right = situation.expected
+    for m in CATALOGUE:
+        wrong = m.wrong_count(situation)
+        if wrong is None or right is None or wrong.total == right.total:
+            continue
+        [answer] = check(spec, params=wrong.total, convention=convention).answers
+        assert not answer.correct
+        assert m.key in [d.key for d in answer.diagnoses], (layer, convention, m.key)
+
+
+@st.composite
+def windows(draw: st.DrawFn) -> tuple[str, tuple[int, ...]]:
+    """A conv or pool layer with an input it fits (bounded sizes)."""
+    n = draw(st.integers(4, 64))
+    k = draw(st.integers(1, 4))
+    s = draw(st.integers(1, 4))
+    d = draw(st.integers(1, 2))
+    p = draw(st.integers(0, k // 2))
+    if draw(st.booleans()):
+        return f"Conv2d(3, 8, {k}, stride={s}, padding={p}, dilation={d})", (1, 3, n, n)
+    pool = draw(st.sampled_from(["MaxPool2d", "AvgPool2d"]))
+    ceil = draw(st.booleans())
+    extra = f", dilation={d}" if pool == "MaxPool2d" else ""
+    stride = "" if draw(st.booleans()) else f", stride={s}"
+    return f"{pool}({k}{stride}, padding={p}{extra}, ceil_mode={ceil})", (1, 8, n, n)
+
+
+@given(case=windows())
+@settings(max_examples=80)
+def test_every_produced_shape_is_diagnosed(case: tuple[str, tuple[int, ...]]) -> None:
+    layer, x = case
+    spec = parse_layer(layer)
+    situation = Situation(spec, "pytorch", x)
+    right = situation.output
+    for m in CATALOGUE:
+        wrong = m.wrong_shape(situation)
+        if wrong is None or wrong == right:
+            continue
+        shape = "x".join(str(v) for v in wrong)
+        [answer] = check(spec, shape=shape, input_shape=x).answers
+        assert not answer.correct
+        assert m.key in [d.key for d in answer.diagnoses], (layer, x, m.key)

@@ -126,3 +126,44 @@ def test_identical_problems_are_checked_once() -> None:
     assert report.correct == 0 and report.total == 50
     first = report.problems[0].result
     assert all(p.result is first for p in report.problems)
+
+
+# The course sheet: the notes' answers are right; each deliberately wrong answer gets its diagnosis.
+COURSE_WRONG = {
+    "conv-params-no-bias": ("no_bias", None),  # 3·3·3·64 = 1,728
+    "conv-params-flat": ("no_input_channels", None),  # (3·3 + 1)·64 = 640
+    "alexnet-conv1-no-plus-one": ("no_plus_one", None),  # 216/4 = 54
+    "alexnet-conv1-224": ("rounded_up", None),  # ceil(213/4) + 1 = 55
+    "batchnorm-running-stats": ("batchnorm_running_stats", None),  # 4·64 = 256
+    "rnn-model-one-bias": ("keras_convention", None),  # 72,385 − 64
+    "keras-rnn-model-no-bias": ("no_bias", "simple_rnn"),  # 529,441 − 128
+    "keras-simplernn-two-biases": ("pytorch_convention", None),  # 29,312 + 128
+    "lstm-three-gates": ("lstm_three_gates", None),  # 3·29,312 = 87,936
+    "bilstm-once": ("bidirectional_once", None),  # 117,760 of 235,520
+    "mha-no-output": ("no_output_projection", None),  # 3·512²
+}
+
+
+def test_course_sheet() -> None:
+    report = check_sheet(Path(str(COURSE_SHEET)))
+    assert report.errors == 0
+    for problem in report.problems:
+        assert problem.result is not None
+        wrong = COURSE_WRONG.get(problem.id)
+        if wrong is None:
+            assert problem.ok, problem.id
+            continue
+        [answer] = problem.result.answers
+        assert not answer.correct, problem.id
+        assert wrong in [(d.key, d.where) for d in answer.diagnoses], problem.id
+    assert report.summary == f"{report.total - len(COURSE_WRONG)}/{report.total} correct"
+
+
+def test_course_sheet_values() -> None:
+    by_id = {p.id: p.result for p in check_sheet(Path(str(COURSE_SHEET))).problems}
+    # The values the notes work out, to the unit.
+    assert by_id["keras-rnn-model"].answers[0].expected == 529_441
+    assert by_id["rnn-model"].answers[0].expected == 72_385  # 64,000 + 8,320 + 65
+    assert by_id["encoder-layer-textbook"].answers[0].expected == 12 * 512**2
+    assert by_id["conv-params"].answers[0].expected == 1_792
+    assert by_id["alexnet-conv1"].answers[1].expected == (96, 55, 55)
