@@ -7,6 +7,7 @@ formula) gives, as an exact Python int, and the working is shown.
 from __future__ import annotations
 
 from paramcalc import formulas
+from paramcalc.check import check
 from paramcalc.errors import ModelError, ParamcalcError, SpecError
 from paramcalc.parse import parse_layer
 from paramcalc.results import Count, Tensor
@@ -62,5 +63,5 @@ __all__ = [
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "ModelError", "MultiheadAttention", "ParamcalcError",
     "ReLU", "Sigmoid", "Softmax", "SpecError", "Tanh", "Tensor",
     "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
-    "__version__", "formulas", "parse_layer",
+    "__version__", "check", "formulas", "parse_layer",
 ]
