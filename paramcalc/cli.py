@@ -184,4 +184,8 @@ from paramcalc import cli_compute; cli_compute.register(app)  # noqa: E402, E702
 
 def main() -> None:
     """Entry point of the ``paramcalc`` console script and ``python -m paramcalc``."""
+    import os
+
+    # paramcalc uses no pydantic plugins: skip the search of installed entry points (about 10 ms a run)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app(prog_name="paramcalc")

@@ -222,8 +222,8 @@ FAMILIES: dict[str, Family] = {
                            "2·(4·d² + 4·d) + (2·d·d_ff + d_ff + d) + 3·2·d; encoder: N × layer + final norm",
                 "keras": "no Transformer layer in Keras; built from MultiHeadAttention, Dense and "
                          "LayerNormalization it has PyTorch's weights",
-                "textbook": "encoder layer: 4·d² + 2·d·d_ff (= 12·d² when d_ff = 4·d), no biases, no "
-                            "LayerNorm",
+                "textbook": "encoder layer: 4·d² + 2·d·d_ff (= 12·d² when d_ff = 4·d); decoder layer: "
+                            "8·d² + 2·d·d_ff; no biases, no LayerNorm",
             },
             "output = input (S, N, d)",
             "d = d_model, d_ff = dim_feedforward",

@@ -21,7 +21,7 @@ from paramcalc import parse_layer
 from paramcalc.cli import app
 from paramcalc.cliutil import EXAMPLES, _example_options, command_for, layer_commands, parse_shape, parse_shapes
 from paramcalc.errors import ParamcalcError
-from paramcalc.explain import last_number
+from paramcalc.explain import FAMILIES, last_number
 
 runner = CliRunner()
 #: A plain, 80-column, colourless environment (whatever the machine running the tests has set).
@@ -333,6 +333,28 @@ def test_version_and_help() -> None:
         status, out, _ = run(*args)
         assert status == 0 and "Examples" in out, args
     assert "--install-completion" in run("--help")[1]
+
+
+def _epilog_examples(args: list[str]) -> list[list[str]]:
+    out = run(*args, "--help", env={"COLUMNS": "400"})[1]
+    return [shlex.split(line.strip())[1:] for line in out.splitlines() if line.strip().startswith("paramcalc ")]
+
+
+@pytest.mark.parametrize("args", [[], ["layer"], ["layers"], ["formula"], ["lstm"], ["keras-conv2d"]], ids=str)
+def test_every_help_example_runs(args: list[str]) -> None:
+    examples = _epilog_examples(args)
+    assert examples
+    for example in examples:
+        status, out, err = run(*example)
+        assert status == 0, (example, err)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_formula_of_every_family(family: str) -> None:
+    status, out, _ = run("formula", family)
+    assert status == 0 and fits(out)
+    for convention in ("pytorch", "keras", "textbook"):
+        assert convention in out
 
 
 def test_shell_completion_offers_layer_commands() -> None:
