@@ -609,16 +609,16 @@ def _floor(n: int, k: int, s: int, p: int, d: int) -> int:
 CATALOGUE: tuple[Mistake, ...] = (
     Mistake(
         "keras_convention", "the keras convention",
-        "Keras counts some layers differently from PyTorch: its SimpleRNN and LSTM have one bias vector per "
-        "gate where torch has two (bias_ih and bias_hh), and BatchNormalization counts its moving mean and "
-        "variance as non-trainable parameters where torch keeps them as buffers.",
+        "Keras's SimpleRNN and LSTM have one bias vector per gate (torch has two: bias_ih and bias_hh); its "
+        "BatchNormalization counts the moving mean and variance as non-trainable parameters (torch keeps them "
+        "as buffers).",
         "every layer", params=_other_convention("keras"), detail=_keras_detail,
     ),
     Mistake(
         "textbook_convention", "the textbook convention",
-        "The lecture formulas keep one bias vector per layer or gate (RNN H·(I+H)+H, LSTM 4×, GRU 3×), count "
-        "multi-head attention as 4·d² without biases and a Transformer encoder layer as 4·d² + 2·d·d_ff "
-        "(12·d² when d_ff = 4·d) without biases or LayerNorm.",
+        "The course formulas keep one bias vector per layer or gate (RNN H·(I+H)+H, LSTM 4×, GRU 3×); "
+        "attention is 4·d² and an encoder layer 4·d² + 2·d·d_ff (12·d² when d_ff = 4·d), without biases or "
+        "LayerNorm.",
         "every layer", params=_other_convention("textbook"), detail=_textbook_detail,
     ),
     Mistake(
