@@ -65,3 +65,25 @@ __all__ = [
     "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
     "__version__", "check", "formulas", "parse_layer",
 ]
+
+from paramcalc.conventions import Comparison, compare  # noqa: E402
+
+#: Keras layer specs whose names PyTorch does not use; the shared ones (LSTM, GRU, Embedding,
+#: Flatten, Dropout) are PyTorch's here and Keras's as ``paramcalc.keras_layers.LSTM`` etc.
+_KERAS_EXPORTS = (
+    "Activation", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BatchNormalization",
+    "Bidirectional", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
+    "Dense", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "LayerNormalization", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MultiHeadAttention", "SimpleRNN",
+)
+__all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
+
+
+def __getattr__(name: str) -> object:
+    """Load the Keras layer specs on first use (a PyTorch-only query never pays for them)."""
+    if name == "keras_layers" or name in _KERAS_EXPORTS:
+        import importlib
+
+        keras_layers = importlib.import_module("paramcalc.keras_layers")
+        return keras_layers if name == "keras_layers" else getattr(keras_layers, name)
+    raise AttributeError(f"module 'paramcalc' has no attribute {name!r}")

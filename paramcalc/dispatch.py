@@ -138,9 +138,9 @@ def resolve(spec: LayerSpec, input_shape: Any = None) -> LayerSpec:
 
 def count(spec: LayerSpec, convention: str = "pytorch", input_shape: Any = None) -> Count:
     """Count a spec's parameters under a convention."""
-    if convention == "pytorch":
+    if convention == "pytorch" and spec.framework == "pytorch":
         return pytorch_count(resolve(spec, input_shape))
-    if convention in ("keras", "textbook"):
+    if convention in CONVENTIONS:
         from paramcalc import conventions
 
         return conventions.count(spec, convention, input_shape)
@@ -149,11 +149,11 @@ def count(spec: LayerSpec, convention: str = "pytorch", input_shape: Any = None)
 
 def param_tensors(spec: LayerSpec, convention: str = "pytorch", input_shape: Any = None) -> list[Tensor]:
     """The tensors a framework creates for a spec, by name, shape and kind."""
-    if convention == "pytorch":
+    if convention == "pytorch" and spec.framework == "pytorch":
         from paramcalc import reference
 
         return reference.param_tensors(resolve(spec, input_shape))
-    if convention in ("keras", "textbook"):
+    if convention in CONVENTIONS:
         from paramcalc import conventions
 
         return conventions.param_tensors(spec, convention, input_shape)
@@ -461,6 +461,10 @@ def _flatten_shape(spec: Flatten, x: Shape) -> Shape:
 
 def output_shapes(spec: LayerSpec, *input_shapes: Any) -> dict[str, Shape]:
     """Every named output of a spec for the given input shapes."""
+    if spec.framework != "pytorch":  # Keras layouts, None dimensions allowed
+        from paramcalc import conventions
+
+        return conventions.output_shapes(spec, input_shapes)
     if not input_shapes:
         raise SpecError(f"{spec.name}: an input shape is needed to compute the output shape")
     shapes = tuple(as_shape(s, "input_shape" if i == 0 else f"input_shape[{i}]") for i, s in enumerate(input_shapes))
@@ -482,6 +486,10 @@ def _fmt_fraction(value: Fraction) -> str:
 
 def shape_notes(spec: LayerSpec, *input_shapes: Any) -> list[str]:
     """Remarks on inexact conv/pool divisions: ``(224 - 11)/4 + 1 = 54.25 floored to 54``."""
+    if spec.framework != "pytorch":
+        from paramcalc import conventions
+
+        return conventions.shape_notes(spec, input_shapes)
     out = next(iter(output_shapes(spec, *input_shapes).values())) if input_shapes else None
     spec = resolve(spec, input_shapes[0])
     x = as_shape(input_shapes[0])

@@ -70,6 +70,8 @@ class LayerSpec(BaseModel):
     infer_field: ClassVar[str | None] = None
     #: One-line description for listings.
     summary: ClassVar[str] = ""
+    #: Whose layer this is: "pytorch" here; Keras specs (paramcalc.keras_layers) say "keras".
+    framework: ClassVar[str] = "pytorch"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name = type(self).__name__
