@@ -935,3 +935,15 @@ def model_compute(summary: Any) -> ModelCompute:
     return ModelCompute(
         total=total(own), rows=per_row, params=summary.totals.total, embedding_params=embedding, tokens=tokens,
     )
+
+
+def try_layer_compute(spec: LayerSpec, *input_shapes: Any) -> tuple[Compute | None, str | None]:
+    """``layer_compute``, or (None, why) when the shapes do not allow a count (an unknown size)."""
+    from paramcalc.errors import ParamcalcError
+
+    if not input_shapes:
+        return None, None
+    try:
+        return layer_compute(spec, *input_shapes), None
+    except ParamcalcError as exc:
+        return None, f"MACs and FLOPs not counted: {exc}"
