@@ -520,12 +520,7 @@ def _read(annotation: Any, text: str, flag: str) -> Any:
     base, optional = _strip(annotation)
     if optional and text.lower() == "none":
         return None
-    try:
-        return _read_base(base, text, flag)
-    except ParamcalcError:
-        raise
-    except (ValueError, TypeError):  # pragma: no cover - _read_base raises ParamcalcError itself
-        raise ParamcalcError(f"{flag}: cannot read {text!r}") from None
+    return _read_base(base, text, flag)
 
 
 def _read_base(base: Any, text: str, flag: str) -> Any:

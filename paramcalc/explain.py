@@ -713,7 +713,8 @@ def explain_shape(spec: LayerSpec, *input_shapes: Any) -> list[str]:
         steps = _keras_window_lines(spec, x, outputs[next(iter(outputs))])
     else:
         steps = []
-    lines = steps if any(s.startswith("input") for s in steps) else [f"input: {shape_str(x)}", *steps]
+    given = f"input: {shape_str(x)}" if len(shapes) == 1 else f"inputs: {' ; '.join(map(shape_str, shapes))}"
+    lines = steps if any(s.startswith("input") for s in steps) else [given, *steps]
     missing = [
         f"{name}: {shape_str(shape)}"
         for name, shape in outputs.items()
