@@ -78,9 +78,20 @@ _KERAS_EXPORTS = (
 )
 __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 
+#: Compute and memory, loaded on first use: name → module.
+_LAZY = {
+    "Compute": "paramcalc.compute", "layer_compute": "paramcalc.compute", "model_compute": "paramcalc.compute",
+    "Memory": "paramcalc.memory", "layer_memory": "paramcalc.memory", "model_memory": "paramcalc.memory",
+}
+__all__ += list(_LAZY)
+
 
 def __getattr__(name: str) -> object:
     """Load the Keras layer specs on first use (a PyTorch-only query never pays for them)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     if name == "keras_layers" or name in _KERAS_EXPORTS:
         import importlib
 

@@ -86,21 +86,8 @@ Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), 
 
   paramcalc memory model.yaml --training --optimizer sgd --momentum --json
 
-Python: paramcalc.model_memory(paramcalc.load_preset("llama2-7b"), dtype="fp16", seq_len=2048)
+Python: paramcalc.model_memory("llama2-7b", dtype="fp16", seq_len=2048)
 """
-
-
-def load_model_or_preset(target: str) -> Any:
-    """A model file (a path that exists, or ends in .yaml, .yml or .json) or a preset by name."""
-    from pathlib import Path
-
-    from paramcalc.model import load_model
-
-    if Path(target).exists() or target.lower().endswith((".yaml", ".yml", ".json")):
-        return load_model(target)
-    from paramcalc.presets import load_preset
-
-    return load_preset(target)
 
 
 def memory_heading(memory: Memory, name: str | None) -> str:
@@ -157,7 +144,7 @@ def memory_command(
     json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
 ) -> None:
     from paramcalc.cliutil import parse_shapes, print_json, print_rich
-    from paramcalc.memory import model_memory
+    from paramcalc.memory import load_model_or_preset, model_memory
 
     model = load_model_or_preset(target)
     shapes = parse_shapes(input_shape, "--input-shape")

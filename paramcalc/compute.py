@@ -901,11 +901,18 @@ def model_compute(summary: Any) -> ModelCompute:
     """MACs and FLOPs of a summarised model: each layer's, × its repeats, and the joining adds.
 
     Args:
-        summary: a :class:`~paramcalc.summary.Summary` with known input shapes.
+        summary: a :class:`~paramcalc.summary.Summary` with known input shapes, or anything
+            :func:`paramcalc.memory.model_memory` takes (a model, a model file, a preset's name),
+            summarised with its own input shape.
 
     Raises:
         SpecError: an input shape is unknown.
     """
+    if not hasattr(summary, "rows"):
+        from paramcalc.memory import load_model_or_preset
+        from paramcalc.model import evaluate
+
+        summary = evaluate(load_model_or_preset(summary))
     rows = tuple(summary.rows)
     own: list[Compute] = []
     embedding = 0

@@ -336,6 +336,22 @@ def kv_cache_of(rows: Iterable[Any], batch: int, seq_len: int) -> KVCache | None
     return None if kv_dim is None else KVCache(layers, kv_dim, batch, seq_len)
 
 
+def load_model_or_preset(model: Any) -> Any:
+    """A :class:`~paramcalc.model.Model` from a model, a dict, a file path, or a preset name.
+
+    A string names a file when that file exists or it ends in .yaml, .yml or .json; otherwise a preset.
+    """
+    from pathlib import Path
+
+    from paramcalc.model import load_model
+
+    if isinstance(model, str) and not Path(model).exists() and not model.lower().endswith((".yaml", ".yml", ".json")):
+        from paramcalc.presets import load_preset
+
+        return load_preset(model)
+    return load_model(model)
+
+
 def model_memory(
     model: Any,
     *,
@@ -350,7 +366,8 @@ def model_memory(
     """Memory of a whole model under the rules above (PyTorch's parameters and buffers).
 
     Args:
-        model: a :class:`~paramcalc.model.Model`, a model-file dict, or a model file's path.
+        model: a :class:`~paramcalc.model.Model`, a model-file dict, a model file's path, or a
+            preset's name (``"llama2-7b"``).
         dtype: fp32, fp16, bf16, int8 or int4.
         batch_size: replaces the input's first dimension.
         seq_len: replaces a sequence input's second dimension ((batch, length) token ids or
@@ -364,13 +381,13 @@ def model_memory(
     Raises:
         ModelError, SpecError: the model cannot be read, a shape does not fit, a choice is unknown.
     """
-    from paramcalc.model import _input_shapes, evaluate, load_model
+    from paramcalc.model import _input_shapes, evaluate
 
     check_dtype(dtype)
     for name, value in (("batch_size", batch_size), ("seq_len", seq_len)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise SpecError(f"memory: {name} must be a positive integer. Received: {name}={value!r}")
-    loaded = load_model(model)
+    loaded = load_model_or_preset(model)
     base = _input_shapes(loaded, input_shape)
     shapes = {k: _with_sizes(v, batch_size, seq_len, k) for k, v in base.items()}
     summary = evaluate(loaded, input_shape=shapes, convention="pytorch")

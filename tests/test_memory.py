@@ -236,3 +236,15 @@ def test_encoders_have_no_kv_cache():
 
     names = [line.name for line in model_memory(load_preset("bert-base"), dtype="fp16").lines]
     assert "KV cache" not in names
+
+
+def test_top_level_api_takes_preset_names():
+    import paramcalc
+
+    assert paramcalc.model_memory("llama2-7b", dtype="fp16", seq_len=1).line("KV cache").bytes == 524_288
+    assert paramcalc.model_compute("vit-b16").macs == 17_563_828_224
+    c = paramcalc.layer_compute(paramcalc.parse_layer("nn.Linear(100, 128)"), (32, 50, 100))
+    assert isinstance(c, paramcalc.Compute) and c.flops == 41_164_800
+    assert {"Compute", "Memory", "layer_compute", "model_compute", "layer_memory", "model_memory"} <= set(
+        paramcalc.__all__
+    )
