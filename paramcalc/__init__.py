@@ -82,6 +82,15 @@ __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 _LAZY = {
     "Compute": "paramcalc.compute", "layer_compute": "paramcalc.compute", "model_compute": "paramcalc.compute",
     "Memory": "paramcalc.memory", "layer_memory": "paramcalc.memory", "model_memory": "paramcalc.memory",
+    # Whole models: model files, summaries, presets, print(model) text.
+    "Model": "paramcalc.model", "load_model": "paramcalc.model", "Summary": "paramcalc.summary",
+    "summarize": "paramcalc.summary", "load_preset": "paramcalc.presets", "list_presets": "paramcalc.presets",
+    "summarize_torch_print": "paramcalc.torchprint",
+    # The building blocks of modern architectures.
+    **{name: "paramcalc.blocks" for name in (
+        "RMSNorm", "SelfAttention", "CausalSelfAttention", "FeedForward", "SwiGLU", "DecoderBlock",
+        "PatchEmbedding", "SinusoidalPositionalEncoding", "Select", "TransformerDecoder", "Transformer",
+    )},
 }
 __all__ += list(_LAZY)
 

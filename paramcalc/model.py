@@ -106,12 +106,14 @@ def _parse_spec(value: Any, info: Any) -> LayerSpec:
     )
 
 
+_LAYER_MARK = "x-paramcalc-layer"  # replaced by a reference to every layer type in model_json_schema()
+
 #: A layer spec written as an expression or a ``type`` mapping; parsed into a frozen spec.
 LayerField = Annotated[
     Any,
     PlainValidator(_parse_spec),
     PlainSerializer(lambda spec: str(spec), return_type=str),
-    WithJsonSchema({"$ref": "#/$defs/Layer"}),
+    WithJsonSchema({_LAYER_MARK: True}),
 ]
 
 NodeName = Annotated[
@@ -476,7 +478,8 @@ def _loc_path(data: Any, loc: tuple[Any, ...]) -> str:
             if i + 1 < len(loc) and loc[i + 1] in tags:
                 i += 1
         elif isinstance(node, dict) and isinstance(key, str) and key in node:
-            if key not in ("layers", "parallel", "layer"):
+            into_item = i + 1 < len(loc) and isinstance(loc[i + 1], int) or key == "layer"
+            if key not in ("layers", "parallel", "layer") or not into_item:
                 parts.append(key)
             node = node[key]
         elif isinstance(node, dict) and i == len(loc) - 1:
@@ -532,13 +535,38 @@ def load_model(source: Model | dict[str, Any] | str | Path) -> Model:
         raise ModelError(f"model: nested more than {MAX_DATA_DEPTH} levels deep") from None
 
 
+def _int_or_ints(prop: dict[str, Any]) -> dict[str, Any]:
+    """Size arguments (kernel_size=3 or (3, 5)) accept an int for the whole tuple: say so in the schema."""
+    options = prop.get("anyOf", [prop])
+    for i, option in enumerate(options):
+        items = option.get("items") or (option.get("prefixItems") or [None])[0]
+        if option.get("type") == "array" and isinstance(items, dict) and items.get("type") == "integer":
+            widened = {"anyOf": [{"type": "integer", **{k: v for k, v in items.items() if k != "type"}}, option]}
+            if "anyOf" in prop:
+                prop["anyOf"][i] = widened
+                return prop
+            return {**{k: v for k, v in prop.items() if k in ("title", "description", "default")}, **widened}
+    return prop
+
+
 def model_json_schema() -> dict[str, Any]:
     """The JSON Schema of model files, with every layer type's arguments (for editors)."""
     from pydantic import TypeAdapter
 
     from paramcalc.specs import TORCH_LAYERS
 
-    schema = Model.model_json_schema()
+    def link(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.pop(_LAYER_MARK, False):
+                node["$ref"] = "#/$defs/Layer"
+            for value in node.values():
+                link(value)
+        elif isinstance(node, list):
+            for value in node:
+                link(value)
+        return node
+
+    schema = link(Model.model_json_schema())
     classes: dict[str, type[LayerSpec]] = dict(TORCH_LAYERS)
     try:
         from paramcalc import keras_layers
@@ -552,7 +580,11 @@ def model_json_schema() -> dict[str, Any]:
     union = Annotated[Union[tuple(classes.values())], Field(discriminator="type")]  # type: ignore[valid-type]
     specs = TypeAdapter(union).json_schema(ref_template="#/$defs/{model}")
     defs = schema.setdefault("$defs", {})
-    defs.update(specs.pop("$defs", {}))
+    spec_defs = specs.pop("$defs", {})
+    for definition in spec_defs.values():
+        for name, prop in definition.get("properties", {}).items():
+            definition["properties"][name] = _int_or_ints(prop)
+    defs.update(spec_defs)
     defs["Layer"] = {
         "title": "Layer",
         "description": "a layer: a constructor expression such as \"Conv2d(3, 64, 3, padding=1)\", "
@@ -674,10 +706,11 @@ class _Evaluator:
         message = str(exc)
         shape = shapes[0]
         if shape is not None and _mismatch(spec, shape):
-            expected = _expected_input(spec)
-            detail = message.split(". Received:")[0]
-            detail = detail.removeprefix(f"{spec.name}: ")
-            return ModelError(f"{_shown(path)} ({spec.name}): expects input {expected}, receives {shape}: {detail}")
+            field = spec.infer_field
+            return ModelError(
+                f"{_shown(path)} ({spec.name}): expects input {_expected_input(spec)} "
+                f"({field}={getattr(spec, field)!r}), receives {shape}"
+            )
         return ModelError(f"{_shown(path)}: {message}")
 
     def layer(self, spec: LayerSpec, node: LayerNode | None, name: str, path: str,

@@ -216,7 +216,7 @@ def gpt_text(size: GPTSize) -> str:
         + f"          - {{name: ln_1, layer: \"LayerNorm({d})\"}}\n"
         + f"          - {{name: attn, layer: \"CausalSelfAttention({d}, {size.n_heads})\"}}\n"
         + "        shortcut: identity\n"
-        + "      - name: feed_forward\n"
+        + "      - name: ffn\n"
         + "        layers:\n"
         + f"          - {{name: ln_2, layer: \"LayerNorm({d})\"}}\n"
         + "          - name: mlp\n"

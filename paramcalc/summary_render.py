@@ -80,6 +80,43 @@ def inferred_lines(rows: tuple[Row, ...]) -> list[str]:
             for r in rows for k, v in r.inferred.items()]
 
 
+class LayerTable:
+    """The layer table, laid out for the width it is drawn in: numbers and shapes are never cut; the
+    layer and type columns give up space first (their text then ends in an ellipsis)."""
+
+    #: Narrowest the layer and type columns get.
+    MIN_LAYER, MIN_TYPE = 12, 10
+
+    def __init__(self, title: str, headers: list[str], body: list[tuple[list[str], bool]]) -> None:
+        self.title, self.headers, self.body = title, headers, body
+
+    def widths(self, max_width: int) -> list[int]:
+        """Each column's width for a table at most ``max_width`` wide (two spaces between columns)."""
+        widths = [max([len(h)] + [len(cells[i]) for cells, _ in self.body]) for i, h in enumerate(self.headers)]
+        excess = sum(widths) + 2 * (len(widths) - 1) - max_width
+        for i, floor in sorted(((0, self.MIN_LAYER), (1, self.MIN_TYPE)), key=lambda c: -widths[c[0]]):
+            if excess <= 0:
+                break
+            cut = min(excess, max(0, widths[i] - floor))
+            widths[i] -= cut
+            excess -= cut
+        return widths
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=self.title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                      title_style="bold", header_style="bold", collapse_padding=True)
+        for i, (header, width) in enumerate(zip(self.headers, self.widths(options.max_width))):
+            justify = "left" if i < 2 or header == "Output shape" else ("center" if header == "Trainable" else "right")
+            table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis", width=width)
+        for cells, plain in self.body:
+            table.add_row(Text(cells[0], style="" if plain else "bold"), *cells[1:])
+        yield table
+
+
 def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     """The Rich renderable: the layer table, the totals, and the notes."""
     from rich import box
@@ -88,24 +125,23 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     from rich.text import Text
 
     rows = summary.visible_rows(depth)
-    table = Table(
-        title=title_text(summary), box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
-        title_style="bold", header_style="bold", collapse_padding=True,
-    )
-    table.add_column("Layer", no_wrap=True, overflow="ellipsis", max_width=30)
-    table.add_column("Type", no_wrap=True, overflow="ellipsis", max_width=30)
     shapes = any(r.output_shape is not None for r in rows) or bool(summary.input_shapes)
-    if shapes:
-        table.add_column("Output shape", no_wrap=True)
-    table.add_column("Params", justify="right", no_wrap=True)
-    table.add_column("Trainable", justify="center", no_wrap=True)
+    from paramcalc.cli_compute import compute_note_lines, compute_total_rows, macs_cell, summary_compute
+
+    mc = summary_compute(summary)
+    headers = ["Layer", "Type"] + (["Output shape"] if shapes else []) + ["Params"] + (["MACs"] if mc else [])
+    headers.append("Trainable")
+    body = []
     for row in rows:
-        style = "" if row.leaf or (depth is not None and row.depth >= depth) else "bold"
-        cells = [Text("  " * (row.depth - 1) + row.name, style=style), type_text(row)]
+        cells = ["  " * (row.depth - 1) + row.name, type_text(row)]
         if shapes:
             cells.append(shape_text(row.output_shape))
-        table.add_row(*cells, count_text(row.count.total), row.trainable)
-
+        cells.append(count_text(row.count.total))
+        if mc is not None:
+            cells.append(macs_cell(mc, row.path))
+        cells.append(row.trainable)
+        body.append((cells, row.leaf or (depth is not None and row.depth >= depth)))
+    table = LayerTable(title_text(summary), headers, body)
     totals = Table.grid(padding=(0, 2))
     totals.add_column(no_wrap=True)
     totals.add_column(justify="right", no_wrap=True)
@@ -120,6 +156,8 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
         "Parameter memory", binary_size(memory["fp32"]),
         " · ".join(["fp32"] + [f"{binary_size(memory[d])} {d}" for d in DTYPE_BYTES if d != "fp32"]),
     )
+    for line in compute_total_rows(mc) if mc is not None else ():
+        totals.add_row(*line)
     parts: list[Any] = [table, totals]
 
     facts = [f"Input {_inputs_text(summary)} → output {shape_text(summary.output_shape)}"] if shapes else []
@@ -128,7 +166,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     if facts:
         parts.append(Text("\n".join(facts)))
 
-    notes = list(summary.notes)
+    notes = list(summary.notes) + (compute_note_lines(mc) if mc is not None else [])
     divisions = division_text(summary.divisions)
     if divisions:
         notes.append(divisions)
@@ -219,8 +257,10 @@ def row_dict(row: Row) -> dict[str, Any]:
 
 
 def summary_dict(summary: Summary, depth: int | None = None) -> dict[str, Any]:
-    """The summary as plain data for ``--json``: rows (down to ``depth``), totals, memory, notes."""
-    return {
+    """The summary as plain data for ``--json``: rows (down to ``depth``), totals, memory, notes, compute."""
+    from paramcalc.cli_compute import add_compute_json
+
+    return add_compute_json(summary, {
         "model": summary.name,
         "description": summary.description,
         "convention": summary.convention,
@@ -235,4 +275,4 @@ def summary_dict(summary: Summary, depth: int | None = None) -> dict[str, Any]:
         "divisions": list(summary.divisions),
         "notes": list(summary.notes),
         "incomplete": list(summary.incomplete),
-    }
+    })
