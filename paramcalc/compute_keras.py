@@ -150,6 +150,32 @@ def _mha(spec: Any, shapes: tuple[Shape, ...]) -> Compute:
     return items
 
 
+def _gqa(spec: Any, shapes: tuple[Shape, ...]) -> Compute:
+    """Keras GroupQueryAttention on (query, value, key): Hq query heads share Hkv key/value heads of head_dim."""
+    query = shapes[0]
+    value = shapes[1] if len(shapes) > 1 else query
+    key = shapes[2] if len(shapes) > 2 else value
+    n, t, s = query[0], prod(query[1:-1]), prod(key[1:-1])
+    dq, dv, dk = query[-1], value[-1], key[-1]
+    hq, hkv, hd = spec.num_query_heads, spec.num_key_value_heads, spec.head_dim
+    items = _op("query projection", "mac", n * t * dq * hq * hd, "N·T·d_q·Hq·head_dim", _dot(n, t, dq, hq, hd))
+    items += _op("key projection", "mac", n * s * dk * hkv * hd, "N·S·d_k·Hkv·head_dim", _dot(n, s, dk, hkv, hd))
+    items += _op("value projection", "mac", n * s * dv * hkv * hd, "N·S·d_v·Hkv·head_dim", _dot(n, s, dv, hkv, hd))
+    items += _op("QKᵀ scores", "mac", n * hq * t * s * hd, "N·Hq·T·S·head_dim", _dot(n, hq, t, s, hd))
+    items += _op("softmax(QKᵀ)·V", "mac", n * hq * t * s * hd, "N·Hq·T·S·head_dim", _dot(n, hq, t, s, hd))
+    items += _op("output projection", "mac", n * t * hq * hd * dq, "N·T·Hq·head_dim·d_q", _dot(n, t, hq, hd, dq))
+    if spec.use_bias:
+        items += _op(
+            "projection biases", "bias", n * (t * hq * hd + 2 * s * hkv * hd + t * dq),
+            "N·(T·Hq·head_dim + 2·S·Hkv·head_dim + T·d_q)", f"{n}·({t}·{hq}·{hd} + 2·{s}·{hkv}·{hd} + {t}·{dq})",
+        )
+    items += _op("scaling the query by 1/√head_dim", "elementwise", n * t * hq * hd, "N·T·Hq·head_dim",
+                 _dot(n, t, hq, hd))
+    items += _op("softmax over the keys", "softmax", fc.softmax_ops(elements=n * hq * t * s), "3·N·Hq·T·S",
+                 _dot(3, n, hq, t, s))
+    return items
+
+
 def keras_compute(spec: Any, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
     """MACs and FLOPs of a Keras layer on concrete input shapes (the rules of :mod:`paramcalc.compute`)."""
     from paramcalc import keras_layers as K
@@ -188,6 +214,10 @@ def keras_compute(spec: Any, shapes: tuple[Shape, ...], outs: dict[str, Shape]) 
             per = 6 + int(spec.scale) + int(spec.center)
             return _op("LayerNormalization: statistics, normalise" + (", affine" if per > 6 else ""), "norm",
                        per * elements, f"{per}·elements", f"{per}·({work})")
+        case K.RMSNormalization():
+            elements, work = _elements(x)
+            return _op("RMSNormalization: mean square, normalise, scale", "norm", 4 * elements,
+                       "(2 + 1 + 1)·elements", f"(2 + 1 + 1)·({work})")
         case K.Embedding():
             return Compute(notes=("Embedding: a table lookup, no arithmetic",))
         case K.SimpleRNN() | K.LSTM() | K.GRU():
@@ -202,6 +232,8 @@ def keras_compute(spec: Any, shapes: tuple[Shape, ...], outs: dict[str, Shape]) 
             return items
         case K.MultiHeadAttention():
             return _mha(spec, shapes)
+        case K.GroupQueryAttention():
+            return _gqa(spec, shapes)
         case K.Activation():
             return _activation(spec.activation, out, "activation")
         case K.Flatten():

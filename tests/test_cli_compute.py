@@ -77,3 +77,29 @@ def test_memory_errors_are_one_line(args, message) -> None:
 def test_memory_bad_dtype_is_a_usage_error() -> None:
     status, _, _ = run("memory", "gpt2", "--dtype", "fp8")
     assert status == 2
+
+
+def test_layer_query_shows_macs_and_json_has_compute() -> None:
+    status, out, _ = run("layer", "LSTM(100, 128, num_layers=2)", "--input-shape", "50,32,100")
+    assert status == 0
+    assert "MACs        396,492,800" in out and "hidden-to-hidden W_hh·h" in out
+    assert "training step ≈ 3 × forward FLOPs = 2,399,846,400" in out
+    status, out, _ = run("layer", "LSTM(100, 128, num_layers=2)", "--input-shape", "50,32,100", "--json")
+    compute = json.loads(out)["compute"]
+    assert compute["macs"] == 396_492_800 and compute["flops"] == 799_948_800
+    assert sum(op["flops"] for op in compute["ops"]) == compute["flops"]
+    # without an input shape there is nothing to count
+    status, out, _ = run("layer", "LSTM(100, 128)", "--json")
+    assert json.loads(out)["compute"] is None
+
+
+def test_summary_has_a_macs_column_and_totals() -> None:
+    status, out, _ = run("preset", "vit-b16", "--depth", "1")
+    assert status == 0
+    assert "MACs" in out and "17.56G" in out and "17,563,828,224" in out and "3 × forward" in out
+    status, out, _ = run("preset", "gpt2", "--json")
+    data = json.loads(out)
+    assert data["compute"]["macs"] == 145_824_153_600
+    assert data["compute"]["six_n_d"]["tokens"] == 1024
+    top = [r for r in data["rows"] if r["depth"] == 1]
+    assert sum(r["flops"] for r in top) == data["compute"]["flops"]

@@ -444,6 +444,14 @@ KERAS = [
         "MultiHeadAttention(2, 8, value_dim=4, output_shape=6, use_bias=False)", [(1, 5, 16), (1, 3, 12)],
         {"mac": 5 * 16 * 16 + 3 * 12 * 16 + 3 * 12 * 8 + 2 * 5 * 3 * 8 + 2 * 5 * 3 * 4 + 5 * 8 * 6},
     ),
+    # RMSNormalization: square, add, ·1/rms, ·γ per value
+    ("RMSNormalization()", [(2, 5, 8)], {"norm": 4 * 80}),
+    # the grouped-query attention of the torch table, the Keras way: 8 query heads, 2 key/value
+    # heads of 8: Q 2·10·64·64, K and V 2·10·64·16, QKᵀ and AV 2·8·10·10·8, output 2·10·64·64
+    (
+        "GroupQueryAttention(8, 8, 2, use_bias=False)", [(2, 10, 64), (2, 10, 64)],
+        {"mac": 230_400, "softmax": 3 * 2 * 8 * 100},
+    ),
     ("Activation('softmax')", [(2, 10)], {"softmax": 60}),
     ("Activation('tanh')", [(2, 10)], {"activation": 20}),
     ("Flatten()", [(2, 3, 4)], {"mac": 0}),
@@ -601,3 +609,14 @@ def test_gpt2_small_forward_per_token_and_6nd():
     assert mc.tokens == 1024
     # 6·N·D with N = 124,439,808 − 38,597,376 (wte) − 786,432 (wpe) = 85,056,000 parameters
     assert mc.six_n_d == 6 * 85_056_000 * 1024
+
+
+def test_six_n_d_reproduces_gpt3_training_compute():
+    # Brown et al. 2020, Table D.1: GPT-3 175B trained on 300 billion tokens took 3.14E+23 FLOPs,
+    # computed there as 6 · N · D with N its 174.6 billion parameters
+    from paramcalc.presets import load_preset
+
+    n = load_preset("gpt3-175b").summarize().total
+    assert round(n / 10**9, 1) == 174.6
+    flops = fc.six_n_d(params=n, tokens=300 * 10**9)
+    assert f"{flops:.2E}" == "3.14E+23"
