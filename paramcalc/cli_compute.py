@@ -74,7 +74,7 @@ def memory_table(memory: Memory, title: str | None = None) -> Any:
 
 MEMORY_HELP = """How much memory a model needs: weights, buffers, and for training gradients, optimizer states and activations; for decoder transformers the KV cache.
 
-Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), with the exact byte count in --json. Optimizer states are fp32 (Adam and AdamW: two moments; in fp16/bf16 also fp32 master weights). Activations come from the layer output shapes: every output in training, the largest layer input + output in inference.
+Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), with the exact byte count in --json. int8 and int4 quantise the weights only (activations and the KV cache stay fp16). Optimizer states are fp32 (Adam and AdamW: two moments; in fp16/bf16 also fp32 master weights). Activations come from the layer output shapes: every output in training, the largest layer input + output in inference.
 
 [bold]Examples[/bold]
 
@@ -84,7 +84,7 @@ Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), 
 
   paramcalc memory gpt2 --training --dtype bf16 --optimizer adamw --batch-size 8
 
-  paramcalc memory model.yaml --training --optimizer sgd --momentum --json
+  paramcalc memory resnet50 --training --optimizer sgd --momentum --batch-size 32 --json
 
 Python: paramcalc.model_memory("llama2-7b", dtype="fp16", seq_len=2048)
 """
@@ -126,7 +126,7 @@ def memory_command(
         metavar="MODEL_OR_PRESET", show_default=False,
         help="A model file (YAML or JSON) or a preset name (paramcalc presets).")],
     dtype: Annotated[DTypeChoice, typer.Option(
-        "--dtype", help="Type of the weights and activations: fp32, fp16, bf16, int8, int4 (half a byte).")
+        "--dtype", help="Type of the weights: fp32, fp16, bf16, int8, int4 (half a byte); with int8 and int4 (weight-only quantisation) activations and the KV cache stay fp16.")
     ] = DTypeChoice.fp32,
     batch_size: Annotated[Optional[int], typer.Option(
         "--batch-size", "-b", min=1, help="Batch size (replaces the input's first dimension).")] = None,

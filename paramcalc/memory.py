@@ -7,9 +7,10 @@ Rules:
 
 - Values of a data type take fp32 4 bytes, fp16 and bf16 2, int8 1, int4 half a byte
   (a tensor of n int4 values takes ceil(n/2) bytes, rounded up once per total here).
-- Parameters and floating-point buffers are stored in the chosen type (with an integer type,
-  which quantises the weights, float buffers such as BatchNorm statistics stay fp32); integer
-  buffers (BatchNorm's num_batches_tracked) are int64, 8 bytes.
+- Parameters are stored in the chosen type. int8 and int4 mean weight-only quantisation:
+  everything else that is a float (buffers such as BatchNorm statistics, activations, the KV
+  cache) stays in fp16, the type such models compute in. Integer buffers (BatchNorm's
+  num_batches_tracked) are int64, 8 bytes.
 - Training adds gradients (one per trainable parameter, in the chosen type) and the optimizer
   states, always fp32: SGD none, or one momentum buffer; Adam and AdamW two moments. In mixed
   precision (fp16 or bf16) the optimizer also keeps fp32 master weights. Integer types cannot
@@ -71,6 +72,12 @@ def format_bytes(n: int) -> str:
         if n >= 1024**power:
             return f"{n / 1024**power:,.2f} {unit}"
     raise AssertionError  # pragma: no cover
+
+
+def compute_dtype(dtype: str) -> str:
+    """The type activations, float buffers and the KV cache are held in: the dtype itself, or fp16
+    for the weight-only quantised int8 and int4."""
+    return dtype if check_dtype(dtype) in ("fp32", "fp16", "bf16") else "fp16"
 
 
 def kv_cache_bytes(*, layers: int, kv_dim: int, batch: int, seq_len: int, dtype: str) -> int:
@@ -199,9 +206,11 @@ def estimate(
         raise SpecError(f"training needs a floating-point dtype (fp32, fp16 or bf16). Received: dtype={dtype!r}")
     trainable = params if trainable is None else trainable
     b = bytes_per_value(dtype)
+    act = compute_dtype(dtype)
+    ab = bytes_per_value(act)
     lines = [MemoryLine("parameters", nbytes(params, dtype), f"{params:,} parameters × {b} bytes ({dtype})")]
     if float_buffers or int_buffers:
-        float_dtype = dtype if dtype in ("fp32", "fp16", "bf16") else "fp32"
+        float_dtype = compute_dtype(dtype)
         parts = []
         if float_buffers:
             parts.append(f"{float_buffers:,} × {bytes_per_value(float_dtype)} bytes ({float_dtype})")
@@ -230,20 +239,20 @@ def estimate(
             ))
         if activations:
             lines.append(MemoryLine(
-                "activations: every layer output", nbytes(activations, dtype),
-                f"{activations:,} values × {b} bytes ({dtype})",
+                "activations: every layer output", nbytes(activations, act),
+                f"{activations:,} values × {ab} bytes ({act})",
             ))
     else:
         if peak_activations:
             lines.append(MemoryLine(
-                "activations: largest layer input + output", nbytes(peak_activations, dtype),
-                f"{peak_activations:,} values × {b} bytes ({dtype})",
+                "activations: largest layer input + output", nbytes(peak_activations, act),
+                f"{peak_activations:,} values × {ab} bytes ({act})",
             ))
         if kv_cache is not None:
             k = kv_cache
             lines.append(MemoryLine(
-                "KV cache", kv_cache_bytes(layers=k.layers, kv_dim=k.kv_dim, batch=k.batch, seq_len=k.seq_len, dtype=dtype),
-                f"2 × {k.layers} layers × {k.kv_dim:,} d_kv × {k.batch} batch × {k.seq_len:,} tokens × {b} bytes ({dtype})",
+                "KV cache", kv_cache_bytes(layers=k.layers, kv_dim=k.kv_dim, batch=k.batch, seq_len=k.seq_len, dtype=act),
+                f"2 × {k.layers} layers × {k.kv_dim:,} d_kv × {k.batch} batch × {k.seq_len:,} tokens × {ab} bytes ({act})",
             ))
     return Memory(
         tuple(lines), dtype=dtype, training=training, optimizer=optimizer if training else None,
@@ -413,7 +422,7 @@ def model_memory(
     if kv is not None:
         notes.append(
             f"KV cache: {kv.layers} causal attention layers keep keys and values of {kv.kv_dim:,} values "
-            f"per token: {nbytes(2 * kv.layers * kv.kv_dim, dtype):,} bytes per token"
+            f"per token: {nbytes(2 * kv.layers * kv.kv_dim, compute_dtype(dtype)):,} bytes per token"
         )
     notes.append("activations from the layer output shapes; temporaries inside a layer are not included")
     return estimate(

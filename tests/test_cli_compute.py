@@ -103,3 +103,15 @@ def test_summary_has_a_macs_column_and_totals() -> None:
     assert data["compute"]["six_n_d"]["tokens"] == 1024
     top = [r for r in data["rows"] if r["depth"] == 1]
     assert sum(r["flops"] for r in top) == data["compute"]["flops"]
+
+
+def test_every_memory_help_example_runs() -> None:
+    import shlex
+
+    result = runner.invoke(app, ["memory", "--help"], env={"COLUMNS": "400", "NO_COLOR": "1"})
+    examples = [shlex.split(line.strip())[1:] for line in result.stdout.splitlines()
+                if line.strip().startswith("paramcalc ")]
+    assert len(examples) >= 4
+    for example in examples:
+        status, _, err = run(*example)
+        assert status == 0, (example, err)

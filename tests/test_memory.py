@@ -117,8 +117,9 @@ def test_batchnorm_buffers_keep_int64_counter():
     m = layer_memory(parse_layer("BatchNorm2d(64)"), (8, 64, 56, 56), dtype="fp16")
     assert m.line("parameters").bytes == 256
     assert m.line("buffers").bytes == 264
-    # int8 quantises the weights; the running statistics stay fp32
-    assert layer_memory(parse_layer("BatchNorm2d(64)"), (8, 64, 56, 56), dtype="int8").line("buffers").bytes == 520
+    # int8 quantises the weights only; the running statistics stay in fp16
+    int8 = layer_memory(parse_layer("BatchNorm2d(64)"), (8, 64, 56, 56), dtype="int8")
+    assert int8.line("parameters").bytes == 128 and int8.line("buffers").bytes == 264
 
 
 def test_activations_of_one_layer():
@@ -218,7 +219,10 @@ def test_llama2_7b_preset():
     assert m.line("KV cache").bytes == 524_288 * 4096 == 2 * 1024**3
     one = model_memory(model, dtype="fp16", seq_len=1)
     assert one.line("KV cache").bytes == 524_288
-    assert model_memory(model, dtype="int4", seq_len=1).line("parameters").bytes == 3_369_207_808
+    # int4 weights (half a byte each); the KV cache and activations stay fp16
+    int4 = model_memory(model, dtype="int4", seq_len=1)
+    assert int4.line("parameters").bytes == 3_369_207_808
+    assert int4.line("KV cache").bytes == 524_288
 
 
 def test_gpt2_kv_cache():
