@@ -73,8 +73,9 @@ from paramcalc.conventions import Comparison, compare  # noqa: E402
 _KERAS_EXPORTS = (
     "Activation", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BatchNormalization",
     "Bidirectional", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
-    "Dense", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-    "LayerNormalization", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MultiHeadAttention", "SimpleRNN",
+    "Dense", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GroupQueryAttention",
+    "LayerNormalization", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MultiHeadAttention", "RMSNormalization",
+    "SimpleRNN",
 )
 __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 

@@ -479,6 +479,33 @@ class LayerNormalization(KerasLayer):
         return self
 
 
+class RMSNormalization(KerasLayer):
+    """``keras.layers.RMSNormalization`` over ``axis``: a scale per normalised feature, no shift."""
+
+    summary: ClassVar[str] = "Keras RMS norm over axis: a scale, no shift"
+    positional: ClassVar[tuple[str, ...]] = ("axis", "epsilon")
+    keep_tuples: ClassVar[tuple[str, ...]] = ("input_shape", "axis")
+    example_shape: ClassVar[str] = "(None, 50, 4096)"
+    type: Literal["keras.RMSNormalization"] = "keras.RMSNormalization"
+    axis: Annotated[int, Field(strict=True)] | tuple[Annotated[int, Field(strict=True)], ...] = -1
+    epsilon: Annotated[float, Field(gt=0.0)] = 1e-6
+    center: ClassVar[bool] = False
+    scale: ClassVar[bool] = True
+
+    _axis = field_validator("axis", mode="before")(classmethod(lambda cls, v: tuple(v) if isinstance(v, list) else v))
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        """The normalised axes as a tuple."""
+        return self.axis if isinstance(self.axis, tuple) else (self.axis,)
+
+    @model_validator(mode="after")
+    def _check(self) -> "RMSNormalization":
+        if not self.axes:
+            raise self._fail("axis must name at least one axis", axis=self.axis)
+        return self
+
+
 # -- Recurrent -------------------------------------------------------------------------------
 
 
@@ -606,6 +633,33 @@ class MultiHeadAttention(KerasLayer):
         return self.value_dim or self.key_dim
 
 
+class GroupQueryAttention(KerasLayer):
+    """``keras.layers.GroupQueryAttention``: num_query_heads query heads sharing num_key_value_heads key/value heads.
+
+    Called on a query, a value and an optional key (the value by default), like MultiHeadAttention;
+    the output keeps the query's shape, and the query and value must have the same feature size.
+    """
+
+    summary: ClassVar[str] = "Keras grouped-query attention: fewer key/value heads than query heads"
+    positional: ClassVar[tuple[str, ...]] = ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias")
+    example_shape: ClassVar[str] = "(None, 50, 4096)"
+    type: Literal["keras.GroupQueryAttention"] = "keras.GroupQueryAttention"
+    head_dim: PosInt
+    num_query_heads: PosInt
+    num_key_value_heads: PosInt
+    dropout: Probability = 0.0
+    use_bias: StrictBool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> "GroupQueryAttention":
+        if self.num_query_heads % self.num_key_value_heads:
+            raise self._fail(
+                "num_query_heads must be divisible by num_key_value_heads",
+                num_query_heads=self.num_query_heads, num_key_value_heads=self.num_key_value_heads,
+            )
+        return self
+
+
 #: Every Keras layer spec by its Keras class name.
 KERAS_LAYERS: dict[str, type[KerasLayer]] = {
     cls.__name__: cls
@@ -614,10 +668,10 @@ KERAS_LAYERS: dict[str, type[KerasLayer]] = {
         Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
         MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
         GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
-        BatchNormalization, LayerNormalization,
+        BatchNormalization, LayerNormalization, RMSNormalization,
         Embedding,
         SimpleRNN, LSTM, GRU, Bidirectional,
-        MultiHeadAttention,
+        MultiHeadAttention, GroupQueryAttention,
         Flatten, Dropout, Activation,
     )
 }

@@ -94,6 +94,20 @@ KNOWN = [
      "stacked Bidirectional(LSTM(128)) layers on 100, then 256 features"),
     ("keras-torch-batchnorm", "BatchNorm2d(64)", "keras", None, (128, 128), "as Keras BatchNormalization"),
     ("keras-torch-gru", "GRU(100, 128)", "keras", None, (88_320, 0), "reset_after=True: two bias rows, as torch"),
+    ("textbook-self-attention", "SelfAttention(768, 12)", "textbook", None, (2_359_296, 0), "4 · 768²"),
+    ("textbook-gqa", "SelfAttention(4096, 32, num_kv_heads=8, bias=False)", "textbook", None, (41_943_040, 0),
+     "4096·4096 (Q) + 2 · 4096·1024 (K, V) + 4096·4096 (O)"),
+    ("textbook-swiglu", "SwiGLU(4096, 11008)", "textbook", None, (135_266_304, 0), "3 · 4096 · 11008"),
+    ("textbook-llama-block", "DecoderBlock(4096, 32, style='llama')", "textbook", None, (202_375_168, 0),
+     "4·4096² + 3·4096·11008, no RMSNorm"),
+    ("textbook-gpt2-block", "DecoderBlock(768, 12)", "textbook", None, (7_077_888, 0), "12 · 768²"),
+    ("textbook-transformer", "Transformer()", "textbook", None, (44_040_192, 0),
+     "6 · (4·512² + 2·512·2048) + 6 · (8·512² + 2·512·2048)"),
+    ("keras-gqa", "GroupQueryAttention(128, 32, 8)", "keras", (None, 50, 4096), (41_953_280, 0),
+     "2·32·128·4096 + 2·8·128·4096 + biases 32·128 + 2·8·128 + 4096"),
+    ("keras-rmsnorm", "RMSNormalization()", "keras", (None, 50, 4096), (4_096, 0), "one scale per feature"),
+    ("keras-torch-llama-block", "DecoderBlock(4096, 32, style='llama')", "keras", None, (202_383_360, 0),
+     "as keras_hub's Llama decoder: RMSNormalization, attention, three Dense layers"),
     ("pytorch-keras-batchnorm", "BatchNormalization()", "pytorch", (None, 28, 28, 64), (128, 0),
      "BatchNorm2d(64): weight and bias; running statistics are buffers"),
     ("pytorch-keras-bidirectional", "Bidirectional(LSTM(64))", "pytorch", (None, 10, 32), (50_176, 0),
@@ -170,6 +184,12 @@ TORCH_SPECS = [
     "TransformerDecoderLayer(24, 3, dim_feedforward=48)",
     "TransformerEncoder(TransformerEncoderLayer(16, 4, 32), num_layers=2, norm=LayerNorm(16))",
     "MaxPool2d(2)", "AdaptiveAvgPool2d(1)", "nn.Flatten()", "nn.Dropout(0.1)", "ReLU()", "Softmax(dim=-1)",
+    "RMSNorm(16)", "RMSNorm(8, elementwise_affine=False)", "SelfAttention(24, 6, num_kv_heads=2, bias=False)",
+    "SelfAttention(16, 4, out_bias=False)", "CausalSelfAttention(16, 4)", "FeedForward(8, 32, out_features=5)",
+    "SwiGLU(8, 24)", "DecoderBlock(16, 4)", "DecoderBlock(16, 4, style='llama', num_kv_heads=2)",
+    "PatchEmbedding(3, 16, 4, 16)", "TransformerDecoder(TransformerDecoderLayer(16, 2, 8), 2)",
+    "Transformer(d_model=16, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=8)",
+    "Select()", "SinusoidalPositionalEncoding(16, max_len=10)",
 ]
 KERAS_SPECS = [
     ("Dense(7)", (None, 20)), ("Conv2D(8, 3, groups=2)", (None, 9, 9, 4)),
@@ -180,6 +200,8 @@ KERAS_SPECS = [
     ("MultiHeadAttention(2, 4, output_shape=(2, 3))", [(None, 4, 8), (None, 5, 6)]),
     ("MaxPooling2D()", None), ("GlobalAveragePooling1D()", None), ("layers.Flatten()", None),
     ("layers.Dropout(0.2)", None), ("Activation('relu')", None), ("Dense(3, trainable=False)", (None, 4)),
+    ("RMSNormalization()", (None, 5, 8)), ("GroupQueryAttention(4, 6, 2)", (None, 5, 24)),
+    ("GroupQueryAttention(4, 6, 3, use_bias=False)", [(None, 5, 24), (None, 7, 16)]),
 ]
 ALL = [(e, None) for e in TORCH_SPECS] + KERAS_SPECS
 

@@ -22,6 +22,7 @@ np = require("numpy")
 
 from paramcalc import keras_layers as K  # noqa: E402
 from paramcalc import parse_layer  # noqa: E402
+from paramcalc import specs as S  # noqa: E402
 from paramcalc.errors import SpecError  # noqa: E402
 
 pytestmark = pytest.mark.crosscheck
@@ -151,6 +152,19 @@ def _cases() -> list:
         cases.append(("LayerNormalization", {"axis": axis, "center": rng.random() < 0.7, "scale": rng.random() < 0.7},
                       [shape], trailing and i % 2 == 0))
     for i in range(4):
+        rank = rng.randint(2, 4)
+        shape = (2, *(rng.randint(1, 6) for _ in range(rank - 1)))
+        axes = list(range(rank - rng.randint(1, rank - 1), rank))
+        cases.append(("RMSNormalization", {"axis": axes[0] if len(axes) == 1 else axes}, [shape], i % 2 == 0))
+    for i in range(6):
+        kv = rng.randint(1, 3)
+        kw = {"head_dim": rng.randint(1, 6), "num_query_heads": kv * rng.randint(1, 3), "num_key_value_heads": kv,
+              "use_bias": rng.random() < 0.7}
+        q = (2, rng.randint(1, 6), rng.randint(1, 12))
+        v = (2, rng.randint(1, 6), q[-1])
+        k = (2, v[1], rng.randint(1, 12))
+        cases.append(("GroupQueryAttention", kw, [q] if i % 3 == 0 else [q, v] if i % 3 == 1 else [q, v, k], i % 2 == 0))
+    for i in range(4):
         shape = (2, *(rng.randint(1, 6) for _ in range(rng.randint(1, 2))))
         cases.append(("Embedding", {"input_dim": rng.randint(1, 500), "output_dim": rng.randint(1, 32)}, [shape], i == 0))
     for name in ("SimpleRNN", "LSTM", "GRU"):
@@ -183,7 +197,7 @@ def _cases() -> list:
     ]
     declared = random.Random(7)
     return [
-        (name, kw, shapes, shapes if call or name == "MultiHeadAttention" else [_declare(name, kw, s, declared) for s in shapes], call)
+        (name, kw, shapes, shapes if call or name.endswith("Attention") else [_declare(name, kw, s, declared) for s in shapes], call)
         for name, kw, shapes, call in cases
     ]
 
@@ -224,11 +238,12 @@ def _numel(w) -> int:
 def test_keras_layer_matches_real_keras(name, kwargs, shapes, declared, call):
     spec = _ours(name, kwargs)
     layer = _real(name, kwargs)
-    # Keras's MultiHeadAttention is always given a value; paramcalc takes one shape as self-attention
-    keras_shapes = declared * 2 if name == "MultiHeadAttention" and len(declared) == 1 else declared
+    # Keras's attention layers are always given a value; paramcalc takes one shape as self-attention
+    attention = name.endswith("Attention")
+    keras_shapes = declared * 2 if attention and len(declared) == 1 else declared
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        layer.build(*keras_shapes) if name == "MultiHeadAttention" else layer.build(keras_shapes[0])
+        layer.build(*keras_shapes) if attention else layer.build(keras_shapes[0])
 
     count = spec.count("keras", input_shape=declared if len(declared) > 1 else declared[0])
     trainable = sum(_numel(w) for w in layer.trainable_weights)
@@ -249,7 +264,7 @@ def test_keras_layer_matches_real_keras(name, kwargs, shapes, declared, call):
     if call:
         warnings.filterwarnings("ignore", message="You are using a softmax over axis")
         data = [np.zeros(s, dtype="int32" if name == "Embedding" else "float32") for s in keras_shapes]
-        if name == "MultiHeadAttention":
+        if attention:
             result = layer(*data, return_attention_scores=True)
             got = [tuple(t.shape) for t in result]
             want = [outputs["output"], outputs["attention_scores"]]
@@ -312,6 +327,13 @@ TORCH_CASES = [
     "TransformerEncoderLayer(32, 4, dim_feedforward=64)", "TransformerEncoderLayer(16, 2, 32, bias=False)",
     "TransformerDecoderLayer(24, 3, dim_feedforward=48)",
     "TransformerEncoder(TransformerEncoderLayer(16, 4, 32), num_layers=2, norm=LayerNorm(16))",
+    "RMSNorm(16)", "RMSNorm((3, 4), eps=1e-5)",
+    "SelfAttention(16, 4)", "SelfAttention(24, 6, num_kv_heads=2, bias=False)", "SelfAttention(12, 2, head_dim=5)",
+    "CausalSelfAttention(16, 4)", "FeedForward(8, 32)", "FeedForward(8, 32, out_features=5, bias=False)",
+    "SwiGLU(8, 24)", "DecoderBlock(16, 4)", "DecoderBlock(16, 4, style='llama', num_kv_heads=2)",
+    "PatchEmbedding(3, 16, 4, 16)", "PatchEmbedding(1, 8, (2, 4), (6, 8), class_token=False)",
+    "TransformerDecoder(TransformerDecoderLayer(16, 2, 8), 2, norm=LayerNorm(16))",
+    "Transformer(d_model=16, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=8)",
 ]
 
 
@@ -365,6 +387,11 @@ def _real_equivalent(spec) -> tuple[int, int, list[tuple[str, tuple]] | None]:
         e, h = spec.embed_dim, spec.num_heads
         layer = built(L.MultiHeadAttention(h, e // h, use_bias=spec.bias),
                       (None, 4, e), (None, 5, spec.vdim or e), (None, 5, spec.kdim or e))
+    elif name in _BLOCK_BUILDERS:
+        parts = _BLOCK_BUILDERS[name](spec, built)
+        if len(parts) == 1:
+            return (*summed(parts), weights(parts[0]))
+        return (*summed(parts), None)
     else:  # Transformer layers: attention, LayerNorms and the feed-forward Dense layers, summed
         layer_spec = spec.encoder_layer if name == "TransformerEncoder" else spec
         d, ff, b = layer_spec.d_model, layer_spec.dim_feedforward, layer_spec.bias
@@ -379,6 +406,86 @@ def _real_equivalent(spec) -> tuple[int, int, list[tuple[str, tuple]] | None]:
             tr += 2 * d if spec.norm is not None else 0
         return tr, ntr, None
     return (*summed([layer]), weights(layer))
+
+
+def _attention(h, kv, head, d, bias, built):
+    L = keras.layers
+    if kv == h:
+        return built(L.MultiHeadAttention(h, head, use_bias=bias), (None, 4, d), (None, 4, d))
+    return built(L.GroupQueryAttention(head, h, kv, use_bias=bias), (None, 4, d), (None, 4, d))
+
+
+def _mlp(n_in, hidden, n_out, bias, gated, built):
+    L = keras.layers
+    parts = [built(L.Dense(hidden, use_bias=bias), (None, n_in)), built(L.Dense(n_out, use_bias=bias), (None, hidden))]
+    return parts + ([built(L.Dense(hidden, use_bias=bias), (None, n_in))] if gated else [])
+
+
+def _decoder_layers(layer, n, built):
+    L = keras.layers
+    d, h, ff, b = layer.d_model, layer.nhead, layer.dim_feedforward, layer.bias
+    out = []
+    for _ in range(n):
+        out += [_attention(h, h, d // h, d, b, built) for _ in range(2)]
+        out += [built(L.LayerNormalization(center=b), (None, d)) for _ in range(3)]
+        out += _mlp(d, ff, d, b, False, built)
+    return out
+
+
+def _encoder_layers(layer, n, built):
+    L = keras.layers
+    d, h, ff, b = layer.d_model, layer.nhead, layer.dim_feedforward, layer.bias
+    out = []
+    for _ in range(n):
+        out += [_attention(h, h, d // h, d, b, built)]
+        out += [built(L.LayerNormalization(center=b), (None, d)) for _ in range(2)]
+        out += _mlp(d, ff, d, b, False, built)
+    return out
+
+
+def _patches(spec, built):
+    L = keras.layers
+
+    class ClassToken(L.Layer):  # keras_hub's ViT adds its class token with add_weight
+        def build(self, shape):
+            self.class_token = self.add_weight(shape=(1, 1, spec.embed_dim), name="class_token")
+
+    e = spec.embed_dim
+    tokens = prod(n // p for n, p in zip(spec.image_size, spec.patch_size)) + int(spec.class_token)
+    parts = [built(L.Conv2D(e, spec.patch_size, strides=spec.patch_size, use_bias=spec.bias),
+                   (None, *spec.image_size, spec.in_channels))]
+    if spec.class_token:
+        parts.append(built(ClassToken(), (None, e)))
+    if spec.position_embedding:
+        parts.append(built(L.Embedding(tokens, e), (None, tokens)))
+    return parts
+
+
+_BLOCK_BUILDERS = {
+    "RMSNorm": lambda s, built: [built(keras.layers.RMSNormalization(axis=list(range(-len(s.normalized_shape), 0))),
+                                       (None, *s.normalized_shape))],
+    "SelfAttention": lambda s, built: [_attention(s.num_heads, s.kv_heads, s.head_size, s.embed_dim, s.bias, built)],
+    "CausalSelfAttention": lambda s, built: [_attention(s.num_heads, s.num_heads, s.embed_dim // s.num_heads,
+                                                        s.embed_dim, s.bias, built)],
+    "FeedForward": lambda s, built: _mlp(s.in_features, s.hidden_features, s.outputs, s.bias, False, built),
+    "SwiGLU": lambda s, built: _mlp(s.in_features, s.hidden_features, s.outputs, s.bias, True, built),
+    "DecoderBlock": lambda s, built: (
+        [built(keras.layers.LayerNormalization() if s.style == "gpt2" else keras.layers.RMSNormalization(),
+               (None, s.d_model)) for _ in range(2)]
+        + [_attention(s.nhead, s.num_kv_heads or s.nhead, s.d_model // s.nhead, s.d_model, s.bias, built)]
+        + _mlp(s.d_model, s.dim_feedforward, s.d_model, s.bias, s.style == "llama", built)
+    ),
+    "PatchEmbedding": _patches,
+    "TransformerDecoder": lambda s, built: (
+        _decoder_layers(s.decoder_layer, s.num_layers, built)
+        + [built(keras.layers.LayerNormalization(center=s.norm.bias), (None, s.decoder_layer.d_model))]
+    ),
+    "Transformer": lambda s, built: (
+        _encoder_layers(S.TransformerEncoderLayer(s.d_model, s.nhead, s.dim_feedforward, bias=s.bias), s.num_encoder_layers, built)
+        + _decoder_layers(S.TransformerDecoderLayer(s.d_model, s.nhead, s.dim_feedforward, bias=s.bias), s.num_decoder_layers, built)
+        + [built(keras.layers.LayerNormalization(center=s.bias), (None, s.d_model)) for _ in range(2)]
+    ),
+}
 
 
 @pytest.mark.parametrize("expr", TORCH_CASES)

@@ -123,6 +123,7 @@ BAD = [
     ("MaxPooling2D(2, strides=0)", "strides must be >= 1"),
     ("Dropout(rate=1.5)", "rate must be <= 1"),
     ("MultiHeadAttention(0, 8)", "num_heads must be >= 1"),
+    ("GroupQueryAttention(8, 6, 4)", "num_query_heads must be divisible by num_key_value_heads"),
     ("Bidirectional(Dense(3))", "layer must be a Keras SimpleRNN, LSTM or GRU"),
     ("Bidirectional(nn.LSTM(3, 4))", "layer must be a Keras SimpleRNN, LSTM or GRU"),
     ("Dense(3, 'relu', True, 4)", "Dense: takes at most 3 positional arguments"),
@@ -165,6 +166,7 @@ SPECS = [
     "MultiHeadAttention(4, 16, value_dim=8, output_shape=(2, 3), use_bias=False)",
     "layers.Flatten()", "layers.Dropout(0.25, noise_shape=(None, 1))", "Activation('softmax')",
     "Dense(10, trainable=False)",
+    "RMSNormalization(axis=(1, 2), epsilon=1e-5)", "GroupQueryAttention(64, 32, 8, use_bias=False)",
 ]
 
 
@@ -188,7 +190,7 @@ def test_specs_are_frozen_layer_specs():
         "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
         "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "BatchNormalization",
         "LayerNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "MultiHeadAttention",
-        "Flatten", "Dropout", "Activation",
+        "Flatten", "Dropout", "Activation", "RMSNormalization", "GroupQueryAttention",
     }
     assert all(cls.summary for cls in K.KERAS_LAYERS.values())
     assert paramcalc.Dense is K.Dense and paramcalc.SimpleRNN is K.SimpleRNN
@@ -237,6 +239,9 @@ SHAPES = [
     ("MultiHeadAttention(2, 3, output_shape=(4, 5))", [(2, 7, 6), (2, 9, 4)],
      {"output": (2, 7, 4, 5), "attention_scores": (2, 2, 7, 9)}),
     ("BatchNormalization()", [(None, 4, 4, 3)], {"output": (None, 4, 4, 3)}),
+    ("RMSNormalization()", [(None, 4, 8)], {"output": (None, 4, 8)}),
+    ("GroupQueryAttention(8, 4, 2)", [(None, 5, 32), (None, 7, 32), (None, 7, 12)],
+     {"output": (None, 5, 32), "attention_scores": (None, 4, 5, 7)}),
     ("Activation('relu')", [(3,)], {"output": (3,)}),
 ]
 
@@ -265,6 +270,7 @@ SHAPE_ERRORS = [
     ("BatchNormalization(axis=3)", (None, 4, 3), "axis 3 is out of range for a 3-D input"),
     ("MultiHeadAttention(2, 4)", [(None, 5, 8), (None, 6, 8), (None, 7, 8)],
      "all dimensions of value and key except the last must be equal"),
+    ("GroupQueryAttention(8, 4, 2)", [(None, 5, 32), (None, 7, 16)], "the query and the value must have the same feature size"),
 ]
 
 

@@ -12,8 +12,11 @@ from paramcalc.specs import LayerSpec
 _RECURRENT_TORCH = ("RNN", "LSTM", "GRU")
 _RECURRENT_KERAS = ("keras.SimpleRNN", "keras.LSTM", "keras.GRU", "keras.Bidirectional")
 _BATCHNORM = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "keras.BatchNormalization")
-_ATTENTION = ("MultiheadAttention", "keras.MultiHeadAttention")
-_TRANSFORMER = ("TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder")
+_ATTENTION = (
+    "MultiheadAttention", "SelfAttention", "CausalSelfAttention", "keras.MultiHeadAttention", "keras.GroupQueryAttention",
+)
+_TRANSFORMER = ("TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder", "Transformer")
+_FEED_FORWARD = ("FeedForward", "SwiGLU")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,10 @@ def _explain(spec: LayerSpec, convention: str) -> str:
         return "Q, K, V and output projections without biases (4·d² when every size is d)"
     if kind in _TRANSFORMER:
         return "4·d² attention + 2·d·d_ff feed-forward per layer, no biases and no LayerNorm"
+    if kind == "DecoderBlock":
+        return "attention and feed-forward projections only, no biases and no normalisation layers"
+    if kind in _FEED_FORWARD:
+        return "feed-forward weight matrices without biases"
     return "the course formula counts other weights"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
+from paramcalc import blocks as B
 from paramcalc import keras_layers as K
 from paramcalc import specs as S
 from paramcalc.conventions.shapes import KShape, fmt_shape
@@ -103,7 +104,9 @@ def _axis(spec: K.KerasLayer, shape: KShape, axis: int) -> int:
     return axis % len(shape)
 
 
-def norm_shape(spec: K.BatchNormalization | K.LayerNormalization, shapes: tuple[KShape, ...]) -> tuple[int, ...]:
+def norm_shape(
+    spec: K.BatchNormalization | K.LayerNormalization | K.RMSNormalization, shapes: tuple[KShape, ...]
+) -> tuple[int, ...]:
     """The shape of gamma and beta: the sizes of the normalised axes."""
     x = require_shapes(spec, shapes)[0]
     axes = (spec.axis,) if isinstance(spec, K.BatchNormalization) else spec.axes
@@ -120,7 +123,9 @@ def rnn_input(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> int:
     return _known(spec, x, -1, "number of input features")
 
 
-def mha_inputs(spec: K.MultiHeadAttention, shapes: tuple[KShape, ...]) -> tuple[KShape, KShape, KShape]:
+def mha_inputs(
+    spec: K.MultiHeadAttention | K.GroupQueryAttention, shapes: tuple[KShape, ...]
+) -> tuple[KShape, KShape, KShape]:
     """(query, value, key) shapes: the value defaults to the query, the key to the value."""
     shapes = require_shapes(spec, shapes)
     if len(shapes) > 3:
@@ -182,6 +187,8 @@ def count(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> Count:
         case K.LayerNormalization():
             result = Count(fk.layernorm_params(
                 normalized_shape=norm_shape(spec, shapes), center=spec.center, scale=spec.scale))
+        case K.RMSNormalization():
+            result = Count(fk.rmsnorm_params(normalized_shape=norm_shape(spec, shapes)))
         case K.Embedding():
             result = Count(embedding_params(num_embeddings=spec.input_dim, embedding_dim=spec.output_dim))
         case K.SimpleRNN() | K.LSTM() | K.GRU():
@@ -196,6 +203,13 @@ def count(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> Count:
                 num_heads=spec.num_heads, key_dim=spec.key_dim, value_dim=spec.value_dim,
                 query_features=query[-1], key_features=key[-1], value_features=value[-1],
                 output_shape=spec.output_dims, use_bias=spec.use_bias,
+            ))
+        case K.GroupQueryAttention():
+            query, value, key = mha_inputs(spec, shapes)
+            result = Count(fk.gqa_params(
+                head_dim=spec.head_dim, num_query_heads=spec.num_query_heads,
+                num_key_value_heads=spec.num_key_value_heads, query_features=query[-1], key_features=key[-1],
+                value_features=value[-1], use_bias=spec.use_bias,
             ))
         case _:
             result = Count(0)
@@ -267,6 +281,8 @@ def tensors(spec: K.KerasLayer, shapes: tuple[KShape, ...], *, inner_name: str |
                 out.append(_t("gamma", shape, "scale per normalised feature"))
             if spec.center:
                 out.append(_t("beta", shape, "shift per normalised feature"))
+        case K.RMSNormalization():
+            out = [_t("scale", norm_shape(spec, shapes), "scale per normalised feature (no shift)")]
         case K.Embedding():
             out = [_t("embeddings", (spec.input_dim, spec.output_dim), "one vector per token")]
         case K.SimpleRNN() | K.LSTM() | K.GRU():
@@ -295,6 +311,19 @@ def tensors(spec: K.KerasLayer, shapes: tuple[KShape, ...], *, inner_name: str |
             out.append(_t("attention_output/kernel", (h, v, *output), "output projection: heads × value_dim × output"))
             if spec.use_bias:
                 out.append(_t("attention_output/bias", tuple(output), "output bias"))
+        case K.GroupQueryAttention():
+            query, value, key = mha_inputs(spec, shapes)
+            h, g, k = spec.num_query_heads, spec.num_key_value_heads, spec.head_dim
+            out = []
+            for name, features, heads, what in (("query", query[-1], h, "query heads"),
+                                                ("key", key[-1], g, "key/value heads"),
+                                                ("value", value[-1], g, "key/value heads")):
+                out.append(_t(f"{name}/kernel", (features, heads, k), f"{name} projection: features × {what} × head_dim"))
+                if spec.use_bias:
+                    out.append(_t(f"{name}/bias", (heads, k), f"{name} bias per head"))
+            out.append(_t("attention_output/kernel", (h, k, query[-1]), "output projection: query heads × head_dim × features"))
+            if spec.use_bias:
+                out.append(_t("attention_output/bias", (query[-1],), "output bias"))
         case _:
             out = []
     if not spec.trainable:
@@ -372,7 +401,7 @@ def output_shapes(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> dict[str, K
             if not spec.keepdims:
                 return {"output": (x[0], channels)}
             return {"output": _assemble(spec, x, (1,) * spec.nd, channels)}
-        case K.BatchNormalization() | K.LayerNormalization():
+        case K.BatchNormalization() | K.LayerNormalization() | K.RMSNormalization():
             norm_shape(spec, shapes)
             return {"output": x}
         case K.Embedding():
@@ -398,6 +427,14 @@ def output_shapes(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> dict[str, K
             output = spec.output_dims or (query[-1],)
             scores = (query[0], spec.num_heads, *query[1:-1], *key[1:-1])
             return {"output": (*query[:-1], *output), "attention_scores": scores}
+        case K.GroupQueryAttention():
+            query, value, key = mha_inputs(spec, shapes)
+            if query[-1] != value[-1]:
+                raise SpecError(
+                    f"{spec.name}: the query and the value must have the same feature size. "
+                    f"Received: query_shape={fmt_shape(query)}, value_shape={fmt_shape(value)}"
+                )
+            return {"output": query, "attention_scores": (query[0], spec.num_query_heads, *query[1:-1], *key[1:-1])}
         case K.Flatten():
             if not x:
                 raise SpecError(f"Flatten: expected an input with a batch dimension. Received: input_shape={fmt_shape(x)}")
@@ -444,9 +481,11 @@ class Part:
     """One Keras layer of a PyTorch spec's Keras equivalent: its name, spec and input shapes."""
 
     name: str
-    spec: K.KerasLayer
-    shapes: tuple[KShape, ...]
+    spec: K.KerasLayer | None
+    shapes: tuple[KShape, ...] = ()
     inner_name: str | None = None
+    #: Weights a Keras layer adds with add_weight outside any sublayer (a class token), as tensors.
+    raw: tuple[Tensor, ...] = ()
 
 
 _TORCH_ZERO = (
@@ -510,6 +549,69 @@ def _transformer_parts(spec: S.TransformerEncoderLayer | S.TransformerDecoderLay
     ]
 
 
+def resolve_norm(norm: S.LayerNorm, d_model: int) -> S.LayerNorm:
+    """A stack's final LayerNorm with its size filled in."""
+    from paramcalc.dispatch import resolve
+
+    return resolve(norm, (d_model,))
+
+
+def _attention_part(name: str, d: int, heads: int, kv_heads: int, head: int, bias: bool) -> Part:
+    seq = ((None, None, d),)
+    if kv_heads == heads:
+        return Part(name, K.MultiHeadAttention(num_heads=heads, key_dim=head, use_bias=bias), seq)
+    layer = K.GroupQueryAttention(head_dim=head, num_query_heads=heads, num_key_value_heads=kv_heads, use_bias=bias)
+    return Part(name, layer, seq)
+
+
+def _mlp_parts(prefix: str, n_in: int, hidden: int, n_out: int, bias: bool, *, gated: bool) -> list[Part]:
+    """Dense layers as keras_hub names them (its Llama decoder adds feedforward_gate_dense)."""
+    parts = []
+    if gated:
+        parts.append(Part(f"{prefix}feedforward_gate_dense", K.Dense(units=hidden, use_bias=bias), ((None, n_in),)))
+    parts += [
+        Part(f"{prefix}feedforward_intermediate_dense", K.Dense(units=hidden, use_bias=bias), ((None, n_in),)),
+        Part(f"{prefix}feedforward_output_dense", K.Dense(units=n_out, use_bias=bias), ((None, hidden),)),
+    ]
+    return parts
+
+
+def _decoder_block_parts(spec: B.DecoderBlock) -> list[Part]:
+    d, ff, b = spec.d_model, spec.dim_feedforward, spec.bias
+    seq = ((None, None, d),)
+    if spec.style == "gpt2":  # keras_hub's GPT-2: a TransformerDecoder without cross-attention
+        norm = K.LayerNormalization(epsilon=spec.norm_eps)
+        return [
+            Part("self_attention_layer_norm", norm, seq),
+            _mha_part("self_attention", d, spec.nhead, b),
+            Part("feedforward_layer_norm", norm, seq),
+            *_mlp_parts("", d, ff, d, b, gated=False),
+        ]
+    kv = spec.nhead if spec.num_kv_heads is None else spec.num_kv_heads
+    norm = K.RMSNormalization(epsilon=spec.norm_eps)
+    return [  # keras_hub's Llama decoder layer
+        Part("self_attention_layernorm", norm, seq),
+        _attention_part("self_attention", d, spec.nhead, kv, d // spec.nhead, b),
+        Part("feedforward_layernorm", norm, seq),
+        *_mlp_parts("", d, ff, d, b, gated=True),
+    ]
+
+
+def _patch_parts(spec: B.PatchEmbedding) -> list[Part]:
+    """keras_hub's ViT patching: a class token weight, a strided Conv2D, an Embedding of positions."""
+    e = spec.embed_dim
+    patches = prod(n // p for n, p in zip(spec.image_size, spec.patch_size))
+    parts = []
+    if spec.class_token:
+        parts.append(Part("", None, raw=(Tensor("class_token", (1, 1, e), "trainable", "learned class token"),)))
+    conv = K.Conv2D(filters=e, kernel_size=spec.patch_size, strides=spec.patch_size, use_bias=spec.bias)
+    parts.append(Part("patch_embedding", conv, ((None, *spec.image_size, spec.in_channels),)))
+    if spec.position_embedding:
+        tokens = patches + int(spec.class_token)
+        parts.append(Part("position_embedding", K.Embedding(input_dim=tokens, output_dim=e), ((None, tokens),)))
+    return parts
+
+
 def equivalent(spec: S.LayerSpec) -> list[Part]:
     """The Keras layers that do what a (resolved) PyTorch spec does, with the inputs they are built on.
 
@@ -560,9 +662,57 @@ def equivalent(spec: S.LayerSpec) -> list[Part]:
             for i in range(spec.num_layers):
                 parts += _transformer_parts(spec.encoder_layer, f"transformer_encoder{_suffix(i)}/")
             if spec.norm is not None:
-                norm = S.LayerNorm(**{**dict(spec.norm), "normalized_shape": (spec.encoder_layer.d_model,)})
+                norm = resolve_norm(spec.norm, spec.encoder_layer.d_model)
                 parts += [Part("layer_normalization", p.spec, p.shapes) for p in equivalent(norm)]
             return parts
+        case B.TransformerDecoder():
+            parts = []
+            for i in range(spec.num_layers):
+                parts += _transformer_parts(spec.decoder_layer, f"transformer_decoder{_suffix(i)}/")
+            if spec.norm is not None:
+                norm = resolve_norm(spec.norm, spec.decoder_layer.d_model)
+                parts += [Part("layer_normalization", p.spec, p.shapes) for p in equivalent(norm)]
+            return parts
+        case B.Transformer():
+            common = {"d_model": spec.d_model, "nhead": spec.nhead, "dim_feedforward": spec.dim_feedforward,
+                      "layer_norm_eps": spec.layer_norm_eps, "bias": spec.bias}
+            norm = [p.spec for p in equivalent(S.LayerNorm(spec.d_model, eps=spec.layer_norm_eps, bias=spec.bias))][0]
+            seq = ((None, None, spec.d_model),)
+            parts = []
+            for i in range(spec.num_encoder_layers):
+                parts += _transformer_parts(S.TransformerEncoderLayer(**common), f"transformer_encoder{_suffix(i)}/")
+            parts.append(Part("layer_normalization", norm, seq))
+            for i in range(spec.num_decoder_layers):
+                parts += _transformer_parts(S.TransformerDecoderLayer(**common), f"transformer_decoder{_suffix(i)}/")
+            parts.append(Part("layer_normalization_1", norm, seq))
+            return parts
+        case B.RMSNorm():
+            if not spec.elementwise_affine:
+                raise SpecError(
+                    "RMSNorm: Keras RMSNormalization always has a scale; no Keras equivalent. "
+                    "Received: elementwise_affine=False"
+                )
+            n = len(spec.normalized_shape)
+            axis = -1 if n == 1 else tuple(range(-n, 0))
+            layer = K.RMSNormalization(axis=axis, **({} if spec.eps is None else {"epsilon": spec.eps}))
+            return [Part("", layer, ((None, *spec.normalized_shape),))]
+        case B.SelfAttention():
+            if spec.has_out_bias != spec.bias:
+                raise SpecError(
+                    f"SelfAttention: Keras attention layers have one use_bias for every projection; no Keras "
+                    f"equivalent. Received: bias={spec.bias}, out_bias={spec.out_bias}"
+                )
+            return [_attention_part("", spec.embed_dim, spec.num_heads, spec.kv_heads, spec.head_size, spec.bias)]
+        case B.CausalSelfAttention():
+            return [_mha_part("", spec.embed_dim, spec.num_heads, spec.bias)]
+        case B.FeedForward():
+            return _mlp_parts("", spec.in_features, spec.hidden_features, spec.outputs, spec.bias, gated=False)
+        case B.SwiGLU():
+            return _mlp_parts("", spec.in_features, spec.hidden_features, spec.outputs, spec.bias, gated=True)
+        case B.DecoderBlock():
+            return _decoder_block_parts(spec)
+        case B.PatchEmbedding():
+            return _patch_parts(spec)
         case _ if isinstance(spec, _TORCH_ZERO):
             return []
     from paramcalc.dispatch import pytorch_count
@@ -576,7 +726,7 @@ def torch_count(spec: S.LayerSpec) -> Count:
     """A (resolved) PyTorch spec counted as its Keras equivalent."""
     total = Count(0)
     for part in equivalent(spec):
-        total = total + count(part.spec, part.shapes)
+        total = total + (Count.of_tensors(list(part.raw)) if part.spec is None else count(part.spec, part.shapes))
     return total
 
 
@@ -584,7 +734,8 @@ def torch_tensors(spec: S.LayerSpec) -> list[Tensor]:
     """The weights of a (resolved) PyTorch spec's Keras equivalent, with Keras's paths."""
     out = []
     for part in equivalent(spec):
-        for t in tensors(part.spec, part.shapes, inner_name=part.inner_name):
+        listed = list(part.raw) if part.spec is None else tensors(part.spec, part.shapes, inner_name=part.inner_name)
+        for t in listed:
             name = f"{part.name}/{t.name}" if part.name else t.name
             out.append(Tensor(name, t.shape, t.kind, t.description))
     return out

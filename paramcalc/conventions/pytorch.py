@@ -8,6 +8,7 @@ gamma/beta, attention whose heads do not tile the query size), the count is a Sp
 
 from __future__ import annotations
 
+from paramcalc import blocks as B
 from paramcalc import keras_layers as K
 from paramcalc import specs as S
 from paramcalc.conventions import keras as ck
@@ -84,6 +85,23 @@ def equivalent(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> S.LayerSpec | 
                 raise _none(spec, "torch.nn.LayerNorm has no bias without a weight", center=True, scale=False)
             return S.LayerNorm(normalized_shape=normalized, eps=spec.epsilon, elementwise_affine=spec.scale,
                                bias=spec.center)
+        case K.RMSNormalization():
+            normalized = ck.norm_shape(spec, shapes)
+            rank = len(shapes[0])
+            axes = sorted(a % rank for a in spec.axes)
+            if axes != list(range(rank - len(axes), rank)):
+                raise _none(spec, "torch.nn.RMSNorm normalises the trailing dimensions", axis=spec.axis,
+                            input_shape=shapes[0])
+            return B.RMSNorm(normalized_shape=normalized, eps=spec.epsilon)
+        case K.GroupQueryAttention():
+            query, value, key = ck.mha_inputs(spec, shapes)
+            if not query[-1] == key[-1] == value[-1]:
+                raise _none(spec, "the PyTorch block attends within one sequence of one feature size",
+                            query_features=query[-1], key_features=key[-1], value_features=value[-1])
+            return B.SelfAttention(
+                embed_dim=query[-1], num_heads=spec.num_query_heads, num_kv_heads=spec.num_key_value_heads,
+                head_dim=spec.head_dim, bias=spec.use_bias, dropout=spec.dropout,
+            )
         case K.Embedding():
             return S.Embedding(num_embeddings=spec.input_dim, embedding_dim=spec.output_dim)
         case K.SimpleRNN() | K.LSTM() | K.GRU():

@@ -9,6 +9,7 @@ and value sizes) the same rules are carried over, as each formula's docstring sa
 
 from __future__ import annotations
 
+from paramcalc import blocks as B
 from paramcalc import keras_layers as K
 from paramcalc import specs as S
 from paramcalc.conventions import keras as ck
@@ -59,9 +60,46 @@ def _torch_count(spec: S.LayerSpec) -> int:
             return tb.transformer_decoder_layer_params(d_model=spec.d_model, dim_feedforward=spec.dim_feedforward)
         case S.TransformerEncoder():
             return spec.num_layers * _torch_count(spec.encoder_layer)
+        case B.TransformerDecoder():
+            return spec.num_layers * _torch_count(spec.decoder_layer)
+        case B.Transformer():
+            d, ff = spec.d_model, spec.dim_feedforward
+            return (spec.num_encoder_layers * tb.transformer_encoder_layer_params(d_model=d, dim_feedforward=ff)
+                    + spec.num_decoder_layers * tb.transformer_decoder_layer_params(d_model=d, dim_feedforward=ff))
+        case B.RMSNorm():
+            return tb.rmsnorm_params(normalized_shape=spec.normalized_shape) if spec.elementwise_affine else 0
+        case B.SelfAttention():
+            return _gqa(spec.embed_dim, spec.num_heads, spec.kv_heads, spec.head_size)
+        case B.CausalSelfAttention():
+            return tb.mha_params(embed_dim=spec.embed_dim)
+        case B.FeedForward():
+            return tb.feed_forward_params(
+                d_model=spec.in_features, dim_feedforward=spec.hidden_features, out_features=spec.outputs)
+        case B.SwiGLU():
+            return tb.swiglu_params(d_model=spec.in_features, dim_feedforward=spec.hidden_features, out_features=spec.outputs)
+        case B.DecoderBlock():
+            d, ff = spec.d_model, spec.dim_feedforward
+            if spec.style == "gpt2":
+                return tb.transformer_encoder_layer_params(d_model=d, dim_feedforward=ff)
+            kv = spec.nhead if spec.num_kv_heads is None else spec.num_kv_heads
+            return _gqa(d, spec.nhead, kv, d // spec.nhead) + tb.swiglu_params(d_model=d, dim_feedforward=ff)
+        case B.PatchEmbedding():
+            e = spec.embed_dim
+            patches = _product(tuple(n // p for n, p in zip(spec.image_size, spec.patch_size)))
+            conv = tb.conv_params(kernel_size=spec.patch_size, in_channels=spec.in_channels, out_channels=e, bias=spec.bias)
+            tokens = patches + int(spec.class_token)
+            return (conv + (e if spec.class_token else 0)
+                    + (tb.embedding_params(vocab_size=tokens, embedding_dim=e) if spec.position_embedding else 0))
         case _ if isinstance(spec, _TORCH_ZERO):
             return 0
     return _unknown(spec)
+
+
+def _gqa(d: int, heads: int, kv_heads: int, head: int) -> int:
+    return tb.attention_projection_params(
+        num_heads=heads, num_kv_heads=kv_heads, key_dim=head, value_dim=head, query_features=d, key_features=d,
+        value_features=d, output_features=d,
+    )
 
 
 def _unknown(spec: S.LayerSpec) -> int:
@@ -91,6 +129,8 @@ def _keras_count(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> int:
             return tb.batchnorm_params(channels=channels, scale=spec.scale, center=spec.center)
         case K.LayerNormalization():
             return tb.layernorm_params(normalized_shape=ck.norm_shape(spec, shapes), scale=spec.scale, center=spec.center)
+        case K.RMSNormalization():
+            return tb.rmsnorm_params(normalized_shape=ck.norm_shape(spec, shapes))
         case K.Embedding():
             return tb.embedding_params(vocab_size=spec.input_dim, embedding_dim=spec.output_dim)
         case K.SimpleRNN() | K.LSTM() | K.GRU():
@@ -111,6 +151,13 @@ def _keras_count(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> int:
                 num_heads=spec.num_heads, key_dim=spec.key_dim, value_dim=spec.values_dim,
                 query_features=query[-1], key_features=key[-1], value_features=value[-1],
                 output_features=out_features,
+            )
+        case K.GroupQueryAttention():
+            query, value, key = ck.mha_inputs(spec, shapes)
+            return tb.attention_projection_params(
+                num_heads=spec.num_query_heads, num_kv_heads=spec.num_key_value_heads, key_dim=spec.head_dim,
+                value_dim=spec.head_dim, query_features=query[-1], key_features=key[-1],
+                value_features=value[-1], output_features=query[-1],
             )
     return 0
 
@@ -183,12 +230,28 @@ def _recurrent(
     return out
 
 
-def _attention(prefix: str, q: int, k: int, v: int, qk: int, vv: int, out: tuple[int, ...]) -> list[Tensor]:
+def _attention(
+    prefix: str, q: int, k: int, v: int, qk: int, vv: int, out: tuple[int, ...], kk: int | None = None,
+    kv: int | None = None,
+) -> list[Tensor]:
+    """W_Q: q → qk, W_K: k → kk, W_V: v → kv, W_O: vv → out (kk = qk and kv = vv unless key/value heads are shared)."""
     return [
         _t(f"{prefix}W_Q", (q, qk), "query projection"),
-        _t(f"{prefix}W_K", (k, qk), "key projection"),
-        _t(f"{prefix}W_V", (v, vv), "value projection"),
+        _t(f"{prefix}W_K", (k, qk if kk is None else kk), "key projection"),
+        _t(f"{prefix}W_V", (v, vv if kv is None else kv), "value projection"),
         _t(f"{prefix}W_O", (vv, *out), "output projection"),
+    ]
+
+
+def _gqa_tensors(prefix: str, d: int, heads: int, kv_heads: int, head: int) -> list[Tensor]:
+    return _attention(prefix, d, d, d, heads * head, heads * head, (d,), kv_heads * head, kv_heads * head)
+
+
+def _swiglu_tensors(prefix: str, n_in: int, hidden: int, n_out: int) -> list[Tensor]:
+    return [
+        _t(f"{prefix}W", (n_in, hidden), "gate projection (through Swish)"),
+        _t(f"{prefix}V", (n_in, hidden), "up projection"),
+        _t(f"{prefix}W_2", (hidden, n_out), "down projection"),
     ]
 
 
@@ -230,6 +293,46 @@ def _torch_tensors(spec: S.LayerSpec) -> list[Tensor]:
             for i in range(spec.num_layers):
                 out += _transformer(f"layer{i}.", spec.encoder_layer)
             return out
+        case B.TransformerDecoder():
+            out = []
+            for i in range(spec.num_layers):
+                out += _transformer(f"layer{i}.", spec.decoder_layer)
+            return out
+        case B.Transformer():
+            common = {"d_model": spec.d_model, "nhead": spec.nhead, "dim_feedforward": spec.dim_feedforward}
+            out = []
+            for i in range(spec.num_encoder_layers):
+                out += _transformer(f"encoder.layer{i}.", S.TransformerEncoderLayer(**common))
+            for i in range(spec.num_decoder_layers):
+                out += _transformer(f"decoder.layer{i}.", S.TransformerDecoderLayer(**common))
+            return out
+        case B.RMSNorm():
+            return [_t("gamma", spec.normalized_shape, "scale")] if spec.elementwise_affine else []
+        case B.SelfAttention():
+            return _gqa_tensors("", spec.embed_dim, spec.num_heads, spec.kv_heads, spec.head_size)
+        case B.CausalSelfAttention():
+            e = spec.embed_dim
+            return _attention("", e, e, e, e, e, (e,))
+        case B.FeedForward():
+            return (_dense("", spec.in_features, spec.hidden_features, False, "feed-forward expansion", "_1")
+                    + _dense("", spec.hidden_features, spec.outputs, False, "feed-forward contraction", "_2"))
+        case B.SwiGLU():
+            return _swiglu_tensors("", spec.in_features, spec.hidden_features, spec.outputs)
+        case B.DecoderBlock():
+            d, ff = spec.d_model, spec.dim_feedforward
+            if spec.style == "gpt2":
+                return _transformer("", S.TransformerEncoderLayer(d_model=d, nhead=spec.nhead, dim_feedforward=ff))
+            kv = spec.nhead if spec.num_kv_heads is None else spec.num_kv_heads
+            return _gqa_tensors("attention.", d, spec.nhead, kv, d // spec.nhead) + _swiglu_tensors("ffn.", d, ff, d)
+        case B.PatchEmbedding():
+            e = spec.embed_dim
+            out = _conv(spec.patch_size, spec.in_channels, e, 1, spec.bias)
+            if spec.class_token:
+                out.append(_t("class_token", (1, 1, e), "learned class token"))
+            if spec.position_embedding:
+                tokens = _product(tuple(n // p for n, p in zip(spec.image_size, spec.patch_size))) + int(spec.class_token)
+                out.append(_t("E_pos", (tokens, e), "one learned position vector per token"))
+            return out
     _unknown(spec)
     return []
 
@@ -242,7 +345,7 @@ def _keras_tensors(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> list[Tenso
             return _conv(spec.kernel_size, ck.conv_channels(spec, shapes), spec.filters, spec.groups, spec.use_bias)
         case K.Conv1DTranspose() | K.Conv2DTranspose() | K.Conv3DTranspose():
             return _conv(spec.kernel_size, ck.conv_channels(spec, shapes), spec.filters, 1, spec.use_bias)
-        case K.BatchNormalization() | K.LayerNormalization():
+        case K.BatchNormalization() | K.LayerNormalization() | K.RMSNormalization():
             return _norm(ck.norm_shape(spec, shapes), spec.scale, spec.center)
         case K.Embedding():
             return [_t("E", (spec.input_dim, spec.output_dim), "one vector per token: V × d")]
@@ -256,6 +359,10 @@ def _keras_tensors(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> list[Tenso
             h = spec.num_heads
             output = spec.output_dims or (query[-1],)
             return _attention("", query[-1], key[-1], value[-1], h * spec.key_dim, h * spec.values_dim, output)
+        case K.GroupQueryAttention():
+            query, value, key = ck.mha_inputs(spec, shapes)
+            h, g, k = spec.num_query_heads, spec.num_key_value_heads, spec.head_dim
+            return _attention("", query[-1], key[-1], value[-1], h * k, h * k, (query[-1],), g * k, g * k)
     return []
 
 

@@ -66,6 +66,38 @@ def layernorm_params(*, normalized_shape: tuple[int, ...], center: bool = True, 
     return prod(normalized_shape) * (int(scale) + int(center))
 
 
+def rmsnorm_params(*, normalized_shape: tuple[int, ...]) -> int:
+    """Weights of ``keras.layers.RMSNormalization``: one scale per normalised feature, no shift.
+
+    Formula: d, the product of the normalised dimensions.
+    """
+    return prod(normalized_shape)
+
+
+def gqa_params(
+    *,
+    head_dim: int,
+    num_query_heads: int,
+    num_key_value_heads: int,
+    query_features: int,
+    key_features: int | None = None,
+    value_features: int | None = None,
+    use_bias: bool = True,
+) -> int:
+    """Weights of ``keras.layers.GroupQueryAttention``.
+
+    With head size k, h query heads and g key/value heads, feature sizes Dq, Dv (default Dq) and Dk
+    (default Dv): query/kernel (Dq, h, k), key/kernel (Dk, g, k), value/kernel (Dv, g, k),
+    attention_output/kernel (h, k, Dq), and with use_bias the biases (h, k), (g, k), (g, k), (Dq).
+    Formula: 2·h·k·Dq + g·k·(Dk + Dv) + use_bias·(h·k + 2·g·k + Dq).
+    """
+    dv = query_features if value_features is None else value_features
+    dk = dv if key_features is None else key_features
+    h, g, k = num_query_heads, num_key_value_heads, head_dim
+    weights = 2 * h * k * query_features + g * k * (dk + dv)
+    return weights + (h * k + 2 * g * k + query_features if use_bias else 0)
+
+
 def mha_params(
     *,
     num_heads: int,

@@ -130,23 +130,47 @@ def attention_projection_params(
     key_features: int,
     value_features: int,
     output_features: int,
+    num_kv_heads: int | None = None,
 ) -> int:
-    """The 4·d² rule for attention whose heads have their own sizes (Keras MultiHeadAttention), no biases.
+    """The 4·d² rule for attention whose heads have their own sizes, no biases.
 
-    Q: D_q → h·k, K: D_k → h·k, V: D_v → h·v, Out: h·v → D_out.
-    Formula: h·k·(D_q + D_k) + h·v·(D_v + D_out); with h·k = h·v = D_q = D_k = D_v = D_out = d it is 4·d².
+    Q: D_q → h·k, K: D_k → g·k, V: D_v → g·v, Out: h·v → D_out, with g = num_kv_heads key/value heads
+    (g = h unless grouped-query attention shares them, as Keras's GroupQueryAttention and LLaMA do).
+    Formula: h·k·D_q + g·k·D_k + g·v·D_v + h·v·D_out; with one size d everywhere and g = h it is 4·d².
     """
-    return num_heads * key_dim * (query_features + key_features) + num_heads * value_dim * (
-        value_features + output_features
+    g = num_heads if num_kv_heads is None else num_kv_heads
+    return (
+        num_heads * key_dim * query_features + g * key_dim * key_features + g * value_dim * value_features
+        + num_heads * value_dim * output_features
     )
 
 
-def feed_forward_params(*, d_model: int, dim_feedforward: int) -> int:
-    """The position-wise feed-forward block d → d_ff → d, no biases.
+def feed_forward_params(*, d_model: int, dim_feedforward: int, out_features: int | None = None) -> int:
+    """The position-wise feed-forward block d → d_ff → d (or d_out), no biases.
 
-    Formula: 2·d·d_ff (notes 004: "Feed Forward Network: 2(d × 4d) = 8d²" for d_ff = 4d).
+    Formula: 2·d·d_ff (notes 004: "Feed Forward Network: 2(d × 4d) = 8d²" for d_ff = 4d);
+    d·d_ff + d_ff·d_out when the output size differs.
     """
-    return 2 * d_model * dim_feedforward
+    out = d_model if out_features is None else out_features
+    return d_model * dim_feedforward + dim_feedforward * out
+
+
+def swiglu_params(*, d_model: int, dim_feedforward: int, out_features: int | None = None) -> int:
+    """A gated (SwiGLU) feed-forward block: gate W and up V projections d → d_ff, down W_2: d_ff → d, no biases.
+
+    Formula: 3·d·d_ff (Shazeer 2020, "GLU Variants Improve Transformer": FFN = (Swish(xW) ⊗ xV)·W_2,
+    three matrices where the notes' feed-forward has two); 2·d·d_ff + d_ff·d_out in general.
+    """
+    out = d_model if out_features is None else out_features
+    return 2 * d_model * dim_feedforward + dim_feedforward * out
+
+
+def rmsnorm_params(*, normalized_shape: tuple[int, ...]) -> int:
+    """RMS normalisation: a scale per feature and no shift (notes 004: "RMSNorm: simplify LN by removing mean stat").
+
+    Formula: d.
+    """
+    return prod(normalized_shape)
 
 
 def transformer_encoder_layer_params(*, d_model: int, dim_feedforward: int) -> int:
