@@ -40,12 +40,12 @@ def compute_table(compute: Compute, title: str = "Compute of one forward pass") 
 
 
 def compute_lines(compute: Compute) -> list[str]:
-    """The FLOPs working, the training rule of thumb and what is not counted, as plain lines."""
+    """The FLOPs working, the training rule of thumb and the notes (what is left out, and how), as plain lines."""
     lines = [
         f"FLOPs = {compute.flops_working()} ({short(compute.flops)})",
         f"training step ≈ 3 × forward FLOPs = {compute.training_flops:,} ({short(compute.training_flops)})",
     ]
-    return lines + [f"not counted: {note}" for note in compute.notes]
+    return lines + [f"note: {note}" for note in compute.notes]
 
 
 def memory_table(memory: Memory, title: str | None = None) -> Any:
@@ -177,7 +177,7 @@ def compute_parts(compute: Compute) -> list[Any]:
     from rich.text import Text
 
     parts: list[Any] = [compute_table(compute, title="Compute of one forward pass (MACs; FLOPs = 2 × MACs + the rest)")]
-    parts += [Padding(Text(line, style="dim" if line.startswith("not counted") else ""), (0, 0, 0, 2))
+    parts += [Padding(Text(line, style="dim" if line.startswith("note: ") else ""), (0, 0, 0, 2))
               for line in compute_lines(compute)]
     return parts
 

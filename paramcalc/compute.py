@@ -125,7 +125,7 @@ class Compute:
     """The forward-pass compute of a layer or model: itemised MACs and non-MAC FLOPs.
 
     ``macs`` sums the "mac" items; ``flops`` = 2 · macs + every other item. ``notes`` say what
-    is deliberately not counted.
+    is left out or how it is counted (inference mode, dense causal attention).
     """
 
     ops: tuple[Op, ...] = ()
