@@ -62,7 +62,8 @@ def preset_path(name: str) -> Path:
     by_key.update({_key(a): t for a, t in ALIASES.items() if t in known})
     found = by_key.get(_key(name))
     if found is None:
-        close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.5)
+        close = [n for n in known if _key(n).startswith(_key(name))][:4] if _key(name) else []
+        close = close or difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.75)
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
         raise ModelError(f"unknown preset {name!r}.{hint} Run `paramcalc presets` to list them.")
     return PRESET_DIR / f"{found}.yaml"

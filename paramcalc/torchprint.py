@@ -102,22 +102,20 @@ def parse_torch_print(text: str) -> _Module:
                 raise ModelError(f"torch print: line {number}: ')' closes nothing")
             stack.pop()
             continue
-        for m in _PARAMETER.finditer(line):
-            if stack:
-                stack[-1].parameters.append(prod(int(d) for d in m["size"].split("x")))
         name, rest = "", line
         child = _CHILD.match(line)
         if child and stack:
             name, rest = child["name"].strip(), child["rest"].strip()
         elif stack:
-            if not _PARAMETER.search(line):
-                stack[-1].extra.append(line)
+            stack[-1].extra.append(line)  # extra_repr text of a module with children
             continue
         repeat = 1
         times = _TIMES.match(rest)
         if times:
             repeat, rest = int(times["n"]), times["rest"]
-        if rest.startswith("Parameter containing"):
+        if rest.startswith("Parameter containing"):  # a ParameterList / ParameterDict entry
+            if stack:
+                stack[-1].parameters.extend(prod(int(d) for d in m["size"].split("x")) for m in _PARAMETER.finditer(rest))
             continue
         call = _CALL.match(rest)
         if not call:

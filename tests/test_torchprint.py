@@ -1,0 +1,124 @@
+"""Summaries from ``print(model)`` text, without torch: what is printed is counted exactly, what is
+not printed is reported. The printouts in tests/data/ come from tests/torch_archs.py under torch
+2.13 (test_crosscheck_presets.py checks that they still match)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from paramcalc import ModelError
+from paramcalc.cli import app
+from paramcalc.torchprint import parse_torch_print, summarize_torch_print
+
+DATA = Path(__file__).parent / "data"
+runner = CliRunner()
+PLAIN = {"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb", "FORCE_COLOR": None}
+
+
+def test_resnet18_printout() -> None:
+    s = summarize_torch_print((DATA / "resnet18_print.txt").read_text(encoding="utf-8"))
+    # torchvision ResNet18_Weights.IMAGENET1K_V1 num_params; 20 BatchNorm2d: 9,620 buffer values
+    assert (s.total, s.totals.buffers) == (11_689_512, 9_620)
+    assert s.name == "ResNet"
+    assert s.row("layer2.0.downsample.0").count.total == 8_192  # Conv2d(64, 128, 1, stride 2, no bias)
+    assert s.row("layer1").count.total == 147_968
+    assert s.incomplete == ("print(model) shows children, not parameters a module holds itself; these modules are "
+                            "not torch.nn built-ins and any nn.Parameter of their own is not counted: ResNet, "
+                            "_BasicBlock",)
+
+
+def test_gpt2_printout_folds_repeats_and_notes_the_likely_tie() -> None:
+    s = summarize_torch_print((DATA / "gpt2_print.txt").read_text(encoding="utf-8"))
+    # printed: wte and lm_head both 50257 × 768; the checkpoint ties them (124,439,808 once)
+    assert s.total == 124_439_808 + 50_257 * 768
+    blocks = s.row("h.0-11")
+    assert (blocks.type, blocks.repeat, blocks.count.total) == ("_GPTBlock", 12, 12 * 7_087_872)
+    assert s.row("h.0-11.attn.c_attn").repeat == 12
+    assert s.notes == ("lm_head has the weight shape of wte (50257, 768); if they are tied (GPT-2, T5 and others "
+                       "tie them), the printout shows the matrix twice and the true total is 124,439,808",)
+
+
+def test_vit_printout_says_what_it_cannot_see() -> None:
+    s = summarize_torch_print((DATA / "vit_b16_print.txt").read_text(encoding="utf-8"))
+    # 86,567,656 (torchvision) less the class token (768) and position embeddings (197 · 768) VisionTransformer holds
+    assert s.total == 86_567_656 - 768 - 197 * 768
+    # MultiheadAttention's in_proj (3·768·768 + 3·768) is its own parameter: counted, shown as a row
+    row = s.row("layers.0.self_attention.in_proj")
+    assert row.count.total == 3 * 768 * 768 + 3 * 768 and row.type == "Parameter"
+    assert "VisionTransformer" in s.incomplete[-1]
+
+
+SMALL = """\
+Net(
+  (features): Sequential(
+    (0): Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+    (1): BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+    (2): ReLU(inplace=True)
+    (3): SiLU()
+  )
+  (rnn): LSTM(16, 32, num_layers=2, batch_first=True)
+  (blocks): ModuleList(
+    (0-3): 4 x Linear(in_features=32, out_features=32, bias=True)
+  )
+  (act): Swish()
+  (params): ParameterList(
+      (0): Parameter containing: [torch.float32 of size 4x8]
+      (1): Parameter containing: [torch.float32 of size 8]
+  )
+  (head): Linear(in_features=32, out_features=10, bias=True)
+)
+"""
+
+
+def test_a_small_printout() -> None:
+    s = summarize_torch_print(SMALL)
+    conv, bn = 3 * 16 * 9 + 16, 32
+    lstm = 4 * (32 * 16 + 32 * 32 + 2 * 32) + 4 * (32 * 32 + 32 * 32 + 2 * 32)
+    assert s.total == conv + bn + lstm + 4 * (32 * 32 + 32) + 32 + 8 + 32 * 10 + 10
+    assert s.totals.buffers == 2 * 16 + 1
+    assert s.row("blocks.0-3").repeat == 4 and s.row("params.(parameters)").count.total == 40
+    assert s.incomplete == (
+        "act (Swish): not a layer paramcalc knows; its parameters are not counted",
+        "print(model) shows children, not parameters a module holds itself; these modules are not torch.nn "
+        "built-ins and any nn.Parameter of their own is not counted: Net",
+    )
+    assert all(r.output_shape is None for r in s.rows)
+
+
+def test_a_single_layer_printout() -> None:
+    s = summarize_torch_print("Linear(in_features=3, out_features=4, bias=True)")
+    assert s.total == 16 and len(s.rows) == 1 and s.incomplete == ()
+
+
+def test_hugging_face_conv1d_is_a_linear() -> None:
+    s = summarize_torch_print("Block(\n  (c_attn): Conv1D(nf=2304, nx=768)\n)")
+    assert s.total == 768 * 2304 + 2304
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "torch print: empty; paste what print(model) shows"),
+        ("Net(\n  (a): Linear(in_features=3, out_features=4, bias=True)\n", "torch print: 1 module(s) not closed; is "
+                                                                            "the text complete?"),
+        ("hello world", "torch print: line 1: expected a module such as Linear(...), got 'hello world'"),
+        ("Net(\n)\n)", "torch print: line 3: text after the model's closing ')': ')'"),
+    ],
+)
+def test_malformed_printouts(text: str, message: str) -> None:
+    with pytest.raises(ModelError) as exc:
+        parse_torch_print(text)
+    assert str(exc.value) == message
+
+
+def test_cli(golden) -> None:
+    result = runner.invoke(app, ["summary", str(DATA / "resnet18_print.txt"), "--from-torch-print", "--depth", "1"],
+                           env=PLAIN)
+    assert result.exit_code == 0
+    assert "11,689,512" in result.stdout
+    golden("summary_torchprint_resnet18.txt", result.stdout)
+    piped = runner.invoke(app, ["summary", "-", "--from-torch-print", "--json"], input=SMALL, env=PLAIN)
+    assert piped.exit_code == 0 and '"total": ' in piped.stdout
