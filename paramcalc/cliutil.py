@@ -412,12 +412,16 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "globalaveragepooling3d": ("layers.GlobalAveragePooling3D()", "2,4,4,4,64"),
     "batchnormalization": ("layers.BatchNormalization()", "8,28,28,32"),
     "layernormalization": ("layers.LayerNormalization()", "8,10,64"),
+    "rmsnormalization": ("layers.RMSNormalization()", "8,10,64"),
     "keras-embedding": ("layers.Embedding(5000, 100)", "32,50"),
     "simplernn": ("layers.SimpleRNN(128)", "32,50,100"),
     "keras-lstm": ("layers.LSTM(128)", "32,50,100"),
     "keras-gru": ("layers.GRU(128)", "32,50,100"),
     "bidirectional": ("layers.Bidirectional(layers.LSTM(64))", "32,50,100"),
     "keras-multiheadattention": ("layers.MultiHeadAttention(num_heads=8, key_dim=64)", "32,10,512;32,20,512"),
+    "groupqueryattention": (
+        "layers.GroupQueryAttention(head_dim=64, num_query_heads=8, num_key_value_heads=2)", "2,10,512;2,20,512"
+    ),
     "keras-flatten": ("layers.Flatten()", "8,7,7,64"),
     "keras-dropout": ("layers.Dropout(0.5)", "32,100"),
     "activation": ("layers.Activation('relu')", "32,100"),

@@ -365,27 +365,39 @@ _TORCH_NAMES = {
 
 
 def tensor_sum(spec: LayerSpec, convention: str = "pytorch", *, input_shape: Any = None) -> list[str]:
-    """The count as the sum of the tensors' sizes (a product of each shape), buffers apart."""
+    """The count as the sum of the tensors' sizes (each the product of its shape), buffers apart,
+    trainable and non-trainable weights summed separately when a layer has both."""
     tensors = spec.param_tensors(convention, input_shape=input_shape)  # type: ignore[arg-type]
-    params = [t for t in tensors if t.kind != "buffer"]
-    buffers = [t for t in tensors if t.kind == "buffer"]
     total = spec.count(convention, input_shape=input_shape).total  # type: ignore[arg-type]
+    buffers = [t for t in tensors if t.kind == "buffer"]
+    groups = [(kind, [t for t in tensors if t.kind == kind]) for kind in ("trainable", "non_trainable")]
+    groups = [(kind, group) for kind, group in groups if group]
     lines = []
     if buffers:
-        lines.append(_sum_line(
-            "buffers, not parameters", [t.numel for t in buffers], sum(t.numel for t in buffers)
-        ).replace(": ", f" ({', '.join(t.name for t in buffers)}): ", 1))
-    if not params:
+        names = ", ".join(t.name for t in buffers)
+        lines.append(_sum_line(f"buffers, not parameters ({names})", [t.numel for t in buffers],
+                               sum(t.numel for t in buffers)))
+    if not groups:
         return [*lines, chain("no parameters", 0)]
-    if len(params) <= 4:
-        label = " + ".join(t.name for t in params)
-        exprs = " + ".join(_times(*t.shape) if t.shape else "1" for t in params)
-        values = " + ".join(n(t.numel) for t in params)
-        return [*lines, chain(label, exprs, values, total)]
-    for t in params:
-        lines.append(chain(f"{t.name} {shape_str(t.shape)}", _times(*t.shape) if t.shape else "1", t.numel))
-    lines.append(_sum_line("total", [t.numel for t in params], total))
-    return lines
+    if len(groups) == 1:
+        return [*lines, *_tensor_lines(groups[0][1], "", total)]
+    sums = []
+    for kind, group in groups:
+        value = sum(t.numel for t in group)
+        sums.append(value)
+        lines += _tensor_lines(group, kind.replace("_", "-"), value)
+    return [*lines, _sum_line("total", sums, total)]
+
+
+def _tensor_lines(tensors: list[Any], kind: str, total: int) -> list[str]:
+    """``a + b: 100·64 + 64 = 6,400 + 64 = 6,464`` for a few tensors; one line each for many."""
+    if len(tensors) <= 4:
+        label = " + ".join(t.name for t in tensors)
+        exprs = " + ".join(_times(*t.shape) if t.shape else "1" for t in tensors)
+        values = " + ".join(n(t.numel) for t in tensors)
+        return [chain(f"{kind} ({label})" if kind else label, exprs, values, total)]
+    lines = [chain(f"{t.name} {shape_str(t.shape)}", _times(*t.shape) if t.shape else "1", t.numel) for t in tensors]
+    return [*lines, _sum_line(kind or "total", [t.numel for t in tensors], total)]
 
 
 def _pytorch_params(spec: LayerSpec) -> list[str]:
