@@ -9,7 +9,7 @@ included, on the dense computation (masks and zero padding save nothing).
 
 from __future__ import annotations
 
-from math import prod
+from math import gcd, prod
 from typing import NamedTuple
 
 #: Per-element operations of one recurrent cell step, as torch computes it, in units of H.
@@ -98,9 +98,14 @@ def adaptive_window_sum(*, in_size: int, out_size: int) -> int:
     """Sum of the window lengths of adaptive pooling along one dimension.
 
     Window i spans [floor(i·n/o), ceil((i+1)·n/o)), so windows overlap when o does not divide n.
-    Formula: Σ_{i<o} (ceil((i+1)·n/o) − floor(i·n/o)); equal to n when o divides n.
+    Formula: Σ_{i<o} (ceil((i+1)·n/o) − floor(i·n/o)) = n + o − gcd(n, o) for n, o ≥ 1 (0 when
+    either is 0); equal to n when o divides n. The closed form costs nothing for a huge o:
+    ceil((i+1)·n/o) is floor((i+1)·n/o) plus one unless o divides (i+1)·n (true for gcd(n, o) of
+    the o windows), and Σ_{i<o} (floor((i+1)·n/o) − floor(i·n/o)) telescopes to n.
     """
-    return sum(-(-((i + 1) * in_size) // out_size) - (i * in_size) // out_size for i in range(out_size))
+    if in_size == 0 or out_size == 0:
+        return 0
+    return in_size + out_size - gcd(in_size, out_size)
 
 
 def adaptive_pool_window_elements(
@@ -305,8 +310,6 @@ def recurrent_ops(
     (RNN), 4 (LSTM: f⊙c, i⊙g, their sum, o⊙tanh(c)), 5 (GRU: r⊙(W_hn·h + b_hn), the sum with
     the input part, h − n, z⊙(h − n), n + z⊙(h − n)).
     """
-    from paramcalc.formulas.recurrent import GATES
-
     directions = 2 if bidirectional else 1
     cells = directions * steps * batch * num_layers
     return (
