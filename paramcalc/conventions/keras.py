@@ -488,7 +488,8 @@ class Part:
     raw: tuple[Tensor, ...] = ()
 
 
-_TORCH_ZERO = (
+#: PyTorch layers without parameters; their Keras equivalents (pooling, Flatten, Dropout, Activation) have none.
+ZERO_PARAMETER_TORCH = (
     S.MaxPool1d, S.MaxPool2d, S.MaxPool3d, S.AvgPool1d, S.AvgPool2d, S.AvgPool3d,
     S.AdaptiveAvgPool1d, S.AdaptiveAvgPool2d, S.AdaptiveAvgPool3d,
     S.Flatten, S.Dropout, S.Identity, S.ReLU, S.GELU, S.Tanh, S.Sigmoid, S.Softmax,
@@ -713,7 +714,7 @@ def equivalent(spec: S.LayerSpec) -> list[Part]:
             return _decoder_block_parts(spec)
         case B.PatchEmbedding():
             return _patch_parts(spec)
-        case _ if isinstance(spec, _TORCH_ZERO):
+        case _ if isinstance(spec, ZERO_PARAMETER_TORCH):
             return []
     from paramcalc.dispatch import pytorch_count
 

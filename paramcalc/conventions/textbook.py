@@ -25,7 +25,7 @@ GATE_WORDS = {
     "h": "hidden state", "z": "update gate", "r": "reset gate", "i": "input gate", "f": "forget gate",
     "o": "output gate", "c": "cell candidate",
 }
-_TORCH_ZERO = ck._TORCH_ZERO
+ZERO_PARAMETER_TORCH = ck.ZERO_PARAMETER_TORCH  # torch layers without parameters: 0 here too
 
 
 # -- Counting --------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def _torch_count(spec: S.LayerSpec) -> int:
             tokens = patches + int(spec.class_token)
             return (conv + (e if spec.class_token else 0)
                     + (tb.embedding_params(vocab_size=tokens, embedding_dim=e) if spec.position_embedding else 0))
-        case _ if isinstance(spec, _TORCH_ZERO):
+        case _ if isinstance(spec, ZERO_PARAMETER_TORCH):
             return 0
     return _unknown(spec)
 
