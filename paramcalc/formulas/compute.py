@@ -12,6 +12,8 @@ from __future__ import annotations
 from math import gcd, prod
 from typing import NamedTuple
 
+from paramcalc.formulas.recurrent import GATES
+
 #: Per-element operations of one recurrent cell step, as torch computes it, in units of H.
 #: RNN: act(·). LSTM: σ(i), σ(f), tanh(g), σ(o), tanh(c') = 5 activations; c' = f⊙c + i⊙g
 #: and h' = o⊙tanh(c') = 4 products and sums. GRU: σ(r), σ(z), tanh(n) = 3 activations;
