@@ -13,10 +13,14 @@ if TYPE_CHECKING:
 
 
 def short(n: int) -> str:
-    """``17,563,837,440`` → ``17.56G``; small numbers as they are."""
+    """``17,563,837,440`` → ``17.56G``; small numbers as they are; beyond a float's range ``1.23e+321``."""
+    if n >= 10**300:  # n / size would overflow a float: scientific notation from the digits
+        digits = str(n)
+        return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
     for unit, size in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("K", 10**3)):
         if n >= size:
-            return f"{n / size:.2f}{unit}"
+            hundredths = (n * 100 + size // 2) // size  # integers: no float overflow for huge counts
+            return f"{hundredths // 100:,}.{hundredths % 100:02d}{unit}"
     return str(n)
 
 

@@ -69,8 +69,10 @@ def format_bytes(n: int) -> str:
     if n < 1024:
         return f"{n} B"
     for unit, power in (("TiB", 4), ("GiB", 3), ("MiB", 2), ("KiB", 1)):
-        if n >= 1024**power:
-            return f"{n / 1024**power:,.2f} {unit}"
+        size = 1024**power
+        if n >= size:
+            hundredths = (n * 100 + size // 2) // size  # integers: exact at any size, no float overflow
+            return f"{hundredths // 100:,}.{hundredths % 100:02d} {unit}"
     raise AssertionError  # pragma: no cover
 
 

@@ -252,3 +252,11 @@ def test_top_level_api_takes_preset_names():
     assert {"Compute", "Memory", "layer_compute", "model_compute", "layer_memory", "model_memory"} <= set(
         paramcalc.__all__
     )
+
+
+def test_huge_sizes_stay_exact():
+    # far beyond any float: the text is built from integers
+    n = 10**400
+    assert format_bytes(n).endswith(" TiB")
+    m = estimate(params=n, dtype="int4")
+    assert m.total_bytes == n // 2 and m.as_dict()["total_bytes"] == n // 2

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from paramcalc.errors import SpecError
+from paramcalc.errors import SpecError, short_repr
+from paramcalc.limits import check_shape_bounds
 
 #: A Keras-style shape: batch dimension first; a ``None`` is a size not known yet (usually the batch).
 KShape = tuple[int | None, ...]
@@ -13,13 +14,13 @@ KShape = tuple[int | None, ...]
 def check_shape(value: Any, what: str = "input_shape") -> KShape:
     """A shape: a tuple or list of non-negative ints or None."""
     if not isinstance(value, (tuple, list)):
-        raise SpecError(f"{what} must be a tuple of non-negative ints (or None). Received: {what}={value!r}")
+        raise SpecError(f"{what} must be a tuple of non-negative ints (or None). Received: {what}={short_repr(value)}")
     for d in value:
         if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 0):
             raise SpecError(
-                f"{what} must be a tuple of non-negative ints (or None). Received: {what}={tuple(value)!r}"
+                f"{what} must be a tuple of non-negative ints (or None). Received: {what}={short_repr(tuple(value))}"
             )
-    return tuple(value)
+    return check_shape_bounds(tuple(value), what)
 
 
 def is_shape_list(value: Any) -> bool:
