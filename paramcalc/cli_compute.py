@@ -180,7 +180,7 @@ def compute_parts(compute: Compute) -> list[Any]:
     from rich.padding import Padding
     from rich.text import Text
 
-    parts: list[Any] = [compute_table(compute, title="Compute of one forward pass (MACs; FLOPs = 2 × MACs + the rest)")]
+    parts: list[Any] = [compute_table(compute, title="Compute of one forward pass")]
     parts += [Padding(Text(line, style="dim" if line.startswith("note: ") else ""), (0, 0, 0, 2))
               for line in compute_lines(compute)]
     return parts
