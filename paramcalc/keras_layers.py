@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import ConfigDict, Field, field_validator, model_serializer, model_validator
 
-from paramcalc.errors import SpecError
+from paramcalc.errors import SpecError, short_repr
 from paramcalc.specs import (
     TORCH_LAYERS,
     IntTuple,
@@ -744,9 +744,17 @@ def _keras_only(name: str, key: str, torch_fields: set[str]) -> bool:
 
 
 def _call_text(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    parts = [short_repr(a) for a in args] + [f"{k}={short_repr(v)}" for k, v in kwargs.items()]
     text = f"{name}({', '.join(parts)})"
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _same_answer(torch_spec: LayerSpec, keras_spec: LayerSpec) -> bool:
+    """Whether the PyTorch and the Keras reading of one call give the same parameter count."""
+    try:
+        return torch_spec.count() == keras_spec.count("keras")
+    except SpecError:  # a count that needs an input shape: the readings cannot be compared
+        return False
 
 
 def choose(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpec:
@@ -754,10 +762,12 @@ def choose(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpe
 
     Keras-only argument names (``units``, ``input_dim``, ``rate``, ``return_sequences``, ...) choose
     Keras, PyTorch-only ones (``hidden_size``, ``num_embeddings``, ``p``, ...) choose PyTorch; otherwise
-    the call goes to the one framework whose signature it fits.
+    the call goes to the one framework whose signature it fits. A call that fits both and counts the
+    same either way (``Embedding(1000, 64)``, ``Flatten()``, ``Dropout(0.5)``) is read as PyTorch's.
 
     Raises:
-        SpecError: the call fits both (say which to use: ``nn.LSTM(...)`` or ``layers.LSTM(...)``), fits
+        SpecError: the call fits both with different counts (say which to use: ``nn.LSTM(...)`` or
+            ``layers.LSTM(...)``), fits
             neither, or mixes both frameworks' arguments.
     """
     from paramcalc.parse import _build_torch
@@ -784,6 +794,8 @@ def choose(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpe
         except SpecError as exc:
             errors[framework] = str(exc)
     torch_hint, keras_hint = _HINTS.get(name, ("", ""))
+    if len(fits) == 2 and _same_answer(*fits):
+        return fits[0]  # both readings count the same (Embedding(1000, 64), Flatten()): PyTorch's is the default
     if len(fits) == 2:
         raise SpecError(
             f"{call} fits both torch.nn.{name} and keras.layers.{name}; write nn.{name}(...) for PyTorch or "

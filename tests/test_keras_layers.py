@@ -59,15 +59,17 @@ def test_framework_is_told_apart(expr, tag):
     assert parse_layer(expr).type == tag
 
 
-@pytest.mark.parametrize("expr, qualified", [
-    ("Embedding(1000, 64)", "nn.Embedding"),
-    ("Flatten()", "layers.Flatten"),
-    ("Dropout(0.5)", "nn.Dropout"),
+@pytest.mark.parametrize("expr, keras_expr", [
+    ("Embedding(1000, 64)", "layers.Embedding(1000, 64)"),
+    ("Flatten()", "layers.Flatten()"),
+    ("Dropout(0.5)", "layers.Dropout(0.5)"),
 ])
-def test_ambiguous_call_says_how_to_qualify(expr, qualified):
-    with pytest.raises(SpecError, match="fits both") as info:
-        parse_layer(expr)
-    assert qualified.split(".")[1] in str(info.value) and "nn." in str(info.value) and "layers." in str(info.value)
+def test_call_fitting_both_with_the_same_count_reads_as_pytorch(expr, keras_expr):
+    # Both readings count the same (Embedding: 1000·64 = 64,000 either way; Flatten, Dropout: 0),
+    # so the unqualified call takes PyTorch's reading, the default one.
+    spec = parse_layer(expr)
+    assert spec.framework == "pytorch"
+    assert spec.count().total == parse_layer(keras_expr).count("keras").total
 
 
 def test_mixed_and_unfitting_calls():

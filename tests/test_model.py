@@ -324,9 +324,6 @@ def test_a_channel_mismatch() -> None:
          "layer 0: 'after' needs a 'shortcut': it runs after the shortcut is added"),
         ({"input_shape": [1, 2], "inputs": {"a": [1, 2]}, "layers": ["Linear(2, 2)"]},
          "give input_shape or inputs, not both"),
-        ({"layers": ["Flatten()"]}, "layer 0: Flatten() fits both torch.nn.Flatten and keras.layers.Flatten; write "
-         "nn.Flatten(...) for PyTorch or layers.Flatten(...) for Keras (or name the arguments: start_dim= for PyTorch, "
-         "data_format= for Keras); or set framework: pytorch (or keras) in the model file"),
         ({"input_shape": [1, 2], "layers": [{"input": "zzz", "layer": "Linear(2, 2)"}]},
          "layer 0: input 'zzz' is not an input or an earlier layer or block (refer to one by name, or by path such "
          "as encoder.layers[0].linear1)"),
