@@ -19,6 +19,21 @@ class ModelError(SpecError):
     """A model file or model description that cannot be read or does not fit together."""
 
 
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters; a huge int is shown by its length."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 133:  # beyond 10**40
+        try:
+            digits = f"{len(str(abs(value))):,} digits"
+        except ValueError:  # too long for Python to print
+            digits = "more than 4,300 digits"
+        return f"{'-' if value < 0 else ''}<an integer of {digits}>"
+    try:
+        text = repr(value)
+    except ValueError:  # it holds an int too long to print
+        text = f"<a {type(value).__name__} holding an integer too long to show>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def fmt_received(**values: object) -> str:
-    """Format ``Received: a=1, b=2`` for an error message."""
-    return "Received: " + ", ".join(f"{k}={v!r}" for k, v in values.items())
+    """Format ``Received: a=1, b=2`` for an error message (long values cut short)."""
+    return "Received: " + ", ".join(f"{k}={short_repr(v)}" for k, v in values.items())
