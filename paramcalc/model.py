@@ -39,24 +39,13 @@ from pydantic import (
 )
 
 from paramcalc.errors import ModelError, SpecError
+from paramcalc.limits import MAX_BLOCK_NESTING as MAX_NESTING  # the bounds on model files: paramcalc.limits
+from paramcalc.limits import MAX_DATA_DEPTH, MAX_DATA_NODES, MAX_FILE_BYTES, MAX_LAYERS, MAX_RANK, MAX_SIZE
 from paramcalc.results import Count
 from paramcalc.specs import LayerSpec
 from paramcalc.summary import Row, Summary
 
 Shape = tuple[int, ...]
-
-# -- Bounds ----------------------------------------------------------------------------------
-
-#: Largest model file read, in bytes.
-MAX_FILE_BYTES = 1_048_576
-#: Deepest nesting of blocks in a model.
-MAX_NESTING = 32
-#: Most layers in a model after expanding every ``repeat`` (counted, never materialised).
-MAX_LAYERS = 100_000
-#: Most values (mappings, lists, scalars) in a file's data, counting every alias expansion.
-MAX_DATA_NODES = 200_000
-#: Deepest nesting of mappings and lists in a file's data.
-MAX_DATA_DEPTH = 200
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 STRUCTURE_KEYS = ("layer", "shared", "layers", "parallel")
@@ -136,7 +125,7 @@ InputRef = Annotated[
         "layer or block by name or path; a list feeds a layer several inputs (tgt, memory)",
     ),
 ]
-Dims = Annotated[list[Annotated[int, Field(strict=True, ge=0)]], Field(max_length=16)]
+Dims = Annotated[list[Annotated[int, Field(strict=True, ge=0, le=MAX_SIZE)]], Field(max_length=MAX_RANK)]
 
 
 class _Entry(BaseModel):
@@ -339,7 +328,7 @@ def _check_structure(model: Model) -> None:
 # -- Reading files ---------------------------------------------------------------------------
 
 
-def _yaml_bounds(text: str) -> None:
+def _yaml_bounds(text: str, what: str = "model file") -> None:
     """Walk the YAML events (no tree is built) and enforce the nesting and alias-expansion bounds."""
     import yaml
 
@@ -351,7 +340,7 @@ def _yaml_bounds(text: str) -> None:
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in sizes:
-                raise ModelError(f"model file: alias *{event.anchor} refers to an anchor that encloses it")
+                raise ModelError(f"{what}: alias *{event.anchor} refers to an anchor that encloses it")
             expanded += sizes[event.anchor]
         elif isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             expanded += 1
@@ -361,7 +350,7 @@ def _yaml_bounds(text: str) -> None:
             else:
                 depth += 1
                 if depth > MAX_DATA_DEPTH:
-                    raise ModelError(f"model file: nested more than {MAX_DATA_DEPTH} levels deep")
+                    raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
                 open_anchors.append((event.anchor, expanded))
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
@@ -370,12 +359,12 @@ def _yaml_bounds(text: str) -> None:
                 sizes[anchor] = expanded - start + 1
         if expanded > MAX_DATA_NODES:
             raise ModelError(
-                f"model file: more than {MAX_DATA_NODES:,} values once aliases are expanded "
+                f"{what}: more than {MAX_DATA_NODES:,} values once aliases are expanded "
                 f"(aliases may repeat data, within that bound)"
             )
 
 
-def _check_data(data: Any) -> None:
+def _check_data(data: Any, what: str = "model") -> None:
     """Bound the size and nesting of plain data (a dict given to the API, or a parsed file)."""
     stack: list[tuple[Any, int]] = [(data, 1)]
     seen = 0
@@ -383,9 +372,9 @@ def _check_data(data: Any) -> None:
         value, depth = stack.pop()
         seen += 1
         if seen > MAX_DATA_NODES:
-            raise ModelError(f"model: more than {MAX_DATA_NODES:,} values (counting repeated references)")
+            raise ModelError(f"{what}: more than {MAX_DATA_NODES:,} values (counting repeated references)")
         if depth > MAX_DATA_DEPTH:
-            raise ModelError(f"model: nested more than {MAX_DATA_DEPTH} levels deep")
+            raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, (list, tuple)):
@@ -439,19 +428,22 @@ def parse_model_text(raw: bytes | str, *, json_first: bool = False, what: str = 
             if json_first:
                 raise ModelError(f"{what}: invalid JSON: {exc}") from None
         else:
-            _check_data(data)
+            _check_data(data, what)
             return data
     import yaml
 
     try:
-        _yaml_bounds(text)
+        _yaml_bounds(text, what)
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ModelError(f"{what}: invalid YAML{where}: {problem}") from None
-    _check_data(data)
+    except (ValueError, OverflowError) as exc:  # a tagged or implicit value that does not convert: 2001-02-30
+        why = "an integer of thousands of digits" if "Exceeds the limit" in str(exc) else " ".join(str(exc).split())
+        raise ModelError(f"{what}: invalid YAML: a value cannot be read ({why[:100]})") from None
+    _check_data(data, what)
     return data
 
 
@@ -655,6 +647,11 @@ def _mismatch(spec: LayerSpec, shape: Shape) -> bool:
     return getattr(inferred, field) != getattr(spec, field)
 
 
+def _native(spec: LayerSpec) -> str:
+    """The convention that names a spec's tensors as its framework does."""
+    return "keras" if getattr(spec, "framework", "pytorch") == "keras" else "pytorch"
+
+
 class _Evaluator:
     def __init__(self, model: Model, convention: str, inputs: dict[str, Shape | None]) -> None:
         self.model = model
@@ -752,7 +749,8 @@ class _Evaluator:
 
     def _tie(self, node: LayerNode, spec: LayerSpec, x: Shape | None, path: str, count: Count) -> tuple[Count, str]:
         ties = node.tie if isinstance(node.tie, dict) else {"weight": f"{node.tie}.weight"}
-        own_tensors = {t.name: t for t in spec.param_tensors(self.convention, input_shape=x)}  # type: ignore[arg-type]
+        # Ties name the framework's own tensors (weight, kernel); their sizes are the same under every convention.
+        own_tensors = {t.name: t for t in spec.param_tensors(_native(spec), input_shape=x)}  # type: ignore[arg-type]
         notes = []
         for own_name, target in ties.items():
             own = own_tensors.get(own_name)
@@ -762,7 +760,7 @@ class _Evaluator:
                 )
             layer_ref, tensor_name = self._split_tensor_ref(target, path)
             info = self._find_layer(layer_ref, path, "tie target")
-            theirs = {t.name: t for t in info.spec.param_tensors(self.convention, input_shape=info.input_shapes[0])}  # type: ignore[arg-type]
+            theirs = {t.name: t for t in info.spec.param_tensors(_native(info.spec), input_shape=info.input_shapes[0])}  # type: ignore[arg-type]
             other = theirs.get(tensor_name)
             if other is None:
                 raise ModelError(

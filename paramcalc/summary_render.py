@@ -205,6 +205,9 @@ def reference_text(summary: Summary) -> str:
     params, source = ref["params"], ref["source"]
     if ref.get("approximate"):
         return f"Published: {source}; this count is {percent_gap(summary.total, params)} from it"
+    if summary.convention != "pytorch":
+        return (f"Reference: {params:,} ({source}), a PyTorch count; the {summary.convention} convention "
+                f"counts {summary.total:,} ({summary.total - params:+,})")
     verdict = "equal" if params == summary.total else f"differs by {summary.total - params:+,}"
     return f"Reference: {params:,} ({source}): {verdict}"
 

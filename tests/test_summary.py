@@ -239,3 +239,32 @@ def test_schema_command() -> None:
     status, out, _ = cli("schema")
     schema = json.loads(out)
     assert status == 0 and schema["title"] == "paramcalc model file" and "Layer" in schema["$defs"]
+
+
+# -- Other conventions -----------------------------------------------------------------------
+
+
+def test_keras_convention_counts_batchnorm_statistics_as_non_trainable() -> None:
+    # Keras BatchNormalization keeps moving mean and variance as non-trainable weights: 2 · 4,800 channels
+    s = paramcalc.summarize(load_preset("resnet18"), convention="keras")
+    check_adds_up(s)
+    assert (s.totals.trainable, s.totals.non_trainable, s.totals.buffers) == (11_689_512, 9_600, 0)
+    assert s.row("bn1").trainable == "partial"
+    assert s.matches_reference() is False
+
+
+def test_ties_hold_under_every_convention() -> None:
+    for convention in ("pytorch", "keras", "textbook"):
+        s = paramcalc.summarize(load_preset("gpt2"), convention=convention)
+        check_adds_up(s)
+        assert s.row("lm_head").count.total == 0, convention
+
+
+def test_reference_line_under_another_convention() -> None:
+    from paramcalc.summary_render import reference_text
+
+    s = paramcalc.summarize(load_preset("resnet18"), convention="keras")
+    assert reference_text(s) == (
+        "Reference: 11,689,512 (torchvision ResNet18_Weights.IMAGENET1K_V1 (num_params)), a PyTorch count; "
+        "the keras convention counts 11,699,112 (+9,600)"
+    )
