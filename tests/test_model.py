@@ -444,3 +444,14 @@ def test_model_files_validate_against_the_schema() -> None:
 def test_pydantic_objects_build_a_model() -> None:
     model = Model(input_shape=[2, 8], layers=[BlockNode(name="b", layers=["Linear(8, 4)"])])
     assert evaluate(model).total == 36
+
+
+def test_a_keras_model_file() -> None:
+    # Course notes (seeds/002): Embedding(5000, 100) → SimpleRNN(128) → Dense(1) has 529,441 parameters,
+    # 500,000 + (100·128 + 128·128 + 128) + (128 + 1), as Keras's model.summary() reports.
+    s = run({"framework": "keras", "input_shape": [32, 50],
+             "layers": ["Embedding(5000, 100)", "SimpleRNN(128)", "Dense(1, activation='sigmoid')"]},
+            convention="keras")
+    assert s.total == 529_441
+    assert [r.count.total for r in s.rows] == [500_000, 29_312, 129]
+    assert s.output_shape == (32, 1)
