@@ -455,3 +455,32 @@ def test_a_keras_model_file() -> None:
     assert s.total == 529_441
     assert [r.count.total for r in s.rows] == [500_000, 29_312, 129]
     assert s.output_shape == (32, 1)
+
+
+# -- Repeats against their written-out copies ------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+layer_choices = st.sampled_from([
+    "Linear(out_features=8)", "Linear(out_features=4)", "ReLU()", "LayerNorm()", "RMSNorm()",
+    "SwiGLU(hidden_features=6)", "FeedForward(hidden_features=5, out_features=8)",
+])
+
+
+@given(st.lists(layer_choices, min_size=1, max_size=4), st.integers(1, 6), st.booleans(), st.integers(2, 9))
+def test_a_repeat_equals_its_copies(body: list[str], n: int, residual: bool, width: int) -> None:
+    """Evaluating a repeated block once for identical repeats must give what n written-out copies give."""
+    block: dict = {"layers": body}
+    if residual:
+        block["shortcut"] = "identity"
+    try:
+        written = run({"input_shape": [2, width], "layers": [dict(block, name=f"b{i}") for i in range(n)]})
+    except ModelError as exc:
+        with pytest.raises(ModelError) as again:
+            run({"input_shape": [2, width], "layers": [dict(block, name="b", repeat=n)]})
+        assert str(again.value).split(":", 1)[1] == str(exc).split(":", 1)[1]
+        return
+    repeated = run({"input_shape": [2, width], "layers": [dict(block, name="b", repeat=n)]})
+    assert (repeated.totals, repeated.output_shape) == (written.totals, written.output_shape)
+    assert sum(r.count.total for r in repeated.rows if r.leaf) == repeated.total
