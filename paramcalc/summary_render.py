@@ -76,8 +76,12 @@ def _inputs_text(summary: Summary) -> str:
 
 def inferred_lines(rows: tuple[Row, ...]) -> list[str]:
     """``fc.0.in_features = 400`` for each inferred input size among ``rows``."""
-    return [f"{r.path}.{k} = {v if not isinstance(v, tuple) else shape_text(v)}"
-            for r in rows for k, v in r.inferred.items()]
+    def shown(v: Any) -> str:
+        if isinstance(v, tuple):
+            return str(v[0]) if len(v) == 1 else shape_text(v)
+        return str(v)
+
+    return [f"{r.path}.{k} = {shown(v)}" for r in rows for k, v in r.inferred.items()]
 
 
 class LayerTable:
