@@ -47,6 +47,9 @@ from paramcalc.summary import Row, Summary
 
 Shape = tuple[int, ...]
 
+#: Most rows a summary lists (repeats that change their input's shape each time get a row each).
+MAX_ROWS = 20_000
+
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 STRUCTURE_KEYS = ("layer", "shared", "layers", "parallel")
 
@@ -740,6 +743,7 @@ class _Evaluator:
         if node is not None and node.tie is not None:
             count, note = self._tie(node, resolved, x, path, count)
         self.layers[path] = _LayerInfo(path, resolved, shapes)
+        self._check_rows(path)
         self.rows.append(Row(
             path=path, name=name, type=spec.name, depth=ctx.depth, output_shape=out,
             count=count, leaf=True, layer=resolved.spec_dict(),
@@ -849,7 +853,15 @@ class _Evaluator:
         self.outputs[path] = out
         return out, count
 
+    def _check_rows(self, path: str) -> None:
+        if len(self.rows) >= MAX_ROWS:
+            raise ModelError(
+                f"{_shown(path)}: the summary would list more than {MAX_ROWS:,} rows (repeats that change "
+                f"their input's shape are listed one by one)"
+            )
+
     def _placeholder(self, path: str, name: str, kind: str, ctx: _Ctx, x: Shape | None, repeat: int = 1) -> int:
+        self._check_rows(path)
         self.rows.append(Row(path=path, name=name, type=kind, depth=ctx.depth, output_shape=None, count=Count(0),
                              repeat=repeat, leaf=False, input_shape=x))
         return len(self.rows) - 1

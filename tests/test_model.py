@@ -484,3 +484,13 @@ def test_a_repeat_equals_its_copies(body: list[str], n: int, residual: bool, wid
     repeated = run({"input_shape": [2, width], "layers": [dict(block, name="b", repeat=n)]})
     assert (repeated.totals, repeated.output_shape) == (written.totals, written.output_shape)
     assert sum(r.count.total for r in repeated.rows if r.leaf) == repeated.total
+
+
+def test_repeats_that_never_settle_are_bounded() -> None:
+    from paramcalc.model import MAX_ROWS
+
+    # Each padded convolution grows the image by 2: no two repeats are alike, one row each.
+    data = {"framework": "pytorch", "input_shape": [1, 1, 4, 4],
+            "layers": [{"name": "grow", "repeat": MAX_ROWS, "layers": ["Conv2d(1, 1, 3, padding=2)"]}]}
+    with pytest.raises(ModelError, match=f"the summary would list more than {MAX_ROWS:,} rows"):
+        run(data)
