@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from math import prod
 from typing import Any
 
 from paramcalc import formulas as f
@@ -294,7 +295,7 @@ def _shapes(spec: LayerSpec, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
             return {"output": f.conv_output_shape(
                 input_shape=x, in_channels=spec.in_channels, out_channels=spec.out_channels,
                 kernel_size=spec.kernel_size, stride=spec.stride, padding=spec.padding,
-                dilation=spec.dilation, layer=spec.name,
+                dilation=spec.dilation, padding_mode=spec.padding_mode, layer=spec.name,
             )}
         case ConvTranspose1d() | ConvTranspose2d() | ConvTranspose3d():
             return {"output": f.conv_transpose_output_shape(
@@ -311,17 +312,25 @@ def _shapes(spec: LayerSpec, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
         case AvgPool1d() | AvgPool2d() | AvgPool3d():
             return {"output": f.pool_output_shape(
                 input_shape=x, kernel_size=spec.kernel_size, stride=spec.stride, padding=spec.padding,
-                dilation=(1,) * spec.nd, ceil_mode=spec.ceil_mode, layer=spec.name,
+                dilation=(1,) * spec.nd, ceil_mode=spec.ceil_mode,
+                kernel_within_input=isinstance(spec, AvgPool3d), layer=spec.name,
             )}
         case AdaptiveAvgPool1d() | AdaptiveAvgPool2d() | AdaptiveAvgPool3d():
             return {"output": f.adaptive_pool_output_shape(
                 input_shape=x, output_size=spec.output_size, layer=spec.name)}
         case BatchNorm1d() | BatchNorm2d() | BatchNorm3d():
             _check_batchnorm_rank(spec, x)
-            if x[1] != spec.num_features:
+            # torch checks the channels against its weights or running statistics (if it has any),
+            # and only for an input with elements.
+            if (spec.affine or spec.track_running_stats) and prod(x) > 0 and x[1] != spec.num_features:
                 raise SpecError(
                     f"{spec.name}: expected input with num_features={spec.num_features} channels, got {x[1]}. "
                     f"Received: input_shape={x}"
+                )
+            if not spec.track_running_stats and x[0] * prod(x[2:]) == 1:
+                raise SpecError(
+                    f"{spec.name}: expected more than 1 value per channel (without running statistics torch "
+                    f"always normalises with the batch's own). Received: input_shape={x}"
                 )
             return {"output": x}
         case LayerNorm():
@@ -333,7 +342,8 @@ def _shapes(spec: LayerSpec, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
                 )
             return {"output": x}
         case Embedding():
-            return {"output": f.embedding_output_shape(input_shape=x, embedding_dim=spec.embedding_dim)}
+            return {"output": f.embedding_output_shape(
+                input_shape=x, embedding_dim=spec.embedding_dim, num_embeddings=spec.num_embeddings)}
         case RNN() | LSTM() | GRU():
             return f.recurrent_output_shapes(
                 input_shape=x, input_size=spec.input_size, hidden_size=spec.hidden_size,
@@ -352,7 +362,10 @@ def _shapes(spec: LayerSpec, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
         case TransformerEncoderLayer():
             return {"output": transformer_output_shape(input_shape=x, d_model=spec.d_model, layer=spec.name)}
         case TransformerEncoder():
-            return {"output": transformer_output_shape(input_shape=x, d_model=spec.encoder_layer.d_model, layer=spec.name)}
+            out = transformer_output_shape(input_shape=x, d_model=spec.encoder_layer.d_model, layer=spec.name)
+            if spec.norm is not None and spec.norm.normalized_shape is not None:
+                _shapes(spec.norm, (out,))  # a final norm over more than d_model checks the trailing dims
+            return {"output": out}
         case TransformerDecoderLayer():
             memory = shapes[1] if len(shapes) > 1 else x
             out = transformer_output_shape(input_shape=x, d_model=spec.d_model, layer=spec.name, what="tgt")
@@ -364,7 +377,7 @@ def _shapes(spec: LayerSpec, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
                 )
             if len(x) == 3:
                 axis = 0 if spec.batch_first else 1
-                if x[axis] != memory[axis]:
+                if x[axis] != memory[axis] and memory[1 - axis] > 0:  # an empty memory is never reshaped
                     raise SpecError(
                         f"{spec.name}: the batch number of tgt and memory must be equal. "
                         f"Received: tgt_shape={x}, memory_shape={memory}"

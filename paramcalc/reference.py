@@ -230,8 +230,40 @@ def _scatter_length(n: int, k: int, s: int, p: int, op: int, d: int) -> int:
     Input position i writes to i·s + j·d for each kernel tap j; the full output is cropped by p
     on both sides and extended by output_padding on one.
     """
-    touched = max(i * s + j * d for i in range(n) for j in range(k)) + 1 if n else 0
+    if n:
+        touched = max(i * s + j * d for i in range(n) for j in range(k)) + 1
+    else:  # nothing to scatter; torch extends the span backwards by one stride
+        touched = (k - 1) * d + 1 - s
     return touched - 2 * p + op
+
+
+def _pads(spec: Any) -> list[tuple[int, int]]:
+    """(left, right) padding per spatial dimension, as torch applies it."""
+    if getattr(spec, "padding", None) == "same":  # torch splits d·(k − 1), the extra one on the right
+        return [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(spec.kernel_size, spec.dilation)]
+    if getattr(spec, "padding", None) == "valid":
+        return [(0, 0)] * spec.nd
+    return [(p, p) for p in spec.padding]
+
+
+def _pad_line(mode: str, n: int, left: int, right: int) -> int | None:
+    """Pad a line of n cells as torch's F.pad does in this mode, and return its new length.
+
+    A negative padding removes cells. None when F.pad refuses: reflect mirrors without repeating
+    the edge cell (so it needs more cells than it mirrors), replicate repeats the edge cell (so it
+    needs one), circular copies from the other end at most once.
+    """
+    cells = list(range(n))
+    if mode == "reflect" and (left >= n or right >= n):
+        return None
+    if mode == "replicate" and n == 0:
+        return None
+    if mode == "circular" and (left > n or right > n):
+        return None
+    if max(-left, 0) + max(-right, 0) > n:
+        return None  # crops more cells than there are
+    line = [None] * max(left, 0) + cells[max(-left, 0): n - max(-right, 0)] + [None] * max(right, 0)
+    return len(line) if len(line) >= (0 if mode == "circular" else 1) else None
 
 
 def _split(spec_name: str, x: Shape, core: int) -> tuple[Shape, Shape]:
@@ -254,20 +286,28 @@ def output_shapes(spec: LayerSpec, *shapes: Shape) -> dict[str, Shape]:
                 raise SpecError(f"{name}: channel mismatch")
             dil = getattr(spec, "dilation", (1,) * spec.nd)
             stride = spec.stride
-            if is_conv and spec.padding == "same":
-                pads: Any = [None] * spec.nd
-            elif is_conv and spec.padding == "valid":
-                pads = [0] * spec.nd
-            else:
-                pads = spec.padding
+            pads = _pads(spec)
+            if is_conv and spec.padding_mode != "zeros":  # torch pads first, then convolves unpadded
+                padded = [_pad_line(spec.padding_mode, n, left, right) for n, (left, right) in zip(spatial, pads)]
+                if None in padded:
+                    raise SpecError(f"{name}: padding_mode {spec.padding_mode} cannot pad this input")
+                spatial, pads = padded, [(0, 0)] * spec.nd
+            if is_conv:
+                for n in spatial:
+                    if n == 0 and batch != (0,):
+                        raise SpecError(f"{name}: empty input with a non-empty batch")
+            elif 0 in (c, *spatial):
+                raise SpecError(f"{name}: pooling needs every dimension but the batch to be non-empty")
+            if isinstance(spec, AvgPool3d) and any(n < k for n, k in zip(spatial, spec.kernel_size)):
+                raise SpecError(f"{name}: input smaller than the kernel")
             ceil_mode = getattr(spec, "ceil_mode", False)
             out = []
-            for n, k, s, p, d in zip(spatial, spec.kernel_size, stride, pads, dil):
-                if p is None:  # "same": torch pads d·(k−1) in total and keeps the size
-                    total = d * (k - 1)
-                    length = sum(1 for start in range(n + total) if start + total < n + total)
+            for n, k, s, (left, right), d in zip(spatial, spec.kernel_size, stride, pads, dil):
+                if left != right:  # "same" with an even span: count the windows on the padded line
+                    span, padded = d * (k - 1) + 1, left + n + right
+                    length = sum(1 for start in range(0, padded, s) if start + span <= padded)
                 else:
-                    length = _window_count(n, k, s, p, d, ceil_mode)
+                    length = _window_count(n, k, s, left, d, ceil_mode)
                 if length < 1:
                     raise SpecError(f"{name}: no window fits")
                 out.append(length)
@@ -282,14 +322,22 @@ def output_shapes(spec: LayerSpec, *shapes: Shape) -> dict[str, Shape]:
                 raise SpecError(f"{name}: channel mismatch")
             out = []
             for n, k, s, p, op, d in zip(spatial, spec.kernel_size, spec.stride, spec.padding, spec.output_padding, spec.dilation):
+                if n == 0 and batch != (0,):
+                    raise SpecError(f"{name}: empty input with a non-empty batch")
                 length = _scatter_length(n, k, s, p, op, d)
-                if length < 1:
+                if length < (0 if batch == (0,) else 1):  # torch lets an empty batch give an empty output
                     raise SpecError(f"{name}: output too small")
                 out.append(length)
             return {"output": (*batch, spec.out_channels, *out)}
         case AdaptiveAvgPool1d() | AdaptiveAvgPool2d() | AdaptiveAvgPool3d():
+            # A 1 × ... × 1 output is torch's plain mean over the trailing dims, which checks
+            # nothing more (AdaptiveAvgPool1d still wants a 2D or 3D input).
+            kept = x[-spec.nd:] if len(x) >= spec.nd else ()
+            wanted = [n if o is None else o for n, o in zip(kept, spec.output_size)]
+            if kept and set(wanted) == {1} and (spec.nd > 1 or len(x) in (2, 3)):
+                return {"output": x[: len(x) - spec.nd] + (1,) * spec.nd}
             batch, (c, *spatial) = _split(name, x, spec.nd + 1)
-            if any(n < 1 for n in spatial):
+            if any(n < 1 for n in spatial) or (spec.nd == 3 and batch and c < 1):
                 raise SpecError(f"{name}: empty input")
             return {"output": (*batch, c, *(n if o is None else o for n, o in zip(spatial, spec.output_size)))}
         case Linear():
@@ -297,10 +345,23 @@ def output_shapes(spec: LayerSpec, *shapes: Shape) -> dict[str, Shape]:
                 raise SpecError("Linear: feature mismatch")
             return {"output": x[:-1] + (spec.out_features,)}
         case Embedding():
+            elements = 1
+            for n in x:
+                elements *= n
+            if spec.num_embeddings == 0 and elements:
+                raise SpecError("Embedding: index out of range of an empty table")
             return {"output": x + (spec.embedding_dim,)}
         case BatchNorm1d() | BatchNorm2d() | BatchNorm3d():
-            if len(x) not in {1: (2, 3), 2: (4,), 3: (5,)}[spec.nd] or x[1] != spec.num_features:
+            if len(x) not in {1: (2, 3), 2: (4,), 3: (5,)}[spec.nd]:
                 raise SpecError(f"{name}: bad input")
+            has_per_channel_tensors = bool(param_tensors(spec))
+            if has_per_channel_tensors and 0 not in x and x[1] != spec.num_features:
+                raise SpecError(f"{name}: bad channel count")
+            values_per_channel = x[0]
+            for n in x[2:]:
+                values_per_channel *= n
+            if not spec.track_running_stats and values_per_channel == 1:
+                raise SpecError(f"{name}: batch statistics of a single value")
             return {"output": x}
         case LayerNorm():
             k = len(spec.normalized_shape)
@@ -310,6 +371,8 @@ def output_shapes(spec: LayerSpec, *shapes: Shape) -> dict[str, Shape]:
         case RNN() | LSTM() | GRU():
             if len(x) not in (2, 3) or x[-1] != spec.input_size:
                 raise SpecError(f"{name}: bad input")
+            if x[1 if spec.batch_first and len(x) == 3 else 0] == 0:
+                raise SpecError(f"{name}: empty sequence")
             d = 2 if spec.bidirectional else 1
             h_out = getattr(spec, "proj_size", 0) or spec.hidden_size
             # Simulate the stack: each layer's output feeds the next one.
@@ -337,7 +400,13 @@ def output_shapes(spec: LayerSpec, *shapes: Shape) -> dict[str, Shape]:
                 raise SpecError(f"{name}: bad feature sizes")
             if len(q) == 3:
                 seq_axis, batch_axis = (1, 0) if spec.batch_first else (0, 1)
-                if not q[batch_axis] == k[batch_axis] == v[batch_axis]:
+                if k[batch_axis] != v[batch_axis]:
+                    raise SpecError(f"{name}: key/value batch mismatch")
+                # The keys are viewed as (length, query batch · heads, head_dim): that fits a
+                # different batch only when there are no keys at all (bias_k adds one per batch entry).
+                keys_in_view = k[seq_axis] * k[batch_axis] + (q[batch_axis] if spec.add_bias_kv else 0)
+                needed = (k[seq_axis] + (1 if spec.add_bias_kv else 0)) * q[batch_axis]
+                if keys_in_view != needed or (spec.add_bias_kv and q[batch_axis] != k[batch_axis]):
                     raise SpecError(f"{name}: batch mismatch")
             else:
                 seq_axis = 0
@@ -356,8 +425,13 @@ def output_shapes(spec: LayerSpec, *shapes: Shape) -> dict[str, Shape]:
                     raise SpecError(f"{name}: bad input")
             if len(inputs) == 2 and len(x) == 3:
                 axis = 0 if spec.batch_first else 1
-                if inputs[0][axis] != inputs[1][axis]:
+                memory_length = inputs[1][1 - axis]
+                if inputs[0][axis] * memory_length != inputs[1][axis] * memory_length:
                     raise SpecError(f"{name}: batch mismatch")
+            if isinstance(spec, TransformerEncoder) and spec.norm is not None and spec.norm.normalized_shape:
+                trailing = spec.norm.normalized_shape
+                if tuple(x[len(x) - len(trailing):]) != trailing or len(x) < len(trailing):
+                    raise SpecError(f"{name}: the final norm does not fit the output")
             return {"output": x}
         case Flatten():
             dims = list(x) if x else [1]

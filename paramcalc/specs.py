@@ -22,6 +22,8 @@ PosInt = Annotated[int, Field(strict=True, ge=1)]
 NonNegInt = Annotated[int, Field(strict=True, ge=0)]
 StrictBool = Annotated[bool, Field(strict=True)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+#: A probability that must not be a boolean (torch's RNN, LSTM and GRU refuse dropout=True).
+StrictProbability = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
 IntTuple = tuple[int, ...]
 
 Convention = Literal["pytorch", "keras", "textbook"]
@@ -168,28 +170,38 @@ class LayerSpec(BaseModel):
         return SpecError(f"{self.name}: {rule}. Received: {received}")
 
 
-def _as_tuple(value: Any, n: int, name: str, layer: str) -> Any:
-    """Expand an int to an n-tuple; check a tuple's length. Other types are left to pydantic."""
-    if isinstance(value, bool):
-        return value
+def _as_tuple(
+    value: Any, n: int, name: str, layer: str, *, expand_single: bool = True, allow_none: bool = False
+) -> Any:
+    """Expand an int to an n-tuple; check a sequence's length and that its entries are ints.
+
+    Booleans and floats are refused where torch wants ints (``(True, 3)`` is not a kernel size).
+    A one-entry sequence stands for all n entries when ``expand_single`` (torch's pooling and conv
+    strides accept it; a conv kernel_size does not). Other types are left to pydantic.
+    """
+    what = f"an int or a tuple of {n} ints" + (" (entries may be None)" if allow_none else "")
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"{layer}: {name} must be {what}. Received: {name}={value!r}")
     if isinstance(value, int):
         return (value,) * n
     if isinstance(value, (list, tuple)):
-        if len(value) == 1 and n > 1:
-            value = tuple(value) * n
+        value = tuple(value)
+        for v in value:
+            if not (v is None and allow_none) and (isinstance(v, bool) or not isinstance(v, int)):
+                raise ValueError(f"{layer}: {name} must be {what}. Received: {name}={value!r}")
+        if len(value) == 1 and n > 1 and expand_single:
+            value = value * n
         if len(value) != n:
-            raise ValueError(
-                f"{layer}: {name} must be an int or a tuple of {n} ints. Received: {name}={tuple(value)!r}"
-            )
-        return tuple(value)
+            raise ValueError(f"{layer}: {name} must be {what}. Received: {name}={value!r}")
+        return value
     return value
 
 
-def _tuple_validator(*names: str) -> Any:
+def _tuple_validator(*names: str, expand_single: bool = True) -> Any:
     """A before-validator expanding ints to tuples of the class's ``nd`` length."""
 
     def expand(cls: type[Any], value: Any, info: Any) -> Any:
-        return _as_tuple(value, cls.nd, info.field_name, cls.__name__)
+        return _as_tuple(value, cls.nd, info.field_name, cls.__name__, expand_single=expand_single)
 
     return field_validator(*names, mode="before")(classmethod(expand))
 
@@ -222,11 +234,13 @@ class Linear(LayerSpec):
 class _ConvBase(LayerSpec):
     nd: ClassVar[int] = 2
     infer_field: ClassVar[str | None] = "in_channels"
-    in_channels: NonNegInt | None = None
+    # torch builds in_channels=0, but a transposed one then fails on every input and a plain one
+    # returns 0 channels instead of out_channels (its empty-input shortcut): refused here.
+    in_channels: PosInt | None = None
     out_channels: PosInt
     kernel_size: IntTuple
 
-    _expand = _tuple_validator("kernel_size")
+    _expand = _tuple_validator("kernel_size", expand_single=False)
 
     def _check_common(self) -> None:
         _check_all(self, "kernel_size", self.kernel_size, 1, "must be >= 1")
@@ -254,8 +268,27 @@ class _Conv(_ConvBase):
     @classmethod
     def _expand_padding(cls, value: Any, info: Any) -> Any:
         if isinstance(value, str):
+            if value not in ("same", "valid"):
+                raise ValueError(
+                    f"{cls.__name__}: padding must be 'same', 'valid', an int or a tuple of ints. "
+                    f"Received: padding={value!r}"
+                )
             return value
         return _as_tuple(value, cls.nd, "padding", cls.__name__)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_padding(cls, data: Any) -> Any:
+        # torch pads a non-zeros padding_mode with F.pad, which takes a one-entry padding for the
+        # last dimension only: a different layer than the one the entry stands for elsewhere.
+        if isinstance(data, dict) and cls.nd > 1 and data.get("padding_mode", "zeros") != "zeros":
+            padding = data.get("padding")
+            if isinstance(padding, (list, tuple)) and len(padding) == 1:
+                raise ValueError(
+                    f"{cls.__name__}: padding must be an int or a tuple of {cls.nd} ints with "
+                    f"padding_mode={data['padding_mode']!r}. Received: padding={tuple(padding)!r}"
+                )
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> _Conv:
@@ -263,7 +296,7 @@ class _Conv(_ConvBase):
         if isinstance(self.padding, str):
             if self.padding == "same" and any(s != 1 for s in self.stride):
                 raise self._fail("padding='same' is not supported for strided convolutions", stride=self.stride)
-        else:
+        elif self.padding_mode == "zeros":  # other modes pad with F.pad, where a negative padding crops
             _check_all(self, "padding", self.padding, 0, "must be >= 0 (negative padding is not supported)")
         return self
 
@@ -366,11 +399,12 @@ class _Pool(LayerSpec):
         _check_all(self, "padding", self.padding, 0, "must be >= 0")
         dilation = getattr(self, "dilation", (1,) * self.nd)
         _check_all(self, "dilation", dilation, 1, "must be >= 1")
-        for k, p, d in zip(self.kernel_size, self.padding, dilation):
-            if p > (d * (k - 1) + 1) // 2:
+        for k, p in zip(self.kernel_size, self.padding):
+            # torch checks p <= (dilation*(k-1)+1)//2 and p <= k//2; for dilation >= 1 the second decides.
+            if p > k // 2:
                 raise self._fail(
-                    "padding should be at most half of the effective kernel size dilation*(kernel_size-1)+1",
-                    padding=self.padding, kernel_size=self.kernel_size, dilation=dilation,
+                    "padding should be at most half of kernel_size",
+                    padding=self.padding, kernel_size=self.kernel_size,
                 )
         return self
 
@@ -453,9 +487,12 @@ class _AdaptiveAvgPool(LayerSpec):
     @field_validator("output_size", mode="before")
     @classmethod
     def _expand(cls, value: Any, info: Any) -> Any:
-        if value is None:
-            value = (None,) * cls.nd
-        return _as_tuple(value, cls.nd, "output_size", cls.__name__)
+        if value is None:  # torch takes None entries in a tuple, not None for the whole size
+            raise ValueError(
+                f"{cls.__name__}: output_size must be an int or a tuple (whose entries may be None). "
+                f"Received: output_size=None"
+            )
+        return _as_tuple(value, cls.nd, "output_size", cls.__name__, expand_single=False, allow_none=True)
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPool):
@@ -490,10 +527,19 @@ class _BatchNorm(LayerSpec):
     nd: ClassVar[int] = 2
     infer_field: ClassVar[str | None] = "num_features"
     num_features: NonNegInt | None = None
-    eps: Annotated[float, Field(gt=0.0)] = 1e-5
-    momentum: Annotated[float, Field(ge=0.0, le=1.0)] | None = 0.1
+    eps: Annotated[float, Field(gt=0.0)] = 1e-5  # torch's batch_norm refuses eps <= 0 in training
+    momentum: float | None = 0.1  # torch takes any value (or None: a cumulative average)
     affine: StrictBool = True
     track_running_stats: StrictBool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> _BatchNorm:
+        if self.num_features == 0 and self.affine:
+            raise self._fail(
+                "num_features must be >= 1 when affine=True (torch's batch_norm fails on every input)",
+                num_features=0, affine=True,
+            )
+        return self
 
 
 class BatchNorm1d(_BatchNorm):
@@ -527,7 +573,7 @@ class LayerNorm(LayerSpec):
     infer_field: ClassVar[str | None] = "normalized_shape"
     type: Literal["LayerNorm"] = "LayerNorm"
     normalized_shape: tuple[NonNegInt, ...] | None = None
-    eps: Annotated[float, Field(gt=0.0)] = 1e-5
+    eps: float = 1e-5  # torch's layer_norm takes any eps, 0 included
     elementwise_affine: StrictBool = True
     bias: StrictBool = True
 
@@ -598,7 +644,7 @@ class RNN(_Recurrent):
     nonlinearity: Literal["tanh", "relu"] = "tanh"
     bias: StrictBool = True
     batch_first: StrictBool = False
-    dropout: Probability = 0.0
+    dropout: StrictProbability = 0.0
     bidirectional: StrictBool = False
 
 
@@ -610,7 +656,7 @@ class LSTM(_Recurrent):
     type: Literal["LSTM"] = "LSTM"
     bias: StrictBool = True
     batch_first: StrictBool = False
-    dropout: Probability = 0.0
+    dropout: StrictProbability = 0.0
     bidirectional: StrictBool = False
     proj_size: NonNegInt = 0
 
@@ -631,7 +677,7 @@ class GRU(_Recurrent):
     type: Literal["GRU"] = "GRU"
     bias: StrictBool = True
     batch_first: StrictBool = False
-    dropout: Probability = 0.0
+    dropout: StrictProbability = 0.0
     bidirectional: StrictBool = False
 
 
@@ -667,7 +713,7 @@ class _TransformerLayer(LayerSpec):
     dim_feedforward: NonNegInt = 2048
     dropout: Probability = 0.1
     activation: Literal["relu", "gelu"] = "relu"
-    layer_norm_eps: Annotated[float, Field(gt=0.0)] = 1e-5
+    layer_norm_eps: float = 1e-5
     batch_first: StrictBool = False
     norm_first: StrictBool = False
     bias: StrictBool = True
@@ -699,16 +745,17 @@ class TransformerEncoder(LayerSpec):
     summary: ClassVar[str] = "a stack of encoder layers with an optional final norm"
     type: Literal["TransformerEncoder"] = "TransformerEncoder"
     encoder_layer: TransformerEncoderLayer
-    num_layers: NonNegInt
+    num_layers: PosInt  # torch builds 0 layers, but its forward then fails on every input
     norm: LayerNorm | None = None
     enable_nested_tensor: StrictBool = True
     mask_check: StrictBool = True
 
     @model_validator(mode="after")
     def _check(self) -> TransformerEncoder:
-        if self.norm is not None and self.norm.normalized_shape not in (None, (self.encoder_layer.d_model,)):
+        shape = None if self.norm is None else self.norm.normalized_shape
+        if shape is not None and shape[-1] != self.encoder_layer.d_model:
             raise self._fail(
-                "norm must normalize over d_model",
+                "norm must normalize over d_model (its normalized_shape must end with d_model)",
                 d_model=self.encoder_layer.d_model, normalized_shape=self.norm.normalized_shape,
             )
         return self
@@ -736,10 +783,13 @@ class Dropout(LayerSpec):
 
 
 class Identity(LayerSpec):
-    """Passes its input through."""
+    """Passes its input through. Like torch.nn.Identity, it accepts and ignores any arguments."""
 
     summary: ClassVar[str] = "passes its input through (no parameters)"
     type: Literal["Identity"] = "Identity"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(**({"type": kwargs["type"]} if "type" in kwargs else {}))
 
 
 class ReLU(LayerSpec):

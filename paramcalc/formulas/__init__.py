@@ -12,6 +12,7 @@ from paramcalc.formulas.conv import (
     conv_transpose_output_shape,
     conv_transpose_output_size,
     is_exact_division,
+    padded_size,
     same_padding,
 )
 from paramcalc.formulas.embedding import embedding_output_shape, embedding_params
@@ -58,6 +59,7 @@ __all__ = [
     "lstm_params",
     "mha_output_shapes",
     "mha_params",
+    "padded_size",
     "pool_output_shape",
     "pool_output_size",
     "recurrent_output_shapes",

@@ -63,8 +63,12 @@ def mha_output_shapes(
             )
     if rank == 3:
         seq_axis, batch_axis = (1, 0) if batch_first else (0, 1)
-        batches = {query_shape[batch_axis], key_shape[batch_axis], value_shape[batch_axis]}
-        if len(batches) != 1:
+        # torch reshapes the projected keys to the query's batch: only an empty key sequence
+        # (without add_bias_kv, which appends one key per query batch entry) gets through unequal.
+        key_batch_differs = query_shape[batch_axis] != key_shape[batch_axis] and (
+            key_shape[seq_axis] > 0 or add_bias_kv
+        )
+        if key_batch_differs or key_shape[batch_axis] != value_shape[batch_axis]:
             raise SpecError(
                 f"{layer}: query, key and value must have the same batch size. "
                 f"Received: query_shape={query_shape}, key_shape={key_shape}, value_shape={value_shape}"

@@ -109,6 +109,10 @@ def recurrent_output_shapes(
             f"{cell}: input.size(-1) must be equal to input_size. Expected {input_size}, got {features}. "
             f"Received: input_shape={tuple(input_shape)}"
         )
+    if length < 1:
+        raise SpecError(
+            f"{cell}: expected sequence length to be larger than 0. Received: input_shape={tuple(input_shape)}"
+        )
     directions = 2 if bidirectional else 1
     h_out = proj_size or hidden_size
     states = directions * num_layers
