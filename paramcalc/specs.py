@@ -7,6 +7,8 @@ arithmetic to :mod:`paramcalc.dispatch`, which calls the pure functions in :mod:
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -29,9 +31,14 @@ IntTuple = tuple[int, ...]
 Convention = Literal["pytorch", "keras", "textbook"]
 
 
-def format_validation_error(layer: str, exc: ValidationError) -> str:
-    """One line for the first problem in a pydantic ValidationError: argument, rule, value."""
-    err = exc.errors(include_url=False)[0]
+def format_validation_error(layer: str, exc: ValidationError, fields: Iterable[str] = ()) -> str:
+    """One line for the first problem in a pydantic ValidationError: argument, rule, value.
+
+    An unknown argument comes first (a misspelt name also leaves the real one missing), with the
+    closest of ``fields`` suggested: ``LSTM: unknown argument hiden_size (did you mean hidden_size?)``.
+    """
+    errors = exc.errors(include_url=False)
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = ".".join(str(p) for p in err["loc"]) or "arguments"
     kind = err["type"]
     value = err.get("input")
@@ -42,7 +49,12 @@ def format_validation_error(layer: str, exc: ValidationError) -> str:
     if kind == "missing":
         return f"{layer}: missing required argument {loc}"
     if kind == "extra_forbidden":
-        return f"{layer}: unknown argument {loc}. Received: {loc}={value!r}"
+        known = [f for f in fields if f != "type"]
+        close = difflib.get_close_matches(loc, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else (
+            f" (arguments: {', '.join(known)})" if known else f" ({layer} takes no arguments)"
+        )
+        return f"{layer}: unknown argument {loc}{hint}. Received: {loc}={value!r}"
     rules = {
         "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
         "greater_than": lambda: f"must be > {ctx.get('gt')}",
@@ -91,7 +103,7 @@ class LayerSpec(BaseModel):
         try:
             super().__init__(**kwargs)
         except ValidationError as exc:
-            raise SpecError(format_validation_error(name, exc)) from None
+            raise SpecError(format_validation_error(name, exc, type(self).model_fields)) from None
 
     # -- the public surface ------------------------------------------------------------------
     @property
