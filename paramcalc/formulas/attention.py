@@ -41,8 +41,9 @@ def mha_output_shapes(
 ) -> dict[str, tuple[int, ...]]:
     """Shapes of ``attn_output`` (L, N, E) and the head-averaged ``attn_output_weights`` (N, L, S).
 
-    With batch_first the query and output are (N, L, E). Unbatched inputs are (L, E) and give
-    weights (L, S). add_bias_kv and add_zero_attn each add one key position: S + 1.
+    Formula: attn_output (L, N, E); attn_output_weights (N, L, S + add_bias_kv + add_zero_attn),
+    with L the query length and S the key length. With batch_first the query and output are
+    (N, L, E). Unbatched inputs are (L, E) and give weights (L, S + ...).
     """
     kdim = embed_dim if kdim is None else kdim
     vdim = embed_dim if vdim is None else vdim

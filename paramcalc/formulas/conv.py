@@ -61,7 +61,10 @@ def conv_output_size(
 def is_exact_division(
     *, size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1
 ) -> bool:
-    """Whether (size + 2·padding − dilation·(kernel_size − 1) − 1) divides evenly by stride."""
+    """Whether the output length is an exact division (no floor needed).
+
+    Formula: (size + 2·padding − dilation·(kernel_size − 1) − 1) mod stride == 0.
+    """
     return (size + 2 * padding - dilation * (kernel_size - 1) - 1) % stride == 0
 
 
@@ -106,11 +109,11 @@ def conv_output_shape(
 ) -> tuple[int, ...]:
     """Output shape (N, C_out, *spatial) or unbatched (C_out, *spatial) of a convolution.
 
-    Each spatial size follows :func:`conv_output_size`; padding="same" keeps the input size (torch
-    pads dilation·(kernel_size − 1) in all, the odd one on the right) and padding="valid" means no
-    padding. With another padding_mode than "zeros", torch first pads the input (:func:`padded_size`:
-    a negative padding crops) and then convolves it unpadded. Torch runs an empty input (a spatial
-    size of 0) only when the batch size is 0.
+    Formula: (N, in_channels, *size) → (N, out_channels, *out), each out by :func:`conv_output_size`.
+    padding="same" keeps the input size (torch pads dilation·(kernel_size − 1) in all, the odd one
+    on the right) and padding="valid" means no padding. With another padding_mode than "zeros",
+    torch first pads the input (:func:`padded_size`: a negative padding crops) and then convolves
+    it unpadded. Torch runs an empty input (a spatial size of 0) only when the batch size is 0.
     """
     nd = len(kernel_size)
     batch, (channels, *spatial) = split_batch(layer, input_shape, nd + 1)
@@ -185,8 +188,9 @@ def conv_transpose_output_shape(
 ) -> tuple[int, ...]:
     """Output shape (N, C_out, *spatial) or unbatched (C_out, *spatial) of a transposed convolution.
 
-    Each spatial size follows :func:`conv_transpose_output_size`. Torch requires every input size
-    >= 1 unless the batch size is 0, in which case an output size of 0 is allowed.
+    Formula: (N, in_channels, *size) → (N, out_channels, *out), each out by
+    :func:`conv_transpose_output_size`. Torch requires every input size >= 1 unless the batch size
+    is 0, in which case an output size of 0 is allowed.
     """
     nd = len(kernel_size)
     batch, (channels, *spatial) = split_batch(layer, input_shape, nd + 1)

@@ -18,7 +18,9 @@ def embedding_params(*, num_embeddings: int, embedding_dim: int) -> int:
 def embedding_output_shape(
     *, input_shape: tuple[int, ...], embedding_dim: int, num_embeddings: int | None = None
 ) -> tuple[int, ...]:
-    """Output shape of an embedding lookup: (*) → (*, embedding_dim).
+    """Output shape of an embedding lookup.
+
+    Formula: (*) → (*, embedding_dim): one vector per index.
 
     An empty table (num_embeddings = 0) can only look up an empty input: any index is out of range.
     """

@@ -16,7 +16,10 @@ def linear_params(*, in_features: int, out_features: int, bias: bool = True) -> 
 def linear_output_shape(
     *, input_shape: tuple[int, ...], in_features: int, out_features: int, layer: str = "Linear"
 ) -> tuple[int, ...]:
-    """Output shape of a fully connected layer: (*, in_features) → (*, out_features)."""
+    """Output shape of a fully connected layer.
+
+    Formula: (*, in_features) → (*, out_features).
+    """
     if len(input_shape) < 1:
         raise SpecError(f"{layer}: input must have at least 1 dimension. Received: input_shape=()")
     if input_shape[-1] != in_features:

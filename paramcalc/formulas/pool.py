@@ -50,6 +50,8 @@ def pool_output_shape(
 ) -> tuple[int, ...]:
     """Output shape of pooling: (N, C, *spatial) or (C, *spatial); channels pass through.
 
+    Formula: (N, C, *size) → (N, C, *out), each out by :func:`pool_output_size`.
+
     Every dimension but the batch must be >= 1 (torch's rule for max and average pooling);
     with kernel_within_input (torch's AvgPool3d) each input size must also be >= its kernel size,
     padding aside.
@@ -85,6 +87,8 @@ def adaptive_pool_output_shape(
     *, input_shape: tuple[int, ...], output_size: tuple[int | None, ...], layer: str = "AdaptiveAvgPool"
 ) -> tuple[int, ...]:
     """Output shape of adaptive pooling: the spatial sizes become output_size (None keeps the input's).
+
+    Formula: (N, C, *size) → (N, C, *output_size), a None entry keeping its size.
 
     The spatial sizes must be >= 1; in 3-D, a batched input's channels too (torch's rules). When
     every output size is 1, torch takes the mean over the last dimensions and checks nothing else

@@ -94,8 +94,9 @@ def recurrent_output_shapes(
 ) -> dict[str, tuple[int, ...]]:
     """Shapes of ``output``, ``h_n`` (and ``c_n`` for an LSTM) for an input (L, N, I).
 
-    With batch_first the input and output are (N, L, ·); unbatched inputs are (L, I).
-    output: (L, N, D·H_out); h_n: (D·num_layers, N, H_out); c_n: (D·num_layers, N, H).
+    Formula: output (L, N, D·H_out); h_n (D·num_layers, N, H_out); c_n (D·num_layers, N, H), with
+    D = 2 if bidirectional else 1 and H_out = proj_size or hidden_size. With batch_first the input
+    and output are (N, L, ·); unbatched inputs are (L, I) and the states lose their N.
     """
     batch, core = split_batch(cell, input_shape, 2)
     if batch and batch_first:

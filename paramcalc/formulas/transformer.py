@@ -47,7 +47,10 @@ def transformer_decoder_layer_params(*, d_model: int, dim_feedforward: int = 204
 def transformer_output_shape(
     *, input_shape: tuple[int, ...], d_model: int, layer: str = "TransformerEncoderLayer", what: str = "src"
 ) -> tuple[int, ...]:
-    """A Transformer layer keeps its input's shape: (S, N, d_model), (N, S, d_model) or (S, d_model)."""
+    """The output shape of a Transformer layer.
+
+    Formula: output shape = input shape: (S, N, d_model), (N, S, d_model) or (S, d_model).
+    """
     if len(input_shape) not in (2, 3):
         raise SpecError(
             f"{layer}: {what} should be unbatched 2D or batched 3D. Received: {what}_shape={tuple(input_shape)}"
