@@ -1,0 +1,588 @@
+"""Bounded hypothesis strategies: layer constructor arguments and input shapes for every family.
+
+A :class:`Case` holds a layer's constructor arguments, by torch's names, and the shapes of its
+forward inputs in torch's order, so the same case builds a paramcalc spec and the real torch.nn
+module. Two kinds of strategy per family:
+
+- ``valid_cases(name)``: arguments torch accepts and inputs it runs on (every dependent field
+  drawn to fit: groups dividing the channels, inputs large enough for the kernel, ...);
+- ``loose_cases(name)``: mostly the same, but each argument and each input dimension sometimes
+  strays out of bounds (stride 0, negative padding, a wrong channel count or rank, a kernel larger
+  than the padded input, ...), for testing that paramcalc rejects exactly what torch rejects.
+
+Sizes are small so the reference simulation and a real forward pass stay fast. Arguments are
+always ints where torch wants ints: paramcalc deliberately rejects booleans and floats there,
+which torch sometimes lets through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+
+from paramcalc.specs import TORCH_LAYERS
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One layer and the inputs it is run on."""
+
+    type: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    shapes: tuple[Shape, ...] = ()
+
+    def layer(self) -> dict[str, Any]:
+        """The layer as a ``parse_layer`` mapping."""
+        return {"type": self.type, **self.kwargs}
+
+
+class _Draw:
+    """Helpers that draw a value in bounds, or (in loose mode, now and then) out of bounds."""
+
+    def __init__(self, draw: Any, loose: bool) -> None:
+        self.draw = draw
+        self.loose = loose
+
+    def stray(self) -> bool:
+        """In loose mode, True about one time in eight."""
+        return self.loose and self.draw(st.integers(0, 7)) == 0
+
+    def int(self, lo: int, hi: int, bad: tuple[int, ...] = ()) -> int:
+        """An int in [lo, hi], or (loose) one of the ``bad`` values."""
+        if bad and self.stray():
+            return self.draw(st.sampled_from(bad))
+        return self.draw(st.integers(lo, hi))
+
+    def bool(self) -> bool:
+        return self.draw(st.booleans())
+
+    def pick(self, values: Any) -> Any:
+        return self.draw(st.sampled_from(values))
+
+    def tuple_or_int(self, values: tuple[int, ...]) -> int | tuple[int, ...]:
+        """``values`` as a tuple, or as a single int when all are equal (and a coin says so)."""
+        if len(set(values)) == 1 and self.bool():
+            return values[0]
+        return tuple(values)
+
+    def batch(self, core: Shape, *, unbatched: bool = True, zero: bool = True) -> Shape:
+        """``core`` with a leading batch dimension (1..3, sometimes 0), or without one."""
+        if unbatched and self.draw(st.integers(0, 3)) == 0:
+            return core
+        n = self.draw(st.integers(0 if zero else 1, 3)) if self.draw(st.integers(0, 5)) == 0 else self.draw(
+            st.integers(1, 3)
+        )
+        return (n, *core)
+
+    def spoil(self, shape: Shape) -> Shape:
+        """(loose) Now and then change one dimension, or drop or add one."""
+        if not self.stray():
+            return shape
+        how = self.pick(("dim", "drop", "add"))
+        if how == "drop" and shape:
+            return shape[1:]
+        if how == "add":
+            return (self.draw(st.integers(1, 3)), *shape)
+        if not shape:
+            return shape
+        i = self.draw(st.integers(0, len(shape) - 1))
+        return (*shape[:i], self.draw(st.integers(0, 6)), *shape[i + 1:])
+
+
+ND = {"1d": 1, "2d": 2, "3d": 3}
+
+
+def _nd(name: str) -> int:
+    return ND[name[-2:]]
+
+
+# -- Linear ----------------------------------------------------------------------------------
+
+
+@st.composite
+def linear(draw: Any, loose: bool = False) -> Case:
+    d = _Draw(draw, loose)
+    in_f, out_f = d.int(0, 8), d.int(0, 8)
+    kwargs = {"in_features": in_f, "out_features": out_f, "bias": d.bool()}
+    lead = tuple(draw(st.lists(st.integers(0, 3), max_size=2)))
+    return Case("Linear", kwargs, (d.spoil((*lead, in_f)),))
+
+
+# -- Convolutions ----------------------------------------------------------------------------
+
+
+@st.composite
+def conv(draw: Any, name: str = "Conv2d", loose: bool = False) -> Case:
+    """Conv1d/2d/3d: groups divide both channel counts; the input fits the kernel."""
+    d = _Draw(draw, loose)
+    nd = _nd(name)
+    groups = d.int(1, 3, bad=(0, -1))
+    g = max(groups, 1)
+    in_c = g * d.int(1, 2)
+    out_c = g * d.int(1, 2, bad=(0,))
+    if d.stray():
+        in_c += 1  # groups no longer divides in_channels (unless groups is 1)
+    k = tuple(d.int(1, 3 if nd == 3 else 4, bad=(0,)) for _ in range(nd))
+    s = tuple(d.int(1, 3, bad=(0, -1)) for _ in range(nd))
+    dil = tuple(d.int(1, 2 if nd == 3 else 3, bad=(0,)) for _ in range(nd))
+    mode = d.pick(("zeros", "zeros", "reflect", "replicate", "circular"))
+    same = d.draw(st.integers(0, 4)) == 0
+    if same and (all(x == 1 for x in s) or loose):
+        padding: Any = "same"
+        pads = tuple((dd * (kk - 1) - dd * (kk - 1) // 2) for kk, dd in zip(k, dil))  # the larger side
+    elif d.draw(st.integers(0, 6)) == 0:
+        padding = "valid"
+        pads = (0,) * nd
+    else:
+        pads = tuple(d.int(0, 2, bad=(-1,)) for _ in range(nd))
+        padding = d.tuple_or_int(pads)
+    spatial = []
+    for kk, pp, dd in zip(k, pads, dil):
+        need = max(1, dd * (max(kk, 1) - 1) + 1 - 2 * max(pp, 0), max(pp, 0) + 1)
+        spatial.append(d.int(need, need + 5 - nd, bad=(0, 1, max(need - 1, 0))))
+    kwargs = {
+        "in_channels": in_c,
+        "out_channels": out_c,
+        "kernel_size": d.tuple_or_int(k),
+        "stride": d.tuple_or_int(s),
+        "padding": padding,
+        "dilation": d.tuple_or_int(dil),
+        "groups": groups,
+        "bias": d.bool(),
+        "padding_mode": mode,
+    }
+    shape = d.batch((in_c, *spatial), zero=True)
+    return Case(name, kwargs, (d.spoil(shape),))
+
+
+@st.composite
+def conv_transpose(draw: Any, name: str = "ConvTranspose2d", loose: bool = False) -> Case:
+    """ConvTranspose1d/2d/3d: output_padding below stride or dilation; output length >= 1."""
+    d = _Draw(draw, loose)
+    nd = _nd(name)
+    groups = d.int(1, 3, bad=(0,))
+    g = max(groups, 1)
+    in_c = g * d.int(1, 2, bad=(0,))
+    out_c = g * d.int(1, 2, bad=(0,))
+    k = tuple(d.int(1, 3 if nd == 3 else 4, bad=(0,)) for _ in range(nd))
+    s = tuple(d.int(1, 3, bad=(0,)) for _ in range(nd))
+    dil = tuple(d.int(1, 3, bad=(0,)) for _ in range(nd))
+    op = tuple(
+        d.int(0, max(ss, dd) - 1, bad=(max(ss, dd), -1)) if max(ss, dd) > 1 else d.int(0, 0, bad=(1,))
+        for ss, dd in zip(s, dil)
+    )
+    spatial = tuple(d.int(1, 5 - nd, bad=(0,)) for _ in range(nd))
+    pads = []
+    for n, kk, ss, dd, oo in zip(spatial, k, s, dil, op):
+        full = (max(n, 1) - 1) * max(ss, 1) + max(dd, 1) * (max(kk, 1) - 1) + max(oo, 0)  # output - 1 + 2p
+        pads.append(d.int(0, min(2, full // 2), bad=(-1, full // 2 + 1)))
+    kwargs = {
+        "in_channels": in_c,
+        "out_channels": out_c,
+        "kernel_size": d.tuple_or_int(k),
+        "stride": d.tuple_or_int(s),
+        "padding": d.tuple_or_int(tuple(pads)),
+        "output_padding": d.tuple_or_int(op),
+        "groups": groups,
+        "bias": d.bool(),
+        "dilation": d.tuple_or_int(dil),
+    }
+    # An empty batch only in valid cases: torch skips every argument check for an empty input
+    # to a transposed convolution (it runs dilation 0 then), while paramcalc refuses such a spec.
+    shape = d.spoil(d.batch((in_c, *spatial), zero=not loose))
+    if loose and len(shape) == nd + 2 and shape[0] == 0:
+        shape = (1, *shape[1:])
+    return Case(name, kwargs, (shape,))
+
+
+# -- Pooling ---------------------------------------------------------------------------------
+
+
+@st.composite
+def pool(draw: Any, name: str = "MaxPool2d", loose: bool = False) -> Case:
+    """MaxPool/AvgPool: padding at most half the kernel; the window fits the padded input."""
+    d = _Draw(draw, loose)
+    nd = _nd(name)
+    is_max = name.startswith("Max")
+    k = tuple(d.int(1, 4, bad=(0,)) for _ in range(nd))
+    stride = None if d.draw(st.integers(0, 3)) == 0 else tuple(d.int(1, 3, bad=(0,)) for _ in range(nd))
+    dil = tuple(d.int(1, 3, bad=(0,)) for _ in range(nd)) if is_max else (1,) * nd
+    pads = tuple(d.int(0, max(kk, 0) // 2, bad=(-1, max(kk, 0) // 2 + 1)) for kk in k)
+    ceil_mode = d.bool()
+    spatial = []
+    for kk, pp, dd in zip(k, pads, dil):
+        need = max(1, dd * (max(kk, 1) - 1) + 1 - 2 * max(pp, 0))
+        if name == "AvgPool3d":  # torch's avg_pool3d wants the kernel inside the unpadded input
+            need = max(need, kk)
+        spatial.append(d.int(need, need + 5 - nd, bad=(0, max(need - 1, 0))))
+    kwargs: dict[str, Any] = {
+        "kernel_size": d.tuple_or_int(k),
+        "stride": None if stride is None else d.tuple_or_int(stride),
+        "padding": d.tuple_or_int(pads),
+        "ceil_mode": ceil_mode,
+    }
+    if is_max:
+        kwargs["dilation"] = d.tuple_or_int(dil)
+        kwargs["return_indices"] = d.bool()
+    else:
+        kwargs["count_include_pad"] = d.bool()
+        if nd > 1 and d.bool():
+            kwargs["divisor_override"] = d.pick((1, 2, 5, -3))
+    channels = d.int(1, 3, bad=(0,))
+    shape = d.batch((channels, *spatial))
+    return Case(name, kwargs, (d.spoil(shape),))
+
+
+@st.composite
+def adaptive_pool(draw: Any, name: str = "AdaptiveAvgPool2d", loose: bool = False) -> Case:
+    """AdaptiveAvgPool: output_size an int or a tuple whose entries may be None (keep the input's)."""
+    d = _Draw(draw, loose)
+    nd = _nd(name)
+    sizes = tuple(
+        d.int(0, 5, bad=(-1,)) if nd == 1 or d.draw(st.integers(0, 3)) else None for _ in range(nd)
+    )
+    output_size: Any = d.tuple_or_int(sizes) if None not in sizes else sizes
+    if nd == 1 and isinstance(output_size, tuple) and d.bool():
+        output_size = output_size[0]
+    channels = d.int(1, 3, bad=(0,))
+    spatial = tuple(d.int(1, 6, bad=(0,)) for _ in range(nd))
+    shape = d.batch((channels, *spatial))
+    return Case(name, {"output_size": output_size}, (d.spoil(shape),))
+
+
+# -- Normalisation ---------------------------------------------------------------------------
+
+
+@st.composite
+def batchnorm(draw: Any, name: str = "BatchNorm2d", loose: bool = False) -> Case:
+    """BatchNorm: 2D/3D input for 1d, 4D for 2d, 5D for 3d; more than one value per channel."""
+    d = _Draw(draw, loose)
+    nd = _nd(name)
+    affine, track = d.bool(), d.bool()
+    c = d.int(1, 6, bad=(0,))
+    kwargs: dict[str, Any] = {
+        "num_features": c,
+        "eps": d.pick((1e-5, 1e-3, 0.1)),
+        "momentum": d.pick((0.1, 0.01, None, 1.0)),
+        "affine": affine,
+        "track_running_stats": track,
+    }
+    rank = d.pick((2, 3)) if nd == 1 else nd + 2
+    n = d.int(2, 3, bad=(0, 1))
+    spatial = tuple(d.int(1, 3, bad=(0,)) for _ in range(rank - 2))
+    return Case(name, kwargs, (d.spoil((n, c, *spatial)),))
+
+
+@st.composite
+def layernorm(draw: Any, loose: bool = False) -> Case:
+    """LayerNorm: normalized_shape an int or a tuple; the input ends with it."""
+    d = _Draw(draw, loose)
+    dims = tuple(d.int(1, 4, bad=(0,)) for _ in range(d.int(1, 3)))
+    normalized_shape: Any = dims[0] if len(dims) == 1 and d.bool() else dims
+    kwargs = {
+        "normalized_shape": normalized_shape,
+        "eps": d.pick((1e-5, 1e-6, 0.0)),
+        "elementwise_affine": d.bool(),
+        "bias": d.bool(),
+    }
+    lead = tuple(draw(st.lists(st.integers(0, 3), max_size=2)))
+    return Case("LayerNorm", kwargs, (d.spoil((*lead, *dims)),))
+
+
+# -- Embedding -------------------------------------------------------------------------------
+
+
+@st.composite
+def embedding(draw: Any, loose: bool = False) -> Case:
+    """Embedding: padding_idx within [-num_embeddings, num_embeddings); any index shape."""
+    d = _Draw(draw, loose)
+    num = d.int(1, 20, bad=(0,))
+    kwargs: dict[str, Any] = {"num_embeddings": num, "embedding_dim": d.int(0, 8)}
+    if num > 0 and d.bool():
+        kwargs["padding_idx"] = d.int(-num, num - 1, bad=(num, -num - 1))
+    shape = tuple(draw(st.lists(st.integers(0, 4), max_size=3)))
+    return Case("Embedding", kwargs, (shape,))
+
+
+# -- Recurrent -------------------------------------------------------------------------------
+
+
+@st.composite
+def recurrent(draw: Any, name: str = "LSTM", loose: bool = False) -> Case:
+    """RNN/LSTM/GRU: stacked, bidirectional, batch_first; LSTM proj_size below hidden_size."""
+    d = _Draw(draw, loose)
+    in_size = d.int(1, 8, bad=(0,))
+    hidden = d.int(1, 8, bad=(0,))
+    kwargs: dict[str, Any] = {
+        "input_size": in_size,
+        "hidden_size": hidden,
+        "num_layers": d.int(1, 3, bad=(0,)),
+        "bias": d.bool(),
+        "batch_first": d.bool(),
+        "dropout": d.pick((0.0, 0.0, 0.5)),
+        "bidirectional": d.bool(),
+    }
+    if name == "RNN":
+        kwargs["nonlinearity"] = d.pick(("tanh", "relu"))
+    if name == "LSTM" and d.bool():
+        kwargs["proj_size"] = d.int(0, max(hidden, 1) - 1, bad=(hidden, hidden + 1, -1))
+    length = d.int(1, 4, bad=(0,))
+    if d.draw(st.integers(0, 3)) == 0:
+        shape: Shape = (length, in_size)
+    else:
+        n = d.pick((1, 2, 3, 0))
+        shape = (n, length, in_size) if kwargs["batch_first"] else (length, n, in_size)
+    return Case(name, kwargs, (d.spoil(shape),))
+
+
+# -- Attention and Transformers --------------------------------------------------------------
+
+
+@st.composite
+def multihead_attention(draw: Any, loose: bool = False) -> Case:
+    """MultiheadAttention: embed_dim a multiple of num_heads; query, key and value shapes."""
+    d = _Draw(draw, loose)
+    heads = d.int(1, 3, bad=(0,))
+    embed = max(heads, 1) * d.int(1, 3)
+    if d.stray():
+        embed += 1
+    kdim = d.pick((None, None, embed, 1, 2, 5))
+    vdim = d.pick((None, None, embed, 1, 3, 4))
+    kwargs: dict[str, Any] = {
+        "embed_dim": embed,
+        "num_heads": heads,
+        "dropout": d.pick((0.0, 0.1)),
+        "bias": d.bool(),
+        "add_bias_kv": d.bool(),
+        "add_zero_attn": d.bool(),
+        "kdim": kdim,
+        "vdim": vdim,
+        "batch_first": d.bool(),
+    }
+    k_size = embed if kdim is None else kdim
+    v_size = embed if vdim is None else vdim
+    target, source = d.int(0, 4), d.int(0, 4)
+    if d.draw(st.integers(0, 3)) == 0:
+        shapes: tuple[Shape, ...] = ((target, embed), (source, k_size), (source, v_size))
+    else:
+        n = d.pick((1, 2, 3, 0))
+        if kwargs["batch_first"]:
+            shapes = ((n, target, embed), (n, source, k_size), (n, source, v_size))
+        else:
+            shapes = ((target, n, embed), (source, n, k_size), (source, n, v_size))
+    i = d.draw(st.integers(0, 2))
+    shapes = (*shapes[:i], d.spoil(shapes[i]), *shapes[i + 1:])
+    return Case("MultiheadAttention", kwargs, shapes)
+
+
+def _transformer_kwargs(d: _Draw) -> dict[str, Any]:
+    nhead = d.int(1, 3, bad=(0,))
+    d_model = max(nhead, 1) * d.int(1, 3)
+    if d.stray():
+        d_model += 1
+    return {
+        "d_model": d_model,
+        "nhead": nhead,
+        "dim_feedforward": d.int(0, 8),
+        "dropout": d.pick((0.0, 0.1)),
+        "activation": d.pick(("relu", "gelu")),
+        "layer_norm_eps": d.pick((1e-5, 1e-6)),
+        "batch_first": d.bool(),
+        "norm_first": d.bool(),
+        "bias": d.bool(),
+    }
+
+
+def _sequence(d: _Draw, batch_first: bool, width: int, n: int | None) -> Shape:
+    length = d.int(0, 4)
+    if n is None:
+        return (length, width)
+    return (n, length, width) if batch_first else (length, n, width)
+
+
+@st.composite
+def transformer_encoder_layer(draw: Any, loose: bool = False) -> Case:
+    d = _Draw(draw, loose)
+    kwargs = _transformer_kwargs(d)
+    n = None if d.draw(st.integers(0, 3)) == 0 else d.pick((1, 2, 3, 0))
+    shape = _sequence(d, kwargs["batch_first"], kwargs["d_model"], n)
+    return Case("TransformerEncoderLayer", kwargs, (d.spoil(shape),))
+
+
+@st.composite
+def transformer_decoder_layer(draw: Any, loose: bool = False) -> Case:
+    d = _Draw(draw, loose)
+    kwargs = _transformer_kwargs(d)
+    n = None if d.draw(st.integers(0, 3)) == 0 else d.pick((1, 2, 3, 0))
+    tgt = _sequence(d, kwargs["batch_first"], kwargs["d_model"], n)
+    memory = _sequence(d, kwargs["batch_first"], kwargs["d_model"], n)
+    if d.bool():
+        tgt = d.spoil(tgt)
+    else:
+        memory = d.spoil(memory)
+    return Case("TransformerDecoderLayer", kwargs, (tgt, memory))
+
+
+@st.composite
+def transformer_encoder(draw: Any, loose: bool = False) -> Case:
+    """A stack of encoder layers, with or without a final LayerNorm."""
+    d = _Draw(draw, loose)
+    layer = {"type": "TransformerEncoderLayer", **_transformer_kwargs(d)}
+    d_model = layer["d_model"]
+    norm = None
+    if d.bool():
+        shape = (d_model,) if not d.stray() else d.pick(((d_model + 1,), (2, d_model)))
+        norm = {
+            "type": "LayerNorm",
+            "normalized_shape": shape[0] if len(shape) == 1 and d.bool() else shape,
+            "elementwise_affine": d.bool(),
+            "bias": d.bool(),
+        }
+    kwargs = {"encoder_layer": layer, "num_layers": d.int(1, 3, bad=(0,)), "norm": norm}
+    n = None if d.draw(st.integers(0, 3)) == 0 else d.pick((1, 2, 3, 0))
+    shape = _sequence(d, layer["batch_first"], d_model, n)
+    return Case("TransformerEncoder", kwargs, (d.spoil(shape),))
+
+
+# -- Layers without parameters ---------------------------------------------------------------
+
+
+@st.composite
+def any_shape(draw: Any, max_rank: int = 4) -> Shape:
+    return tuple(draw(st.lists(st.integers(0, 4), max_size=max_rank)))
+
+
+@st.composite
+def flatten(draw: Any, loose: bool = False) -> Case:
+    shape = draw(any_shape())
+    rank = max(len(shape), 1)
+    lo, hi = (-rank - 1, rank) if loose else (-rank, rank - 1)
+    start, end = draw(st.integers(lo, hi)), draw(st.integers(lo, hi))
+    if not loose and (start % rank) > (end % rank):
+        start, end = end, start
+    return Case("Flatten", {"start_dim": start, "end_dim": end}, (shape,))
+
+
+@st.composite
+def softmax(draw: Any, loose: bool = False) -> Case:
+    shape = draw(any_shape())
+    rank = max(len(shape), 1)
+    dim = draw(st.none() | (st.integers(-rank - 1, rank) if loose else st.integers(-rank, rank - 1)))
+    return Case("Softmax", {"dim": dim}, (shape,))
+
+
+@st.composite
+def elementwise(draw: Any, name: str = "ReLU", loose: bool = False) -> Case:
+    """Dropout, Identity, ReLU, GELU, Tanh, Sigmoid: the output has the input's shape."""
+    kwargs: dict[str, Any] = {}
+    if name == "Dropout":
+        kwargs = {"p": draw(st.sampled_from((0.0, 0.1, 0.5, 1.0))), "inplace": draw(st.booleans())}
+    elif name == "ReLU":
+        kwargs = {"inplace": draw(st.booleans())}
+    elif name == "GELU":
+        kwargs = {"approximate": draw(st.sampled_from(("none", "tanh")))}
+    return Case(name, kwargs, (draw(any_shape()),))
+
+
+# -- Every family ----------------------------------------------------------------------------
+
+
+def _families() -> dict[str, Any]:
+    fams: dict[str, Any] = {"Linear": linear}
+    for nd in ("1d", "2d", "3d"):
+        fams[f"Conv{nd}"] = lambda loose=False, n=f"Conv{nd}": conv(n, loose)
+        fams[f"ConvTranspose{nd}"] = lambda loose=False, n=f"ConvTranspose{nd}": conv_transpose(n, loose)
+        fams[f"MaxPool{nd}"] = lambda loose=False, n=f"MaxPool{nd}": pool(n, loose)
+        fams[f"AvgPool{nd}"] = lambda loose=False, n=f"AvgPool{nd}": pool(n, loose)
+        fams[f"AdaptiveAvgPool{nd}"] = lambda loose=False, n=f"AdaptiveAvgPool{nd}": adaptive_pool(n, loose)
+        fams[f"BatchNorm{nd}"] = lambda loose=False, n=f"BatchNorm{nd}": batchnorm(n, loose)
+    fams["LayerNorm"] = layernorm
+    fams["Embedding"] = embedding
+    for name in ("RNN", "LSTM", "GRU"):
+        fams[name] = lambda loose=False, n=name: recurrent(n, loose)
+    fams["MultiheadAttention"] = multihead_attention
+    fams["TransformerEncoderLayer"] = transformer_encoder_layer
+    fams["TransformerEncoder"] = transformer_encoder
+    fams["TransformerDecoderLayer"] = transformer_decoder_layer
+    fams["Flatten"] = flatten
+    fams["Softmax"] = softmax
+    for name in ("Dropout", "Identity", "ReLU", "GELU", "Tanh", "Sigmoid"):
+        fams[name] = lambda loose=False, n=name: elementwise(n, loose)
+    return fams
+
+
+FAMILIES = _families()
+
+
+def valid_cases(name: str) -> st.SearchStrategy[Case]:
+    """Cases torch accepts and runs, for the layer type ``name``."""
+    return FAMILIES[name](loose=False)
+
+
+def loose_cases(name: str) -> st.SearchStrategy[Case]:
+    """Cases that now and then stray out of bounds, for the layer type ``name``."""
+    return FAMILIES[name](loose=True)
+
+
+def any_valid_case() -> st.SearchStrategy[Case]:
+    return st.one_of([valid_cases(n) for n in FAMILIES])
+
+
+# -- Invalid arguments -----------------------------------------------------------------------
+
+#: Constructor arguments that no input can make work, by layer: (layer, arguments, why).
+INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
+    ("Conv2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "stride": 0}, "stride 0"),
+    ("Conv2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "padding": -1}, "negative padding"),
+    ("Conv2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 0}, "kernel_size 0"),
+    ("Conv2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "dilation": 0}, "dilation 0"),
+    ("Conv2d", {"in_channels": 4, "out_channels": 8, "kernel_size": 3, "groups": 3}, "groups not dividing in"),
+    ("Conv2d", {"in_channels": 6, "out_channels": 8, "kernel_size": 3, "groups": 3}, "groups not dividing out"),
+    ("Conv2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "groups": 0}, "groups 0"),
+    ("Conv2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "stride": 2, "padding": "same"},
+     "padding='same' with stride 2"),
+    ("Conv2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "padding": "full"}, "unknown padding"),
+    ("Conv2d", {"in_channels": 3, "out_channels": 8, "kernel_size": (3, 3, 3)}, "kernel_size of rank 3"),
+    ("Conv1d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "padding_mode": "mirror"},
+     "unknown padding_mode"),
+    ("ConvTranspose2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "stride": 2,
+                         "output_padding": 2}, "output_padding not below stride or dilation"),
+    ("ConvTranspose1d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "output_padding": 1},
+     "output_padding 1 with stride 1 and dilation 1"),
+    ("ConvTranspose2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "padding": "same"},
+     "padding='same' on a transposed convolution"),
+    ("ConvTranspose2d", {"in_channels": 3, "out_channels": 8, "kernel_size": 3, "padding_mode": "reflect"},
+     "padding_mode other than zeros"),
+    ("MaxPool2d", {"kernel_size": 3, "padding": 2}, "padding more than half the kernel"),
+    ("MaxPool2d", {"kernel_size": 3, "padding": 2, "dilation": 2}, "padding more than half the kernel, dilated"),
+    ("MaxPool1d", {"kernel_size": 2, "stride": 0}, "pool stride 0"),
+    ("MaxPool1d", {"kernel_size": 0}, "pool kernel 0"),
+    ("AvgPool2d", {"kernel_size": 2, "padding": 2}, "avg padding more than half the kernel"),
+    ("AvgPool2d", {"kernel_size": 2, "divisor_override": 0}, "divisor_override 0"),
+    ("AdaptiveAvgPool2d", {"output_size": -1}, "negative output_size"),
+    ("AdaptiveAvgPool2d", {"output_size": None}, "output_size None (only entries may be None)"),
+    ("LayerNorm", {"normalized_shape": ()}, "empty normalized_shape"),
+    ("Embedding", {"num_embeddings": 10, "embedding_dim": 3, "padding_idx": 10}, "padding_idx too large"),
+    ("Embedding", {"num_embeddings": 10, "embedding_dim": 3, "padding_idx": -11}, "padding_idx too small"),
+    ("RNN", {"input_size": 3, "hidden_size": 0}, "hidden_size 0"),
+    ("RNN", {"input_size": 0, "hidden_size": 4}, "input_size 0"),
+    ("RNN", {"input_size": 3, "hidden_size": 4, "num_layers": 0}, "num_layers 0"),
+    ("RNN", {"input_size": 3, "hidden_size": 4, "nonlinearity": "sigmoid"}, "unknown nonlinearity"),
+    ("GRU", {"input_size": 3, "hidden_size": 4, "dropout": 1.5}, "dropout above 1"),
+    ("LSTM", {"input_size": 3, "hidden_size": 4, "proj_size": 4}, "proj_size equal to hidden_size"),
+    ("LSTM", {"input_size": 3, "hidden_size": 4, "proj_size": 5}, "proj_size above hidden_size"),
+    ("LSTM", {"input_size": 3, "hidden_size": 4, "proj_size": -1}, "negative proj_size"),
+    ("MultiheadAttention", {"embed_dim": 10, "num_heads": 3}, "embed_dim not divisible by num_heads"),
+    ("MultiheadAttention", {"embed_dim": 0, "num_heads": 1}, "embed_dim 0"),
+    ("MultiheadAttention", {"embed_dim": 8, "num_heads": 0}, "num_heads 0"),
+    ("TransformerEncoderLayer", {"d_model": 10, "nhead": 3}, "d_model not divisible by nhead"),
+    ("TransformerEncoderLayer", {"d_model": 8, "nhead": 2, "activation": "tanh"}, "unknown activation"),
+    ("TransformerDecoderLayer", {"d_model": 8, "nhead": 3}, "decoder d_model not divisible by nhead"),
+    ("Dropout", {"p": 1.5}, "dropout probability above 1"),
+    ("Dropout", {"p": -0.1}, "negative dropout probability"),
+    ("GELU", {"approximate": "sigmoid"}, "unknown GELU approximation"),
+]
