@@ -1,0 +1,126 @@
+"""The formulas and the independent reference agree over the valid argument space of every family.
+
+``spec.count()`` and ``spec.output_shapes()`` go through :mod:`paramcalc.dispatch` to the closed
+forms in :mod:`paramcalc.formulas`; :mod:`paramcalc.reference` enumerates the tensors torch creates
+and simulates the windows. Hypothesis draws bounded cases (tests/strategies.py) and checks that both
+give the same counts and shapes, and that both refuse the same inputs (each raising SpecError).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+import strategies as S
+from paramcalc import SpecError, parse_layer, reference
+from paramcalc.results import Count
+
+FAMILIES = sorted(S.FAMILIES)
+
+
+def formula_outcome(spec: Any, shapes: tuple[Any, ...]) -> tuple[str, Any]:
+    try:
+        return "ok", spec.output_shapes(*shapes)
+    except SpecError as exc:
+        return "rejected", str(exc)
+
+
+def reference_outcome(spec: Any, shapes: tuple[Any, ...]) -> tuple[str, Any]:
+    try:
+        return "ok", reference.output_shapes(spec.resolve(shapes[0]), *shapes)
+    except SpecError as exc:
+        return "rejected", str(exc)
+
+
+def assert_agree(case: S.Case) -> None:
+    spec = parse_layer(case.layer())
+    assert spec.count() == reference.count(spec)
+    ours, theirs = formula_outcome(spec, case.shapes), reference_outcome(spec, case.shapes)
+    assert ours[0] == theirs[0], f"formulas: {ours[1]}\nreference: {theirs[1]}"
+    assert ours[1] == theirs[1] or ours[0] == "rejected"
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@given(data=st.data())
+def test_valid_cases_agree(family: str, data: Any) -> None:
+    case = data.draw(S.valid_cases(family), label="case")
+    spec = parse_layer(case.layer())
+    assert spec.count() == reference.count(spec)
+    assert formula_outcome(spec, case.shapes) == ("ok", reference.output_shapes(spec, *case.shapes))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@given(data=st.data())
+def test_loose_cases_rejected_alike(family: str, data: Any) -> None:
+    """Out-of-bounds inputs: the formulas refuse exactly the inputs the simulation refuses."""
+    case = data.draw(S.loose_cases(family), label="case")
+    try:
+        parse_layer(case.layer())
+    except SpecError:
+        return  # refused when the spec is built: one validation serves both
+    assert_agree(case)
+
+
+@given(case=S.any_valid_case())
+@example(S.Case("Conv2d", {"in_channels": 3, "out_channels": 96, "kernel_size": 11, "stride": 4}, ((1, 3, 227, 227),)))
+@example(S.Case("Conv2d", {"in_channels": 3, "out_channels": 64, "kernel_size": 7, "stride": 2, "padding": 3}, ((1, 3, 224, 224),)))
+@example(S.Case("Conv1d", {"in_channels": 1, "out_channels": 1, "kernel_size": 4, "padding": "same", "dilation": 3}, ((1, 1, 5),)))
+@example(S.Case("ConvTranspose2d", {"in_channels": 8, "out_channels": 4, "kernel_size": 4, "stride": 2, "padding": 1}, ((2, 8, 16, 16),)))
+@example(S.Case("ConvTranspose1d", {"in_channels": 2, "out_channels": 2, "kernel_size": 3, "stride": 3, "padding": 1, "output_padding": 2}, ((0, 2, 0),)))
+@example(S.Case("MaxPool2d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, ((1, 64, 112, 112),)))
+@example(S.Case("MaxPool1d", {"kernel_size": 2, "stride": 2, "padding": 1, "ceil_mode": True}, ((1, 1, 4),)))
+@example(S.Case("MaxPool1d", {"kernel_size": 3, "stride": 4, "padding": 1, "ceil_mode": True}, ((1, 1, 5),)))
+@example(S.Case("AvgPool3d", {"kernel_size": 2, "padding": 1, "ceil_mode": True}, ((2, 3, 2, 5, 5),)))
+@example(S.Case("AdaptiveAvgPool2d", {"output_size": (None, 1)}, ((2, 1, 4),)))
+@example(S.Case("LSTM", {"input_size": 300, "hidden_size": 512, "num_layers": 2}, ((35, 16, 300),)))
+@example(S.Case("LSTM", {"input_size": 3, "hidden_size": 5, "proj_size": 2, "bidirectional": True, "num_layers": 2, "batch_first": True}, ((4, 7, 3),)))
+@example(S.Case("MultiheadAttention", {"embed_dim": 8, "num_heads": 2, "kdim": 3, "vdim": 5, "add_bias_kv": True, "add_zero_attn": True}, ((3, 2, 8), (4, 2, 3), (4, 2, 5))))
+@example(S.Case("TransformerEncoderLayer", {"d_model": 512, "nhead": 8}, ((10, 32, 512),)))
+@example(S.Case("Embedding", {"num_embeddings": 1000, "embedding_dim": 64}, ((32, 20),)))
+def test_any_family_agrees(case: S.Case) -> None:
+    assert_agree(case)
+
+
+INFERRED = [f for f in FAMILIES if S.TORCH_LAYERS[f].infer_field is not None]
+
+
+@pytest.mark.parametrize("family", INFERRED)
+@given(data=st.data())
+def test_left_out_input_size_is_inferred(family: str, data: Any) -> None:
+    """Leaving out the input size (in_features, in_channels, ...) and inferring it from the input
+    shape gives the same count and shapes as giving it."""
+    case = data.draw(S.valid_cases(family), label="case")
+    full = parse_layer(case.layer())
+    field = full.infer_field
+    assume(field != "normalized_shape" or len(full.normalized_shape) == 1)  # only the last dim is inferred
+    partial = parse_layer({k: v for k, v in case.layer().items() if k != field})
+    assert not partial.is_resolved()
+    assert partial.resolve(case.shapes[0]) == full
+    assert partial.count(input_shape=case.shapes[0]) == full.count()
+    assert partial.output_shapes(*case.shapes) == full.output_shapes(*case.shapes)
+    assert partial.param_tensors(input_shape=case.shapes[0]) == full.param_tensors()
+
+
+def test_reference_never_imports_the_formulas() -> None:
+    tree = ast.parse(Path(reference.__file__).read_text(encoding="utf-8"))
+    imported = [
+        node.module or "" if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    ]
+    named = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names]
+    assert not [m for m in imported if "formulas" in m]
+    assert "formulas" not in named
+
+
+def test_counts_are_sums_of_the_reference_tensors() -> None:
+    spec = parse_layer("LSTM(10, 20, num_layers=2, bidirectional=True, proj_size=5)")
+    tensors = spec.param_tensors()
+    assert Count.of_tensors(tensors) == spec.count()
+    assert sum(t.numel for t in tensors) == spec.count().total
