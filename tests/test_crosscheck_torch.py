@@ -15,6 +15,7 @@ Large configurations run on the meta device. Examples are derandomized: the same
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
 from typing import Any
@@ -25,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 
 import strategies as S
 from paramcalc import SpecError, parse_layer
+from paramcalc.specs import TORCH_LAYERS
 
 torch = require("torch")
 nn = torch.nn
@@ -307,6 +309,21 @@ def test_bools_and_floats_where_ints_belong_are_refused(expression: str) -> None
     """Deliberately stricter than torch, which lets some of these through."""
     with pytest.raises(SpecError, match="must be an integer|must be an int"):
         parse_layer(expression)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_positional_order_is_torchs(family: str) -> None:
+    """A spec's fields, in order, are the leading parameters of the torch constructor, so that
+    positional arguments mean the same in both."""
+    ours = [f for f in TORCH_LAYERS[family].model_fields if f != "type"]
+    if family in ("RNN", "LSTM", "GRU"):  # these take *args and pass them to RNNBase(mode, ...)
+        base = [p.name for p in inspect.signature(nn.RNNBase.__init__).parameters.values()][2:]
+        theirs = base[:3] + (["nonlinearity"] if family == "RNN" else []) + base[3:]
+        assert nn.RNN(3, 4, 1, "relu").nonlinearity == "relu"
+    else:
+        theirs = [p.name for p in inspect.signature(getattr(nn, family).__init__).parameters.values()][1:]
+    theirs = [n for n in theirs if n not in ("device", "dtype", "args", "kwargs")]
+    assert theirs[: len(ours)] == ours
 
 
 # -- Large configurations, on the meta device ------------------------------------------------
