@@ -6,49 +6,47 @@ formula) gives, as an exact Python int, and the working is shown.
 
 from __future__ import annotations
 
-from paramcalc import formulas
-from paramcalc.check import check
 from paramcalc.errors import ModelError, ParamcalcError, SpecError
-from paramcalc.parse import parse_layer
-from paramcalc.results import Count, Tensor
-from paramcalc.specs import (
-    GELU,
-    GRU,
-    LSTM,
-    RNN,
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AdaptiveAvgPool3d,
-    AvgPool1d,
-    AvgPool2d,
-    AvgPool3d,
-    BatchNorm1d,
-    BatchNorm2d,
-    BatchNorm3d,
-    Conv1d,
-    Conv2d,
-    Conv3d,
-    ConvTranspose1d,
-    ConvTranspose2d,
-    ConvTranspose3d,
-    Dropout,
-    Embedding,
-    Flatten,
-    Identity,
-    LayerNorm,
-    LayerSpec,
-    Linear,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-    MultiheadAttention,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Tanh,
-    TransformerDecoderLayer,
-    TransformerEncoder,
-    TransformerEncoderLayer,
+
+#: PyTorch layer specs (``paramcalc.specs``), loaded on first use like everything below.
+_TORCH_EXPORTS = (
+    "GELU",
+    "GRU",
+    "LSTM",
+    "RNN",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "Identity",
+    "LayerNorm",
+    "LayerSpec",
+    "Linear",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "MultiheadAttention",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
 )
 
 __version__ = "0.1.0"
@@ -66,8 +64,6 @@ __all__ = [
     "__version__", "check", "formulas", "parse_layer",
 ]
 
-from paramcalc.conventions import Comparison, compare  # noqa: E402
-
 #: Keras layer specs whose names PyTorch does not use; the shared ones (LSTM, GRU, Embedding,
 #: Flatten, Dropout) are PyTorch's here and Keras's as ``paramcalc.keras_layers.LSTM`` etc.
 _KERAS_EXPORTS = (
@@ -79,8 +75,14 @@ _KERAS_EXPORTS = (
 )
 __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 
-#: Compute and memory, loaded on first use: name → module.
+#: Every other public name, loaded on first use: name → module. ``import paramcalc`` stays cheap,
+#: so a terminal query pays only for what it uses.
 _LAZY = {
+    **{name: "paramcalc.specs" for name in _TORCH_EXPORTS},
+    "formulas": "paramcalc.formulas", "parse_layer": "paramcalc.parse", "check": "paramcalc.check",
+    "Count": "paramcalc.results", "Tensor": "paramcalc.results",
+    "Comparison": "paramcalc.conventions", "compare": "paramcalc.conventions",
+    # Compute and memory.
     "Compute": "paramcalc.compute", "layer_compute": "paramcalc.compute", "model_compute": "paramcalc.compute",
     "Memory": "paramcalc.memory", "layer_memory": "paramcalc.memory", "model_memory": "paramcalc.memory",
     # Whole models: model files, summaries, presets, print(model) text.
@@ -93,15 +95,18 @@ _LAZY = {
         "PatchEmbedding", "SinusoidalPositionalEncoding", "Select", "TransformerDecoder", "Transformer",
     )},
 }
-__all__ += list(_LAZY)
+__all__ += [name for name in _LAZY if name not in __all__]
 
 
 def __getattr__(name: str) -> object:
-    """Load the Keras layer specs on first use (a PyTorch-only query never pays for them)."""
+    """Load a public name on first use (a PyTorch-only query never pays for Keras, models or checking)."""
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        module = importlib.import_module(_LAZY[name])
+        value = module if name == "formulas" else getattr(module, name)
+        globals()[name] = value
+        return value
     if name == "keras_layers" or name in _KERAS_EXPORTS:
         import importlib
 
