@@ -20,7 +20,8 @@ from paramcalc.blocks import (
     Transformer,
     TransformerDecoder,
 )
-from paramcalc.errors import SpecError
+from paramcalc.errors import SpecError, short_repr
+from paramcalc.limits import check_shape_bounds
 from paramcalc.formulas import blocks as fb
 from paramcalc.formulas._shape import split_batch
 from paramcalc.formulas.attention import mha_output_shapes
@@ -74,11 +75,11 @@ CONVENTIONS = ("pytorch", "keras", "textbook")
 def as_shape(value: Any, what: str = "input_shape") -> Shape:
     """Check a shape: a sequence of non-negative ints (booleans are not ints here)."""
     if not isinstance(value, (tuple, list)):
-        raise SpecError(f"{what} must be a tuple of non-negative ints. Received: {what}={value!r}")
+        raise SpecError(f"{what} must be a tuple of non-negative ints. Received: {what}={short_repr(value)}")
     for d in value:
         if isinstance(d, bool) or not isinstance(d, int) or d < 0:
-            raise SpecError(f"{what} must be a tuple of non-negative ints. Received: {what}={tuple(value)!r}")
-    return tuple(value)
+            raise SpecError(f"{what} must be a tuple of non-negative ints. Received: {what}={short_repr(tuple(value))}")
+    return check_shape_bounds(tuple(value), what)
 
 
 def first_shape(input_shape: Any) -> Shape | None:
@@ -503,7 +504,7 @@ def shape_notes(spec: LayerSpec, *input_shapes: Any) -> list[str]:
         from paramcalc import conventions
 
         return conventions.shape_notes(spec, input_shapes)
-    out = next(iter(output_shapes(spec, *input_shapes).values())) if input_shapes else None
+    out = next(iter(output_shapes(spec, *input_shapes).values()))  # no input shape: a SpecError
     spec = resolve(spec, input_shapes[0])
     x = as_shape(input_shapes[0])
     match spec:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import ast
 import difflib
+import warnings
 from typing import Any
 
-from paramcalc.errors import SpecError
+from paramcalc.errors import SpecError, short_repr
+from paramcalc.limits import MAX_EXPRESSION_LENGTH, MAX_NESTING
 from paramcalc.specs import TORCH_LAYERS, LayerSpec
-
-#: Longest expression accepted, in characters, and deepest nesting of calls, tuples and lists.
-MAX_EXPRESSION_LENGTH = 10_000
-MAX_NESTING = 20
 
 TORCH_QUALIFIERS = ("nn", "torch.nn")
 KERAS_QUALIFIERS = ("layers", "keras.layers", "tf.keras.layers", "keras", "tf.keras")
@@ -101,7 +99,13 @@ def parse_layer(layer: LayerSpec | dict[str, Any] | str) -> LayerSpec:
         data = dict(layer)
         name = data.pop("type", None)
         if not isinstance(name, str):
-            raise SpecError(f"a layer mapping needs a 'type' naming the layer. Received: {layer!r}"[:300])
+            raise SpecError(f"a layer mapping needs a 'type' naming the layer. Received: {short_repr(layer, 200)}")
+        for key in data:
+            if not isinstance(key, str) or not key.isidentifier():
+                raise SpecError(
+                    f"a layer mapping's argument names must be identifiers such as out_features. "
+                    f"Received: {short_repr(key)}"
+                )
         qualifier, _, short = name.rpartition(".")
         if qualifier in KERAS_QUALIFIERS + TORCH_QUALIFIERS:
             return build_layer(short, (), data, qualifier)
@@ -158,6 +162,8 @@ def _call(node: ast.Call, depth: int) -> LayerSpec:
     for kw in node.keywords:
         if kw.arg is None:
             raise SpecError(f"expression: **kwargs are not allowed (column {kw.value.col_offset + 1})")
+        if kw.arg in kwargs:
+            raise SpecError(f"expression: keyword argument repeated: {kw.arg} (column {kw.col_offset + 1})")
         kwargs[kw.arg] = _literal(kw.value, depth)
     return build_layer(name, args, kwargs, qualifier or None)
 
@@ -170,12 +176,18 @@ def parse_expression(text: str) -> LayerSpec:
     if not text:
         raise SpecError("expression: empty; write a layer call such as LSTM(100, 128)")
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" and the like: the error says it all
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
+        if "Exceeds the limit" in str(exc.msg):  # an int literal of thousands of digits
+            raise SpecError("expression: an integer is too long (sizes are at most 2**63 - 1)") from None
         col = f" at column {exc.offset}" if exc.offset else ""
         raise SpecError(f"expression: invalid syntax{col}: {exc.msg}") from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise SpecError(f"expression: cannot be read ({type(exc).__name__}: {str(exc)[:80]})") from None
+    except (RecursionError, MemoryError):
+        raise SpecError(f"expression: nested more than {MAX_NESTING} levels deep") from None
+    except ValueError as exc:
+        raise SpecError(f"expression: cannot be read ({str(exc)[:80]})") from None
     body = tree.body
     if isinstance(body, (ast.Name, ast.Attribute)) and _dotted(body):
         qualifier, _, name = _dotted(body).rpartition(".")

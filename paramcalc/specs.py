@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from paramcalc.errors import SpecError
+from paramcalc.errors import SpecError, short_repr
+from paramcalc.limits import MAX_RANK, MAX_STACKED_LAYERS, oversized, size_rule
 
 if TYPE_CHECKING:
     from paramcalc.results import Count, Tensor
@@ -54,7 +55,7 @@ def format_validation_error(layer: str, exc: ValidationError, fields: Iterable[s
         hint = f" (did you mean {close[0]}?)" if close else (
             f" (arguments: {', '.join(known)})" if known else f" ({layer} takes no arguments)"
         )
-        return f"{layer}: unknown argument {loc}{hint}. Received: {loc}={value!r}"
+        return f"{layer}: unknown argument {loc}{hint}. Received: {loc}={short_repr(value)}"
     rules = {
         "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
         "greater_than": lambda: f"must be > {ctx.get('gt')}",
@@ -72,7 +73,46 @@ def format_validation_error(layer: str, exc: ValidationError, fields: Iterable[s
         "finite_number": lambda: "must be a finite number",
     }
     rule = rules.get(kind, lambda: err["msg"][0].lower() + err["msg"][1:])()
-    return f"{layer}: {loc} {rule}. Received: {loc}={value!r}"
+    return f"{layer}: {loc} {rule}. Received: {loc}={short_repr(value)}"
+
+
+#: Arguments that stack copies of a layer (each copy is listed when the tensors are).
+STACK_FIELDS = ("num_layers", "num_encoder_layers", "num_decoder_layers")
+
+
+def _odd_key(data: dict[Any, Any], depth: int = 0) -> tuple[bool, Any]:
+    """(True, key) for the first key that is not an identifier, in ``data`` or a mapping nested in it."""
+    for key, value in data.items():
+        if not isinstance(key, str) or not key.isidentifier():
+            return True, key
+        if isinstance(value, dict) and depth < 8:
+            found = _odd_key(value, depth + 1)
+            if found[0]:
+                return found
+    return False, None
+
+
+def _check_bounds(layer: str, kwargs: dict[str, Any]) -> None:
+    """Refuse odd argument names, integers beyond MAX_SIZE and stacks beyond MAX_STACKED_LAYERS (paramcalc.limits)."""
+    odd, key = _odd_key(kwargs)
+    if odd:
+        raise SpecError(f"{layer}: argument names must be identifiers such as out_features. Received: {short_repr(key)}")
+    for key, value in kwargs.items():
+        if isinstance(value, LayerSpec):
+            continue
+        big = oversized(value)
+        if big is not None:
+            raise SpecError(f"{layer}: {key} {size_rule()}. Received: {key}={short_repr(value)}")
+        if isinstance(value, (tuple, list)) and len(value) > MAX_RANK:
+            raise SpecError(
+                f"{layer}: {key} must have at most {MAX_RANK} entries (paramcalc's bound on ranks). "
+                f"Received: {len(value)} entries"
+            )
+        if key in STACK_FIELDS and isinstance(value, int) and value > MAX_STACKED_LAYERS:
+            raise SpecError(
+                f"{layer}: {key} must be at most {MAX_STACKED_LAYERS:,} (paramcalc's bound on stacked layers). "
+                f"Received: {key}={value}"
+            )
 
 
 class LayerSpec(BaseModel):
@@ -100,6 +140,7 @@ class LayerSpec(BaseModel):
                 if field in kwargs:
                     raise SpecError(f"{name}: got multiple values for argument {field}")
                 kwargs[field] = value
+        _check_bounds(name, kwargs)
         try:
             super().__init__(**kwargs)
         except ValidationError as exc:
@@ -178,7 +219,7 @@ class LayerSpec(BaseModel):
         return spec_expression(self)
 
     def _fail(self, rule: str, **values: Any) -> SpecError:
-        received = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        received = ", ".join(f"{k}={short_repr(v)}" for k, v in values.items())
         return SpecError(f"{self.name}: {rule}. Received: {received}")
 
 
