@@ -1,4 +1,5 @@
-"""Bounds on what paramcalc reads: every limit on input size, in one place, with its value.
+"""Bounds on what paramcalc reads: every limit on input size, in one place, with its value, and the
+small checks that enforce the shared ones (sizes, shapes, YAML and JSON data).
 
 Whatever goes past a bound is refused with a :class:`~paramcalc.errors.SpecError` (a
 :class:`~paramcalc.errors.ModelError` for model files) that names the bound; nothing is truncated
@@ -117,3 +118,73 @@ def check_shape_bounds(shape: tuple[Any, ...], what: str = "input_shape") -> tup
         if d is not None and d > MAX_SIZE:
             raise SpecError(f"{what}: every dimension {size_rule()}. Received: {what}={short_repr(shape)}")
     return shape
+
+
+def check_yaml_text(text: str, what: str = "model file") -> None:
+    """Walk YAML text's events (no tree is built) and enforce MAX_DATA_DEPTH and MAX_DATA_NODES.
+
+    Aliases count as many values as their anchor holds, so a few lines that would expand
+    exponentially ("billion laughs") are refused before anything is built.
+
+    Raises:
+        ModelError: beyond a bound, or an alias to an anchor that encloses it.
+        yaml.YAMLError: the text is not YAML.
+    """
+    import yaml
+
+    from paramcalc.errors import ModelError
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    expanded = 0
+    sizes: dict[str, int] = {}
+    open_anchors: list[tuple[str | None, int]] = []
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in sizes:
+                raise ModelError(f"{what}: alias *{event.anchor} refers to an anchor that encloses it")
+            expanded += sizes[event.anchor]
+        elif isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            expanded += 1
+            if isinstance(event, yaml.ScalarEvent):
+                if event.anchor:
+                    sizes[event.anchor] = 1
+            else:
+                depth += 1
+                if depth > MAX_DATA_DEPTH:
+                    raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
+                open_anchors.append((event.anchor, expanded))
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+            anchor, start = open_anchors.pop()
+            if anchor:
+                sizes[anchor] = expanded - start + 1
+        if expanded > MAX_DATA_NODES:
+            raise ModelError(
+                f"{what}: more than {MAX_DATA_NODES:,} values once aliases are expanded "
+                f"(aliases may repeat data, within that bound)"
+            )
+
+
+def check_data(data: Any, what: str = "model") -> None:
+    """Enforce MAX_DATA_DEPTH and MAX_DATA_NODES on plain data (a dict given to the API, or a parsed
+    file), counting a list or mapping referenced twice twice.
+
+    Raises:
+        ModelError: beyond a bound.
+    """
+    from paramcalc.errors import ModelError
+
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    seen = 0
+    while stack:
+        value, depth = stack.pop()
+        seen += 1
+        if seen > MAX_DATA_NODES:
+            raise ModelError(f"{what}: more than {MAX_DATA_NODES:,} values (counting repeated references)")
+        if depth > MAX_DATA_DEPTH:
+            raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, depth + 1) for v in value)

@@ -38,17 +38,15 @@ from pydantic import (
     model_validator,
 )
 
-from paramcalc.errors import ModelError, SpecError
+from paramcalc.errors import ModelError, SpecError, short_repr
 from paramcalc.limits import MAX_BLOCK_NESTING as MAX_NESTING  # the bounds on model files: paramcalc.limits
-from paramcalc.limits import MAX_DATA_DEPTH, MAX_DATA_NODES, MAX_FILE_BYTES, MAX_LAYERS, MAX_RANK, MAX_SIZE
+from paramcalc.limits import MAX_DATA_DEPTH, MAX_DATA_NODES, MAX_FILE_BYTES, MAX_LAYERS, MAX_RANK, MAX_ROWS, MAX_SIZE  # noqa: F401
+from paramcalc.limits import check_data, check_yaml_text
 from paramcalc.results import Count
 from paramcalc.specs import LayerSpec
 from paramcalc.summary import Row, Summary
 
 Shape = tuple[int, ...]
-
-#: Most rows a summary lists (repeats that change their input's shape each time get a row each).
-MAX_ROWS = 20_000
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 STRUCTURE_KEYS = ("layer", "shared", "layers", "parallel")
@@ -122,7 +120,7 @@ PathRef = Annotated[
           description="an input, or an earlier entry by name or path (encoder.layers[3].linear1)"),
 ]
 InputRef = Annotated[
-    Union[PathRef, list[PathRef]],
+    Union[PathRef, Annotated[list[PathRef], Field(min_length=1)]],
     Field(
         description="where the input comes from instead of the previous entry: a model input, or an earlier "
         "layer or block by name or path; a list feeds a layer several inputs (tgt, memory)",
@@ -331,59 +329,6 @@ def _check_structure(model: Model) -> None:
 # -- Reading files ---------------------------------------------------------------------------
 
 
-def _yaml_bounds(text: str, what: str = "model file") -> None:
-    """Walk the YAML events (no tree is built) and enforce the nesting and alias-expansion bounds."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    depth = 0
-    expanded = 0
-    sizes: dict[str, int] = {}
-    open_anchors: list[tuple[str | None, int]] = []
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.AliasEvent):
-            if event.anchor not in sizes:
-                raise ModelError(f"{what}: alias *{event.anchor} refers to an anchor that encloses it")
-            expanded += sizes[event.anchor]
-        elif isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            expanded += 1
-            if isinstance(event, yaml.ScalarEvent):
-                if event.anchor:
-                    sizes[event.anchor] = 1
-            else:
-                depth += 1
-                if depth > MAX_DATA_DEPTH:
-                    raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
-                open_anchors.append((event.anchor, expanded))
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
-            anchor, start = open_anchors.pop()
-            if anchor:
-                sizes[anchor] = expanded - start + 1
-        if expanded > MAX_DATA_NODES:
-            raise ModelError(
-                f"{what}: more than {MAX_DATA_NODES:,} values once aliases are expanded "
-                f"(aliases may repeat data, within that bound)"
-            )
-
-
-def _check_data(data: Any, what: str = "model") -> None:
-    """Bound the size and nesting of plain data (a dict given to the API, or a parsed file)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    seen = 0
-    while stack:
-        value, depth = stack.pop()
-        seen += 1
-        if seen > MAX_DATA_NODES:
-            raise ModelError(f"{what}: more than {MAX_DATA_NODES:,} values (counting repeated references)")
-        if depth > MAX_DATA_DEPTH:
-            raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, (list, tuple)):
-            stack.extend((v, depth + 1) for v in value)
-
-
 def read_model_data(path: str | Path) -> Any:
     """The data in a YAML or JSON model file, within the bounds (size, nesting, alias expansion).
 
@@ -391,6 +336,8 @@ def read_model_data(path: str | Path) -> Any:
         ModelError: unreadable, too large, not UTF-8, malformed, or beyond a bound.
     """
     p = Path(path)
+    if "\x00" in str(path):  # no file has such a name (os.stat would raise ValueError)
+        raise ModelError(f"model file not found: {short_repr(str(path))}")
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -431,22 +378,24 @@ def parse_model_text(raw: bytes | str, *, json_first: bool = False, what: str = 
             if json_first:
                 raise ModelError(f"{what}: invalid JSON: {exc}") from None
         else:
-            _check_data(data, what)
+            check_data(data, what)
             return data
     import yaml
 
     try:
-        _yaml_bounds(text, what)
+        check_yaml_text(text, what)
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ModelError(f"{what}: invalid YAML{where}: {problem}") from None
-    except (ValueError, OverflowError) as exc:  # a tagged or implicit value that does not convert: 2001-02-30
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail on bad scalars (2001-02-30) in many ways
         why = "an integer of thousands of digits" if "Exceeds the limit" in str(exc) else " ".join(str(exc).split())
         raise ModelError(f"{what}: invalid YAML: a value cannot be read ({why[:100]})") from None
-    _check_data(data, what)
+    check_data(data, what)
     return data
 
 
@@ -496,7 +445,7 @@ def _validation_message(data: Any, exc: ValidationError) -> str:
     else:
         message = err["msg"]
         if err["type"] not in ("entry", "value_error") and "input" in err:
-            message += f". Received: {err['input']!r}"[:200]
+            message += f". Received: {short_repr(err['input'], 160)}"
     return f"{where}: {message}" if where else message
 
 
@@ -514,7 +463,7 @@ def load_model(source: Model | dict[str, Any] | str | Path) -> Model:
     if isinstance(source, (str, Path)):
         data = read_model_data(source)
     elif isinstance(source, dict):
-        _check_data(source)
+        check_data(source)
         data = source
     else:
         raise ModelError(f"a model is a Model, a dict or a file path. Received: {type(source).__name__}")
@@ -1002,9 +951,9 @@ def _input_shapes(model: Model, input_shape: Any) -> dict[str, Shape | None]:
         return shapes
     names = list(shapes)
     if isinstance(input_shape, dict):
-        unknown = set(input_shape) - set(names)
+        unknown = [k for k in input_shape if k not in names]
         if unknown:
-            raise ModelError(f"input_shape: the model has no input {sorted(unknown)[0]!r} (inputs: {', '.join(names)})")
+            raise ModelError(f"input_shape: the model has no input {short_repr(unknown[0])} (inputs: {', '.join(names)})")
         return {**shapes, **{k: as_shape(v, f"input_shape[{k!r}]") for k, v in input_shape.items()}}
     if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
         if len(input_shape) > len(names):

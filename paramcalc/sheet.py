@@ -39,6 +39,7 @@ from paramcalc.check import (
     parse_input_shape,
 )
 from paramcalc.errors import ParamcalcError
+from paramcalc.limits import MAX_FILE_BYTES, MAX_SHEET_PROBLEMS, check_data, check_yaml_text
 
 #: Exit statuses, as for ``paramcalc check``: all right, an answer wrong, bad input.
 EXIT_OK, EXIT_WRONG, EXIT_BAD_INPUT = 0, 1, 2
@@ -101,6 +102,40 @@ def _yaml_loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _read_sheet_data(path: Path) -> Any:
+    """The data of a sheet file, read within the bounds of model files (size, nesting, alias expansion)."""
+    try:
+        if "\x00" in str(path):
+            raise FileNotFoundError(2, "No such file or directory")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ParamcalcError(f"sheet: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ParamcalcError(f"sheet: {path.name} is larger than the {MAX_FILE_BYTES:,}-byte limit")
+    if b"\x00" in raw:
+        raise ParamcalcError(f"sheet: {path.name} is binary data, not a YAML or JSON text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParamcalcError(f"sheet: {path.name} is not UTF-8 text (byte {exc.start})") from None
+    import yaml
+
+    try:
+        check_yaml_text(text, f"sheet: {path.name}")
+        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where is not None else ""
+        raise ParamcalcError(f"sheet: {path.name} is not valid YAML{at}") from None
+    except ParamcalcError:
+        raise
+    except Exception:  # noqa: BLE001 - PyYAML's constructors fail on bad scalars (2001-02-30) in many ways
+        raise ParamcalcError(f"sheet: {path.name} is not valid YAML (a value cannot be read)") from None
+    check_data(data, f"sheet: {path.name}")
+    return data
+
+
 def load_sheet(source: str | Path | dict[str, Any]) -> tuple[Sheet, Path | None]:
     """Read a sheet from a YAML/JSON file path or a mapping; returns it with the directory models are relative to.
 
@@ -110,23 +145,19 @@ def load_sheet(source: str | Path | dict[str, Any]) -> tuple[Sheet, Path | None]
     base: Path | None = None
     if not isinstance(source, (str, Path)):
         data: Any = source
+        check_data(data, "sheet")
     else:
         path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ParamcalcError(f"sheet: cannot read {str(path)!r}: {exc.strerror or exc}") from None
-        import yaml
-
-        try:
-            data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            at = f" at line {where.line + 1}" if where is not None else ""
-            raise ParamcalcError(f"sheet: {path.name} is not valid YAML{at}") from None
+        data = _read_sheet_data(path)
         base = path.parent
     if not isinstance(data, dict):
         raise ParamcalcError("sheet: must be a mapping with a 'problems' list")
+    problems = data.get("problems")
+    if isinstance(problems, list) and len(problems) > MAX_SHEET_PROBLEMS:
+        raise ParamcalcError(
+            f"sheet: more than {MAX_SHEET_PROBLEMS:,} problems (paramcalc's bound on a sheet; split it). "
+            f"Received: {len(problems):,} problems"
+        )
     try:
         return Sheet.model_validate(data), base
     except ValidationError as exc:
