@@ -14,7 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from paramcalc.errors import ParamcalcError, SpecError
+from paramcalc.errors import ParamcalcError, SpecError, short_repr
+from paramcalc.limits import MAX_ANSWER_DIGITS
 from paramcalc.mistakes import (
     CATALOGUE,
     CONVENTIONS,
@@ -52,14 +53,19 @@ def parse_count(value: Any, what: str = "params") -> int:
         ParamcalcError: not a non-negative whole number.
     """
     if isinstance(value, bool):
-        raise ParamcalcError(f"{what}: must be a whole number. Received: {value!r}")
+        raise ParamcalcError(f"{what}: must be a whole number. Received: {short_repr(value)}")
     if isinstance(value, int):
         if value < 0:
-            raise ParamcalcError(f"{what}: must be >= 0. Received: {value}")
+            raise ParamcalcError(f"{what}: must be >= 0. Received: {short_repr(value)}")
+        if value >= 10**MAX_ANSWER_DIGITS:
+            raise ParamcalcError(f"{what}: must have at most {MAX_ANSWER_DIGITS:,} digits. Received: {short_repr(value)}")
         return value
     if isinstance(value, str) and _COUNT_TEXT.fullmatch(value.strip()):
-        return int(re.sub(r"\D", "", value))
-    raise ParamcalcError(f"{what}: must be a whole number such as 1792 or 1,792. Received: {value!r}")
+        digits = re.sub(r"\D", "", value)
+        if len(digits) > MAX_ANSWER_DIGITS:
+            raise ParamcalcError(f"{what}: must have at most {MAX_ANSWER_DIGITS:,} digits. Received: {len(digits):,} digits")
+        return int(digits)
+    raise ParamcalcError(f"{what}: must be a whole number such as 1792 or 1,792. Received: {short_repr(value)}")
 
 
 _SHAPE_SPLIT = re.compile(r"\s*[,x×*]\s*|\s+")
@@ -76,20 +82,22 @@ def parse_answer_shape(value: Any, what: str = "shape") -> AnswerShape:
         ParamcalcError: not a shape of non-negative numbers.
     """
     if isinstance(value, bool):
-        raise ParamcalcError(f"{what}: must be a shape such as 55x55x96. Received: {value!r}")
+        raise ParamcalcError(f"{what}: must be a shape such as 55x55x96. Received: {short_repr(value)}")
     if isinstance(value, int):
         value = (value,)
     if isinstance(value, (list, tuple)):
         dims = []
         for d in value:
             if isinstance(d, bool) or not isinstance(d, (int, float, str)):
-                raise ParamcalcError(f"{what}: every dimension must be a number. Received: {value!r}")
+                raise ParamcalcError(f"{what}: every dimension must be a number. Received: {short_repr(value)}")
             dims.append(_dim(str(d), what, value) if not isinstance(d, int) else d)
         if not dims or any(d < 0 for d in dims):
-            raise ParamcalcError(f"{what}: must be a shape of non-negative numbers. Received: {value!r}")
+            raise ParamcalcError(f"{what}: must be a shape of non-negative numbers. Received: {short_repr(value)}")
+        if any(d >= 10**MAX_ANSWER_DIGITS for d in dims):
+            raise ParamcalcError(f"{what}: dimensions must have at most {MAX_ANSWER_DIGITS:,} digits. Received: {short_repr(value)}")
         return tuple(dims)
     if not isinstance(value, str):
-        raise ParamcalcError(f"{what}: must be a shape such as 55x55x96. Received: {value!r}")
+        raise ParamcalcError(f"{what}: must be a shape such as 55x55x96. Received: {short_repr(value)}")
     body = value.strip().strip("()[]").strip()
     parts = [p for p in _SHAPE_SPLIT.split(body) if p]
     if not parts:
@@ -99,10 +107,12 @@ def parse_answer_shape(value: Any, what: str = "shape") -> AnswerShape:
 
 def _dim(text: str, what: str, whole: Any) -> int | Fraction:
     text = text.strip()
-    if text.isdigit() and text.isascii():
+    if text.isdigit() and text.isascii() and len(text) <= MAX_ANSWER_DIGITS:
         return int(text)
     if not _DIM_TEXT.fullmatch(text):
-        raise ParamcalcError(f"{what}: every dimension must be a non-negative number. Received: {whole!r}")
+        raise ParamcalcError(f"{what}: every dimension must be a non-negative number. Received: {short_repr(whole)}")
+    if re.fullmatch(r"\d+/0+", text):
+        raise ParamcalcError(f"{what}: a dimension cannot divide by zero. Received: {short_repr(whole)}")
     number = Fraction(text)
     return int(number) if number.denominator == 1 else number
 
@@ -128,13 +138,13 @@ def parse_input_shape(value: Any, what: str = "input_shape") -> Any:
         return tuple(_int_shape(tuple(v), what, value) for v in value)
     if isinstance(value, (list, tuple)):
         return _int_shape(tuple(value), what, value)
-    raise ParamcalcError(f"{what}: must be a shape such as 227x227x3. Received: {value!r}")
+    raise ParamcalcError(f"{what}: must be a shape such as 227x227x3. Received: {short_repr(value)}")
 
 
 def _int_shape(shape: tuple, what: str, whole: Any) -> Shape:
     for d in shape:
         if isinstance(d, bool) or not isinstance(d, int) or d < 0:
-            raise ParamcalcError(f"{what}: every dimension must be a non-negative integer. Received: {whole!r}")
+            raise ParamcalcError(f"{what}: every dimension must be a non-negative integer. Received: {short_repr(whole)}")
     return tuple(shape)
 
 
@@ -630,7 +640,7 @@ def check_layer(
         raise ParamcalcError("shape: an input shape is needed to check an output shape (input_shape)")
     notes: list[str] = []
     readings: list[tuple[Any, str | None]] = []
-    single = frozen is not None and not isinstance(frozen[0], tuple)
+    single = frozen is not None and not (frozen and isinstance(frozen[0], tuple))  # () is a 0-d input
     if single:
         moved = _channels_last_reading(spec, frozen)
         if moved is not None:
@@ -730,7 +740,7 @@ def load_model_target(target: Any) -> Any:
         path = Path(target)
         try:
             mtime = path.stat().st_mtime
-        except OSError:
+        except (OSError, ValueError):  # missing, unreadable, or a name with a NUL: load_model says which
             return load_model(path)
         return _load_model_file(str(path), mtime)
     return load_model(target)
