@@ -105,10 +105,15 @@ def check_command(
 ) -> None:
     from paramcalc.check import check, is_model_target
 
-    if is_model_target(target) and not Path(target).exists():
-        from paramcalc.errors import ParamcalcError
+    if is_model_target(target):
+        try:
+            found = Path(target).exists()
+        except (OSError, ValueError):  # a name too long for a path
+            found = False
+        if not found:
+            from paramcalc.errors import ParamcalcError
 
-        raise ParamcalcError(f"model file not found: {target}")
+            raise ParamcalcError(f"model file not found: {target}")
     result = check(
         target, params=params, trainable=trainable, non_trainable=non_trainable, shape=shape,
         input_shape=_input_shape(input_shape), convention=None if convention is None else convention.value,

@@ -79,6 +79,8 @@ def _read_text(path: str) -> str:
             raise ModelError(f"standard input: larger than the {MAX_FILE_BYTES:,}-byte limit")
     else:
         p = Path(path)
+        if "\x00" in path:
+            raise ModelError(f"file not found: {path!r}")
         try:
             if p.stat().st_size > MAX_FILE_BYTES:
                 raise ModelError(f"{p.name}: larger than the {MAX_FILE_BYTES:,}-byte limit")
@@ -201,6 +203,10 @@ def preset_command(
     from paramcalc import presets
 
     if export:
+        if json:
+            from paramcalc.errors import ModelError
+
+            raise ModelError("--export prints the model file as YAML: leave out --json")
         if output is not None:
             path = presets.export_preset(name, output)
             sys.stdout.write(f"wrote {path}\n")

@@ -11,6 +11,7 @@ from math import prod
 from typing import Any
 
 from paramcalc.compute import Compute, _dot, _elements, _join, _op
+from paramcalc.conventions.shapes import check_shape
 from paramcalc.errors import SpecError
 from paramcalc.formulas import compute as fc
 
@@ -24,8 +25,8 @@ UNKNOWN_BATCH_NOTE = "the batch size is unknown (None): counted for one sample"
 def concrete_shapes(spec: Any, shapes: tuple[Any, ...]) -> tuple[tuple[Shape, ...], tuple[str, ...]]:
     """Keras shapes with an unknown (None) batch counted as 1; any other unknown size is an error."""
     out, notes = [], ()
-    for shape in shapes:
-        shape = tuple(shape)
+    for i, shape in enumerate(shapes):
+        shape = check_shape(shape, "input_shape" if i == 0 else f"input_shape[{i}]")
         if shape and shape[0] is None:
             shape = (1, *shape[1:])
             notes = (UNKNOWN_BATCH_NOTE,)

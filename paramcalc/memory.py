@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any, Literal
 
-from paramcalc.errors import SpecError
+from paramcalc.errors import SpecError, short_repr
+from paramcalc.limits import MAX_SIZE, size_rule
 
 DType = Literal["fp32", "fp16", "bf16", "int8", "int4"]
 Optimizer = Literal["sgd", "adam", "adamw"]
@@ -356,10 +357,15 @@ def load_model_or_preset(model: Any) -> Any:
 
     from paramcalc.model import load_model
 
-    if isinstance(model, str) and not Path(model).exists() and not model.lower().endswith((".yaml", ".yml", ".json")):
-        from paramcalc.presets import load_preset
+    if isinstance(model, str) and not model.lower().endswith((".yaml", ".yml", ".json")):
+        try:
+            is_file = Path(model).exists()
+        except (OSError, ValueError):  # a name too long for a path, or with a NUL
+            is_file = False
+        if not is_file:
+            from paramcalc.presets import load_preset
 
-        return load_preset(model)
+            return load_preset(model)
     return load_model(model)
 
 
@@ -397,7 +403,9 @@ def model_memory(
     check_dtype(dtype)
     for name, value in (("batch_size", batch_size), ("seq_len", seq_len)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise SpecError(f"memory: {name} must be a positive integer. Received: {name}={value!r}")
+            raise SpecError(f"memory: {name} must be a positive integer. Received: {name}={short_repr(value)}")
+        if value is not None and value > MAX_SIZE:
+            raise SpecError(f"memory: {name} {size_rule()}. Received: {name}={short_repr(value)}")
     loaded = load_model_or_preset(model)
     base = _input_shapes(loaded, input_shape)
     shapes = {k: _with_sizes(v, batch_size, seq_len, k) for k, v in base.items()}
