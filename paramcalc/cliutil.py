@@ -74,10 +74,15 @@ def parse_shapes(text: str | None, option: str = "--input-shape") -> list[tuple[
 # -- Printing and errors ----------------------------------------------------------------------
 
 
+def one_line(message: object) -> str:
+    """The message on one line, its control characters shown escaped (never sent to the terminal)."""
+    text = " ".join(str(message).split())
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def fail(message: str, status: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one line on stderr and exit with ``status``."""
-    first = " ".join(str(message).split())
-    sys.stderr.write(f"error: {first}\n")
+    sys.stderr.write(f"error: {one_line(message)}\n")
     raise typer.Exit(status)
 
 
@@ -810,10 +815,10 @@ class CommandGroup(TyperGroup):
         except click.exceptions.UsageError as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":  # the help is already printed
                 sys.exit(EXIT_BAD_INPUT)
-            sys.stderr.write(f"error: {usage_message(exc)}\n")
+            sys.stderr.write(f"error: {one_line(usage_message(exc))}\n")
             sys.exit(EXIT_BAD_INPUT)
         except click.exceptions.ClickException as exc:
-            sys.stderr.write(f"error: {' '.join(exc.format_message().split())}\n")
+            sys.stderr.write(f"error: {one_line(exc.format_message())}\n")
             sys.exit(exc.exit_code)
         except typer.Abort:
             sys.stderr.write("error: aborted\n")
