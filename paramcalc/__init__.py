@@ -79,7 +79,7 @@ __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 #: so a terminal query pays only for what it uses.
 _LAZY = {
     **{name: "paramcalc.specs" for name in _TORCH_EXPORTS},
-    "formulas": "paramcalc.formulas", "parse_layer": "paramcalc.parse", "check": "paramcalc.check",
+    "formulas": "paramcalc.formulas", "parse_layer": "paramcalc.parse", "check": "paramcalc.checking",
     "Count": "paramcalc.results", "Tensor": "paramcalc.results",
     "Comparison": "paramcalc.conventions", "compare": "paramcalc.conventions",
     # Compute and memory.

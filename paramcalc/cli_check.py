@@ -1,5 +1,5 @@
 """The checking commands: ``paramcalc check`` and ``paramcalc check-sheet`` (thin wrappers over
-:func:`paramcalc.check.check` and :func:`paramcalc.sheet.check_sheet`).
+:func:`paramcalc.checking.check` and :func:`paramcalc.sheet.check_sheet`).
 
 Exit status: 0 when every answer is right, 1 when one is wrong (like ``diff``), 2 on bad input.
 """
@@ -103,7 +103,7 @@ def check_command(
         bool, typer.Option("--no-working", help="Leave out the worked derivations.")
     ] = False,
 ) -> None:
-    from paramcalc.check import check, is_model_target
+    from paramcalc.checking import check, is_model_target
 
     if is_model_target(target):
         try:
@@ -121,7 +121,7 @@ def check_command(
     if json_out:
         print_json(result.as_dict())
     else:
-        from paramcalc.check import render_check
+        from paramcalc.checking import render_check
 
         print_rich(render_check(result, derivations=not no_working))
     if not result.ok:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from paramcalc.check import (
+from paramcalc.checking import (
     AnswerCheck,
     CheckResult,
     check,

@@ -1,4 +1,4 @@
-"""paramcalc.check: right and wrong answers, conventions, layouts, inexact divisions, the working.
+"""paramcalc.checking: right and wrong answers, conventions, layouts, inexact divisions, the working.
 
 Expected values are hand derivations written next to each case (and the course notes' worked examples:
 ../shared/seeds/004 and 002).
@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 
 import paramcalc
-from paramcalc.check import (
+from paramcalc.checking import (
     CheckResult,
     Layouts,
     check,
@@ -138,7 +138,7 @@ def test_inferred_input_size_from_the_input_shape() -> None:
 
 
 def test_expression_is_parsed_once() -> None:
-    from paramcalc.check import load_layer
+    from paramcalc.checking import load_layer
 
     assert load_layer("Linear(64, 1)") is load_layer("  Linear(64, 1)  ")
 
