@@ -182,10 +182,57 @@ from paramcalc import cli_models; cli_models.register(app)  # noqa: E402, E702 -
 from paramcalc import cli_compute; cli_compute.register(app)  # noqa: E402, E702 - memory
 
 
+_LAYER_OPTIONS = {
+    "--input-shape": "input_shape", "-i": "input_shape", "--convention": "convention", "-c": "convention",
+}
+_LAYER_FLAGS = {"--all-conventions": "all_conventions", "--json": "json"}
+
+
+def _plain_layer_query(argv: list[str]) -> dict[str, object] | None:
+    """The arguments of a plain ``paramcalc layer EXPR [options]`` call, or None for anything else.
+
+    The most common query skips building Typer's parser (the larger part of a query's start-up);
+    whatever this does not recognise (help, an unknown or repeated option, a missing value, an
+    ``--option=value`` form, a bad convention) goes to the Typer app, which reports it.
+    """
+    if len(argv) < 2 or argv[0] != "layer":
+        return None
+    values: dict[str, object] = {}
+    rest = iter(argv[1:])
+    for token in rest:
+        if token in _LAYER_OPTIONS:
+            key, value = _LAYER_OPTIONS[token], next(rest, None)
+            if key in values or value is None or value.startswith("-") and key != "input_shape":
+                return None
+            values[key] = value
+        elif token in _LAYER_FLAGS:
+            if _LAYER_FLAGS[token] in values:
+                return None
+            values[_LAYER_FLAGS[token]] = True
+        elif token.startswith("-") or "expr" in values:
+            return None
+        else:
+            values["expr"] = token
+    if "expr" not in values or values.get("convention", "pytorch") not in {c.value for c in Convention}:
+        return None
+    return values
+
+
 def main() -> None:
     """Entry point of the ``paramcalc`` console script and ``python -m paramcalc``."""
     import os
+    import sys
 
     # paramcalc uses no pydantic plugins: skip the search of installed entry points (about 10 ms a run)
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    query = _plain_layer_query(sys.argv[1:])
+    if query is not None:
+        try:
+            layer(
+                str(query["expr"]), query.get("input_shape"), query.get("convention"),  # type: ignore[arg-type]
+                bool(query.get("all_conventions")), bool(query.get("json")),
+            )
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
+        return
     app(prog_name="paramcalc")
