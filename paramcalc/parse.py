@@ -46,23 +46,34 @@ def _unknown(name: str) -> SpecError:
 
 
 def build_layer(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], qualifier: str | None = None) -> LayerSpec:
-    """Build the spec for a layer called ``name`` with these arguments (torch or Keras naming)."""
-    keras = _keras_registry()
+    """Build the spec for a layer called ``name`` with these arguments (torch or Keras naming).
+
+    A name both frameworks use (LSTM, GRU, Embedding, Flatten, Dropout) is PyTorch's when the call
+    fits torch's signature: there every call that fits both counts the same either way (see
+    :func:`paramcalc.keras_layers.choose`). Only otherwise are the Keras names loaded, so a
+    PyTorch query never pays for them.
+    """
     if qualifier is not None and qualifier not in TORCH_QUALIFIERS + KERAS_QUALIFIERS:
         raise SpecError(
             f"unknown qualifier {qualifier!r} in {qualifier}.{name}: use nn., torch.nn., layers., "
             f"keras.layers. or tf.keras.layers."
         )
+    if qualifier in TORCH_QUALIFIERS:
+        return _build_torch(name, args, kwargs)
+    keras = None if qualifier is None and name in TORCH_LAYERS else _keras_registry()
     if keras is not None and qualifier in KERAS_QUALIFIERS:
         return keras.build(name, args, kwargs)
-    if qualifier in TORCH_QUALIFIERS or keras is None:
-        return _build_torch(name, args, kwargs)
-    if name.startswith("keras."):
+    if keras is not None and name.startswith("keras."):
         return keras.build(name.removeprefix("keras."), args, kwargs)
-    in_torch, in_keras = name in TORCH_LAYERS, name in keras.KERAS_LAYERS
-    if in_torch and in_keras:
-        return keras.choose(name, args, kwargs)
-    if in_keras:
+    if name in TORCH_LAYERS:
+        try:
+            return _build_torch(name, args, kwargs)
+        except SpecError:
+            keras = _keras_registry()
+            if keras is None or name not in keras.KERAS_LAYERS:
+                raise
+            return keras.choose(name, args, kwargs)  # Keras's reading, or an error naming both
+    if keras is not None and name in keras.KERAS_LAYERS:
         return keras.build(name, args, kwargs)
     return _build_torch(name, args, kwargs)
 
