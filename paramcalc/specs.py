@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from paramcalc.errors import SpecError, short_repr
-from paramcalc.limits import MAX_RANK, MAX_STACKED_LAYERS, oversized, size_rule
+from paramcalc.limits import MAX_RANK, MAX_SIZE, MAX_STACKED_LAYERS, oversized, size_rule
 
 if TYPE_CHECKING:
     from paramcalc.results import Count, Tensor
@@ -92,14 +92,32 @@ def _odd_key(data: dict[Any, Any], depth: int = 0) -> tuple[bool, Any]:
     return False, None
 
 
+#: Argument types that need no bounds check (an int does when it is huge or a stack).
+_PLAIN = frozenset({bool, float, str, type(None)})
+
+
 def _check_bounds(layer: str, kwargs: dict[str, Any]) -> None:
-    """Refuse odd argument names, integers beyond MAX_SIZE and stacks beyond MAX_STACKED_LAYERS (paramcalc.limits)."""
-    odd, key = _odd_key(kwargs)
-    if odd:
-        raise SpecError(f"{layer}: argument names must be identifiers such as out_features. Received: {short_repr(key)}")
+    """Refuse odd argument names, integers beyond MAX_SIZE and stacks beyond MAX_STACKED_LAYERS (paramcalc.limits).
+
+    Plain values (small ints, floats, strings, None) take the fast path: this runs for every spec.
+    """
     for key, value in kwargs.items():
-        if isinstance(value, LayerSpec):
-            continue
+        kind = type(value)
+        if kind is int:
+            if -MAX_SIZE <= value <= MAX_SIZE and (value <= MAX_STACKED_LAYERS or key not in STACK_FIELDS):
+                if key.isidentifier():
+                    continue
+        elif kind in _PLAIN or isinstance(value, LayerSpec):
+            if key.isidentifier():
+                continue
+        if not key.isidentifier():
+            raise SpecError(f"{layer}: argument names must be identifiers such as out_features. Received: {short_repr(key)}")
+        if isinstance(value, dict):
+            odd, inner = _odd_key(value)
+            if odd:
+                raise SpecError(
+                    f"{layer}: argument names must be identifiers such as out_features. Received: {short_repr(inner)}"
+                )
         big = oversized(value)
         if big is not None:
             raise SpecError(f"{layer}: {key} {size_rule()}. Received: {key}={short_repr(value)}")
@@ -126,15 +144,24 @@ class LayerSpec(BaseModel):
     summary: ClassVar[str] = ""
     #: Whose layer this is: "pytorch" here; Keras specs (paramcalc.keras_layers) say "keras".
     framework: ClassVar[str] = "pytorch"
+    #: Fields that, as in the framework's constructor, come after ``*`` and are never filled
+    #: from a positional argument.
+    keyword_only: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def positional_fields(cls) -> list[str]:
+        """The fields positional arguments fill, in the framework's constructor order."""
+        return [f for f in cls.model_fields if f != "type" and f not in cls.keyword_only]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name = type(self).__name__
         if args:
-            fields = [f for f in type(self).model_fields if f != "type"]
+            fields = type(self).positional_fields()
             if len(args) > len(fields):
+                by_name = f"; {', '.join(self.keyword_only)} only by name" if self.keyword_only else ""
                 raise SpecError(
                     f"{name}: takes at most {len(fields)} positional arguments "
-                    f"({', '.join(fields)}), got {len(args)}"
+                    f"({', '.join(fields)}{by_name}), got {len(args)}"
                 )
             for field, value in zip(fields, args):
                 if field in kwargs:
@@ -584,6 +611,8 @@ class _BatchNorm(LayerSpec):
     momentum: float | None = 0.1  # torch takes any value (or None: a cumulative average)
     affine: StrictBool = True
     track_running_stats: StrictBool = True
+    bias: Annotated[StrictBool, Field(description="learn the shift (beta) when affine; keyword-only in torch")] = True
+    keyword_only: ClassVar[tuple[str, ...]] = ("bias",)
 
     @model_validator(mode="after")
     def _check(self) -> _BatchNorm:
