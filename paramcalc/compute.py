@@ -328,12 +328,14 @@ def _elements(x: Shape) -> tuple[int, str]:
 
 def _batchnorm(spec: Any, x: Shape) -> Compute:
     n, work = _elements(x)
-    normalise, affine = fc.batchnorm_ops(elements=n, affine=spec.affine)
-    per = "(2 + 2)" if affine else "2"
-    return _op(
-        "normalise (x − μ)/σ" + (", scale and shift ·γ + β" if affine else ""), "norm",
-        normalise + affine, f"{per}·elements", f"{per}·{work}",
-    )
+    normalise, affine = fc.batchnorm_ops(elements=n, affine=spec.affine, bias=spec.bias)
+    if not affine:  # affine=False, or no elements
+        per, what = "2", ""
+    elif spec.bias:
+        per, what = "(2 + 2)", ", scale and shift ·γ + β"
+    else:
+        per, what = "(2 + 1)", ", scale ·γ (bias=False)"
+    return _op("normalise (x − μ)/σ" + what, "norm", normalise + affine, f"{per}·elements", f"{per}·{work}")
 
 
 def _layernorm_ops(elements: int, work: str, affine: bool, bias: bool, name: str = "LayerNorm", times: int = 1) -> Compute:

@@ -176,7 +176,7 @@ def pytorch_count(spec: LayerSpec) -> Count:
             )
         case BatchNorm1d() | BatchNorm2d() | BatchNorm3d():
             return Count(
-                f.batchnorm_params(num_features=spec.num_features, affine=spec.affine),
+                f.batchnorm_params(num_features=spec.num_features, affine=spec.affine, bias=spec.bias),
                 buffers=f.batchnorm_buffers(num_features=spec.num_features, track_running_stats=spec.track_running_stats),
             )
         case LayerNorm():

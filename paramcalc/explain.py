@@ -137,10 +137,11 @@ FAMILIES: dict[str, Family] = {
             "batchnorm", "Batch normalisation (BatchNorm1d/2d/3d, BatchNormalization)",
             ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "BatchNormalization"),
             {
-                "pytorch": "2·C (weight γ, bias β if affine); buffers apart: 2·C + 1 "
+                "pytorch": "2·C (weight γ, bias β if affine; C with bias=False); buffers apart: 2·C + 1 "
                            "(running_mean, running_var, num_batches_tracked)",
-                "keras": "2·C trainable (gamma, beta) + 2·C non-trainable (moving_mean, moving_variance)",
-                "textbook": "2·C (γ and β)",
+                "keras": "2·C trainable (gamma, beta; C with only one) + 2·C non-trainable "
+                         "(moving_mean, moving_variance)",
+                "textbook": "2·C (γ and β; C for γ alone)",
             },
             "output = input",
             "C = num_features (channels)",
@@ -419,10 +420,12 @@ def _pytorch_params(spec: LayerSpec) -> list[str]:
                     "buffers, not parameters (running_mean, running_var, num_batches_tracked)",
                     f"{n(c)} + {n(c)} + 1", buffers,
                 ))
-            params = f.batchnorm_params(num_features=c, affine=spec.affine)
-            if spec.affine:
-                return [*lines, chain("weight γ + bias β", f"2·{n(c)}", params)]
-            return [*lines, chain("no weight or bias (affine=False)", params)]
+            params = f.batchnorm_params(num_features=c, affine=spec.affine, bias=spec.bias)
+            if not spec.affine:
+                return [*lines, chain("no weight or bias (affine=False)", params)]
+            if not spec.bias:
+                return [*lines, chain("weight γ only (bias=False)", params)]
+            return [*lines, chain("weight γ + bias β", f"2·{n(c)}", params)]
         case LayerNorm():
             return _layernorm_lines("weight + bias", spec.normalized_shape, spec.elementwise_affine, spec.bias)
         case Embedding():
@@ -603,6 +606,8 @@ def _textbook_params(spec: LayerSpec) -> list[str] | None:
         case BatchNorm1d() | BatchNorm2d() | BatchNorm3d():
             if not spec.affine:
                 return [chain("no γ or β (affine=False)", 0)]
+            if not spec.bias:
+                return [chain("γ only (bias=False)", spec.num_features)]
             return [chain("γ + β", f"2·{n(spec.num_features)}", 2 * spec.num_features)]
         case LayerNorm():
             return _layernorm_lines("γ + β", spec.normalized_shape, spec.elementwise_affine, spec.bias)
@@ -693,6 +698,9 @@ def _keras_params_of_torch(spec: LayerSpec) -> list[str] | None:
             moving = chain("moving_mean + moving_variance (non-trainable)", f"2·{n(c)}", 2 * c)
             if not spec.affine:
                 return [moving]
+            if not spec.bias:  # Keras's BatchNormalization(center=False)
+                return [chain("gamma (trainable; center=False for bias=False)", c), moving,
+                        _sum_line("total", [c, 2 * c], 3 * c)]
             return [chain("gamma + beta (trainable)", f"2·{n(c)}", 2 * c), moving,
                     _sum_line("total", [2 * c, 2 * c], 4 * c)]
         case RNN() | LSTM() | GRU():

@@ -712,7 +712,7 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake(
         "batchnorm_running_stats", "counting BatchNorm running statistics as parameters",
         "In PyTorch BatchNorm's running_mean and running_var are buffers, not parameters: only gamma and "
-        "beta (2·C) are counted.",
+        "beta (2·C; gamma alone, C, with bias=False) are counted.",
         "BatchNorm (pytorch)", params=_running_stats(False),
     ),
     Mistake(

@@ -158,7 +158,9 @@ def param_tensors(spec: LayerSpec) -> list[Tensor]:
             c = spec.num_features
             out = []
             if spec.affine:
-                out += [_t("weight", (c,), "scale (gamma) per channel"), _t("bias", (c,), "shift (beta) per channel")]
+                out.append(_t("weight", (c,), "scale (gamma) per channel"))
+                if spec.bias:
+                    out.append(_t("bias", (c,), "shift (beta) per channel"))
             if spec.track_running_stats:
                 out += [
                     _t("running_mean", (c,), "running mean per channel (buffer)", "buffer"),

@@ -144,15 +144,24 @@ class LayerSpec(BaseModel):
     summary: ClassVar[str] = ""
     #: Whose layer this is: "pytorch" here; Keras specs (paramcalc.keras_layers) say "keras".
     framework: ClassVar[str] = "pytorch"
+    #: Fields that, as in the framework's constructor, come after ``*`` and are never filled
+    #: from a positional argument.
+    keyword_only: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def positional_fields(cls) -> list[str]:
+        """The fields positional arguments fill, in the framework's constructor order."""
+        return [f for f in cls.model_fields if f != "type" and f not in cls.keyword_only]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name = type(self).__name__
         if args:
-            fields = [f for f in type(self).model_fields if f != "type"]
+            fields = type(self).positional_fields()
             if len(args) > len(fields):
+                by_name = f"; {', '.join(self.keyword_only)} only by name" if self.keyword_only else ""
                 raise SpecError(
                     f"{name}: takes at most {len(fields)} positional arguments "
-                    f"({', '.join(fields)}), got {len(args)}"
+                    f"({', '.join(fields)}{by_name}), got {len(args)}"
                 )
             for field, value in zip(fields, args):
                 if field in kwargs:
@@ -602,6 +611,8 @@ class _BatchNorm(LayerSpec):
     momentum: float | None = 0.1  # torch takes any value (or None: a cumulative average)
     affine: StrictBool = True
     track_running_stats: StrictBool = True
+    bias: Annotated[StrictBool, Field(description="learn the shift (beta) when affine; keyword-only in torch")] = True
+    keyword_only: ClassVar[tuple[str, ...]] = ("bias",)
 
     @model_validator(mode="after")
     def _check(self) -> _BatchNorm:

@@ -170,13 +170,6 @@ def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any
         return Count(0), None
     if cls in ("ParameterList", "ParameterDict"):
         return Count(sum(prod(int(d) for d in m["size"].split("x")) for m in _PARAMETER.finditer(args))), None
-    no_bias = 0
-    if cls.startswith("BatchNorm") and "bias=" in args:
-        # torch 2.13 prints BatchNorm's keyword-only bias; without it only the scale is learned.
-        if re.search(r"\bbias=False", args) and "affine=False" not in args:
-            m = re.match(r"\s*(\d+)", args)
-            no_bias = int(m[1]) if m else 0
-        args = re.sub(r",\s*bias=(True|False)", "", args)
     if cls == "PReLU":
         m = re.search(r"num_parameters=(\d+)", args)
         return Count(int(m[1]) if m else 1), None
@@ -198,7 +191,6 @@ def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any
     try:
         spec = parse_layer(f"nn.{cls}({args})")
         count = spec.count("pytorch")
-        count = Count(count.trainable - no_bias, count.non_trainable, count.buffers)
     except SpecError as exc:
         walk.incomplete.append(f"{path} ({module.cls}): could not be read ({exc}); not counted")
         return Count(0), None

@@ -270,6 +270,7 @@ def batchnorm(draw: Any, name: str = "BatchNorm2d", loose: bool = False) -> Case
         "momentum": d.pick((0.1, 0.01, None, 1.0)),
         "affine": affine,
         "track_running_stats": track,
+        "bias": d.bool(),  # keyword-only in torch; with affine=False it changes nothing
     }
     rank = d.pick((2, 3)) if nd == 1 else nd + 2
     n = d.int(2, 3, bad=(0, 1))

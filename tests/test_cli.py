@@ -82,6 +82,17 @@ def test_batchnorm_buffers(golden) -> None:
     golden("cli_layer_batchnorm.txt", out)
 
 
+def test_batchnorm_without_bias() -> None:
+    # torch 2.13: BatchNorm2d(64, bias=False) has 64 parameters (weight only) and 129 buffer values
+    status, out, _ = run("batchnorm2d", "--num-features", "64", "--no-bias", "--json")
+    assert status == 0
+    doc = json.loads(out)
+    assert doc["params"] == {"total": 64, "trainable": 64, "non_trainable": 0, "buffers": 129}
+    assert doc["expression"] == "BatchNorm2d(num_features=64, bias=False)"
+    status, _, err = run("layer", "BatchNorm2d(64, 1e-05, 0.1, True, True, False)")
+    assert status == 2 and "bias only by name" in err
+
+
 def test_attention_with_three_inputs(golden) -> None:
     # torch: MultiheadAttention(512, 8, kdim=256, vdim=128): 512·(512+256+128) + 512·512 + 4·512 = 722,944
     status, out, _ = run("layer", "MultiheadAttention(512, 8, kdim=256, vdim=128)",

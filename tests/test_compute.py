@@ -86,6 +86,8 @@ HAND = [
     ("BatchNorm2d(64)", [(1, 64, 56, 56)], {"norm": 4 * 200_704}),
     ("BatchNorm1d(10, affine=False)", [(4, 10)], {"norm": 2 * 40}),
     ("BatchNorm3d(2)", [(1, 2, 2, 2, 2)], {"norm": 4 * 16}),
+    # bias=False: normalise (2) and ·γ (1), as Keras's BatchNormalization(center=False) below.
+    ("BatchNorm1d(10, bias=False)", [(2, 10)], {"norm": 3 * 20}),
     # LayerNorm(768) on 197 tokens: mean (1) + variance (3) + normalise (2) + γ, β (2) = 8 per value.
     ("LayerNorm(768)", [(1, 197, 768)], {"norm": 8 * 151_296}),
     ("LayerNorm(8, bias=False)", [(2, 8)], {"norm": 7 * 16}),

@@ -317,7 +317,8 @@ TORCH_CASES = [
     "Linear(20, 7)", "Linear(5, 3, bias=False)",
     "Conv1d(4, 6, 3, groups=2)", "Conv2d(3, 8, (3, 5), stride=2, padding=1)", "Conv3d(2, 4, 2, bias=False)",
     "ConvTranspose2d(4, 6, 3, stride=2)", "ConvTranspose1d(3, 5, 4, bias=False)",
-    "BatchNorm1d(7)", "BatchNorm2d(16, affine=False)", "BatchNorm3d(5)",
+    "BatchNorm1d(7)", "BatchNorm2d(16, affine=False)", "BatchNorm3d(5)", "BatchNorm2d(16, bias=False)",
+    "BatchNorm1d(6, affine=False, bias=False)",
     "LayerNorm(12)", "LayerNorm((3, 4))", "LayerNorm(8, bias=False)", "LayerNorm(8, elementwise_affine=False)",
     "nn.Embedding(100, 16)",
     "RNN(10, 20)", "RNN(10, 20, nonlinearity='relu', num_layers=3)", "RNN(6, 5, bias=False, bidirectional=True)",
@@ -366,7 +367,7 @@ def _real_equivalent(spec) -> tuple[int, int, list[tuple[str, tuple]] | None]:
         layer = built(cls(spec.out_channels, spec.kernel_size, groups=spec.groups, use_bias=spec.bias),
                       (None, *[9] * spec.nd, spec.in_channels))
     elif name.startswith("BatchNorm"):
-        layer = built(L.BatchNormalization(center=spec.affine, scale=spec.affine), (None, spec.num_features))
+        layer = built(L.BatchNormalization(center=spec.affine and spec.bias, scale=spec.affine), (None, spec.num_features))
     elif name == "LayerNorm":
         n = len(spec.normalized_shape)
         affine = spec.elementwise_affine
@@ -496,6 +497,26 @@ def test_torch_spec_in_keras_convention_matches_keras(expr):
     assert (count.trainable, count.non_trainable) == (trainable, non_trainable)
     if paths is not None:
         assert sorted((t.name, t.shape) for t in spec.param_tensors("keras")) == sorted(paths)
+
+
+@pytest.mark.parametrize(("center", "scale"), [(True, True), (False, True), (False, False)])
+def test_keras_batchnorm_in_pytorch_convention_matches_torch(center, scale):
+    """Keras BatchNormalization(center, scale) counted as torch.nn.BatchNorm2d(C, affine=scale,
+    bias=center): real torch's parameters are real Keras's trainable weights (gamma is weight, beta
+    is bias), and paramcalc's pytorch count and tensors are torch's."""
+    torch = require("torch")
+    c, shape = 6, (None, 5, 5, 6)
+    layer = keras.layers.BatchNormalization(center=center, scale=scale)
+    layer.build(shape)
+    module = torch.nn.BatchNorm2d(c, affine=scale, bias=center)
+    params = sum(p.numel() for p in module.parameters())
+    assert params == sum(_numel(w) for w in layer.trainable_weights)
+    spec = parse_layer(f"layers.BatchNormalization(center={center}, scale={scale})")
+    count = spec.count("pytorch", input_shape=shape)
+    assert (count.trainable, count.buffers) == (params, sum(b.numel() for b in module.buffers()))
+    assert [(t.name, t.shape) for t in spec.param_tensors("pytorch", input_shape=shape)] == [
+        (name, tuple(value.shape)) for name, value in module.state_dict().items()
+    ]
 
 
 def test_course_example_embedding_simple_rnn_dense():

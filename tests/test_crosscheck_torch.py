@@ -313,17 +313,23 @@ def test_bools_and_floats_where_ints_belong_are_refused(expression: str) -> None
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_positional_order_is_torchs(family: str) -> None:
-    """A spec's fields, in order, are the leading parameters of the torch constructor, so that
-    positional arguments mean the same in both."""
-    ours = [f for f in TORCH_LAYERS[family].model_fields if f != "type"]
+    """A spec's positional fields, in order, are the leading positional parameters of the torch
+    constructor, so that positional arguments mean the same in both; its keyword-only fields are
+    exactly the torch constructor's keyword-only parameters it models (BatchNorm's bias)."""
+    cls = TORCH_LAYERS[family]
+    ours = cls.positional_fields()
     if family in ("RNN", "LSTM", "GRU"):  # these take *args and pass them to RNNBase(mode, ...)
         base = [p.name for p in inspect.signature(nn.RNNBase.__init__).parameters.values()][2:]
         theirs = base[:3] + (["nonlinearity"] if family == "RNN" else []) + base[3:]
+        keyword_only: list[str] = []
         assert nn.RNN(3, 4, 1, "relu").nonlinearity == "relu"
     else:
-        theirs = [p.name for p in inspect.signature(getattr(nn, family).__init__).parameters.values()][1:]
+        params = list(inspect.signature(getattr(nn, family).__init__).parameters.values())[1:]
+        theirs = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+        keyword_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
     theirs = [n for n in theirs if n not in ("device", "dtype", "args", "kwargs")]
     assert theirs[: len(ours)] == ours
+    assert list(cls.keyword_only) == [n for n in keyword_only if n in cls.model_fields]
 
 
 # -- Large configurations, on the meta device ------------------------------------------------

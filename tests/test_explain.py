@@ -305,6 +305,15 @@ def test_batchnorm_shows_buffers_apart() -> None:
     assert lines[-1] == "weight γ + bias β: 2·64 = 128"
 
 
+def test_batchnorm_without_bias_in_every_convention() -> None:
+    # torch 2.13: BatchNorm2d(64, bias=False) learns weight (64) only; Keras's equivalent is
+    # BatchNormalization(center=False): gamma 64 trainable, moving statistics 128 non-trainable
+    spec = parse_layer("BatchNorm2d(64, bias=False)")
+    assert explain_params(spec)[-1] == "weight γ only (bias=False): 64"
+    assert explain_params(spec, "keras")[-1] == "total: 64 + 128 = 192"
+    assert explain_params(spec, "textbook")[-1] == "γ only (bias=False): 64"
+
+
 def test_transformer_encoder_layer_by_parts() -> None:
     # torch: 1,050,624 (self_attn) + 2,099,712 (linear1, linear2) + 2,048 (norm1, norm2) = 3,152,384
     lines = explain_params(parse_layer("TransformerEncoderLayer(512, 8)"))

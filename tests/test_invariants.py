@@ -29,6 +29,15 @@ def test_bias_adds_exactly_one_value_per_output(family: str, data: Any) -> None:
     assert with_bias(case, True).count().total - with_bias(case, False).count().total == outputs
 
 
+@pytest.mark.parametrize("family", ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"])
+@given(data=st.data())
+def test_batchnorm_bias_adds_one_value_per_channel_when_affine(family: str, data: Any) -> None:
+    case = data.draw(S.valid_cases(family))
+    added = case.kwargs["num_features"] if case.kwargs["affine"] else 0
+    assert with_bias(case, True).count().total - with_bias(case, False).count().total == added
+    assert with_bias(case, True).count().buffers == with_bias(case, False).count().buffers
+
+
 @given(
     input_size=sizes, hidden_size=sizes, num_layers=st.integers(1, 4), bias=st.booleans(), bidirectional=st.booleans()
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from paramcalc import parse_layer
+from paramcalc import SpecError, parse_layer
 
 NOTES = "course notes 004 (CNN/RNN parameter formulas and the worked Embedding-RNN-Linear model)"
 
@@ -159,3 +159,14 @@ def test_batchnorm_buffers() -> None:
     assert parse_layer("BatchNorm2d(100, affine=False, track_running_stats=False)").count().as_dict() == {
         "total": 0, "trainable": 0, "non_trainable": 0, "buffers": 0,
     }
+
+
+def test_batchnorm_without_bias() -> None:
+    """torch 2.13, nn.BatchNorm2d(64, bias=False) (bias is keyword-only): parameters() holds only
+    weight (64); buffers running_mean, running_var (64 each) and num_batches_tracked (1) = 129."""
+    spec = parse_layer("BatchNorm2d(64, bias=False)")
+    assert spec.count().as_dict() == {"total": 64, "trainable": 64, "non_trainable": 0, "buffers": 129}
+    assert [t.name for t in spec.param_tensors() if t.kind == "trainable"] == ["weight"]
+    # torch reads a sixth positional argument as device (and refuses False), never as bias
+    with pytest.raises(SpecError, match=r"at most 5 positional arguments .*bias only by name"):
+        parse_layer("BatchNorm2d(64, 1e-05, 0.1, True, True, False)")

@@ -71,6 +71,9 @@ CASES = [
      "3,152,384"),
     # BatchNorm2d(64): gamma and beta 2·64 = 128; with running mean and variance: 4·64 = 256.
     ("batchnorm_running_stats", "BatchNorm2d(64)", dict(params=256, convention="pytorch"), "params", "4·64 = 256"),
+    # BatchNorm2d(64, bias=False) (torch 2.13): gamma only, 64; with running mean and variance: 3·64 = 192.
+    ("batchnorm_running_stats", "BatchNorm2d(64, bias=False)", dict(params=192, convention="pytorch"), "params",
+     "3·64 = 192"),
     # ... and num_batches_tracked: 4·64 + 1 = 257.
     ("batchnorm_all_buffers", "BatchNorm2d(64)", dict(params=257), "params", "4·64 + 1 = 257"),
     # Keras: 4·64 = 256 weights, 128 trainable; all four counted trainable: 256.

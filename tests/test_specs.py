@@ -104,10 +104,13 @@ def test_positional_arguments_follow_torch_order(family: str, data: Any) -> None
     for name in upto:
         value = case.kwargs.get(name, values[name])
         args.append(expression(value)[3:] if isinstance(value, dict) else repr(value))
+    # Keyword-only arguments (BatchNorm's bias, after torch's ``*``) are given by name.
+    by_name = {n: case.kwargs[n] for n in TORCH_LAYERS[family].keyword_only if n in case.kwargs}
+    args += [f"{n}={v!r}" for n, v in by_name.items()]
     positional = parse_layer(f"nn.{family}({', '.join(args)})")
     assert positional == keyword
     assert TORCH_LAYERS[family](*[parse_layer(case.kwargs[n]) if isinstance(case.kwargs.get(n), dict)
-                                  else case.kwargs.get(n, values[n]) for n in upto]) == keyword
+                                  else case.kwargs.get(n, values[n]) for n in upto], **by_name) == keyword
 
 
 def test_positional_examples() -> None:

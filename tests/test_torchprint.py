@@ -88,6 +88,21 @@ def test_a_small_printout() -> None:
     assert all(r.output_shape is None for r in s.rows)
 
 
+def test_batchnorm_printout_with_and_without_bias() -> None:
+    # torch 2.13 prints BatchNorm's keyword-only bias: BatchNorm2d(16, bias=False) has weight (16) only;
+    # affine=False prints bias=False and has no parameters; each tracks 2·16 + 1 buffer values
+    text = (
+        "Net(\n"
+        "  (a): BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)\n"
+        "  (b): BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=False, track_running_stats=True)\n"
+        "  (c): BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=True)\n"
+        ")\n"
+    )
+    s = summarize_torch_print(text)
+    assert [s.row(name).count.total for name in "abc"] == [32, 16, 0]
+    assert (s.total, s.totals.buffers) == (48, 3 * 33)
+
+
 def test_a_single_layer_printout() -> None:
     s = summarize_torch_print("Linear(in_features=3, out_features=4, bias=True)")
     assert s.total == 16 and len(s.rows) == 1 and s.incomplete == ()

@@ -637,7 +637,7 @@ def equivalent(spec: S.LayerSpec) -> list[Part]:
             layer = cls(filters=spec.out_channels, kernel_size=spec.kernel_size, use_bias=spec.bias)
             return [Part("", layer, ((None,) + (None,) * spec.nd + (spec.in_channels,),))]
         case S.BatchNorm1d() | S.BatchNorm2d() | S.BatchNorm3d():
-            layer = K.BatchNormalization(center=spec.affine, scale=spec.affine, epsilon=spec.eps)
+            layer = K.BatchNormalization(center=spec.affine and spec.bias, scale=spec.affine, epsilon=spec.eps)
             return [Part("", layer, ((None, spec.num_features),))]
         case S.LayerNorm():
             n = len(spec.normalized_shape)

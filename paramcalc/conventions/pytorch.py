@@ -2,8 +2,8 @@
 
 Keras's channels_last layouts and "same" padding do not change a count, so a Conv2D is counted as
 the Conv2d with the same kernel, channels, groups and bias. Where torch has no such module (a GRU
-with reset_after=False, a SimpleRNN with a sigmoid, a BatchNormalization with only one of
-gamma/beta, attention whose heads do not tile the query size), the count is a SpecError saying so.
+with reset_after=False, a SimpleRNN with a sigmoid, a BatchNormalization with beta but no
+gamma, attention whose heads do not tile the query size), the count is a SpecError saying so.
 """
 
 from __future__ import annotations
@@ -67,13 +67,14 @@ def equivalent(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> S.LayerSpec | 
             )
         case K.BatchNormalization():
             (channels,) = ck.norm_shape(spec, shapes)
-            if spec.center != spec.scale:
-                raise _none(spec, "torch's affine BatchNorm has both weight and bias", center=spec.center, scale=spec.scale)
+            if spec.center and not spec.scale:
+                raise _none(spec, "torch.nn.BatchNorm has no bias without a weight", center=True, scale=False)
             rank = len(shapes[0])
             cls = {2: S.BatchNorm1d, 3: S.BatchNorm1d, 4: S.BatchNorm2d, 5: S.BatchNorm3d}.get(rank)
             if cls is None:
                 raise _none(spec, "torch.nn.BatchNorm takes 2-D to 5-D inputs", input_shape=shapes[0])
-            return cls(num_features=channels, affine=spec.scale, eps=spec.epsilon)
+            # center=False, scale=True is torch's bias=False (weight only); neither is affine=False
+            return cls(num_features=channels, affine=spec.scale, bias=spec.center or not spec.scale, eps=spec.epsilon)
         case K.LayerNormalization():
             normalized = ck.norm_shape(spec, shapes)
             rank = len(shapes[0])

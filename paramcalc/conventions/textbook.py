@@ -41,7 +41,8 @@ def _torch_count(spec: S.LayerSpec) -> int:
                 groups=spec.groups, bias=spec.bias,
             )
         case S.BatchNorm1d() | S.BatchNorm2d() | S.BatchNorm3d():
-            return tb.batchnorm_params(channels=spec.num_features, scale=spec.affine, center=spec.affine)
+            # bias=False keeps gamma alone: C, as the notes' rule counts one of gamma, beta
+            return tb.batchnorm_params(channels=spec.num_features, scale=spec.affine, center=spec.affine and spec.bias)
         case S.LayerNorm():
             affine = spec.elementwise_affine
             return tb.layernorm_params(normalized_shape=spec.normalized_shape, scale=affine, center=affine and spec.bias)
@@ -274,7 +275,7 @@ def _torch_tensors(spec: S.LayerSpec) -> list[Tensor]:
         case S.Conv1d() | S.Conv2d() | S.Conv3d() | S.ConvTranspose1d() | S.ConvTranspose2d() | S.ConvTranspose3d():
             return _conv(spec.kernel_size, spec.in_channels, spec.out_channels, spec.groups, spec.bias)
         case S.BatchNorm1d() | S.BatchNorm2d() | S.BatchNorm3d():
-            return _norm((spec.num_features,), spec.affine, spec.affine)
+            return _norm((spec.num_features,), spec.affine, spec.affine and spec.bias)
         case S.LayerNorm():
             affine = spec.elementwise_affine
             return _norm(spec.normalized_shape, affine, affine and spec.bias)

@@ -138,12 +138,13 @@ def avg_pool_ops(*, window_elements: int) -> int:
     return window_elements
 
 
-def batchnorm_ops(*, elements: int, affine: bool = True) -> tuple[int, int]:
+def batchnorm_ops(*, elements: int, affine: bool = True, bias: bool = True) -> tuple[int, int]:
     """FLOPs of BatchNorm in inference (running statistics): (normalise, affine).
 
-    Formula: normalise (x − μ)·1/σ = 2 · elements; affine ·γ + β = 2 · elements (0 without affine).
+    Formula: normalise (x − μ)·1/σ = 2 · elements; affine ·γ + β = 2 · elements, ·γ alone
+    (bias=False) 1 · elements, 0 without affine.
     """
-    return NORMALISE_OPS_PER_ELEMENT * elements, (2 * elements if affine else 0)
+    return NORMALISE_OPS_PER_ELEMENT * elements, ((2 if bias else 1) * elements if affine else 0)
 
 
 def layernorm_ops(*, elements: int, elementwise_affine: bool = True, bias: bool = True) -> tuple[int, int, int]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from math import prod
 
 
-def batchnorm_params(*, num_features: int, affine: bool = True) -> int:
-    """Learnable parameters of BatchNorm: gamma and beta.
+def batchnorm_params(*, num_features: int, affine: bool = True, bias: bool = True) -> int:
+    """Learnable parameters of BatchNorm: gamma (weight) and beta (bias).
 
-    Formula: 2 · C when affine, else 0.
+    Formula: C (weight) + C (bias) = 2 · C when affine; C when affine without bias; 0 without
+    affine (bias then changes nothing).
     """
-    return 2 * num_features if affine else 0
+    if not affine:
+        return 0
+    return 2 * num_features if bias else num_features
 
 
 def batchnorm_buffers(*, num_features: int, track_running_stats: bool = True) -> int:

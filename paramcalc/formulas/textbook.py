@@ -36,7 +36,8 @@ def conv_params(
 def batchnorm_params(*, channels: int, scale: bool = True, center: bool = True) -> int:
     """Batch normalisation: a scale (gamma) and a shift (beta) per channel; running statistics are not parameters.
 
-    Formula: 2·C (notes 004: "Batch Norm: C × 2"); C for only one of gamma, beta.
+    Formula: 2·C (notes 004: "Batch Norm: C × 2"); C for only one of gamma, beta (gamma alone is
+    PyTorch's ``bias=False`` or Keras's ``center=False``).
     """
     return channels * (int(scale) + int(center))
 
