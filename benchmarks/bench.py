@@ -62,7 +62,7 @@ def make_sheet(path: Path, problems: int) -> None:
         lines.append(f"  - layer: \"{expr}\"")
         if shape:
             lines.append(f"    input_shape: [{shape}]")
-        lines.append(f"    params: {given}")
+        lines.append(f"    answers: {{params: {given}}}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
