@@ -612,6 +612,26 @@ def replace_answer(answer: AnswerCheck, **changes: Any) -> AnswerCheck:
     return replace(answer, **changes)
 
 
+def _check_convention(convention: str | None) -> None:
+    if convention is not None and convention not in CONVENTIONS:
+        raise SpecError(f"convention must be one of {', '.join(CONVENTIONS)}. Received: convention={convention!r}")
+
+
+def _read_answers(
+    params: Any, trainable: Any, non_trainable: Any, shape: Any
+) -> tuple[dict[str, int | None], AnswerShape | None]:
+    """The given answers parsed: counts by quantity (None where not given) and the output shape."""
+    answers_in = {
+        "params": None if params is None else parse_count(params, "params"),
+        "trainable": None if trainable is None else parse_count(trainable, "trainable"),
+        "non_trainable": None if non_trainable is None else parse_count(non_trainable, "non_trainable"),
+    }
+    given_shape = None if shape is None else parse_answer_shape(shape)
+    if all(v is None for v in answers_in.values()) and given_shape is None:
+        raise ParamcalcError("nothing to check: give an answer (params, trainable, non_trainable or shape)")
+    return answers_in, given_shape
+
+
 def check_layer(
     layer: LayerSpec | dict[str, Any] | str,
     *,
@@ -624,17 +644,9 @@ def check_layer(
     catalogue: tuple[Mistake, ...] = CATALOGUE,
 ) -> CheckResult:
     """Check answers about one layer (see :func:`check`)."""
-    if convention is not None and convention not in CONVENTIONS:
-        raise SpecError(f"convention must be one of {', '.join(CONVENTIONS)}. Received: convention={convention!r}")
+    _check_convention(convention)
     spec = load_layer(layer)
-    answers_in = {
-        "params": None if params is None else parse_count(params, "params"),
-        "trainable": None if trainable is None else parse_count(trainable, "trainable"),
-        "non_trainable": None if non_trainable is None else parse_count(non_trainable, "non_trainable"),
-    }
-    given_shape = None if shape is None else parse_answer_shape(shape)
-    if all(v is None for v in answers_in.values()) and given_shape is None:
-        raise ParamcalcError("nothing to check: give an answer (params, trainable, non_trainable or shape)")
+    answers_in, given_shape = _read_answers(params, trainable, non_trainable, shape)
     frozen = freeze_shape(parse_input_shape(input_shape))
     if given_shape is not None and frozen is None:
         raise ParamcalcError("shape: an input shape is needed to check an output shape (input_shape)")
@@ -913,16 +925,8 @@ def check_model(
     catalogue: tuple[Mistake, ...] = CATALOGUE,
 ) -> CheckResult:
     """Check answers about a whole model (see :func:`check`); a wrong count names the layer whose mistake explains it."""
-    if convention is not None and convention not in CONVENTIONS:
-        raise SpecError(f"convention must be one of {', '.join(CONVENTIONS)}. Received: convention={convention!r}")
-    answers_in = {
-        "params": None if params is None else parse_count(params, "params"),
-        "trainable": None if trainable is None else parse_count(trainable, "trainable"),
-        "non_trainable": None if non_trainable is None else parse_count(non_trainable, "non_trainable"),
-    }
-    given_shape = None if shape is None else parse_answer_shape(shape)
-    if all(v is None for v in answers_in.values()) and given_shape is None:
-        raise ParamcalcError("nothing to check: give an answer (params, trainable, non_trainable or shape)")
+    _check_convention(convention)
+    answers_in, given_shape = _read_answers(params, trainable, non_trainable, shape)
     model = load_model_target(target)
     frozen = freeze_shape(parse_input_shape(input_shape))
     first = _summary(model, frozen, convention or "pytorch")
