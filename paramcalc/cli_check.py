@@ -149,6 +149,11 @@ def check_sheet_command(
             from paramcalc.sheet import render_sheet_text
 
             sys.stdout.write(render_sheet_text(report, console.width) + "\n")
+    if report.errors:  # the report shows each problem's error; stderr says why the status is 2
+        problems = report.total + report.errors
+        sys.stderr.write(
+            f"error: {report.errors} of {problems} problems in {sheet} could not be checked (see the report)\n"
+        )
     if report.exit_status:
         raise typer.Exit(report.exit_status)
 

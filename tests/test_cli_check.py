@@ -175,3 +175,18 @@ def test_sheet_bad_file(tmp_path: Path, text: str, message: str) -> None:
 def test_sheet_missing_file() -> None:
     status, _, err = run("check-sheet", "no_such_sheet.yaml")
     assert status == 2 and "error: sheet: cannot read 'no_such_sheet.yaml'" in err
+
+
+def test_sheet_with_unreadable_problems_says_so_on_stderr(tmp_path):
+    # One good problem (Conv2d(3, 64, 3) = 3·3·3·64 + 64 = 1,792) and one torch refuses
+    # (groups=2 does not divide in_channels=3): the report shows both, stderr has one line, exit 2.
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text(
+        'problems:\n  - layer: "Conv2d(3, 64, 3)"\n    answers: {params: 1792}\n'
+        '  - layer: "Conv2d(3, 64, 3, groups=2)"\n    answers: {params: 1}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["check-sheet", str(sheet)], env={"NO_COLOR": "1"})
+    assert result.exit_code == 2
+    assert "1/1 correct, 1 problem with errors" in result.stdout
+    assert result.stderr == f"error: 1 of 2 problems in {sheet} could not be checked (see the report)\n"
