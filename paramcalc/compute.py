@@ -195,7 +195,7 @@ class Compute:
         }
 
     def __rich__(self) -> Any:
-        from paramcalc.cli_compute import compute_table
+        from paramcalc.compute_render import compute_table
 
         return compute_table(self)
 

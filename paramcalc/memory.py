@@ -152,7 +152,7 @@ class Memory:
         }
 
     def __rich__(self) -> Any:
-        from paramcalc.cli_compute import memory_table
+        from paramcalc.compute_render import memory_table
 
         return memory_table(self)
 

@@ -130,7 +130,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
 
     rows = summary.visible_rows(depth)
     shapes = any(r.output_shape is not None for r in rows) or bool(summary.input_shapes)
-    from paramcalc.cli_compute import compute_note_lines, compute_total_rows, macs_cell, summary_compute
+    from paramcalc.compute_render import compute_note_lines, compute_total_rows, macs_cell, summary_compute
 
     mc = summary_compute(summary)
     headers = ["Layer", "Type"] + (["Output shape"] if shapes else []) + ["Params"] + (["MACs"] if mc else [])
@@ -265,7 +265,7 @@ def row_dict(row: Row) -> dict[str, Any]:
 
 def summary_dict(summary: Summary, depth: int | None = None) -> dict[str, Any]:
     """The summary as plain data for ``--json``: rows (down to ``depth``), totals, memory, notes, compute."""
-    from paramcalc.cli_compute import add_compute_json
+    from paramcalc.compute_render import add_compute_json
 
     return add_compute_json(summary, {
         "model": summary.name,
