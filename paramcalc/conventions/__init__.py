@@ -12,10 +12,11 @@ layouts), given as one shape or, for layers with several inputs, a list of shape
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from paramcalc.conventions.compare import Comparison, ConventionRow, compare
-from paramcalc.conventions.shapes import KShape, as_shapes
+from paramcalc.conventions.shapes import KShape, as_shapes, is_shape_list
 from paramcalc.errors import SpecError
 from paramcalc.results import Count, Tensor
 from paramcalc.specs import LayerSpec
@@ -42,6 +43,11 @@ def _keras_inputs(spec: LayerSpec, input_shape: Any) -> tuple[KShape, ...]:
     return shapes
 
 
+def _module(convention: str) -> Any:
+    """The module that counts Keras specs under ``convention``: :mod:`.keras`, :mod:`.pytorch` or :mod:`.textbook`."""
+    return import_module(f"paramcalc.conventions.{convention}")
+
+
 def _resolved(spec: LayerSpec, input_shape: Any) -> LayerSpec:
     from paramcalc.dispatch import resolve
 
@@ -63,18 +69,7 @@ def count(spec: LayerSpec, convention: str = "pytorch", input_shape: Any = None)
     """
     _check(convention)
     if spec.framework == "keras":
-        shapes = _keras_inputs(spec, input_shape)
-        if convention == "keras":
-            from paramcalc.conventions import keras
-
-            return keras.count(spec, shapes)
-        if convention == "pytorch":
-            from paramcalc.conventions import pytorch
-
-            return pytorch.count(spec, shapes)
-        from paramcalc.conventions import textbook
-
-        return textbook.count(spec, shapes)
+        return _module(convention).count(spec, _keras_inputs(spec, input_shape))
     resolved = _resolved(spec, input_shape)
     if convention == "pytorch":
         from paramcalc.dispatch import pytorch_count
@@ -97,18 +92,7 @@ def param_tensors(spec: LayerSpec, convention: str = "pytorch", input_shape: Any
     """
     _check(convention)
     if spec.framework == "keras":
-        shapes = _keras_inputs(spec, input_shape)
-        if convention == "keras":
-            from paramcalc.conventions import keras
-
-            return keras.tensors(spec, shapes)
-        if convention == "pytorch":
-            from paramcalc.conventions import pytorch
-
-            return pytorch.tensors(spec, shapes)
-        from paramcalc.conventions import textbook
-
-        return textbook.tensors(spec, shapes)
+        return _module(convention).tensors(spec, _keras_inputs(spec, input_shape))
     resolved = _resolved(spec, input_shape)
     if convention == "pytorch":
         from paramcalc import reference
@@ -131,21 +115,18 @@ def output_shapes(spec: LayerSpec, shapes: Any) -> dict[str, KShape]:
     """
     from paramcalc.conventions import keras
 
-    if len(shapes) == 1 and shapes[0] is not None and _is_list_of_shapes(shapes[0]):
-        shapes = tuple(shapes[0])
-    return keras.output_shapes(spec, _keras_inputs(spec, list(shapes) if shapes else None))
+    return keras.output_shapes(spec, _call_inputs(spec, shapes))
 
 
 def shape_notes(spec: LayerSpec, shapes: Any) -> list[str]:
     """Remarks on a Keras spec's output-length arithmetic (floored "valid" divisions, ceil for "same")."""
     from paramcalc.conventions import keras
 
-    if len(shapes) == 1 and shapes[0] is not None and _is_list_of_shapes(shapes[0]):
+    return keras.shape_notes(spec, _call_inputs(spec, shapes))
+
+
+def _call_inputs(spec: LayerSpec, shapes: Any) -> tuple[KShape, ...]:
+    """The input shapes of ``output_shapes(*shapes)``: one list of shapes is unpacked; none means the spec's own."""
+    if len(shapes) == 1 and shapes[0] is not None and is_shape_list(shapes[0]):
         shapes = tuple(shapes[0])
-    return keras.shape_notes(spec, _keras_inputs(spec, list(shapes) if shapes else None))
-
-
-def _is_list_of_shapes(value: Any) -> bool:
-    from paramcalc.conventions.shapes import is_shape_list
-
-    return is_shape_list(value)
+    return _keras_inputs(spec, list(shapes) if shapes else None)
