@@ -550,6 +550,19 @@ def _transformer_parts(spec: S.TransformerEncoderLayer | S.TransformerDecoderLay
     ]
 
 
+def _stack_parts(
+    layer: S.TransformerEncoderLayer | S.TransformerDecoderLayer, num_layers: int, kind: str,
+    norm: S.LayerNorm | None = None,
+) -> list[Part]:
+    """``num_layers`` copies of ``layer`` named transformer_<kind>, transformer_<kind>_1, ..., then ``norm``."""
+    parts: list[Part] = []
+    for i in range(num_layers):
+        parts += _transformer_parts(layer, f"transformer_{kind}{_suffix(i)}/")
+    if norm is not None:
+        parts += [Part("layer_normalization", p.spec, p.shapes) for p in equivalent(resolve_norm(norm, layer.d_model))]
+    return parts
+
+
 def resolve_norm(norm: S.LayerNorm, d_model: int) -> S.LayerNorm:
     """A stack's final LayerNorm with its size filled in."""
     from paramcalc.dispatch import resolve
@@ -659,32 +672,17 @@ def equivalent(spec: S.LayerSpec) -> list[Part]:
         case S.TransformerEncoderLayer() | S.TransformerDecoderLayer():
             return _transformer_parts(spec)
         case S.TransformerEncoder():
-            parts = []
-            for i in range(spec.num_layers):
-                parts += _transformer_parts(spec.encoder_layer, f"transformer_encoder{_suffix(i)}/")
-            if spec.norm is not None:
-                norm = resolve_norm(spec.norm, spec.encoder_layer.d_model)
-                parts += [Part("layer_normalization", p.spec, p.shapes) for p in equivalent(norm)]
-            return parts
+            return _stack_parts(spec.encoder_layer, spec.num_layers, "encoder", spec.norm)
         case B.TransformerDecoder():
-            parts = []
-            for i in range(spec.num_layers):
-                parts += _transformer_parts(spec.decoder_layer, f"transformer_decoder{_suffix(i)}/")
-            if spec.norm is not None:
-                norm = resolve_norm(spec.norm, spec.decoder_layer.d_model)
-                parts += [Part("layer_normalization", p.spec, p.shapes) for p in equivalent(norm)]
-            return parts
+            return _stack_parts(spec.decoder_layer, spec.num_layers, "decoder", spec.norm)
         case B.Transformer():
             common = {"d_model": spec.d_model, "nhead": spec.nhead, "dim_feedforward": spec.dim_feedforward,
                       "layer_norm_eps": spec.layer_norm_eps, "bias": spec.bias}
             norm = [p.spec for p in equivalent(S.LayerNorm(spec.d_model, eps=spec.layer_norm_eps, bias=spec.bias))][0]
             seq = ((None, None, spec.d_model),)
-            parts = []
-            for i in range(spec.num_encoder_layers):
-                parts += _transformer_parts(S.TransformerEncoderLayer(**common), f"transformer_encoder{_suffix(i)}/")
+            parts = _stack_parts(S.TransformerEncoderLayer(**common), spec.num_encoder_layers, "encoder")
             parts.append(Part("layer_normalization", norm, seq))
-            for i in range(spec.num_decoder_layers):
-                parts += _transformer_parts(S.TransformerDecoderLayer(**common), f"transformer_decoder{_suffix(i)}/")
+            parts += _stack_parts(S.TransformerDecoderLayer(**common), spec.num_decoder_layers, "decoder")
             parts.append(Part("layer_normalization_1", norm, seq))
             return parts
         case B.RMSNorm():
