@@ -124,13 +124,17 @@ def _recurrent(layer: Any, x: Shape, directions: int = 1) -> Compute:
     return items
 
 
-def _mha(spec: Any, shapes: tuple[Shape, ...]) -> Compute:
-    """Keras MultiHeadAttention, called on (query, value, key): H heads of key_dim and value_dim."""
+def _attention_sizes(shapes: tuple[Shape, ...]) -> tuple[int, int, int, int, int, int]:
+    """(N, T, S, d_q, d_v, d_k) of an attention call on (query, value, key); value defaults to query, key to value."""
     query = shapes[0]
     value = shapes[1] if len(shapes) > 1 else query
     key = shapes[2] if len(shapes) > 2 else value
-    n, t, s = query[0], prod(query[1:-1]), prod(key[1:-1])
-    dq, dv, dk = query[-1], value[-1], key[-1]
+    return query[0], prod(query[1:-1]), prod(key[1:-1]), query[-1], value[-1], key[-1]
+
+
+def _mha(spec: Any, shapes: tuple[Shape, ...]) -> Compute:
+    """Keras MultiHeadAttention, called on (query, value, key): H heads of key_dim and value_dim."""
+    n, t, s, dq, dv, dk = _attention_sizes(shapes)
     h, kd, vd = spec.num_heads, spec.key_dim, spec.values_dim
     out = prod(spec.output_dims) if spec.output_dims else dq
     items = _op("query projection", "mac", n * t * dq * h * kd, "N·T·d_q·H·key_dim", _dot(n, t, dq, h, kd))
@@ -153,11 +157,7 @@ def _mha(spec: Any, shapes: tuple[Shape, ...]) -> Compute:
 
 def _gqa(spec: Any, shapes: tuple[Shape, ...]) -> Compute:
     """Keras GroupQueryAttention on (query, value, key): Hq query heads share Hkv key/value heads of head_dim."""
-    query = shapes[0]
-    value = shapes[1] if len(shapes) > 1 else query
-    key = shapes[2] if len(shapes) > 2 else value
-    n, t, s = query[0], prod(query[1:-1]), prod(key[1:-1])
-    dq, dv, dk = query[-1], value[-1], key[-1]
+    n, t, s, dq, dv, dk = _attention_sizes(shapes)
     hq, hkv, hd = spec.num_query_heads, spec.num_key_value_heads, spec.head_dim
     items = _op("query projection", "mac", n * t * dq * hq * hd, "N·T·d_q·Hq·head_dim", _dot(n, t, dq, hq, hd))
     items += _op("key projection", "mac", n * s * dk * hkv * hd, "N·S·d_k·Hkv·head_dim", _dot(n, s, dk, hkv, hd))
