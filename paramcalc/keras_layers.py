@@ -449,7 +449,26 @@ class BatchNormalization(KerasLayer):
     scale: StrictBool = True
 
 
-class LayerNormalization(KerasLayer):
+class _KerasAxisNorm(KerasLayer):
+    """A normalisation over ``axis`` (an int or a tuple of ints, declared by each subclass)."""
+
+    _axis = field_validator("axis", mode="before", check_fields=False)(
+        classmethod(lambda cls, v: tuple(v) if isinstance(v, list) else v)
+    )
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        """The normalised axes as a tuple."""
+        return self.axis if isinstance(self.axis, tuple) else (self.axis,)
+
+    @model_validator(mode="after")
+    def _check(self) -> "_KerasAxisNorm":
+        if not self.axes:
+            raise self._fail("axis must name at least one axis", axis=self.axis)
+        return self
+
+
+class LayerNormalization(_KerasAxisNorm):
     """``keras.layers.LayerNormalization`` over ``axis`` (an int or a tuple of ints)."""
 
     summary: ClassVar[str] = "Keras layer norm over axis: gamma and beta"
@@ -462,24 +481,8 @@ class LayerNormalization(KerasLayer):
     center: StrictBool = True
     scale: StrictBool = True
 
-    @field_validator("axis", mode="before")
-    @classmethod
-    def _axis(cls, value: Any) -> Any:
-        return tuple(value) if isinstance(value, list) else value
 
-    @property
-    def axes(self) -> tuple[int, ...]:
-        """The normalised axes as a tuple."""
-        return self.axis if isinstance(self.axis, tuple) else (self.axis,)
-
-    @model_validator(mode="after")
-    def _check(self) -> "LayerNormalization":
-        if not self.axes:
-            raise self._fail("axis must name at least one axis", axis=self.axis)
-        return self
-
-
-class RMSNormalization(KerasLayer):
+class RMSNormalization(_KerasAxisNorm):
     """``keras.layers.RMSNormalization`` over ``axis``: a scale per normalised feature, no shift."""
 
     summary: ClassVar[str] = "Keras RMS norm over axis: a scale, no shift"
@@ -491,19 +494,6 @@ class RMSNormalization(KerasLayer):
     epsilon: Annotated[float, Field(gt=0.0)] = 1e-6
     center: ClassVar[bool] = False
     scale: ClassVar[bool] = True
-
-    _axis = field_validator("axis", mode="before")(classmethod(lambda cls, v: tuple(v) if isinstance(v, list) else v))
-
-    @property
-    def axes(self) -> tuple[int, ...]:
-        """The normalised axes as a tuple."""
-        return self.axis if isinstance(self.axis, tuple) else (self.axis,)
-
-    @model_validator(mode="after")
-    def _check(self) -> "RMSNormalization":
-        if not self.axes:
-            raise self._fail("axis must name at least one axis", axis=self.axis)
-        return self
 
 
 # -- Recurrent -------------------------------------------------------------------------------
