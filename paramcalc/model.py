@@ -85,6 +85,13 @@ def _parse_spec(value: Any, info: Any) -> LayerSpec:
         from paramcalc.parse import parse_layer
 
         framework = (info.context or {}).get("framework") if info is not None else None
+        if framework == "pytorch":
+            # A call torch's signature accepts reads the same with or without nn. (parse.build_layer),
+            # so the Keras names are loaded only for a call it refuses.
+            try:
+                return parse_layer(value)
+            except SpecError:
+                pass
         try:
             return parse_layer(_qualified(value, framework))
         except SpecError as exc:
