@@ -22,6 +22,18 @@ def _none(spec: K.KerasLayer, rule: str, **values: object) -> SpecError:
     return SpecError(f"{spec.name}: no PyTorch equivalent ({rule}). Received: {received}")
 
 
+def _trailing_norm_shape(
+    spec: K.LayerNormalization | K.RMSNormalization, shapes: tuple[KShape, ...], torch_name: str
+) -> tuple[int, ...]:
+    """The normalised shape; ``axis`` must name trailing dimensions, the only ones a torch norm normalises."""
+    normalized = ck.norm_shape(spec, shapes)
+    rank = len(shapes[0])
+    axes = sorted(a % rank for a in spec.axes)
+    if axes != list(range(rank - len(axes), rank)):
+        raise _none(spec, f"{torch_name} normalises the trailing dimensions", axis=spec.axis, input_shape=shapes[0])
+    return normalized
+
+
 def _recurrent(layer: K.SimpleRNN | K.LSTM | K.GRU, input_dim: int, bidirectional: bool) -> S.LayerSpec:
     common = {"input_size": input_dim, "hidden_size": layer.units, "bias": layer.use_bias,
               "batch_first": True, "bidirectional": bidirectional}
@@ -76,23 +88,13 @@ def equivalent(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> S.LayerSpec | 
             # center=False, scale=True is torch's bias=False (weight only); neither is affine=False
             return cls(num_features=channels, affine=spec.scale, bias=spec.center or not spec.scale, eps=spec.epsilon)
         case K.LayerNormalization():
-            normalized = ck.norm_shape(spec, shapes)
-            rank = len(shapes[0])
-            axes = sorted(a % rank for a in spec.axes)
-            if axes != list(range(rank - len(axes), rank)):
-                raise _none(spec, "torch.nn.LayerNorm normalises the trailing dimensions", axis=spec.axis,
-                            input_shape=shapes[0])
+            normalized = _trailing_norm_shape(spec, shapes, "torch.nn.LayerNorm")
             if spec.center and not spec.scale:
                 raise _none(spec, "torch.nn.LayerNorm has no bias without a weight", center=True, scale=False)
             return S.LayerNorm(normalized_shape=normalized, eps=spec.epsilon, elementwise_affine=spec.scale,
                                bias=spec.center)
         case K.RMSNormalization():
-            normalized = ck.norm_shape(spec, shapes)
-            rank = len(shapes[0])
-            axes = sorted(a % rank for a in spec.axes)
-            if axes != list(range(rank - len(axes), rank)):
-                raise _none(spec, "torch.nn.RMSNorm normalises the trailing dimensions", axis=spec.axis,
-                            input_shape=shapes[0])
+            normalized = _trailing_norm_shape(spec, shapes, "torch.nn.RMSNorm")
             return B.RMSNorm(normalized_shape=normalized, eps=spec.epsilon)
         case K.GroupQueryAttention():
             query, value, key = ck.mha_inputs(spec, shapes)
