@@ -32,8 +32,3 @@ def short_repr(value: object, limit: int = 80) -> str:
     except ValueError:  # it holds an int too long to print
         text = f"<a {type(value).__name__} holding an integer too long to show>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def fmt_received(**values: object) -> str:
-    """Format ``Received: a=1, b=2`` for an error message (long values cut short)."""
-    return "Received: " + ", ".join(f"{k}={short_repr(v)}" for k, v in values.items())

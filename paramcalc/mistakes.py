@@ -257,10 +257,6 @@ def is_attention(spec: LayerSpec) -> bool:
     return isinstance(spec, MultiheadAttention) or _keras_name(spec) == "MultiHeadAttention"
 
 
-def is_bidirectional(spec: LayerSpec) -> bool:
-    return bool(getattr(spec, "bidirectional", False)) or _keras_name(spec) == "Bidirectional"
-
-
 def _leaf(name: str) -> str:
     return name.replace("/", ".").rsplit(".", 1)[-1]
 

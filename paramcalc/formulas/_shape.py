@@ -20,11 +20,3 @@ def split_batch(
         f"{layer}: expected a {core_rank + 1}D (batched) or {core_rank}D (unbatched) {what}, "
         f"got {len(shape)}D. Received: {what}_shape={tuple(shape)}"
     )
-
-
-def check_dim(layer: str, name: str, expected: int, got: int, shape: tuple[int, ...]) -> None:
-    """Raise when an input dimension does not match what the layer was built for."""
-    if expected != got:
-        raise SpecError(
-            f"{layer}: expected {name} {expected}, got {got}. Received: input_shape={tuple(shape)}"
-        )

@@ -171,15 +171,6 @@ def rmsnorm_ops(*, elements: int, elementwise_affine: bool = True) -> tuple[int,
     )
 
 
-def swiglu_macs(*, rows: int, in_features: int, hidden_features: int, out_features: int) -> tuple[int, int, int]:
-    """MACs of a SwiGLU feed-forward, down(silu(gate(x)) ⊙ up(x)): (gate, up, down).
-
-    Formula: gate rows·in·hidden, up rows·in·hidden, down rows·hidden·out; the SiLU (one
-    activation per hidden value) and the product ⊙ (one per hidden value) are apart.
-    """
-    return rows * in_features * hidden_features, rows * in_features * hidden_features, rows * hidden_features * out_features
-
-
 def rotary_ops(*, rows: int, width: int) -> int:
     """FLOPs of rotary position embeddings on ``rows`` vectors of ``width`` values (queries and keys).
 

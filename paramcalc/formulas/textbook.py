@@ -189,13 +189,3 @@ def transformer_decoder_layer_params(*, d_model: int, dim_feedforward: int) -> i
     Formula: 8·d² + 2·d·d_ff (the encoder rule with a second 4·d² attention block; 16·d² for d_ff = 4d).
     """
     return 2 * mha_params(embed_dim=d_model) + feed_forward_params(d_model=d_model, dim_feedforward=dim_feedforward)
-
-
-def transformer_encoder_params(*, vocab_size: int, d_model: int, num_layers: int, dim_feedforward: int) -> int:
-    """A Transformer encoder with its token embedding.
-
-    Formula: V·d + N·(4·d² + 2·d·d_ff) (notes 004: "Total: (V × d) + N × (...)").
-    """
-    return embedding_params(vocab_size=vocab_size, embedding_dim=d_model) + num_layers * (
-        transformer_encoder_layer_params(d_model=d_model, dim_feedforward=dim_feedforward)
-    )
