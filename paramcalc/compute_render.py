@@ -123,7 +123,9 @@ def compute_total_rows(mc: Any) -> list[tuple[str, str, str]]:
 
 def compute_note_lines(mc: Any) -> list[str]:
     """Notes for a summary: what the FLOPs hold beyond the MACs, and what 6·N·D's N is."""
-    other = ", ".join(f"{n:,} {KIND_LABEL[k]}" for k, n in mc.total.by_kind().items())
+    from paramcalc.compute import KIND_LABELS
+
+    other = ", ".join(f"{n:,} {KIND_LABELS[k]}" for k, n in mc.total.by_kind().items())
     lines = [f"FLOPs = 2 × MACs + {other} (paramcalc layer itemises any layer)"]
     if mc.six_n_d is not None:
         lines.append(
@@ -131,12 +133,6 @@ def compute_note_lines(mc: Any) -> list[str]:
             f"(Kaplan et al. 2020); it leaves out the attention products, which the 3 × forward line includes"
         )
     return lines
-
-
-KIND_LABEL = {
-    "bias": "bias adds", "norm": "normalisation", "activation": "activations", "softmax": "softmax",
-    "pool": "pooling", "elementwise": "element-wise",
-}
 
 
 def add_compute_json(summary: Any, data: dict[str, Any]) -> dict[str, Any]:
