@@ -91,8 +91,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="runs per command (median taken)")
     parser.add_argument("--sheet-size", type=int, default=1000)
     args = parser.parse_args()
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "0"}
-    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    env = {**os.environ, "NO_COLOR": "1"}
+    for name in ("PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME"):  # keep .pyc caches; no import profile
+        env.pop(name, None)
     pc = paramcalc_cmd()
 
     print(f"machine: {platform.machine()} · {platform.processor() or platform.platform()} · "
