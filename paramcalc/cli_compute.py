@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from paramcalc.compute_render import compute_parts, memory_table  # noqa: F401 - compute_parts: render.py imports it from here
+from paramcalc.compute_render import memory_table
 
 if TYPE_CHECKING:
     from paramcalc.memory import Memory

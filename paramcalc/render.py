@@ -24,15 +24,23 @@ CONVENTION_MEANING = {
 
 
 def short(n: int) -> str:
-    """A count in a short form with one decimal: 117,760 → 117.8K; 3,145,728 → 3.1M; 128 → 128."""
+    """A count in a short form with one decimal: 117,760 → 117.8K; 3,145,728 → 3.1M; 128 → 128.
+
+    From a thousand trillion on, scientific: 2**124 + 2**62 → 2.1e37.
+    """
     if abs(n) < 1000:
         return str(n)
     sign, n = ("-" if n < 0 else ""), abs(n)
     for unit, size in (("K", 10**3), ("M", 10**6), ("B", 10**9), ("T", 10**12)):
         tenths = (n * 10 + size // 2) // size
-        if tenths < 10_000 or unit == "T":
+        if tenths < 10_000:
             return f"{sign}{tenths // 10}.{tenths % 10}{unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
+    # 1,000T and beyond: scientific form from the exact digits (no float, so no overflow)
+    exponent = len(str(n)) - 1
+    tenths = (n * 10 + 10**exponent // 2) // 10**exponent
+    if tenths == 100:  # rounding carried into the next power of ten
+        tenths, exponent = 10, exponent + 1
+    return f"{sign}{tenths // 10}.{tenths % 10}e{exponent}"
 
 
 def headline(total: int) -> str:
@@ -205,7 +213,7 @@ def render_report(report: LayerReport) -> Any:
     for note in report.notes:
         parts.append(Padding(Text(f"note: {note}", style="dim"), (0, 0, 0, 2)))
     if report.compute is not None:
-        from paramcalc.cli_compute import compute_parts
+        from paramcalc.compute_render import compute_parts
 
         parts += [Text()] + compute_parts(report.compute)
     if report.conventions is not None:

@@ -390,3 +390,18 @@ def test_several_shapes_and_bad_ones() -> None:
         parse_shape("()")
     with pytest.raises(ParamcalcError, match="--input-shape: every dimension"):
         parse_shape("32,-1")
+
+
+@pytest.mark.parametrize("n, text", [
+    (128, "128"),
+    (117_760, "117.8K"),          # the headline of LSTM(100, 128)
+    (3_145_728, "3.1M"),
+    (999_949_999_999_999, "999.9T"),
+    (10**15, "1.0e15"),           # from a thousand trillion on, scientific
+    (2**124 + 2**62, "2.1e37"),   # Linear(2**62, 2**62): 21,267,647,932,558,653,971,072,598,982,912,901,120
+    (99_960_000_000_000_000, "1.0e17"),  # rounding carries into the next power of ten
+])
+def test_short_form_of_counts(n: int, text: str) -> None:
+    from paramcalc.render import short
+
+    assert short(n) == text
