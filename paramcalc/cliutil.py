@@ -68,6 +68,8 @@ def parse_shapes(text: str | None, option: str = "--input-shape") -> list[tuple[
     """Several shapes separated by ``;`` (e.g. query;key;value): ``2,5,16;2,7,16``."""
     if text is None:
         return []
+    if not text.strip(" ;"):
+        raise ParamcalcError(f"{option}: empty shape; write it like 32,50,100 or 32x50x100")
     return [parse_shape(part, option) for part in text.split(";") if part.strip()]  # type: ignore[misc]
 
 

@@ -405,3 +405,10 @@ def test_short_form_of_counts(n: int, text: str) -> None:
     from paramcalc.render import short
 
     assert short(n) == text
+
+
+@pytest.mark.parametrize("shape", ["", " ", ";", " ; "])
+def test_empty_input_shape_is_an_error(shape: str) -> None:
+    result = CliRunner().invoke(app, ["layer", "Linear(3, 4)", "--input-shape", shape])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --input-shape: empty shape; write it like 32,50,100 or 32x50x100\n"
