@@ -290,6 +290,8 @@ class TransformerDecoder(LayerSpec):
     Inputs: tgt and memory, as ``torch.nn.TransformerDecoder``; output: tgt's shape.
     """
 
+    inputs: ClassVar[tuple[str, ...]] = ("tgt", "memory")
+
     summary: ClassVar[str] = "a stack of decoder layers with an optional final norm"
     type: Literal["TransformerDecoder"] = "TransformerDecoder"
     decoder_layer: TransformerDecoderLayer
@@ -320,6 +322,8 @@ class Transformer(LayerSpec):
 
     Inputs: src and tgt; output: tgt's shape. No embeddings and no output projection.
     """
+
+    inputs: ClassVar[tuple[str, ...]] = ("src", "tgt")
 
     summary: ClassVar[str] = "encoder-decoder Transformer (stacks and final norms, no embeddings)"
     type: Literal["Transformer"] = "Transformer"

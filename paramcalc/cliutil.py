@@ -53,15 +53,25 @@ def parse_shape(text: str | None, option: str = "--input-shape") -> tuple[int, .
     body = text.strip().strip("()[]").strip()
     if not body:
         raise ParamcalcError(f"{option}: empty shape; write it like 32,50,100 or 32x50x100")
-    parts = [p for p in _SHAPE_SPLIT.split(body) if p != ""]
-    dims = []
+    if body.endswith(",") and "," not in body[:-1]:  # a one-dimensional Python tuple: (100,)
+        body = body[:-1].strip()
+    parts = _SHAPE_SPLIT.split(body)
+    if "" in parts:
+        raise ParamcalcError(
+            f"{option}: a dimension is missing (two separators in a row, or one at an end). Received: {text!r}"
+        )
+    dims: list[int | None] = []
     for p in parts:
-        if not re.fullmatch(r"\d{1,30}", p):
+        if p in ("None", "?"):  # an unknown size: Keras layers accept it (the batch, mostly)
+            dims.append(None)
+        elif re.fullmatch(r"\d{1,30}", p):
+            dims.append(int(p))
+        else:
             raise ParamcalcError(
-                f"{option}: every dimension must be a non-negative integer. Received: {text!r}"
+                f"{option}: every dimension must be a non-negative integer (or None for a Keras layer's "
+                f"unknown size). Received: {text!r}"
             )
-        dims.append(int(p))
-    return tuple(dims)
+    return tuple(dims)  # type: ignore[arg-type]
 
 
 def parse_shapes(text: str | None, option: str = "--input-shape") -> list[tuple[int, ...]]:

@@ -481,6 +481,12 @@ def output_shapes(spec: LayerSpec, *input_shapes: Any) -> dict[str, Shape]:
         return conventions.output_shapes(spec, input_shapes)
     if not input_shapes:
         raise SpecError(f"{spec.name}: an input shape is needed to compute the output shape")
+    if len(input_shapes) > len(spec.inputs):
+        names = ", ".join(spec.inputs)
+        raise SpecError(
+            f"{spec.name}: takes {len(spec.inputs)} input shape{'s' if len(spec.inputs) > 1 else ''} ({names}). "
+            f"Received: {len(input_shapes)} input shapes"
+        )
     shapes = tuple(as_shape(s, "input_shape" if i == 0 else f"input_shape[{i}]") for i, s in enumerate(input_shapes))
     return _shapes(resolve(spec, shapes[0]), shapes)
 

@@ -724,7 +724,10 @@ def explain_shape(spec: LayerSpec, *input_shapes: Any) -> list[str]:
         SpecError: the input shape does not fit the layer.
     """
     outputs = spec.output_shapes(*input_shapes)
-    shapes = [as_shape(s) for s in input_shapes]
+    if spec.framework == "pytorch":
+        shapes = [as_shape(s) for s in input_shapes]
+    else:  # Keras shapes may hold None (an unknown size)
+        shapes = [tuple(s) for s in input_shapes]
     spec = spec.resolve(shapes[0])
     x = shapes[0]
     if is_core_torch(spec):

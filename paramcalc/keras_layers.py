@@ -590,6 +590,8 @@ class MultiHeadAttention(KerasLayer):
     the projection kernels, so counting takes the list of their shapes in that order.
     """
 
+    inputs: ClassVar[tuple[str, ...]] = ("query", "value", "key")
+
     summary: ClassVar[str] = "Keras multi-head attention: key_dim/value_dim per head"
     positional: ClassVar[tuple[str, ...]] = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape")
     keep_tuples: ClassVar[tuple[str, ...]] = ("input_shape", "output_shape_")
@@ -629,6 +631,8 @@ class GroupQueryAttention(KerasLayer):
     Called on a query, a value and an optional key (the value by default), like MultiHeadAttention;
     the output keeps the query's shape, and the query and value must have the same feature size.
     """
+
+    inputs: ClassVar[tuple[str, ...]] = ("query", "value", "key")
 
     summary: ClassVar[str] = "Keras grouped-query attention: fewer key/value heads than query heads"
     positional: ClassVar[tuple[str, ...]] = ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias")

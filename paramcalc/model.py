@@ -78,6 +78,26 @@ def _qualified(value: Any, framework: str | None) -> Any:
     return value
 
 
+def _pytorch_name(spec: LayerSpec, value: Any) -> LayerSpec:
+    """Refuse an unqualified Keras layer in a PyTorch model when PyTorch has the name in another case.
+
+    ``Conv2D(3, 16, 3)`` is a valid Keras call (16×16 kernels, stride 3), so in a ``framework:
+    pytorch`` file it is nearly always a misspelt ``Conv2d``.
+    """
+    written = value if isinstance(value, str) else str(value.get("type", ""))
+    if spec.framework == "keras" and not written.lstrip().startswith(("layers.", "keras.", "tf.")):
+        from paramcalc.specs import TORCH_LAYERS
+
+        keras_name = spec.type.removeprefix("keras.")
+        twin = next((n for n in TORCH_LAYERS if n.lower() == keras_name.lower()), None)
+        if twin is not None:
+            raise SpecError(
+                f"{keras_name} is the Keras layer, but the model says framework: pytorch; PyTorch's is "
+                f"{twin} (write layers.{keras_name}(...) to use the Keras layer here)"
+            )
+    return spec
+
+
 def _parse_spec(value: Any, info: Any) -> LayerSpec:
     if isinstance(value, LayerSpec):
         return value
@@ -89,9 +109,11 @@ def _parse_spec(value: Any, info: Any) -> LayerSpec:
             # A call torch's signature accepts reads the same with or without nn. (parse.build_layer),
             # so the Keras names are loaded only for a call it refuses.
             try:
-                return parse_layer(value)
+                spec = parse_layer(value)
             except SpecError:
                 pass
+            else:
+                return _pytorch_name(spec, value)
         try:
             return parse_layer(_qualified(value, framework))
         except SpecError as exc:

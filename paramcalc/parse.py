@@ -68,14 +68,26 @@ def build_layer(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], qualif
     if name in TORCH_LAYERS:
         try:
             return _build_torch(name, args, kwargs)
-        except SpecError:
+        except SpecError as torch_error:
             keras = _keras_registry()
-            if keras is None or name not in keras.KERAS_LAYERS:
+            if keras is None or name not in keras.KERAS_LAYERS or _broke_a_rule(torch_error):
                 raise
             return keras.choose(name, args, kwargs)  # Keras's reading, or an error naming both
     if keras is not None and name in keras.KERAS_LAYERS:
         return keras.build(name, args, kwargs)
     return _build_torch(name, args, kwargs)
+
+
+#: Words of a torch error that mean the call does not fit torch's signature (it may fit Keras's).
+_SIGNATURE_MISMATCH = (
+    "unknown argument", "positional argument", "missing required argument", "multiple values",
+    "must be an integer", "must be true or false", "must be a number", "must be a string", "must be a tuple",
+)
+
+
+def _broke_a_rule(error: SpecError) -> bool:
+    """Whether torch's reading fitted the signature but broke a rule (dropout=1.5): then it is the answer."""
+    return not any(words in str(error) for words in _SIGNATURE_MISMATCH)
 
 
 def _build_torch(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpec:

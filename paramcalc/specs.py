@@ -142,6 +142,8 @@ class LayerSpec(BaseModel):
     infer_field: ClassVar[str | None] = None
     #: One-line description for listings.
     summary: ClassVar[str] = ""
+    #: The inputs ``output_shapes`` takes, in the forward call's order (later ones default to the first).
+    inputs: ClassVar[tuple[str, ...]] = ("input",)
     #: Whose layer this is: "pytorch" here; Keras specs (paramcalc.keras_layers) say "keras".
     framework: ClassVar[str] = "pytorch"
     #: Fields that, as in the framework's constructor, come after ``*`` and are never filled
@@ -770,6 +772,7 @@ class MultiheadAttention(LayerSpec):
     """Multi-head attention: Q, K, V projections, scaled dot-product attention per head, output projection."""
 
     summary: ClassVar[str] = "multi-head attention with Q/K/V and output projections"
+    inputs: ClassVar[tuple[str, ...]] = ("query", "key", "value")
     infer_field: ClassVar[str | None] = "embed_dim"
     type: Literal["MultiheadAttention"] = "MultiheadAttention"
     embed_dim: PosInt | None = None
@@ -818,6 +821,7 @@ class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, cross-attention over memory, and a feed-forward block, with 3 LayerNorms."""
 
     summary: ClassVar[str] = "self-attention + cross-attention + feed-forward, 3 LayerNorms"
+    inputs: ClassVar[tuple[str, ...]] = ("tgt", "memory")
     type: Literal["TransformerDecoderLayer"] = "TransformerDecoderLayer"
 
 

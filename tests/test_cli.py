@@ -282,7 +282,7 @@ ERRORS = [
     (["layer", "LSTM(100, 128"], "error: expression: invalid syntax at column 5: '(' was never closed"),
     (["layer", "LSTM(100, hidden_size=x)"], "error: expression: only literal arguments are allowed"),
     (["layer", "LSTM(100, 128)", "--input-shape", "32,50,abc"],
-     "error: --input-shape: every dimension must be a non-negative integer. Received: '32,50,abc'"),
+     "error: --input-shape: every dimension must be a non-negative integer (or None for a Keras layer's unknown size). Received: '32,50,abc'"),
     (["layer", "Linear(100, 10)", "-i", "32,99"],
      "error: Linear: expected input with last dimension in_features=100, got 99."),
     (["layer", "Linear(None, 10)"], "error: Linear: in_features is not set"),
@@ -412,3 +412,32 @@ def test_empty_input_shape_is_an_error(shape: str) -> None:
     result = CliRunner().invoke(app, ["layer", "Linear(3, 4)", "--input-shape", shape])
     assert result.exit_code == 2
     assert result.stderr == "error: --input-shape: empty shape; write it like 32,50,100 or 32x50x100\n"
+
+
+@pytest.mark.parametrize("shape", ["32,,100", ",100", "32x50x100x", "32,50,,"])
+def test_a_missing_dimension_is_an_error_not_dropped(shape: str) -> None:
+    # "32,,100" must not quietly become (32, 100): that changes the question.
+    result = CliRunner().invoke(app, ["layer", "LSTM(100, 128)", "--input-shape", shape])
+    assert result.exit_code == 2
+    assert "a dimension is missing" in result.stderr
+
+
+def test_one_dimensional_tuple_and_keras_unknown_batch() -> None:
+    ok = CliRunner().invoke(app, ["layer", "Linear(100, 10)", "--input-shape", "(100,)", "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["output_shapes"] == {"output": [10]}
+    # Keras LSTM(128) on (None, 50, 100): 4·(128·100 + 128·128 + 128) = 117,248; the batch stays unknown.
+    keras = CliRunner().invoke(app, ["layer", "layers.LSTM(128)", "--input-shape", "None,50,100", "--json"])
+    data = json.loads(keras.stdout)
+    assert data["params"]["total"] == 117_248 and data["output_shapes"] == {"output": [None, 128]}
+
+
+@pytest.mark.parametrize("expr, shapes, message", [
+    ("Linear(100, 10)", "32,100;5,5", "Linear: takes 1 input shape (input). Received: 2 input shapes"),
+    ("MultiheadAttention(8, 2)", "3,2,8;4,2,8;4,2,8;1",
+     "MultiheadAttention: takes 3 input shapes (query, key, value). Received: 4 input shapes"),
+    ("layers.Dense(4)", "2,3;2,3", "Dense: takes 1 input shape (input). Received: 2 input shapes"),
+])
+def test_more_input_shapes_than_the_layer_takes(expr: str, shapes: str, message: str) -> None:
+    result = CliRunner().invoke(app, ["layer", expr, "--input-shape", shapes])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {message}\n"

@@ -275,7 +275,7 @@ def test_textbook_names():
 
 ERRORS = [
     ("Dense(64)", "keras", None, "the input shape is missing; a Keras layer takes its input size from it. "
-     "Give input_shape=(None, 784)"),
+     "Give the input shape, batch dimension first, shaped like (None, 784) (--input-shape None,784 in the terminal)"),
     ("LSTM(100, 128, proj_size=64)", "keras", None, "Keras has no LSTM with a projection"),
     ("ConvTranspose2d(4, 8, 3, groups=2)", "keras", None, "Keras transposed convolutions have no groups"),
     ("MultiheadAttention(8, 2, add_bias_kv=True)", "keras", None, "no bias_k/bias_v"),

@@ -76,6 +76,9 @@ def test_mixed_and_unfitting_calls():
     with pytest.raises(SpecError, match=r"mixes PyTorch arguments \(hidden_size\) and Keras arguments \(units\)"):
         parse_layer("LSTM(units=3, hidden_size=4)")
     with pytest.raises(SpecError, match="fits neither torch.nn.GRU .* nor keras.layers.GRU"):
+        parse_layer("GRU('x')")  # a string where both signatures want an int
+    # GRU(0) fits torch's signature and breaks its rule (input_size >= 1): torch's error alone
+    with pytest.raises(SpecError, match=r"^GRU: input_size must be >= 1. Received: input_size=0$"):
         parse_layer("GRU(0)")
     with pytest.raises(SpecError, match="unknown Keras layer 'Dens'. Did you mean Dense"):
         parse_layer("layers.Dens(3)")

@@ -494,3 +494,15 @@ def test_repeats_that_never_settle_are_bounded() -> None:
             "layers": [{"name": "grow", "repeat": MAX_ROWS, "layers": ["Conv2d(1, 1, 3, padding=2)"]}]}
     with pytest.raises(ModelError, match=f"the summary would list more than {MAX_ROWS:,} rows"):
         run(data)
+
+
+def test_keras_name_in_a_pytorch_model_says_which_is_meant() -> None:
+    from paramcalc import SpecError, summarize
+
+    # Conv2D(3, 16, 3) is a valid Keras call (16×16 kernels, stride 3): in a PyTorch model it is a misspelt Conv2d.
+    data = {"framework": "pytorch", "input_shape": [1, 3, 32, 32], "layers": ["Conv2D(3, 16, 3)"]}
+    with pytest.raises(SpecError, match=r"Conv2D is the Keras layer, but the model says framework: pytorch; "
+                                        r"PyTorch's is Conv2d \(write layers.Conv2D\(...\) to use the Keras layer here\)"):
+        summarize(load_model(data))
+    mixed = {"framework": "pytorch", "input_shape": [1, 28, 28, 3], "layers": ["layers.Conv2D(16, 3)"]}
+    assert summarize(load_model(mixed)).totals.total == 3 * 3 * 3 * 16 + 16  # 448, the Keras layer as asked

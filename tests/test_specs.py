@@ -396,3 +396,15 @@ def test_every_spec_is_a_frozen_tagged_model(name: str) -> None:
     assert cls.model_config.get("frozen") is True
     assert cls.model_config.get("extra") == "forbid"
     assert cls.model_fields["type"].default == name
+
+
+def test_torch_reading_that_breaks_a_rule_reports_only_torch() -> None:
+    # LSTM(100, 128, ...) fits torch's signature; dropout=1.5 breaks its rule (0 <= dropout <= 1).
+    with pytest.raises(SpecError) as info:
+        parse_layer("LSTM(100, 128, dropout=1.5)")
+    assert str(info.value) == "LSTM: dropout must be <= 1.0. Received: dropout=1.5"
+
+
+def test_a_call_that_does_not_fit_torch_is_read_as_keras() -> None:
+    assert parse_layer("LSTM(128, 'tanh')").type == "keras.LSTM"
+    assert parse_layer("LSTM(128)").type == "keras.LSTM"

@@ -129,4 +129,9 @@ def _call_inputs(spec: LayerSpec, shapes: Any) -> tuple[KShape, ...]:
     """The input shapes of ``output_shapes(*shapes)``: one list of shapes is unpacked; none means the spec's own."""
     if len(shapes) == 1 and shapes[0] is not None and is_shape_list(shapes[0]):
         shapes = tuple(shapes[0])
+    if len(shapes) > len(spec.inputs):
+        raise SpecError(
+            f"{spec.name}: takes {len(spec.inputs)} input shape{'s' if len(spec.inputs) > 1 else ''} "
+            f"({', '.join(spec.inputs)}). Received: {len(shapes)} input shapes"
+        )
     return _keras_inputs(spec, list(shapes) if shapes else None)

@@ -38,10 +38,12 @@ GATE_NAMES = {"SimpleRNN": "", "LSTM": " of the 4 gates (i, f, c, o)", "GRU": " 
 def require_shapes(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> tuple[KShape, ...]:
     """The input shapes, or a SpecError saying that Keras needs them to size the weights."""
     if not shapes:
+        flag = str(spec.example_shape).strip("()").replace(" ", "")
         raise SpecError(
             f"{spec.name}: the input shape is missing; a Keras layer takes its input size from it. "
-            f"Give input_shape={spec.example_shape} (batch dimension first), or the layer's own "
-            f"input_shape= argument without the batch dimension"
+            f"Give the input shape, batch dimension first, shaped like {spec.example_shape} "
+            f"(--input-shape {flag} in the terminal), or the "
+            f"layer's own input_shape= argument without the batch dimension"
         )
     return shapes
 
