@@ -73,9 +73,9 @@ def memory_command(
         "--batch-size", "-b", min=1, help="Batch size (replaces the input's first dimension).")] = None,
     seq_len: Annotated[Optional[int], typer.Option(
         "--seq-len", min=1, help="Sequence length (replaces a sequence input's second dimension).")] = None,
-    optimizer: Annotated[OptimizerChoice, typer.Option(
-        "--optimizer", help="Optimizer whose states training keeps (with --training).")
-    ] = OptimizerChoice.adam,
+    optimizer: Annotated[Optional[OptimizerChoice], typer.Option(
+        "--optimizer", help="Optimizer whose states training keeps (with --training; adam when not given).")
+    ] = None,
     momentum: Annotated[bool, typer.Option("--momentum", help="SGD with a momentum buffer.")] = False,
     training: Annotated[bool, typer.Option(
         "--training", help="Training: gradients, optimizer states, every activation kept.")] = False,
@@ -87,11 +87,15 @@ def memory_command(
     from paramcalc.cliutil import parse_shapes, print_json, print_rich
     from paramcalc.memory import load_model_or_preset, model_memory
 
+    if not training and (optimizer is not None or momentum):
+        from paramcalc.errors import ParamcalcError
+
+        raise ParamcalcError("--optimizer and --momentum describe training: add --training (inference keeps no optimizer state)")
     model = load_model_or_preset(target)
     shapes = parse_shapes(input_shape, "--input-shape")
     memory = model_memory(
         model, dtype=dtype.value, batch_size=batch_size, seq_len=seq_len, training=training,
-        optimizer=optimizer.value, momentum=momentum,
+        optimizer=(optimizer or OptimizerChoice.adam).value, momentum=momentum,
         input_shape=None if not shapes else shapes[0] if len(shapes) == 1 else shapes,
     )
     if json:

@@ -115,3 +115,15 @@ def test_every_memory_help_example_runs() -> None:
     for example in examples:
         status, _, err = run(*example)
         assert status == 0, (example, err)
+
+
+def test_optimizer_without_training_is_an_error() -> None:
+    from typer.testing import CliRunner
+
+    from paramcalc.cli import app
+
+    result = CliRunner().invoke(app, ["memory", "gpt2", "--optimizer", "adam"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --optimizer and --momentum describe training: add --training (inference keeps no optimizer state)\n"
+    )
