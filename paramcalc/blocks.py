@@ -16,11 +16,11 @@ modules create, by name and shape, and finds output shapes by walking the input,
 :mod:`paramcalc.formulas` (tests compare the two).
 """
 
-from __future__ import annotations
+# Annotations are evaluated at class creation (see paramcalc.specs).
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from paramcalc.record import Field, field_validator, model_validator
 
 from paramcalc.errors import SpecError
 from paramcalc.results import Tensor
@@ -67,7 +67,7 @@ class RMSNorm(LayerSpec):
         return _normalized(value)
 
     @model_validator(mode="after")
-    def _check(self) -> RMSNorm:
+    def _check(self) -> "RMSNorm":
         if self.normalized_shape is not None and len(self.normalized_shape) == 0:
             raise self._fail("normalized_shape must have at least one dimension", normalized_shape=())
         return self
@@ -97,7 +97,7 @@ class SelfAttention(LayerSpec):
     dropout: Probability = 0.0
 
     @model_validator(mode="after")
-    def _check(self) -> SelfAttention:
+    def _check(self) -> "SelfAttention":
         if self.head_dim is None and self.embed_dim is not None and self.embed_dim % self.num_heads:
             raise self._fail(
                 "embed_dim must be divisible by num_heads (or give head_dim)",
@@ -137,7 +137,7 @@ class CausalSelfAttention(LayerSpec):
     dropout: Probability = 0.0
 
     @model_validator(mode="after")
-    def _check(self) -> CausalSelfAttention:
+    def _check(self) -> "CausalSelfAttention":
         if self.embed_dim is not None and self.embed_dim % self.num_heads:
             raise self._fail(
                 "embed_dim must be divisible by num_heads", embed_dim=self.embed_dim, num_heads=self.num_heads
@@ -207,7 +207,7 @@ class DecoderBlock(LayerSpec):
     dropout: Probability = 0.0
 
     @model_validator(mode="after")
-    def _check(self) -> DecoderBlock:
+    def _check(self) -> "DecoderBlock":
         if self.d_model % self.nhead:
             raise self._fail("d_model must be divisible by nhead", d_model=self.d_model, nhead=self.nhead)
         if self.style == "gpt2" and self.num_kv_heads not in (None, self.nhead):
@@ -247,7 +247,7 @@ class PatchEmbedding(LayerSpec):
     _expand = _tuple_validator("patch_size", "image_size")
 
     @model_validator(mode="after")
-    def _check(self) -> PatchEmbedding:
+    def _check(self) -> "PatchEmbedding":
         for i, p in zip(self.image_size, self.patch_size):
             if i % p:
                 raise self._fail(
@@ -308,7 +308,7 @@ class TransformerDecoder(LayerSpec):
         return value
 
     @model_validator(mode="after")
-    def _check(self) -> TransformerDecoder:
+    def _check(self) -> "TransformerDecoder":
         if self.norm is not None and self.norm.normalized_shape not in (None, (self.decoder_layer.d_model,)):
             raise self._fail(
                 "norm must normalize over d_model",
@@ -340,7 +340,7 @@ class Transformer(LayerSpec):
     bias: StrictBool = True
 
     @model_validator(mode="after")
-    def _check(self) -> Transformer:
+    def _check(self) -> "Transformer":
         if self.d_model % self.nhead:
             raise self._fail("d_model must be divisible by nhead", d_model=self.d_model, nhead=self.nhead)
         return self

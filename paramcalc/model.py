@@ -524,8 +524,7 @@ def _int_or_ints(prop: dict[str, Any]) -> dict[str, Any]:
 
 def model_json_schema() -> dict[str, Any]:
     """The JSON Schema of model files, with every layer type's arguments (for editors)."""
-    from pydantic import TypeAdapter
-
+    from paramcalc.record import json_schema
     from paramcalc.specs import TORCH_LAYERS
 
     def link(node: Any) -> Any:
@@ -539,21 +538,28 @@ def model_json_schema() -> dict[str, Any]:
                 link(value)
         return node
 
+    def tag(cls: Any) -> str:
+        return str(cls.model_fields["type"].default)
+
     schema = link(Model.model_json_schema())
-    classes: dict[str, type[LayerSpec]] = dict(TORCH_LAYERS)
+    classes: dict[str, type[LayerSpec]] = {tag(cls): cls for cls in TORCH_LAYERS.values()}
     try:
         from paramcalc import keras_layers
 
-        for name, cls in keras_layers.KERAS_LAYERS.items():
-            tag = cls.model_fields["type"].default
-            if tag not in classes and isinstance(tag, str):
-                classes[tag] = cls
+        for cls in keras_layers.KERAS_LAYERS.values():
+            classes.setdefault(tag(cls), cls)
     except ImportError:  # pragma: no cover - the module ships with the package
         pass
-    union = Annotated[Union[tuple(classes.values())], Field(discriminator="type")]  # type: ignore[valid-type]
-    specs = TypeAdapter(union).json_schema(ref_template="#/$defs/{model}")
+    spec_defs: dict[str, Any] = {}
+    for name, cls in classes.items():
+        if name not in spec_defs:
+            spec_defs[name] = {}
+            spec_defs[name] = json_schema(cls, spec_defs, tag)
+    specs = {
+        "oneOf": [{"$ref": f"#/$defs/{name}"} for name in classes],
+        "discriminator": {"propertyName": "type", "mapping": {name: f"#/$defs/{name}" for name in classes}},
+    }
     defs = schema.setdefault("$defs", {})
-    spec_defs = specs.pop("$defs", {})
     for definition in spec_defs.values():
         for name, prop in definition.get("properties", {}).items():
             definition["properties"][name] = _int_or_ints(prop)

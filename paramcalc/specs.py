@@ -1,17 +1,18 @@
-"""Layer specifications: frozen pydantic models named and parameterised like their torch.nn classes.
+"""Layer specifications: frozen records named and parameterised like their torch.nn classes.
 
 A spec is data. It validates its arguments as torch does (whatever torch rejects at construction,
 or for every input when it runs, is a :class:`SpecError` here) and delegates counting and shape
 arithmetic to :mod:`paramcalc.dispatch`, which calls the pure functions in :mod:`paramcalc.formulas`.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at class creation on purpose (no `from __future__ import annotations`):
+# paramcalc.record reads them as types, so no source text is ever evaluated.
 
 import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from paramcalc.record import ConfigDict, Field, Invalid, Record, field_validator, model_validator
 
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_RANK, MAX_SIZE, MAX_STACKED_LAYERS, oversized, size_rule
@@ -32,19 +33,17 @@ IntTuple = tuple[int, ...]
 Convention = Literal["pytorch", "keras", "textbook"]
 
 
-def format_validation_error(layer: str, exc: ValidationError, fields: Iterable[str] = ()) -> str:
-    """One line for the first problem in a pydantic ValidationError: argument, rule, value.
+def describe_problem(layer: str, problem: Invalid, fields: Iterable[str] = ()) -> str:
+    """One line for a broken rule: the layer, the argument, the rule, the value received.
 
-    An unknown argument comes first (a misspelt name also leaves the real one missing), with the
-    closest of ``fields`` suggested: ``LSTM: unknown argument hiden_size (did you mean hidden_size?)``.
+    An unknown argument gets the closest of ``fields`` suggested:
+    ``LSTM: unknown argument hiden_size (did you mean hidden_size?)``.
     """
-    errors = exc.errors(include_url=False)
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = ".".join(str(p) for p in err["loc"]) or "arguments"
-    kind = err["type"]
-    value = err.get("input")
-    ctx = err.get("ctx") or {}
-    if kind == "value_error" and isinstance(ctx.get("error"), Exception):
+    loc = problem.loc or "arguments"
+    kind = problem.kind
+    value = problem.value
+    ctx = problem.ctx
+    if kind == "value_error":
         message = str(ctx["error"])
         return message if message.startswith(f"{layer}:") else f"{layer}: {message}"
     if kind == "missing":
@@ -60,6 +59,7 @@ def format_validation_error(layer: str, exc: ValidationError, fields: Iterable[s
         "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
         "greater_than": lambda: f"must be > {ctx.get('gt')}",
         "less_than_equal": lambda: f"must be <= {ctx.get('le')}",
+        "less_than": lambda: f"must be < {ctx.get('lt')}",
         "int_type": lambda: "must be an integer",
         "int_from_float": lambda: "must be an integer",
         "int_parsing": lambda: "must be an integer",
@@ -67,12 +67,16 @@ def format_validation_error(layer: str, exc: ValidationError, fields: Iterable[s
         "bool_parsing": lambda: "must be true or false",
         "float_type": lambda: "must be a number",
         "float_parsing": lambda: "must be a number",
+        "finite_number": lambda: "must be a finite number",
         "literal_error": lambda: f"must be {ctx.get('expected')}",
         "tuple_type": lambda: "must be a tuple",
+        "tuple_length": lambda: f"must have {ctx.get('size')} entries",
         "string_type": lambda: "must be a string",
-        "finite_number": lambda: "must be a finite number",
+        "none_required": lambda: "must be None",
+        "model_type": lambda: f"must be a {ctx.get('expected')} layer (a spec or a mapping of its arguments)",
+        "dict_type": lambda: "must be a mapping of arguments",
     }
-    rule = rules.get(kind, lambda: err["msg"][0].lower() + err["msg"][1:])()
+    rule = rules.get(kind, lambda: f"is not valid ({kind})")()
     return f"{layer}: {loc} {rule}. Received: {loc}={short_repr(value)}"
 
 
@@ -133,10 +137,10 @@ def _check_bounds(layer: str, kwargs: dict[str, Any]) -> None:
             )
 
 
-class LayerSpec(BaseModel):
+class LayerSpec(Record):
     """Base class of every layer spec: a frozen, validated description of one layer."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     #: Name of the input-size argument a model may leave out (filled from the input shape).
     infer_field: ClassVar[str | None] = None
@@ -172,8 +176,8 @@ class LayerSpec(BaseModel):
         _check_bounds(name, kwargs)
         try:
             super().__init__(**kwargs)
-        except ValidationError as exc:
-            raise SpecError(format_validation_error(name, exc, type(self).model_fields)) from None
+        except Invalid as problem:
+            raise SpecError(describe_problem(name, problem, type(self).model_fields)) from None
 
     # -- the public surface ------------------------------------------------------------------
     @property
@@ -185,7 +189,7 @@ class LayerSpec(BaseModel):
         """Whether every size needed to count parameters is known (no inferred field left empty)."""
         return self.infer_field is None or getattr(self, self.infer_field) is not None
 
-    def resolve(self, input_shape: Shape | None = None) -> LayerSpec:
+    def resolve(self, input_shape: Shape | None = None) -> "LayerSpec":
         """This spec with its inferred input size filled in from ``input_shape``.
 
         Raises:
@@ -195,7 +199,7 @@ class LayerSpec(BaseModel):
 
         return resolve(self, input_shape)
 
-    def count(self, convention: Convention = "pytorch", *, input_shape: Any = None) -> Count:
+    def count(self, convention: Convention = "pytorch", *, input_shape: Any = None) -> "Count":
         """Parameters under a convention ("pytorch", "keras" or "textbook").
 
         Args:
@@ -211,7 +215,7 @@ class LayerSpec(BaseModel):
 
         return count(self, convention, input_shape)
 
-    def param_tensors(self, convention: Convention = "pytorch", *, input_shape: Any = None) -> list[Tensor]:
+    def param_tensors(self, convention: Convention = "pytorch", *, input_shape: Any = None) -> "list[Tensor]":
         """The weights and buffers the framework creates, by their state_dict names and shapes."""
         from paramcalc.dispatch import param_tensors
 
@@ -259,7 +263,7 @@ def _as_tuple(
 
     Booleans and floats are refused where torch wants ints (``(True, 3)`` is not a kernel size).
     A one-entry sequence stands for all n entries when ``expand_single`` (torch's pooling and conv
-    strides accept it; a conv kernel_size does not). Other types are left to pydantic.
+    strides accept it; a conv kernel_size does not). Other types are left to the field's type check.
     """
     what = f"an int or a tuple of {n} ints" + (" (entries may be None)" if allow_none else "")
     if isinstance(value, (bool, float)):
@@ -373,7 +377,7 @@ class _Conv(_ConvBase):
         return data
 
     @model_validator(mode="after")
-    def _check(self) -> _Conv:
+    def _check(self) -> "_Conv":
         self._check_common()
         if isinstance(self.padding, str):
             if self.padding == "same" and any(s != 1 for s in self.stride):
@@ -419,7 +423,7 @@ class _ConvTranspose(_ConvBase):
     _expand_more = _tuple_validator("stride", "padding", "output_padding", "dilation")
 
     @model_validator(mode="after")
-    def _check(self) -> _ConvTranspose:
+    def _check(self) -> "_ConvTranspose":
         self._check_common()
         _check_all(self, "padding", self.padding, 0, "must be >= 0 (negative padding is not supported)")
         _check_all(self, "output_padding", self.output_padding, 0, "must be >= 0")
@@ -473,7 +477,7 @@ class _Pool(LayerSpec):
         return None if value is None else _as_tuple(value, cls.nd, "stride", cls.__name__)
 
     @model_validator(mode="after")
-    def _default_stride(self) -> _Pool:
+    def _default_stride(self) -> "_Pool":
         if self.stride is None:  # torch: stride defaults to kernel_size
             object.__setattr__(self, "stride", self.kernel_size)
         _check_all(self, "kernel_size", self.kernel_size, 1, "must be >= 1")
@@ -540,7 +544,7 @@ class _AvgPoolDivisor(_AvgPool):
     divisor_override: Annotated[int, Field(strict=True)] | None = None
 
     @model_validator(mode="after")
-    def _check_divisor(self) -> _AvgPoolDivisor:
+    def _check_divisor(self) -> "_AvgPoolDivisor":
         if self.divisor_override == 0:
             raise self._fail("divisor_override must not be zero", divisor_override=0)
         return self
@@ -617,7 +621,7 @@ class _BatchNorm(LayerSpec):
     keyword_only: ClassVar[tuple[str, ...]] = ("bias",)
 
     @model_validator(mode="after")
-    def _check(self) -> _BatchNorm:
+    def _check(self) -> "_BatchNorm":
         if self.num_features == 0 and self.affine:
             raise self._fail(
                 "num_features must be >= 1 when affine=True (torch's batch_norm fails on every input)",
@@ -671,7 +675,7 @@ class LayerNorm(LayerSpec):
         return value
 
     @model_validator(mode="after")
-    def _check(self) -> LayerNorm:
+    def _check(self) -> "LayerNorm":
         if self.normalized_shape is not None and len(self.normalized_shape) == 0:
             raise self._fail("normalized_shape must have at least one dimension", normalized_shape=())
         return self
@@ -694,7 +698,7 @@ class Embedding(LayerSpec):
     sparse: StrictBool = False
 
     @model_validator(mode="after")
-    def _check(self) -> Embedding:
+    def _check(self) -> "Embedding":
         if self.padding_idx is not None and not -self.num_embeddings <= self.padding_idx < self.num_embeddings:
             raise self._fail(
                 "padding_idx must be within num_embeddings (-num_embeddings <= padding_idx < num_embeddings)",
@@ -745,7 +749,7 @@ class LSTM(_Recurrent):
     proj_size: NonNegInt = 0
 
     @model_validator(mode="after")
-    def _check(self) -> LSTM:
+    def _check(self) -> "LSTM":
         if self.proj_size >= self.hidden_size:
             raise self._fail(
                 "proj_size has to be smaller than hidden_size", proj_size=self.proj_size, hidden_size=self.hidden_size
@@ -786,7 +790,7 @@ class MultiheadAttention(LayerSpec):
     batch_first: StrictBool = False
 
     @model_validator(mode="after")
-    def _check(self) -> MultiheadAttention:
+    def _check(self) -> "MultiheadAttention":
         if self.embed_dim is not None and self.embed_dim % self.num_heads:
             raise self._fail("embed_dim must be divisible by num_heads", embed_dim=self.embed_dim, num_heads=self.num_heads)
         return self
@@ -804,7 +808,7 @@ class _TransformerLayer(LayerSpec):
     bias: StrictBool = True
 
     @model_validator(mode="after")
-    def _check(self) -> _TransformerLayer:
+    def _check(self) -> "_TransformerLayer":
         if self.d_model % self.nhead:
             raise self._fail("d_model must be divisible by nhead", d_model=self.d_model, nhead=self.nhead)
         return self
@@ -837,7 +841,7 @@ class TransformerEncoder(LayerSpec):
     mask_check: StrictBool = True
 
     @model_validator(mode="after")
-    def _check(self) -> TransformerEncoder:
+    def _check(self) -> "TransformerEncoder":
         shape = None if self.norm is None else self.norm.normalized_shape
         if shape is not None and shape[-1] != self.encoder_layer.d_model:
             raise self._fail(

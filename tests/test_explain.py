@@ -335,7 +335,7 @@ def test_tensor_sum_is_the_fallback_for_layers_without_a_worked_formula() -> Non
 
 
 def test_every_core_layer_has_a_family() -> None:
-    core = [name for name, cls in TORCH_LAYERS.items() if is_core_torch(cls.model_construct())]
+    core = [name for name, cls in TORCH_LAYERS.items() if is_core_torch(object.__new__(cls))]
     assert core and all(name in FAMILY_OF for name in core)
     for fam in FAMILIES.values():
         assert set(fam.params) == {"pytorch", "keras", "textbook"}

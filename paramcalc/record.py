@@ -1,0 +1,637 @@
+"""Frozen, validated records: the small validation core under every layer spec.
+
+A record class declares its fields as annotated class attributes, with defaults, the way a
+dataclass does; the annotation is the rule. What the specs need, and nothing more:
+
+- ``int``, ``float``, ``bool``, ``str``, ``None``, ``Any``, ``Literal[...]``, ``tuple[X, ...]`` and
+  ``tuple[X]``, unions (``X | None``, ``X | Y``), other record classes (an instance, or a mapping
+  that builds one), and ``Annotated[X, Field(strict=True, ge=0, ...)]`` for strictness and bounds;
+- ``field_validator(*names, mode="before")`` to reshape a value before its type is checked (an int
+  kernel size into a tuple), ``model_validator(mode="before")`` on the whole argument mapping and
+  ``model_validator(mode="after")`` on the built record (rules that involve several fields);
+- immutability, equality and hashing by value, ``model_dump`` and ``model_fields``.
+
+Validation follows pydantic's lax rules where the specs relied on them (a float field takes an int
+or a numeric string and stores a float; a strict int takes an int and never a bool). A class is
+compiled into its field checks the first time it is used, so defining the ~100 layer classes costs
+well under a millisecond each, and a query that uses one compiles one.
+
+Problems are raised as :class:`Invalid` (kind, location, value, context); the spec base turns the
+first problem into one readable line.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+
+
+class _Required:
+    """The default of a field that must be given."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+
+class Invalid(Exception):
+    """A value that breaks a field's rule: ``kind`` (pydantic's error names), ``loc`` and ``value``."""
+
+    def __init__(self, kind: str, loc: str, value: Any = None, **ctx: Any) -> None:
+        super().__init__(kind, loc)
+        self.kind = kind
+        self.loc = loc
+        self.value = value
+        self.ctx = ctx
+
+
+class Field:
+    """A field's default and rules. ``Field(1, validate_default=True)``, ``Annotated[int, Field(ge=0)]``."""
+
+    __slots__ = ("default", "alias", "description", "validate_default", "strict", "ge", "gt", "le", "lt",
+                 "annotation")
+
+    def __init__(
+        self, default: Any = REQUIRED, *, alias: str | None = None, description: str | None = None,
+        validate_default: bool = False, strict: bool = False, ge: Any = None, gt: Any = None,
+        le: Any = None, lt: Any = None, discriminator: str | None = None,
+    ) -> None:
+        self.default = default
+        self.alias = alias
+        self.description = description
+        self.validate_default = validate_default
+        self.strict = strict
+        self.ge, self.gt, self.le, self.lt = ge, gt, le, lt
+        #: The field's type, with any outer ``Annotated`` taken off (set when the class is compiled).
+        self.annotation: Any = Any
+
+    def is_required(self) -> bool:
+        return self.default is REQUIRED
+
+    def __repr__(self) -> str:
+        return f"Field(default={self.default!r}, annotation={self.annotation!r})"
+
+
+def ConfigDict(**options: Any) -> dict[str, Any]:  # noqa: N802 - reads like the class-level setting it is
+    """Class options: ``frozen``, ``extra`` ("forbid"), ``populate_by_name`` (accept the field's own name
+    besides its alias)."""
+    return options
+
+
+# -- Validators ------------------------------------------------------------------------------
+
+
+class _Validator:
+    __slots__ = ("func", "fields", "mode", "takes_info")
+
+    def __init__(self, func: Any, fields: tuple[str, ...], mode: str) -> None:
+        raw = func.__func__ if isinstance(func, (classmethod, staticmethod)) else func
+        self.func = raw
+        self.fields = fields
+        self.mode = mode
+        self.takes_info = raw.__code__.co_argcount >= 3
+
+
+def field_validator(*fields: str, mode: str = "before", check_fields: bool = True) -> Callable[[Any], Any]:
+    """Mark ``func(cls, value[, info])`` to reshape the named fields' values before their types are checked."""
+    if mode != "before":
+        raise ValueError("field validators run before the type check (mode='before')")
+
+    def mark(func: Any) -> _Validator:
+        return _Validator(func, fields, "field")
+
+    return mark
+
+
+def model_validator(*, mode: str) -> Callable[[Any], Any]:
+    """Mark ``func(cls, data) -> data`` (mode="before") or ``func(self) -> self`` (mode="after")."""
+    if mode not in ("before", "after"):
+        raise ValueError("model validators run before or after the fields (mode='before' or 'after')")
+
+    def mark(func: Any) -> _Validator:
+        return _Validator(func, (), mode)
+
+    return mark
+
+
+class _Info:
+    """What a field validator may ask: the field's name."""
+
+    __slots__ = ("field_name",)
+
+    def __init__(self, field_name: str) -> None:
+        self.field_name = field_name
+
+
+# -- Type checks -----------------------------------------------------------------------------
+
+Check = Callable[[Any, str], Any]
+_NONE = type(None)
+_UNIONS = (Union, types.UnionType)
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _expected(values: tuple[Any, ...]) -> str:
+    shown = [repr(v) for v in values]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+def _int(strict: bool) -> Check:
+    def check(v: Any, loc: str) -> Any:
+        kind = type(v)
+        if kind is int:
+            return v
+        if kind is bool or (strict and not isinstance(v, int)):
+            if strict:
+                raise Invalid("int_type", loc, v)
+            return int(v)
+        if isinstance(v, int):
+            return int(v)
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                raise Invalid("finite_number", loc, v)
+            if v != int(v):
+                raise Invalid("int_from_float", loc, v)
+            return int(v)
+        if isinstance(v, str):
+            try:
+                return int(v.strip())
+            except ValueError:
+                raise Invalid("int_parsing", loc, v) from None
+        raise Invalid("int_type", loc, v)
+
+    return check
+
+
+def _float(strict: bool) -> Check:
+    def check(v: Any, loc: str) -> Any:
+        kind = type(v)
+        if kind is float:
+            return v
+        if kind is int or (kind is bool and not strict) or (isinstance(v, (int, float)) and kind is not bool):
+            try:
+                return float(v)
+            except OverflowError:
+                raise Invalid("float_parsing", loc, v) from None
+        if isinstance(v, str) and not strict:
+            try:
+                return float(v.strip())
+            except ValueError:
+                raise Invalid("float_parsing", loc, v) from None
+        raise Invalid("float_type", loc, v)
+
+    return check
+
+
+def _bool(strict: bool) -> Check:
+    def check(v: Any, loc: str) -> Any:
+        if type(v) is bool:
+            return v
+        if strict:
+            raise Invalid("bool_type", loc, v)
+        if type(v) is int and v in (0, 1):
+            return bool(v)
+        if isinstance(v, str):
+            text = v.strip().lower()
+            if text in _TRUE or text in _FALSE:
+                return text in _TRUE
+            raise Invalid("bool_parsing", loc, v)
+        raise Invalid("bool_parsing" if isinstance(v, (int, float)) else "bool_type", loc, v)
+
+    return check
+
+
+def _str(v: Any, loc: str) -> Any:
+    if isinstance(v, str):
+        return v
+    raise Invalid("string_type", loc, v)
+
+
+def _bounded(check: Check, rules: Field) -> Check:
+    bounds = [(name, getattr(rules, name)) for name in ("ge", "gt", "le", "lt") if getattr(rules, name) is not None]
+    if not bounds:
+        return check
+    fails = {
+        "ge": ("greater_than_equal", lambda v, b: v < b),
+        "gt": ("greater_than", lambda v, b: v <= b),
+        "le": ("less_than_equal", lambda v, b: v > b),
+        "lt": ("less_than", lambda v, b: v >= b),
+    }
+
+    def bounded(raw: Any, loc: str) -> Any:
+        v = check(raw, loc)
+        for name, bound in bounds:
+            kind, broken = fails[name]
+            if broken(v, bound):
+                raise Invalid(kind, loc, raw, **{name: bound})
+        return v
+
+    return bounded
+
+
+def _literal(values: tuple[Any, ...]) -> Check:
+    allowed = [(type(a), a) for a in values]
+    expected = _expected(values)
+
+    def check(v: Any, loc: str) -> Any:
+        for kind, a in allowed:
+            if type(v) is kind and v == a:
+                return a
+        raise Invalid("literal_error", loc, v, expected=expected)
+
+    return check
+
+
+def _tuple(items: tuple[Any, ...], rules: Field) -> Check:
+    if len(items) == 2 and items[1] is Ellipsis:
+        item = compile_type(items[0], Field())
+        size = None
+    else:
+        checks = [compile_type(t, Field()) for t in items]
+        size = len(checks)
+
+    def check(v: Any, loc: str) -> Any:
+        if not isinstance(v, (tuple, list, set, frozenset)):
+            raise Invalid("tuple_type", loc, v)
+        if size is None:
+            return tuple([item(x, f"{loc}.{i}") for i, x in enumerate(v)])
+        if len(v) != size:
+            raise Invalid("tuple_length", loc, v, size=size)
+        return tuple([c(x, f"{loc}.{i}") for i, (c, x) in enumerate(zip(checks, v))])
+
+    return check
+
+
+def _record(cls: type[Record]) -> Check:
+    def check(v: Any, loc: str) -> Any:
+        if isinstance(v, cls):
+            return v
+        if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+            return cls(**v)
+        raise Invalid("model_type", loc, v, expected=cls.__name__)
+
+    return check
+
+
+def _union(members: tuple[Any, ...], rules: Field) -> Check:
+    nullable = _NONE in members
+    checks = [compile_type(m, rules) for m in members if m is not _NONE]
+    if len(checks) == 1:
+        only = checks[0]
+        if not nullable:
+            return only
+        return lambda v, loc: None if v is None else only(v, loc)
+
+    def check(v: Any, loc: str) -> Any:
+        if v is None and nullable:
+            return None
+        first: Invalid | None = None
+        for c in checks:
+            try:
+                return c(v, loc)
+            except Invalid as problem:
+                first = first or problem
+        assert first is not None
+        raise first
+
+    return check
+
+
+def compile_type(tp: Any, rules: Field) -> Check:
+    """The check for one annotation, with the strictness and bounds of ``rules``."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        inner, *extras = get_args(tp)
+        merged = _merge(rules, [e for e in extras if isinstance(e, Field)])
+        return compile_type(inner, merged)
+    if tp is Any:
+        return lambda v, loc: v
+    if tp is None or tp is _NONE:
+        def none(v: Any, loc: str) -> Any:
+            if v is None:
+                return None
+            raise Invalid("none_required", loc, v)
+        return none
+    if origin in _UNIONS:
+        return _union(get_args(tp), rules)
+    if origin is Literal:
+        return _literal(get_args(tp))
+    if origin is tuple:
+        return _tuple(get_args(tp), rules)
+    if tp is bool:
+        return _bool(rules.strict)
+    if tp is int:
+        return _bounded(_int(rules.strict), rules)
+    if tp is float:
+        return _bounded(_float(rules.strict), rules)
+    if tp is str:
+        return _str
+    if isinstance(tp, type) and issubclass(tp, Record):
+        return _record(tp)
+    raise TypeError(f"record fields cannot be of type {tp!r}")
+
+
+def _merge(base: Field, extras: list[Field]) -> Field:
+    if not extras:
+        return base
+    merged = Field()
+    for source in (base, *extras):
+        for name in ("strict", "ge", "gt", "le", "lt"):
+            value = getattr(source, name)
+            if value is not None and value is not False:
+                setattr(merged, name, value)
+    return merged
+
+
+# -- Compiled classes ------------------------------------------------------------------------
+
+
+class _Plan:
+    """A record class compiled: its fields and checks, in validation order."""
+
+    __slots__ = ("fields", "names", "keys", "steps", "before", "after", "accepted")
+
+    def __init__(self, cls: type[Record]) -> None:
+        annotations: dict[str, Any] = {}
+        validators: dict[str, _Validator] = {}
+        for klass in reversed(cls.__mro__):
+            if not issubclass(klass, Record) or klass is Record:
+                continue
+            for name, value in vars(klass).items():
+                if isinstance(value, _Validator):
+                    validators[name] = value
+            for name, ann in vars(klass).get("__annotations__", {}).items():
+                if isinstance(ann, str):
+                    raise TypeError(f"{klass.__name__}.{name}: record annotations must be types, not strings")
+                if name.startswith("_") or get_origin(ann) is ClassVar or ann is ClassVar:
+                    continue
+                annotations[name] = ann  # a redefinition keeps the first position, as inheritance reads
+        config = cls.model_config
+        by_name = bool(config.get("populate_by_name"))
+        self.fields: dict[str, Field] = {}
+        self.steps: list[tuple[str, str, Any, bool, list[_Validator], Check]] = []
+        self.accepted: dict[str, str] = {}
+        for name, ann in annotations.items():
+            info = Field()
+            declared = _class_default(cls, name)
+            rules = [declared] if isinstance(declared, Field) else []
+            top = ann
+            while get_origin(top) is Annotated:
+                inner, *extras = get_args(top)
+                rules = [e for e in extras if isinstance(e, Field)] + rules
+                top = inner
+            for rule in rules:
+                for attr in ("alias", "description"):
+                    if getattr(rule, attr) is not None:
+                        setattr(info, attr, getattr(rule, attr))
+                info.validate_default = info.validate_default or rule.validate_default
+            if isinstance(declared, Field):
+                info.default = declared.default
+            elif declared is not REQUIRED:
+                info.default = declared
+            info.annotation = top
+            check = compile_type(ann, _merge(Field(), [r for r in rules]))
+            self.fields[name] = info
+            key = info.alias or name
+            self.accepted[key] = name
+            if info.alias and by_name:
+                self.accepted[name] = name
+            before = [v for v in validators.values() if v.mode == "field" and name in v.fields]
+            self.steps.append((name, key, info.default, info.validate_default, before, check))
+        self.names = tuple(self.fields)
+        self.keys = frozenset(self.accepted)
+        self.before = [v for v in validators.values() if v.mode == "before"]
+        self.after = [v for v in validators.values() if v.mode == "after"]
+
+
+def _class_default(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name]
+    return REQUIRED
+
+
+class _RecordMeta(type):
+    @property
+    def model_fields(cls) -> dict[str, Field]:
+        """The fields by name, in order: ``default``, ``alias``, ``description``, ``annotation``."""
+        return cls._plan().fields  # type: ignore[attr-defined]
+
+
+def _call(validator: _Validator, owner: Any, value: Any, field: str) -> Any:
+    if validator.takes_info:
+        return validator.func(owner, value, _Info(field))
+    return validator.func(owner, value)
+
+
+class Record(metaclass=_RecordMeta):
+    """A frozen record whose fields are checked when it is made (see the module's docstring)."""
+
+    model_config: ClassVar[dict[str, Any]] = {"frozen": True, "extra": "forbid"}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = vars(cls).get("model_config")
+        inherited = {k: v for base in reversed(cls.__mro__[1:]) for k, v in getattr(base, "model_config", {}).items()}
+        cls.model_config = {**inherited, **(own or {})}
+
+    @classmethod
+    def _plan(cls) -> _Plan:
+        plan = vars(cls).get("_compiled")
+        if plan is None:
+            plan = _Plan(cls)
+            type.__setattr__(cls, "_compiled", plan)
+        return plan
+
+    def __init__(self, **data: Any) -> None:
+        plan = type(self)._plan()
+        cls = type(self)
+        for validator in plan.before:
+            try:
+                data = validator.func(cls, data)
+            except Invalid:
+                raise
+            except ValueError as exc:
+                raise Invalid("value_error", "", data, error=exc) from None
+            if not isinstance(data, dict):
+                raise Invalid("dict_type", "", data)
+        extra = data.keys() - plan.keys
+        if extra:
+            first = next(k for k in data if k in extra)
+            raise Invalid("extra_forbidden", str(first), data[first])
+        values = self.__dict__
+        for name, key, default, validate_default, before, check in plan.steps:
+            if key in data:
+                value = data[key]
+            elif name in data and name in plan.accepted:
+                value = data[name]
+            elif default is REQUIRED:
+                raise Invalid("missing", name, None)
+            elif not validate_default:
+                values[name] = default
+                continue
+            else:
+                value = default
+            try:
+                for validator in before:
+                    value = _call(validator, cls, value, name)
+            except Invalid:
+                raise
+            except ValueError as exc:
+                raise Invalid("value_error", name, value, error=exc) from None
+            values[name] = check(value, name)
+        for validator in plan.after:
+            try:
+                validator.func(self)
+            except Invalid:
+                raise
+            except ValueError as exc:
+                raise Invalid("value_error", "", None, error=exc) from None
+
+    # -- immutability and value semantics ----------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: make a new one instead of setting {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen: {name} cannot be deleted")
+
+    def _values(self) -> tuple[Any, ...]:
+        values = self.__dict__
+        return tuple(values[name] for name in type(self)._plan().names)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__qualname__, self._values()))
+
+    def __iter__(self) -> Any:
+        values = self.__dict__
+        return ((name, values[name]) for name in type(self)._plan().names)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self)})"
+
+    def __copy__(self) -> Record:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Record:
+        return self
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), dict(self.__dict__)))
+
+    # -- data --------------------------------------------------------------------------------
+    def model_dump(self, mode: str = "python", by_alias: bool = False) -> dict[str, Any]:
+        """The fields as a mapping (nested records as mappings; with mode="json", tuples as lists)."""
+        fields = type(self)._plan().fields
+        data = {
+            (fields[name].alias or name) if by_alias else name: _dump(value, mode, by_alias)
+            for name, value in self
+        }
+        return self._arrange(data)
+
+    def _arrange(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The dumped mapping in the order it is written (subclasses may reorder it)."""
+        return data
+
+
+def _dump(value: Any, mode: str, by_alias: bool) -> Any:
+    if isinstance(value, Record):
+        return value.model_dump(mode, by_alias)
+    if isinstance(value, tuple) and mode == "json":
+        return [_dump(v, mode, by_alias) for v in value]
+    return value
+
+
+def _rebuild(cls: type[Record], values: dict[str, Any]) -> Record:
+    record = object.__new__(cls)
+    record.__dict__.update(values)
+    return record
+
+
+# -- JSON Schema -----------------------------------------------------------------------------
+
+
+def json_schema(cls: type[Record], defs: dict[str, Any], name_of: Callable[[type[Record]], str]) -> dict[str, Any]:
+    """The JSON Schema of a record class (fields by their aliases); nested record classes go into ``defs``
+    under ``name_of(cls)`` and are referenced as ``#/$defs/<name>``."""
+    properties: dict[str, Any] = {}
+    required = []
+    for name, info in cls.model_fields.items():
+        key = info.alias or name
+        prop = {"title": key.replace("_", " ").strip().title(), **_type_schema(_declared(cls, name), defs, name_of)}
+        if info.description:
+            prop["description"] = info.description
+        if info.is_required():
+            required.append(key)
+        else:
+            prop["default"] = _dump(info.default, "json", True)
+        properties[key] = prop
+    schema: dict[str, Any] = {"title": cls.__name__, "type": "object"}
+    if cls.__doc__:
+        schema["description"] = " ".join(cls.__doc__.split())
+    schema["properties"] = properties
+    if required:
+        schema["required"] = required
+    schema["additionalProperties"] = False
+    return schema
+
+
+def _declared(cls: type[Record], name: str) -> Any:
+    for klass in cls.__mro__:
+        annotation = vars(klass).get("__annotations__", {}).get(name)
+        if annotation is not None:
+            return annotation
+    return Any
+
+
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
+
+
+def _type_schema(tp: Any, defs: dict[str, Any], name_of: Callable[[type[Record]], str]) -> dict[str, Any]:
+    origin = get_origin(tp)
+    if origin is Annotated:
+        inner, *extras = get_args(tp)
+        schema = _type_schema(inner, defs, name_of)
+        for rule in extras:
+            if isinstance(rule, Field):
+                for attr, key in (("ge", "minimum"), ("gt", "exclusiveMinimum"), ("le", "maximum"), ("lt", "exclusiveMaximum")):
+                    if getattr(rule, attr) is not None:
+                        schema[key] = getattr(rule, attr)
+                if rule.description:
+                    schema["description"] = rule.description
+        return schema
+    if tp is Any:
+        return {}
+    if tp is None or tp is _NONE:
+        return {"type": "null"}
+    if origin in _UNIONS:
+        return {"anyOf": [_type_schema(m, defs, name_of) for m in get_args(tp)]}
+    if origin is Literal:
+        values = list(get_args(tp))
+        kinds = {_JSON_TYPES.get(type(v)) for v in values}
+        schema = {"const": values[0]} if len(values) == 1 else {"enum": values}
+        return {**schema, "type": kinds.pop()} if len(kinds) == 1 and None not in kinds else schema
+    if origin is tuple:
+        items = get_args(tp)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return {"type": "array", "items": _type_schema(items[0], defs, name_of)}
+        return {"type": "array", "prefixItems": [_type_schema(t, defs, name_of) for t in items],
+                "minItems": len(items), "maxItems": len(items)}
+    if tp in _JSON_TYPES:
+        return {"type": _JSON_TYPES[tp]}
+    if isinstance(tp, type) and issubclass(tp, Record):
+        name = name_of(tp)
+        if name not in defs:
+            defs[name] = {}  # claimed first: a record may refer to itself
+            defs[name] = json_schema(tp, defs, name_of)
+        return {"$ref": f"#/$defs/{name}"}
+    raise TypeError(f"no JSON Schema for {tp!r}")
