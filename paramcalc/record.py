@@ -212,23 +212,29 @@ def _str(v: Any, loc: str) -> Any:
     raise Invalid("string_type", loc, v)
 
 
-def _bounded(check: Check, rules: Field) -> Check:
+def _bounded(check: Check, rules: Field, exact_int: bool = False) -> Check:
+    """``check`` followed by the bounds of ``rules``; ``exact_int``: an int passes ``check`` unchanged."""
     bounds = [(name, getattr(rules, name)) for name in ("ge", "gt", "le", "lt") if getattr(rules, name) is not None]
     if not bounds:
         return check
-    fails = {
-        "ge": ("greater_than_equal", lambda v, b: v < b),
-        "gt": ("greater_than", lambda v, b: v <= b),
-        "le": ("less_than_equal", lambda v, b: v > b),
-        "lt": ("less_than", lambda v, b: v >= b),
-    }
+    kinds = {"ge": "greater_than_equal", "gt": "greater_than", "le": "less_than_equal", "lt": "less_than"}
+    lo = next((b for n, b in bounds if n == "ge"), None)
+    if exact_int and [n for n, _ in bounds] == ["ge"]:
+        def at_least(raw: Any, loc: str) -> Any:  # the common case, kept short: a size >= 0 or >= 1
+            if type(raw) is int and raw >= lo:
+                return raw
+            v = check(raw, loc)
+            if v < lo:
+                raise Invalid("greater_than_equal", loc, raw, ge=lo)
+            return v
+
+        return at_least
 
     def bounded(raw: Any, loc: str) -> Any:
         v = check(raw, loc)
         for name, bound in bounds:
-            kind, broken = fails[name]
-            if broken(v, bound):
-                raise Invalid(kind, loc, raw, **{name: bound})
+            if (v < bound if name == "ge" else v <= bound if name == "gt" else v > bound if name == "le" else v >= bound):
+                raise Invalid(kinds[name], loc, raw, **{name: bound})
         return v
 
     return bounded
@@ -326,7 +332,7 @@ def compile_type(tp: Any, rules: Field) -> Check:
     if tp is bool:
         return _bool(rules.strict)
     if tp is int:
-        return _bounded(_int(rules.strict), rules)
+        return _bounded(_int(rules.strict), rules, exact_int=True)
     if tp is float:
         return _bounded(_float(rules.strict), rules)
     if tp is str:
@@ -442,7 +448,7 @@ class Record(metaclass=_RecordMeta):
 
     @classmethod
     def _plan(cls) -> _Plan:
-        plan = vars(cls).get("_compiled")
+        plan = cls.__dict__.get("_compiled")
         if plan is None:
             plan = _Plan(cls)
             type.__setattr__(cls, "_compiled", plan)
@@ -460,9 +466,8 @@ class Record(metaclass=_RecordMeta):
                 raise Invalid("value_error", "", data, error=exc) from None
             if not isinstance(data, dict):
                 raise Invalid("dict_type", "", data)
-        extra = data.keys() - plan.keys
-        if extra:
-            first = next(k for k in data if k in extra)
+        if not plan.keys.issuperset(data):
+            first = next(k for k in data if k not in plan.keys)
             raise Invalid("extra_forbidden", str(first), data[first])
         values = self.__dict__
         for name, key, default, validate_default, before, check in plan.steps:
@@ -477,13 +482,14 @@ class Record(metaclass=_RecordMeta):
                 continue
             else:
                 value = default
-            try:
-                for validator in before:
-                    value = _call(validator, cls, value, name)
-            except Invalid:
-                raise
-            except ValueError as exc:
-                raise Invalid("value_error", name, value, error=exc) from None
+            if before:
+                try:
+                    for validator in before:
+                        value = _call(validator, cls, value, name)
+                except Invalid:
+                    raise
+                except ValueError as exc:
+                    raise Invalid("value_error", name, value, error=exc) from None
             values[name] = check(value, name)
         for validator in plan.after:
             try:
