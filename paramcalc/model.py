@@ -1,4 +1,4 @@
-"""Model files: a whole network as data (YAML, JSON, a dict or pydantic objects), and its evaluation.
+"""Model files: a whole network as data (YAML, JSON, a dict or Model objects), and its evaluation.
 
 A model file gives an input shape and a list of layers. A layer is written like ``parse_layer``
 takes it: a constructor expression (``"Conv2d(3, 64, 3, padding=1)"``) or a mapping with a
@@ -16,27 +16,16 @@ in_channels, ...) and it is inferred. Files are data only: YAML is read with a s
 expressions with :mod:`ast`, and sizes, nesting and alias expansion are bounded.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at class creation (paramcalc.record reads them as types).
 
 import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    Tag,
-    ValidationError,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from paramcalc.record import Choice, ConfigDict, Convert, Field, Invalid, Record, model_validator
 
 from paramcalc.errors import ModelError, SpecError, short_repr
 from paramcalc.limits import MAX_BLOCK_NESTING as MAX_NESTING  # the bounds on model files: paramcalc.limits
@@ -52,7 +41,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 STRUCTURE_KEYS = ("layer", "shared", "layers", "parallel")
 
 
-# -- The file format (pydantic) --------------------------------------------------------------
+# -- The file format -------------------------------------------------------------------------
 
 
 _LEADING_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?=\(|$)")
@@ -98,13 +87,17 @@ def _pytorch_name(spec: LayerSpec, value: Any) -> LayerSpec:
     return spec
 
 
-def _parse_spec(value: Any, info: Any) -> LayerSpec:
+#: The framework of the model file being read: whose layer a name both frameworks use means.
+_FRAMEWORK: ContextVar[Optional[str]] = ContextVar("paramcalc_model_framework", default=None)
+
+
+def _parse_spec(value: Any) -> LayerSpec:
     if isinstance(value, LayerSpec):
         return value
     if isinstance(value, (str, dict)):
         from paramcalc.parse import parse_layer
 
-        framework = (info.context or {}).get("framework") if info is not None else None
+        framework = _FRAMEWORK.get()
         if framework == "pytorch":
             # A call torch's signature accepts reads the same with or without nn. (parse.build_layer),
             # so the Keras names are loaded only for a call it refuses.
@@ -128,12 +121,7 @@ def _parse_spec(value: Any, info: Any) -> LayerSpec:
 _LAYER_MARK = "x-paramcalc-layer"  # replaced by a reference to every layer type in model_json_schema()
 
 #: A layer spec written as an expression or a ``type`` mapping; parsed into a frozen spec.
-LayerField = Annotated[
-    Any,
-    PlainValidator(_parse_spec),
-    PlainSerializer(lambda spec: str(spec), return_type=str),
-    WithJsonSchema({_LAYER_MARK: True}),
-]
+LayerField = Annotated[Any, Convert(_parse_spec, {_LAYER_MARK: True})]
 
 NodeName = Annotated[
     str,
@@ -158,11 +146,11 @@ InputRef = Annotated[
 Dims = Annotated[list[Annotated[int, Field(strict=True, ge=0, le=MAX_SIZE)]], Field(max_length=MAX_RANK)]
 
 
-class _Entry(BaseModel):
+class _Entry(Record):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: NodeName | None = None
-    input: InputRef | None = None
+    name: Optional[NodeName] = None
+    input: Optional[InputRef] = None
     trainable: bool = Field(True, description="false freezes the entry: its parameters count as non-trainable")
 
 
@@ -188,34 +176,7 @@ class SharedNode(_Entry):
     shared: PathRef = Field(description="name or path of the earlier layer whose module is reused")
 
 
-class BlockNode(_Entry):
-    """A named group of entries, optionally repeated, optionally residual."""
-
-    layers: list[Node] = Field(min_length=1, description="the entries, applied in order (the main path)")
-    repeat: Repeat = Field(1, description="how many times the block is applied in sequence, each with its own weights")
-    share_weights: bool = Field(False, description="true: all repeats use the same weights (counted once)")
-    shortcut: Union[Literal["identity"], list[Node], None] = Field(
-        None,
-        description="makes the block residual: 'identity' or entries applied to the block's input; "
-        "their output is added to the main path's",
-    )
-    after: list[Node] | None = Field(None, description="entries applied after the shortcut is added (a final ReLU)")
-
-    @model_validator(mode="after")
-    def _check(self) -> BlockNode:
-        if self.after is not None and self.shortcut is None:
-            raise ValueError("'after' needs a 'shortcut': it runs after the shortcut is added")
-        return self
-
-
-class ParallelNode(_Entry):
-    """Branches that all take the same input; their outputs are added (token + position embeddings)."""
-
-    parallel: list[Node] = Field(min_length=2, description="the branches, each an entry of its own")
-    merge: Literal["add"] = Field("add", description="how the branch outputs are combined")
-
-
-def _node_tag(value: Any) -> str | None:
+def _node_tag(value: Any) -> Optional[str]:
     if isinstance(value, (str, LayerSpec)):
         return "spec"
     if isinstance(value, dict):
@@ -228,24 +189,46 @@ def _node_tag(value: Any) -> str | None:
     return {LayerNode: "layer", SharedNode: "shared", BlockNode: "block", ParallelNode: "parallel"}.get(type(value))
 
 
-Node = Annotated[
-    Union[
-        Annotated[LayerField, Tag("spec")],
-        Annotated[LayerNode, Tag("layer")],
-        Annotated[SharedNode, Tag("shared")],
-        Annotated[BlockNode, Tag("block")],
-        Annotated[ParallelNode, Tag("parallel")],
-    ],
-    Discriminator(
-        _node_tag,
-        custom_error_type="entry",
-        custom_error_message="an entry must be a layer expression, a mapping with 'type', or a mapping with "
-        "exactly one of 'layer', 'shared', 'layers' or 'parallel'",
-    ),
-]
+#: One entry of a layer list, told apart by its keys; the block types are filled in below.
+Node = Choice(
+    _node_tag,
+    {"spec": LayerField, "layer": LayerNode, "shared": SharedNode},
+    "an entry must be a layer expression, a mapping with 'type', or a mapping with "
+    "exactly one of 'layer', 'shared', 'layers' or 'parallel'",
+)
 
 
-class Reference(BaseModel):
+class BlockNode(_Entry):
+    """A named group of entries, optionally repeated, optionally residual."""
+
+    layers: list[Node] = Field(min_length=1, description="the entries, applied in order (the main path)")
+    repeat: Repeat = Field(1, description="how many times the block is applied in sequence, each with its own weights")
+    share_weights: bool = Field(False, description="true: all repeats use the same weights (counted once)")
+    shortcut: Union[Literal["identity"], list[Node], None] = Field(
+        None,
+        description="makes the block residual: 'identity' or entries applied to the block's input; "
+        "their output is added to the main path's",
+    )
+    after: Optional[list[Node]] = Field(None, description="entries applied after the shortcut is added (a final ReLU)")
+
+    @model_validator(mode="after")
+    def _check(self) -> "BlockNode":
+        if self.after is not None and self.shortcut is None:
+            raise ValueError("'after' needs a 'shortcut': it runs after the shortcut is added")
+        return self
+
+
+class ParallelNode(_Entry):
+    """Branches that all take the same input; their outputs are added (token + position embeddings)."""
+
+    parallel: list[Node] = Field(min_length=2, description="the branches, each an entry of its own")
+    merge: Literal["add"] = Field("add", description="how the branch outputs are combined")
+
+
+Node.options.update({"block": BlockNode, "parallel": ParallelNode})
+
+
+class Reference(Record):
     """A published parameter count to compare with."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -257,40 +240,35 @@ class Reference(BaseModel):
     )
 
 
-class Model(BaseModel):
+class Model(Record):
     """A paramcalc model file: an input shape and the layers."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", title="paramcalc model file", populate_by_name=True)
 
-    json_schema: str | None = Field(None, alias="$schema", description="optional: the URL or path of this schema")
-    framework: Literal["pytorch", "keras"] | None = Field(
+    json_schema: Optional[str] = Field(None, alias="$schema", description="optional: the URL or path of this schema")
+    framework: Optional[Literal["pytorch", "keras"]] = Field(
         None, description="whose layer a name both frameworks use means (LSTM, Embedding, Flatten, Dropout)"
     )
-    name: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=2000)
-    source: str | None = Field(None, max_length=2000, description="where the architecture comes from")
-    reference: Reference | None = None
-    input_shape: Dims | None = Field(None, description="the input's shape, batch first: [1, 3, 224, 224]")
-    inputs: dict[NodeName, Dims] | None = Field(
+    name: Optional[str] = Field(None, max_length=200)
+    description: Optional[str] = Field(None, max_length=2000)
+    source: Optional[str] = Field(None, max_length=2000, description="where the architecture comes from")
+    reference: Optional[Reference] = None
+    input_shape: Optional[Dims] = Field(None, description="the input's shape, batch first: [1, 3, 224, 224]")
+    inputs: Optional[dict[NodeName, Dims]] = Field(
         None, description="several named inputs, {src: [1, 32], tgt: [1, 32]}; the first feeds the first layer"
     )
     layers: list[Node] = Field(min_length=1)
 
-    @field_validator("inputs")
-    @classmethod
-    def _some_inputs(cls, value: Any) -> Any:
-        if value is not None and not value:
-            raise ValueError("inputs must name at least one input")
-        return value
-
     @model_validator(mode="after")
-    def _check(self) -> Model:
+    def _check(self) -> "Model":
+        if self.inputs is not None and not self.inputs:
+            raise ValueError("inputs must name at least one input")
         if self.input_shape is not None and self.inputs is not None:
             raise ValueError("give input_shape or inputs, not both")
         _check_structure(self)
         return self
 
-    def input_shapes(self) -> dict[str, Shape | None]:
+    def input_shapes(self) -> dict[str, Optional[Shape]]:
         """The model's inputs by name ("input" for a single one), None when no shape is given."""
         if self.inputs is not None:
             return {k: tuple(v) for k, v in self.inputs.items()}
@@ -303,11 +281,6 @@ class Model(BaseModel):
     def summarize(self, *, input_shape: Any = None, convention: str = "pytorch") -> Summary:
         """Same as :func:`paramcalc.summarize` on this model."""
         return evaluate(self, input_shape=input_shape, convention=convention)
-
-
-BlockNode.model_rebuild()
-ParallelNode.model_rebuild()
-Model.model_rebuild()
 
 
 def _children(node: Any) -> list[Any]:
@@ -437,7 +410,7 @@ def _shown(path: str) -> str:
 
 
 def _loc_path(data: Any, loc: tuple[Any, ...]) -> str:
-    """Turn a pydantic error location into a model path by the entries' names: ``features.3``."""
+    """Turn an error's path of keys and indices into a model path by the entries' names: ``features.3``."""
     parts: list[str] = []
     node = data
     tags = {"spec", "layer", "shared", "block", "parallel"}
@@ -461,20 +434,16 @@ def _loc_path(data: Any, loc: tuple[Any, ...]) -> str:
     return _shown(".".join(parts)) if parts else ""
 
 
-def _validation_message(data: Any, exc: ValidationError) -> str:
-    err = exc.errors(include_url=False)[0]
-    where = _loc_path(data, tuple(err["loc"]))
-    ctx = err.get("ctx") or {}
-    if isinstance(ctx.get("error"), Exception):
-        message = str(ctx["error"])
-    elif err["type"] == "extra_forbidden":
-        message = f"unknown key {err['loc'][-1]!r}"
-    elif err["type"] == "missing":
-        message = f"missing required key {err['loc'][-1]!r}"
+def _validation_message(data: Any, problem: Invalid) -> str:
+    where = _loc_path(data, problem.path)
+    if problem.kind in ("value_error", "choice"):
+        message = problem.rule()
+    elif problem.kind == "extra_forbidden":
+        message = f"unknown key {problem.path[-1]!r}"
+    elif problem.kind == "missing":
+        message = f"missing required key {problem.path[-1]!r}"
     else:
-        message = err["msg"]
-        if err["type"] not in ("entry", "value_error") and "input" in err:
-            message += f". Received: {short_repr(err['input'], 160)}"
+        message = f"{problem.rule()}. Received: {short_repr(problem.value, 160)}"
     return f"{where}: {message}" if where else message
 
 
@@ -499,13 +468,17 @@ def load_model(source: Model | dict[str, Any] | str | Path) -> Model:
     if not isinstance(data, dict):
         raise ModelError(f"a model file must hold a mapping with 'layers'. Received: {type(data).__name__}")
     framework = data.get("framework")
-    context = {"framework": framework if framework in ("pytorch", "keras") else None}
+    if any(not isinstance(key, str) for key in data):
+        raise ModelError(f"a model file's keys are names such as layers. Received: {short_repr(next(k for k in data if not isinstance(k, str)))}")
+    token = _FRAMEWORK.set(framework if framework in ("pytorch", "keras") else None)
     try:
-        return Model.model_validate(data, context=context)
-    except ValidationError as exc:
-        raise ModelError(_validation_message(data, exc)) from None
+        return Model(**data)
+    except Invalid as problem:
+        raise ModelError(_validation_message(data, problem)) from None
     except RecursionError:
         raise ModelError(f"model: nested more than {MAX_DATA_DEPTH} levels deep") from None
+    finally:
+        _FRAMEWORK.reset(token)
 
 
 def _int_or_ints(prop: dict[str, Any]) -> dict[str, Any]:
@@ -541,7 +514,10 @@ def model_json_schema() -> dict[str, Any]:
     def tag(cls: Any) -> str:
         return str(cls.model_fields["type"].default)
 
-    schema = link(Model.model_json_schema())
+    model_defs: dict[str, Any] = {}
+    schema = link(json_schema(Model, model_defs, lambda cls: cls.__name__))
+    if model_defs:
+        schema["$defs"] = link(model_defs)
     classes: dict[str, type[LayerSpec]] = {tag(cls): cls for cls in TORCH_LAYERS.values()}
     try:
         from paramcalc import keras_layers

@@ -39,26 +39,68 @@ REQUIRED: Any = _Required()
 
 
 class Invalid(Exception):
-    """A value that breaks a field's rule: ``kind`` (pydantic's error names), ``loc`` and ``value``."""
+    """A value that breaks a rule: ``kind`` (pydantic's error names), ``path`` (field names and
+    indices, outermost first), ``value`` and the rule's context (``ge=0``, ``expected=...``)."""
 
-    def __init__(self, kind: str, loc: str, value: Any = None, **ctx: Any) -> None:
-        super().__init__(kind, loc)
+    def __init__(self, kind: str, path: tuple[Any, ...], value: Any = None, **ctx: Any) -> None:
+        super().__init__(kind, path)
         self.kind = kind
-        self.loc = loc
+        self.path = path
         self.value = value
         self.ctx = ctx
+
+    @property
+    def loc(self) -> str:
+        """The path as messages show it: ``output_size.0``."""
+        return ".".join(str(p) for p in self.path)
+
+    def rule(self) -> str:
+        """The broken rule in a few words: ``must be >= 1``."""
+        ctx = self.ctx
+        rules: dict[str, Callable[[], str]] = {
+            "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
+            "greater_than": lambda: f"must be > {ctx.get('gt')}",
+            "less_than_equal": lambda: f"must be <= {ctx.get('le')}",
+            "less_than": lambda: f"must be < {ctx.get('lt')}",
+            "int_type": lambda: "must be an integer",
+            "int_from_float": lambda: "must be an integer",
+            "int_parsing": lambda: "must be an integer",
+            "bool_type": lambda: "must be true or false",
+            "bool_parsing": lambda: "must be true or false",
+            "float_type": lambda: "must be a number",
+            "float_parsing": lambda: "must be a number",
+            "finite_number": lambda: "must be a finite number",
+            "literal_error": lambda: f"must be {ctx.get('expected')}",
+            "tuple_type": lambda: "must be a tuple",
+            "tuple_length": lambda: f"must have {ctx.get('size')} entries",
+            "list_type": lambda: "must be a list",
+            "dict_type": lambda: "must be a mapping",
+            "too_short": lambda: f"must have at least {ctx.get('min_length')} entr{'y' if ctx.get('min_length') == 1 else 'ies'}",
+            "too_long": lambda: f"must have at most {ctx.get('max_length')} entries",
+            "string_type": lambda: "must be a string",
+            "string_too_long": lambda: f"must be at most {ctx.get('max_length')} characters",
+            "string_pattern_mismatch": lambda: f"must match {ctx.get('pattern')}",
+            "none_required": lambda: "must be None",
+            "model_type": lambda: f"must be a {ctx.get('expected')} (one, or a mapping of its arguments)",
+            "missing": lambda: "is required",
+            "extra_forbidden": lambda: "is not a known key",
+            "value_error": lambda: str(ctx.get("error")),
+            "choice": lambda: str(ctx.get("message")),
+        }
+        return rules.get(self.kind, lambda: f"is not valid ({self.kind})")()
 
 
 class Field:
     """A field's default and rules. ``Field(1, validate_default=True)``, ``Annotated[int, Field(ge=0)]``."""
 
     __slots__ = ("default", "alias", "description", "validate_default", "strict", "ge", "gt", "le", "lt",
-                 "annotation")
+                 "min_length", "max_length", "pattern", "annotation")
 
     def __init__(
         self, default: Any = REQUIRED, *, alias: str | None = None, description: str | None = None,
         validate_default: bool = False, strict: bool = False, ge: Any = None, gt: Any = None,
-        le: Any = None, lt: Any = None, discriminator: str | None = None,
+        le: Any = None, lt: Any = None, min_length: int | None = None, max_length: int | None = None,
+        pattern: str | None = None, discriminator: str | None = None,
     ) -> None:
         self.default = default
         self.alias = alias
@@ -66,6 +108,7 @@ class Field:
         self.validate_default = validate_default
         self.strict = strict
         self.ge, self.gt, self.le, self.lt = ge, gt, le, lt
+        self.min_length, self.max_length, self.pattern = min_length, max_length, pattern
         #: The field's type, with any outer ``Annotated`` taken off (set when the class is compiled).
         self.annotation: Any = Any
 
@@ -129,7 +172,7 @@ class _Info:
 
 # -- Type checks -----------------------------------------------------------------------------
 
-Check = Callable[[Any, str], Any]
+Check = Callable[[Any, tuple[Any, ...]], Any]
 _NONE = type(None)
 _UNIONS = (Union, types.UnionType)
 _TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
@@ -142,7 +185,7 @@ def _expected(values: tuple[Any, ...]) -> str:
 
 
 def _int(strict: bool) -> Check:
-    def check(v: Any, loc: str) -> Any:
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
         kind = type(v)
         if kind is int:
             return v
@@ -169,7 +212,7 @@ def _int(strict: bool) -> Check:
 
 
 def _float(strict: bool) -> Check:
-    def check(v: Any, loc: str) -> Any:
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
         kind = type(v)
         if kind is float:
             return v
@@ -189,7 +232,7 @@ def _float(strict: bool) -> Check:
 
 
 def _bool(strict: bool) -> Check:
-    def check(v: Any, loc: str) -> Any:
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
         if type(v) is bool:
             return v
         if strict:
@@ -206,10 +249,99 @@ def _bool(strict: bool) -> Check:
     return check
 
 
-def _str(v: Any, loc: str) -> Any:
+def _str(v: Any, loc: tuple[Any, ...]) -> Any:
     if isinstance(v, str):
         return v
     raise Invalid("string_type", loc, v)
+
+
+def _constrained_str(rules: Field) -> Check:
+    if rules.max_length is None and rules.pattern is None:
+        return _str
+    import re
+
+    limit, pattern = rules.max_length, rules.pattern
+    compiled = None if pattern is None else re.compile(pattern)
+
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
+        v = _str(v, loc)
+        if limit is not None and len(v) > limit:
+            raise Invalid("string_too_long", loc, v, max_length=limit)
+        if compiled is not None and not compiled.search(v):
+            raise Invalid("string_pattern_mismatch", loc, v, pattern=pattern)
+        return v
+
+    return check
+
+
+def _sized(check: Check, rules: Field, v: Any, loc: tuple[Any, ...]) -> None:
+    if rules.min_length is not None and len(v) < rules.min_length:
+        raise Invalid("too_short", loc, v, min_length=rules.min_length)
+    if rules.max_length is not None and len(v) > rules.max_length:
+        raise Invalid("too_long", loc, v, max_length=rules.max_length)
+
+
+def _list(item_type: Any, rules: Field) -> Check:
+    item = compile_type(item_type, Field())
+
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
+        if not isinstance(v, (list, tuple)):
+            raise Invalid("list_type", loc, v)
+        _sized(check, rules, v, loc)
+        return [item(x, (*loc, i)) for i, x in enumerate(v)]
+
+    return check
+
+
+def _dict(key_type: Any, value_type: Any, rules: Field) -> Check:
+    key_check = compile_type(key_type, Field())
+    value_check = compile_type(value_type, Field())
+
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
+        if not isinstance(v, dict):
+            raise Invalid("dict_type", loc, v)
+        _sized(check, rules, v, loc)
+        return {key_check(k, (*loc, k)): value_check(x, (*loc, k)) for k, x in v.items()}
+
+    return check
+
+
+class Choice:
+    """An annotation: one of several types, chosen by ``tag(value)`` (None: none fits, ``message`` says why).
+
+    ``Choice(tag, {"layer": LayerNode, "block": BlockNode}, "an entry must be ...")``
+    """
+
+    def __init__(self, tag: Callable[[Any], Any], options: dict[Any, Any], message: str) -> None:
+        self.tag = tag
+        self.options = options
+        self.message = message
+        self._checks: dict[Any, Check] | None = None
+
+    def check(self, v: Any, loc: tuple[Any, ...]) -> Any:
+        if self._checks is None:
+            self._checks = {tag: compile_type(tp, Field()) for tag, tp in self.options.items()}
+        chosen = self._checks.get(self.tag(v))
+        if chosen is None:
+            raise Invalid("choice", loc, v, message=self.message)
+        return chosen(v, loc)
+
+
+class Convert:
+    """``Annotated[Any, Convert(func, schema)]``: the value is ``func(value)`` (a ValueError breaks the
+    rule with its message); ``schema`` is its JSON Schema."""
+
+    def __init__(self, func: Callable[[Any], Any], schema: dict[str, Any] | None = None) -> None:
+        self.func = func
+        self.schema = schema or {}
+
+    def check(self, v: Any, loc: tuple[Any, ...]) -> Any:
+        try:
+            return self.func(v)
+        except Invalid:
+            raise
+        except ValueError as exc:
+            raise Invalid("value_error", loc, v, error=exc) from None
 
 
 def _bounded(check: Check, rules: Field, exact_int: bool = False) -> Check:
@@ -220,7 +352,7 @@ def _bounded(check: Check, rules: Field, exact_int: bool = False) -> Check:
     kinds = {"ge": "greater_than_equal", "gt": "greater_than", "le": "less_than_equal", "lt": "less_than"}
     lo = next((b for n, b in bounds if n == "ge"), None)
     if exact_int and [n for n, _ in bounds] == ["ge"]:
-        def at_least(raw: Any, loc: str) -> Any:  # the common case, kept short: a size >= 0 or >= 1
+        def at_least(raw: Any, loc: tuple[Any, ...]) -> Any:  # the common case, kept short: a size >= 0 or >= 1
             if type(raw) is int and raw >= lo:
                 return raw
             v = check(raw, loc)
@@ -230,7 +362,7 @@ def _bounded(check: Check, rules: Field, exact_int: bool = False) -> Check:
 
         return at_least
 
-    def bounded(raw: Any, loc: str) -> Any:
+    def bounded(raw: Any, loc: tuple[Any, ...]) -> Any:
         v = check(raw, loc)
         for name, bound in bounds:
             if (v < bound if name == "ge" else v <= bound if name == "gt" else v > bound if name == "le" else v >= bound):
@@ -244,7 +376,7 @@ def _literal(values: tuple[Any, ...]) -> Check:
     allowed = [(type(a), a) for a in values]
     expected = _expected(values)
 
-    def check(v: Any, loc: str) -> Any:
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
         for kind, a in allowed:
             if type(v) is kind and v == a:
                 return a
@@ -261,24 +393,28 @@ def _tuple(items: tuple[Any, ...], rules: Field) -> Check:
         checks = [compile_type(t, Field()) for t in items]
         size = len(checks)
 
-    def check(v: Any, loc: str) -> Any:
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
         if not isinstance(v, (tuple, list, set, frozenset)):
             raise Invalid("tuple_type", loc, v)
         if size is None:
-            return tuple([item(x, f"{loc}.{i}") for i, x in enumerate(v)])
+            return tuple([item(x, (*loc, i)) for i, x in enumerate(v)])
         if len(v) != size:
             raise Invalid("tuple_length", loc, v, size=size)
-        return tuple([c(x, f"{loc}.{i}") for i, (c, x) in enumerate(zip(checks, v))])
+        return tuple([c(x, (*loc, i)) for i, (c, x) in enumerate(zip(checks, v))])
 
     return check
 
 
 def _record(cls: type[Record]) -> Check:
-    def check(v: Any, loc: str) -> Any:
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
         if isinstance(v, cls):
             return v
         if isinstance(v, dict) and all(isinstance(k, str) for k in v):
-            return cls(**v)
+            try:
+                return cls(**v)
+            except Invalid as problem:  # a problem inside: say where it is from here
+                problem.path = (*loc, *problem.path)
+                raise
         raise Invalid("model_type", loc, v, expected=cls.__name__)
 
     return check
@@ -293,15 +429,22 @@ def _union(members: tuple[Any, ...], rules: Field) -> Check:
             return only
         return lambda v, loc: None if v is None else only(v, loc)
 
-    def check(v: Any, loc: str) -> Any:
+    def check(v: Any, loc: tuple[Any, ...]) -> Any:
         if v is None and nullable:
             return None
         first: Invalid | None = None
+        found: list[Any] = []
         for c in checks:
             try:
-                return c(v, loc)
+                result = c(v, loc)
             except Invalid as problem:
                 first = first or problem
+                continue
+            if type(result) is type(v):  # as it was given (a "3" stays a string where a str may be)
+                return result
+            found.append(result)
+        if found:
+            return found[0]
         assert first is not None
         raise first
 
@@ -310,15 +453,20 @@ def _union(members: tuple[Any, ...], rules: Field) -> Check:
 
 def compile_type(tp: Any, rules: Field) -> Check:
     """The check for one annotation, with the strictness and bounds of ``rules``."""
+    if isinstance(tp, Choice):
+        return tp.check
     origin = get_origin(tp)
     if origin is Annotated:
         inner, *extras = get_args(tp)
+        convert = next((e for e in extras if isinstance(e, Convert)), None)
+        if convert is not None:
+            return convert.check
         merged = _merge(rules, [e for e in extras if isinstance(e, Field)])
         return compile_type(inner, merged)
     if tp is Any:
         return lambda v, loc: v
     if tp is None or tp is _NONE:
-        def none(v: Any, loc: str) -> Any:
+        def none(v: Any, loc: tuple[Any, ...]) -> Any:
             if v is None:
                 return None
             raise Invalid("none_required", loc, v)
@@ -329,6 +477,10 @@ def compile_type(tp: Any, rules: Field) -> Check:
         return _literal(get_args(tp))
     if origin is tuple:
         return _tuple(get_args(tp), rules)
+    if origin is list:
+        return _list(get_args(tp)[0], rules)
+    if origin is dict:
+        return _dict(*get_args(tp), rules)
     if tp is bool:
         return _bool(rules.strict)
     if tp is int:
@@ -336,7 +488,7 @@ def compile_type(tp: Any, rules: Field) -> Check:
     if tp is float:
         return _bounded(_float(rules.strict), rules)
     if tp is str:
-        return _str
+        return _constrained_str(rules)
     if isinstance(tp, type) and issubclass(tp, Record):
         return _record(tp)
     raise TypeError(f"record fields cannot be of type {tp!r}")
@@ -347,7 +499,7 @@ def _merge(base: Field, extras: list[Field]) -> Field:
         return base
     merged = Field()
     for source in (base, *extras):
-        for name in ("strict", "ge", "gt", "le", "lt"):
+        for name in ("strict", "ge", "gt", "le", "lt", "min_length", "max_length", "pattern"):
             value = getattr(source, name)
             if value is not None and value is not False:
                 setattr(merged, name, value)
@@ -380,7 +532,7 @@ class _Plan:
         config = cls.model_config
         by_name = bool(config.get("populate_by_name"))
         self.fields: dict[str, Field] = {}
-        self.steps: list[tuple[str, str, Any, bool, list[_Validator], Check]] = []
+        self.steps: list[tuple[str, str, Any, bool, list[_Validator], Check, tuple[str]]] = []
         self.accepted: dict[str, str] = {}
         for name, ann in annotations.items():
             info = Field()
@@ -408,7 +560,7 @@ class _Plan:
             if info.alias and by_name:
                 self.accepted[name] = name
             before = [v for v in validators.values() if v.mode == "field" and name in v.fields]
-            self.steps.append((name, key, info.default, info.validate_default, before, check))
+            self.steps.append((name, key, info.default, info.validate_default, before, check, (key,)))
         self.names = tuple(self.fields)
         self.keys = frozenset(self.accepted)
         self.before = [v for v in validators.values() if v.mode == "before"]
@@ -463,20 +615,20 @@ class Record(metaclass=_RecordMeta):
             except Invalid:
                 raise
             except ValueError as exc:
-                raise Invalid("value_error", "", data, error=exc) from None
+                raise Invalid("value_error", (), data, error=exc) from None
             if not isinstance(data, dict):
-                raise Invalid("dict_type", "", data)
+                raise Invalid("dict_type", (), data)
         if not plan.keys.issuperset(data):
             first = next(k for k in data if k not in plan.keys)
-            raise Invalid("extra_forbidden", str(first), data[first])
+            raise Invalid("extra_forbidden", (first,), data[first])
         values = self.__dict__
-        for name, key, default, validate_default, before, check in plan.steps:
+        for name, key, default, validate_default, before, check, loc in plan.steps:
             if key in data:
                 value = data[key]
             elif name in data and name in plan.accepted:
                 value = data[name]
             elif default is REQUIRED:
-                raise Invalid("missing", name, None)
+                raise Invalid("missing", loc, None)
             elif not validate_default:
                 values[name] = default
                 continue
@@ -489,15 +641,15 @@ class Record(metaclass=_RecordMeta):
                 except Invalid:
                     raise
                 except ValueError as exc:
-                    raise Invalid("value_error", name, value, error=exc) from None
-            values[name] = check(value, name)
+                    raise Invalid("value_error", loc, value, error=exc) from None
+            values[name] = check(value, loc)
         for validator in plan.after:
             try:
                 validator.func(self)
             except Invalid:
                 raise
             except ValueError as exc:
-                raise Invalid("value_error", "", None, error=exc) from None
+                raise Invalid("value_error", (), None, error=exc) from None
 
     # -- immutability and value semantics ----------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -573,7 +725,11 @@ def json_schema(cls: type[Record], defs: dict[str, Any], name_of: Callable[[type
     required = []
     for name, info in cls.model_fields.items():
         key = info.alias or name
-        prop = {"title": key.replace("_", " ").strip().title(), **_type_schema(_declared(cls, name), defs, name_of)}
+        declared = _declared(cls, name)
+        default = _class_default(cls, name)
+        if isinstance(default, Field):
+            declared = Annotated[declared, default]
+        prop = {"title": key.replace("_", " ").replace("$", "").strip().title(), **_type_schema(declared, defs, name_of)}
         if info.description:
             prop["description"] = info.description
         if info.is_required():
@@ -581,7 +737,7 @@ def json_schema(cls: type[Record], defs: dict[str, Any], name_of: Callable[[type
         else:
             prop["default"] = _dump(info.default, "json", True)
         properties[key] = prop
-    schema: dict[str, Any] = {"title": cls.__name__, "type": "object"}
+    schema: dict[str, Any] = {"title": cls.model_config.get("title", cls.__name__), "type": "object"}
     if cls.__doc__:
         schema["description"] = " ".join(cls.__doc__.split())
     schema["properties"] = properties
@@ -602,14 +758,28 @@ def _declared(cls: type[Record], name: str) -> Any:
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
 
 
+_RULE_KEYS = {
+    "number": (("ge", "minimum"), ("gt", "exclusiveMinimum"), ("le", "maximum"), ("lt", "exclusiveMaximum")),
+    "string": (("max_length", "maxLength"), ("pattern", "pattern")),
+    "array": (("min_length", "minItems"), ("max_length", "maxItems")),
+    "object": (("min_length", "minProperties"), ("max_length", "maxProperties")),
+}
+
+
 def _type_schema(tp: Any, defs: dict[str, Any], name_of: Callable[[type[Record]], str]) -> dict[str, Any]:
+    if isinstance(tp, Choice):
+        return {"anyOf": [_type_schema(t, defs, name_of) for t in dict.fromkeys(tp.options.values())]}
     origin = get_origin(tp)
     if origin is Annotated:
         inner, *extras = get_args(tp)
+        convert = next((e for e in extras if isinstance(e, Convert)), None)
+        if convert is not None:
+            return dict(convert.schema)
         schema = _type_schema(inner, defs, name_of)
+        kind = {"integer": "number"}.get(schema.get("type"), schema.get("type"))
         for rule in extras:
             if isinstance(rule, Field):
-                for attr, key in (("ge", "minimum"), ("gt", "exclusiveMinimum"), ("le", "maximum"), ("lt", "exclusiveMaximum")):
+                for attr, key in _RULE_KEYS.get(kind, ()):
                     if getattr(rule, attr) is not None:
                         schema[key] = getattr(rule, attr)
                 if rule.description:
@@ -626,6 +796,13 @@ def _type_schema(tp: Any, defs: dict[str, Any], name_of: Callable[[type[Record]]
         kinds = {_JSON_TYPES.get(type(v)) for v in values}
         schema = {"const": values[0]} if len(values) == 1 else {"enum": values}
         return {**schema, "type": kinds.pop()} if len(kinds) == 1 and None not in kinds else schema
+    if origin is list:
+        return {"type": "array", "items": _type_schema(get_args(tp)[0], defs, name_of)}
+    if origin is dict:
+        key, value = get_args(tp)
+        keys = _type_schema(key, defs, name_of)
+        schema = {"type": "object", "additionalProperties": _type_schema(value, defs, name_of)}
+        return {**schema, "propertyNames": keys} if len(keys) > 1 else schema
     if origin is tuple:
         items = get_args(tp)
         if len(items) == 2 and items[1] is Ellipsis:

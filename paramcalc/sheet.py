@@ -22,14 +22,14 @@ A sheet is YAML (or JSON)::
 diagnosis) and a summary such as ``17/20 correct``.
 """
 
-from __future__ import annotations
+# Annotations are evaluated at class creation (paramcalc.record reads them as types).
 
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from paramcalc.record import ConfigDict, Field, Invalid, Record, model_validator
 
 from paramcalc.checking import (
     AnswerCheck,
@@ -38,7 +38,7 @@ from paramcalc.checking import (
     format_shape,
     parse_input_shape,
 )
-from paramcalc.errors import ParamcalcError
+from paramcalc.errors import ParamcalcError, short_repr
 from paramcalc.limits import MAX_FILE_BYTES, MAX_SHEET_PROBLEMS, check_data, check_yaml_text
 
 #: Exit statuses, as for ``paramcalc check``: all right, an answer wrong, bad input.
@@ -48,51 +48,51 @@ EXIT_OK, EXIT_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 # -- The file format -------------------------------------------------------------------------
 
 
-class Answers(BaseModel):
+class Answers(Record):
     """The answers a problem gives (any of them)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    params: int | str | None = None
-    trainable: int | str | None = None
-    non_trainable: int | str | None = None
-    shape: str | int | list[int | float | str] | None = None
+    params: Union[int, str, None] = None
+    trainable: Union[int, str, None] = None
+    non_trainable: Union[int, str, None] = None
+    shape: Union[str, int, list[Union[int, float, str]], None] = None
 
     @model_validator(mode="after")
-    def _some(self) -> Answers:
+    def _some(self) -> "Answers":
         if all(getattr(self, k) is None for k in ("params", "trainable", "non_trainable", "shape")):
             raise ValueError("give at least one answer: params, trainable, non_trainable or shape")
         return self
 
 
-class Problem(BaseModel):
+class Problem(Record):
     """One problem: a layer or a model, its input shape, and the answers to check."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str | int | None = None
-    question: str | None = None
-    layer: str | dict[str, Any] | None = None
-    model: str | dict[str, Any] | None = None
-    input_shape: str | list[Any] | None = None
-    convention: Literal["pytorch", "keras", "textbook"] | None = None
+    id: Union[str, int, None] = None
+    question: Optional[str] = None
+    layer: Union[str, dict[str, Any], None] = None
+    model: Union[str, dict[str, Any], None] = None
+    input_shape: Union[str, list[Any], None] = None
+    convention: Optional[Literal["pytorch", "keras", "textbook"]] = None
     answers: Answers
-    note: str | None = None
+    note: Optional[str] = None
 
     @model_validator(mode="after")
-    def _one_target(self) -> Problem:
+    def _one_target(self) -> "Problem":
         if (self.layer is None) == (self.model is None):
             raise ValueError("give exactly one of layer or model")
         return self
 
 
-class Sheet(BaseModel):
+class Sheet(Record):
     """A problem sheet: a title, a default convention, and the problems."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    title: str | None = None
-    convention: Literal["pytorch", "keras", "textbook"] | None = None
+    title: Optional[str] = None
+    convention: Optional[Literal["pytorch", "keras", "textbook"]] = None
     problems: list[Problem] = Field(min_length=1)
 
 
@@ -158,13 +158,31 @@ def load_sheet(source: str | Path | dict[str, Any]) -> tuple[Sheet, Path | None]
             f"sheet: more than {MAX_SHEET_PROBLEMS:,} problems (paramcalc's bound on a sheet; split it). "
             f"Received: {len(problems):,} problems"
         )
+    if any(not isinstance(key, str) for key in data):
+        raise ParamcalcError("sheet: keys must be names such as problems")
     try:
-        return Sheet.model_validate(data), base
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        raise ParamcalcError(f"sheet: {loc}: {msg}" if loc else f"sheet: {msg}") from None
+        return Sheet(**data), base
+    except Invalid as problem:
+        raise ParamcalcError(_problem_message(problem)) from None
+
+
+def _problem_message(problem: Invalid) -> str:
+    """``sheet: problem 3: answers: missing`` — the place by 1-based problem number, then the rule."""
+    path = list(problem.path)
+    if len(path) >= 2 and path[0] == "problems" and isinstance(path[1], int):
+        path[:2] = [f"problem {path[1] + 1}"]
+    where = ".".join(str(p) for p in path[:-1] if problem.kind in ("missing", "extra_forbidden")) if path else ""
+    if problem.kind == "missing":
+        message = f"missing required key {path[-1]!r}"
+    elif problem.kind == "extra_forbidden":
+        message = f"unknown key {path[-1]!r}"
+    elif problem.kind == "value_error":
+        message = problem.rule()
+        where = ".".join(str(p) for p in path)
+    else:
+        message = f"{problem.rule()}. Received: {short_repr(problem.value)}"
+        where = ".".join(str(p) for p in path)
+    return f"sheet: {where}: {message}" if where else f"sheet: {message}"
 
 
 # -- Checking --------------------------------------------------------------------------------

@@ -42,9 +42,8 @@ def describe_problem(layer: str, problem: Invalid, fields: Iterable[str] = ()) -
     loc = problem.loc or "arguments"
     kind = problem.kind
     value = problem.value
-    ctx = problem.ctx
     if kind == "value_error":
-        message = str(ctx["error"])
+        message = str(problem.ctx["error"])
         return message if message.startswith(f"{layer}:") else f"{layer}: {message}"
     if kind == "missing":
         return f"{layer}: missing required argument {loc}"
@@ -55,28 +54,7 @@ def describe_problem(layer: str, problem: Invalid, fields: Iterable[str] = ()) -
             f" (arguments: {', '.join(known)})" if known else f" ({layer} takes no arguments)"
         )
         return f"{layer}: unknown argument {loc}{hint}. Received: {loc}={short_repr(value)}"
-    rules = {
-        "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
-        "greater_than": lambda: f"must be > {ctx.get('gt')}",
-        "less_than_equal": lambda: f"must be <= {ctx.get('le')}",
-        "less_than": lambda: f"must be < {ctx.get('lt')}",
-        "int_type": lambda: "must be an integer",
-        "int_from_float": lambda: "must be an integer",
-        "int_parsing": lambda: "must be an integer",
-        "bool_type": lambda: "must be true or false",
-        "bool_parsing": lambda: "must be true or false",
-        "float_type": lambda: "must be a number",
-        "float_parsing": lambda: "must be a number",
-        "finite_number": lambda: "must be a finite number",
-        "literal_error": lambda: f"must be {ctx.get('expected')}",
-        "tuple_type": lambda: "must be a tuple",
-        "tuple_length": lambda: f"must have {ctx.get('size')} entries",
-        "string_type": lambda: "must be a string",
-        "none_required": lambda: "must be None",
-        "model_type": lambda: f"must be a {ctx.get('expected')} layer (a spec or a mapping of its arguments)",
-        "dict_type": lambda: "must be a mapping of arguments",
-    }
-    rule = rules.get(kind, lambda: f"is not valid ({kind})")()
+    rule = problem.rule()
     return f"{layer}: {loc} {rule}. Received: {loc}={short_repr(value)}"
 
 

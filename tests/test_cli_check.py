@@ -160,8 +160,8 @@ def test_sheet_with_a_bad_problem(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("problems: [\n", "error: sheet: sheet.yaml is not valid YAML"),
-        ("title: x\n", "error: sheet: problems: Field required"),
-        ("problems:\n  - {layer: 'Linear(1, 1)'}\n", "error: sheet: problems.0.answers: Field required"),
+        ("title: x\n", "error: sheet: missing required key 'problems'"),
+        ("problems:\n  - {layer: 'Linear(1, 1)'}\n", "error: sheet: problem 1: missing required key 'answers'"),
     ],
 )
 def test_sheet_bad_file(tmp_path: Path, text: str, message: str) -> None:

@@ -310,11 +310,10 @@ def test_a_channel_mismatch() -> None:
                                     "mapping with exactly one of 'layer', 'shared', 'layers' or 'parallel'"),
         ({"layers": [{"name": "b", "layers": ["Linear(2, 2)"], "parallel": []}]}, "b: an entry must be a layer "
          "expression, a mapping with 'type', or a mapping with exactly one of 'layer', 'shared', 'layers' or 'parallel'"),
-        ({"layers": [{"name": "q", "layers": []}]}, "q.layers: List should have at least 1 item after validation, "
-                                                     "not 0. Received: []"),
+        ({"layers": [{"name": "q", "layers": []}]}, "q.layers: must have at least 1 entry. Received: []"),
         ({"layers": ["Linear(2, 2)"], "extra": 1}, "extra: unknown key 'extra'"),
         ({"layers": [{"name": "b", "repeat": 0, "layers": ["Linear(2, 2)"]}]},
-         "b.repeat: Input should be greater than or equal to 1. Received: 0"),
+         "b.repeat: must be >= 1. Received: 0"),
         ({"layers": [{"name": "fc", "layer": "Lnear(3, 4)"}]}, "fc: unknown layer type 'Lnear'. Did you mean Linear?"),
         ({"layers": [{"name": "s", "layers": [{"name": "c", "layer": "Conv2d(3, 8, 3, groups=2)"}]}]},
          "s.c: Conv2d: groups must divide in_channels. Received: in_channels=3, groups=2"),

@@ -96,13 +96,13 @@ def test_plain_text_report() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"problems": []}, "problems: List should have at least 1 item"),
-        ({"problems": [{"layer": "Linear(1, 1)"}]}, "problems.0.answers: Field required"),
+        ({"problems": []}, r"problems: must have at least 1 entry. Received: \[\]"),
+        ({"problems": [{"layer": "Linear(1, 1)"}]}, "problem 1: missing required key 'answers'"),
         ({"problems": [{"layer": "Linear(1, 1)", "answers": {}}]}, "give at least one answer"),
         ({"problems": [{"answers": {"params": 1}}]}, "give exactly one of layer or model"),
-        ({"problems": [{"layer": "Linear(1, 1)", "answers": {"params": 2}, "hint": 1}]}, "hint: Extra inputs"),
+        ({"problems": [{"layer": "Linear(1, 1)", "answers": {"params": 2}, "hint": 1}]}, "problem 1: unknown key 'hint'"),
         ({"problems": [{"layer": "Linear(1, 1)", "convention": "caffe", "answers": {"params": 2}}]},
-         "problems.0.convention"),
+         "problem 1.convention: must be 'pytorch', 'keras' or 'textbook'. Received: 'caffe'"),
         ([1, 2], "must be a mapping"),
     ],
 )
