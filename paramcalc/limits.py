@@ -135,30 +135,37 @@ def check_yaml_text(text: str, what: str = "model file") -> None:
     from paramcalc.errors import ModelError
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+    opening = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    closing = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
     depth = 0
     expanded = 0
     sizes: dict[str, int] = {}
     open_anchors: list[tuple[str | None, int]] = []
     for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.AliasEvent):
-            if event.anchor not in sizes:
-                raise ModelError(f"{what}: alias *{event.anchor} refers to an anchor that encloses it")
-            expanded += sizes[event.anchor]
-        elif isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+        kind = type(event)
+        if kind is scalar:
             expanded += 1
-            if isinstance(event, yaml.ScalarEvent):
-                if event.anchor:
-                    sizes[event.anchor] = 1
-            else:
-                depth += 1
-                if depth > MAX_DATA_DEPTH:
-                    raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
-                open_anchors.append((event.anchor, expanded))
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif kind in opening:
+            expanded += 1
+            depth += 1
+            if depth > MAX_DATA_DEPTH:
+                raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
+            open_anchors.append((event.anchor, expanded))
+        elif kind in closing:
             depth -= 1
             anchor, start = open_anchors.pop()
             if anchor:
                 sizes[anchor] = expanded - start + 1
+            continue
+        elif kind is alias:
+            if event.anchor not in sizes:
+                raise ModelError(f"{what}: alias *{event.anchor} refers to an anchor that encloses it")
+            expanded += sizes[event.anchor]
+        else:
+            continue
         if expanded > MAX_DATA_NODES:
             raise ModelError(
                 f"{what}: more than {MAX_DATA_NODES:,} values once aliases are expanded "
