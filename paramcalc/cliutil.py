@@ -1,6 +1,8 @@
-"""What every command shares: reading shapes, printing, the one place errors are shown, and the
-commands generated from the layer specs (one per layer type, options named after its arguments).
+"""What the Typer commands share: the options of a layer query, the commands generated from the
+layer specs (one per layer type, options named after its arguments), and the root command group.
 
+Reading shapes, printing and the one place errors are shown live in :mod:`paramcalc.clicore`
+(no Typer there: a plain ``paramcalc layer`` query runs without it) and are re-exported here.
 Nothing here imports Rich, the renderer or the explanations at module level: a command imports
 what it needs when it runs, so ``paramcalc --help`` and a single query start fast.
 """
@@ -8,21 +10,34 @@ what it needs when it runs, so ``paramcalc --help`` and a single query start fas
 from __future__ import annotations
 
 import difflib
-import functools
 import inspect
-import json
-import os
 import re
 import sys
 import types
 import typing
-from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, NoReturn, Optional, TypeVar
+from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
 
+from paramcalc.clicore import (  # noqa: F401 - re-exported for the command modules
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_WRONG,
+    MAX_WIDTH,
+    Convention,
+    boundary,
+    fail,
+    internal_error,
+    make_console,
+    one_line,
+    parse_shape,
+    parse_shapes,
+    print_json,
+    print_rich,
+    show_layer,
+)
 from paramcalc.errors import ParamcalcError
 
 try:  # typer >= 0.20 ships its own copy of click
@@ -30,149 +45,7 @@ try:  # typer >= 0.20 ships its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     import click  # type: ignore[no-redef]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-#: Exit statuses: 0 all good, 1 a checked answer is wrong, 2 bad input (like click's usage errors).
-EXIT_WRONG = 1
-EXIT_BAD_INPUT = 2
-#: A bug in paramcalc (EX_SOFTWARE); PARAMCALC_DEBUG=1 shows the traceback.
-EXIT_INTERNAL = 70
-#: Widest output, in columns.
-MAX_WIDTH = 80
-
-_SHAPE_SPLIT = re.compile(r"\s*[,x×*]\s*|\s+")
-
-
-# -- Reading input ----------------------------------------------------------------------------
-
-
-def parse_shape(text: str | None, option: str = "--input-shape") -> tuple[int, ...] | None:
-    """Read ``32,50,100``, ``32x50x100`` or ``(32, 50, 100)`` as a tuple of ints; None stays None."""
-    if text is None:
-        return None
-    body = text.strip().strip("()[]").strip()
-    if not body:
-        raise ParamcalcError(f"{option}: empty shape; write it like 32,50,100 or 32x50x100")
-    if body.endswith(",") and "," not in body[:-1]:  # a one-dimensional Python tuple: (100,)
-        body = body[:-1].strip()
-    parts = _SHAPE_SPLIT.split(body)
-    if "" in parts:
-        raise ParamcalcError(
-            f"{option}: a dimension is missing (two separators in a row, or one at an end). Received: {text!r}"
-        )
-    dims: list[int | None] = []
-    for p in parts:
-        if p in ("None", "?"):  # an unknown size: Keras layers accept it (the batch, mostly)
-            dims.append(None)
-        elif re.fullmatch(r"\d{1,30}", p):
-            dims.append(int(p))
-        else:
-            raise ParamcalcError(
-                f"{option}: every dimension must be a non-negative integer (or None for a Keras layer's "
-                f"unknown size). Received: {text!r}"
-            )
-    return tuple(dims)  # type: ignore[arg-type]
-
-
-def parse_shapes(text: str | None, option: str = "--input-shape") -> list[tuple[int, ...]]:
-    """Several shapes separated by ``;`` (e.g. query;key;value): ``2,5,16;2,7,16``."""
-    if text is None:
-        return []
-    if not text.strip(" ;"):
-        raise ParamcalcError(f"{option}: empty shape; write it like 32,50,100 or 32x50x100")
-    return [parse_shape(part, option) for part in text.split(";") if part.strip()]  # type: ignore[misc]
-
-
-# -- Printing and errors ----------------------------------------------------------------------
-
-
-def one_line(message: object) -> str:
-    """The message on one line, its control characters shown escaped (never sent to the terminal)."""
-    text = " ".join(str(message).split())
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
-def fail(message: str, status: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print one line on stderr and exit with ``status``."""
-    sys.stderr.write(f"error: {one_line(message)}\n")
-    raise typer.Exit(status)
-
-
-def boundary(func: F) -> F:
-    """Turn library errors into one line on stderr and exit status 2: the only place errors are shown."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
-        except ParamcalcError as exc:
-            fail(str(exc))
-        except RecursionError:
-            fail("input nested too deeply")
-        except MemoryError:
-            fail("input too large")
-        except ValueError as exc:  # pydantic ValidationError and friends
-            from pydantic import ValidationError
-
-            if isinstance(exc, ValidationError):
-                err = exc.errors(include_url=False)[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                fail(f"{loc}: {err['msg']}" if loc else err["msg"])
-            fail(str(exc))
-
-    return wrapper  # type: ignore[return-value]
-
-
-def make_console(stderr: bool = False) -> Any:
-    """A Rich console made per command (so NO_COLOR, FORCE_COLOR and tests behave), 80 columns at most.
-
-    Rich writes plain text (no colour codes) when the output is not a terminal, and honours
-    ``NO_COLOR``.
-    """
-    from rich.console import Console
-
-    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
-    if console.width > MAX_WIDTH:
-        console.width = MAX_WIDTH
-    return console
-
-
-def print_rich(*renderables: Any) -> None:
-    """Print Rich renderables: styled on a terminal; plain text, lines right-stripped, otherwise."""
-    from rich.console import Group
-
-    console = make_console()
-    if console.is_terminal:
-        console.print(Group(*renderables))
-        return
-    with console.capture() as capture:
-        console.print(Group(*renderables))
-    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
-    sys.stdout.write(text + "\n")
-
-
-_INT_LIST = re.compile(r"\[\s*-?\d+(?:,\s*-?\d+)*\s*\]")
-
-
-def print_json(data: Any) -> None:
-    """Print one JSON document and nothing else (ints stay exact; lists of ints such as shapes on one line)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    text = _INT_LIST.sub(lambda m: "[" + ", ".join(re.findall(r"-?\d+", m.group(0))) + "]", text)
-    sys.stdout.write(text + "\n")
-
-
-# -- The layer query every layer command runs --------------------------------------------------
-
-
-class Convention(str, Enum):
-    """Whose counting rules to follow."""
-
-    pytorch = "pytorch"
-    keras = "keras"
-    textbook = "textbook"
-
+# -- The options of a layer query ---------------------------------------------------------------
 
 INPUT_SHAPE_HELP = (
     "Input shape with the batch dimension, as 32,50,100 or 32x50x100; several inputs "
@@ -182,24 +55,6 @@ CONVENTION_HELP = "Count as pytorch, keras or textbook. Default: keras for Keras
 ALL_CONVENTIONS_HELP = "Also show the count under every convention, side by side, with the reason for each difference."
 JSON_HELP = "Print one JSON document (the schema is in the README) and nothing else."
 
-
-def show_layer(
-    spec: Any,
-    input_shape: str | None = None,
-    convention: Convention | str | None = None,
-    all_conventions: bool = False,
-    as_json: bool = False,
-) -> None:
-    """Count, explain and print one layer: the body of ``paramcalc layer`` and every layer command."""
-    from paramcalc.render import collect, default_convention
-
-    shapes = parse_shapes(input_shape)
-    chosen = Convention(convention).value if convention is not None else default_convention(spec)
-    report = collect(spec, chosen, shapes, all_conventions=all_conventions)
-    if as_json:
-        print_json(report.as_dict())
-    else:
-        print_rich(report)
 
 
 # -- Layer types and their commands ------------------------------------------------------------
@@ -836,13 +691,7 @@ class CommandGroup(TyperGroup):
             sys.stderr.write("error: aborted\n")
             sys.exit(1)
         except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
-            if os.environ.get("PARAMCALC_DEBUG"):
-                raise
-            sys.stderr.write(
-                f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
-                "set PARAMCALC_DEBUG=1 to see the traceback\n"
-            )
-            sys.exit(EXIT_INTERNAL)
+            internal_error(exc)
         sys.exit(status if isinstance(status, int) else 0)
 
 
