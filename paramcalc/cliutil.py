@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import os
 import re
 import sys
 import types
 import typing
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -629,6 +631,83 @@ def build_layer_command(command: str, name: str, cls: type) -> Any:
     return typer.main.get_command(sub)
 
 
+# -- Typer's coercion of values, without pydantic where it is not needed ----------------------
+
+_NOT_PLAIN = object()
+_DIGITS = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
+class PlainCoercion:
+    """Typer's coercion of one parameter's value, with the plain cases answered without pydantic.
+
+    Typer (0.2x) coerces every parameter it processes, given or not, with a pydantic TypeAdapter
+    that it builds on first use; importing pydantic's validation machinery for that
+    (``typer._adapters``) and building the adapters costs tens of milliseconds a run. Here the plain
+    cases get what Typer's adapters return for them: a left-out value stays None; a string for a
+    ``str`` parameter stays itself; an enum's choice becomes that member (by Typer's rule: the value
+    as text, folded for case when the option is case-insensitive); a plain integer within the
+    option's range is that int; a path that exists and can be read (Typer's default checks) is that
+    Path. Anything else, every error among them (so each message stays Typer's), goes to Typer's
+    own coercion.
+    """
+
+    def __init__(self, descriptor: Any) -> None:
+        self.descriptor = descriptor
+        self.typer_coercion: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        plain = self._plain(value, param, ctx)
+        if plain is not _NOT_PLAIN:
+            return plain
+        if self.typer_coercion is None:
+            from typer._coercion import build_runtime_param
+
+            self.typer_coercion = build_runtime_param(self.descriptor)
+        return self.typer_coercion.coerce(value, param=param, ctx=ctx)
+
+    def _plain(self, value: Any, param: Any, ctx: Any) -> Any:
+        if param.multiple or param.nargs != 1:
+            return _NOT_PLAIN
+        if value is None:
+            return None
+        annotation, info = self.descriptor.annotation, self.descriptor.parameter_info
+        if getattr(info, "parser", None) is not None or type(value) not in (str, annotation):
+            return _NOT_PLAIN
+        if annotation is str:
+            return value
+        if isinstance(annotation, type) and issubclass(annotation, Enum):
+            if isinstance(value, annotation):
+                return value
+            if ctx.token_normalize_func is None:
+                fold = (lambda text: text) if info.case_sensitive else str.casefold
+                for member in annotation:
+                    if fold(str(member.value)) == fold(value):
+                        return member
+        if annotation is int and type(value) is str and _DIGITS.fullmatch(value) and not info.clamp:
+            number = int(value)
+            if (info.min is None or number >= info.min) and (info.max is None or number <= info.max):
+                return number
+        if annotation is Path and type(value) is str and _plain_path(info) and "\x00" not in value:
+            if os.access(value, os.R_OK):  # it exists and can be read: nothing for Typer to object to
+                return Path(value)
+        return _NOT_PLAIN
+
+
+def _plain_path(info: Any) -> bool:
+    """A path option with Typer's defaults: it may exist or not, be a file or a directory."""
+    return (not info.exists and info.file_okay and info.dir_okay and not info.writable
+            and not info.resolve_path and not info.allow_dash and info.path_type is None)
+
+
+def coerce_plainly(command: Any, ctx: Any) -> Any:
+    """Give a command's Typer parameters, its help option among them, :class:`PlainCoercion`
+    (where this Typer has the hook for it)."""
+    for param in command.get_params(ctx):
+        if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+            param._runtime_param = PlainCoercion(param.type_descriptor)
+    return command
+
+
 # -- The command group: lazy layer commands, one-line usage errors, completion ----------------
 
 
@@ -641,17 +720,21 @@ class CommandGroup(TyperGroup):
 
     _built: dict[str, Any] = {}
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        coerce_plainly(self, ctx)
+        return super().parse_args(ctx, args)
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = super().get_command(ctx, cmd_name)
         if cmd is not None:
-            return cmd
+            return coerce_plainly(cmd, ctx)
         key = command_for(cmd_name)
         if key is None:
             return None
         if key not in self._built:
             layer, cls = layer_commands()[key]
             self._built[key] = build_layer_command(key, layer, cls)
-        return self._built[key]
+        return coerce_plainly(self._built[key], ctx)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
