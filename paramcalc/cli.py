@@ -2,9 +2,10 @@
 
 Layout: the app and its root options; the layer commands (``layer``, ``layers``, ``formula``; one
 command per layer type is generated from the specs by ``cliutil.CommandGroup``); then the commands
-other modules add with their ``register(app)``. Commands import Rich, the renderer and the library
-pieces they need when they run, so start-up stays fast. The ``paramcalc`` entry point is
-:func:`paramcalc.entry.main`: it answers a plain ``layer`` query itself and hands the rest to ``app``.
+other modules add with their ``register(app)``. A run builds only the command it runs
+(``cliutil.App``), and commands import Rich, the renderer and the library pieces they need when
+they run, so start-up stays fast. The ``paramcalc`` entry point is :func:`paramcalc.entry.main`:
+it answers a plain ``layer`` query itself and hands the rest to ``app``.
 """
 
 from __future__ import annotations
@@ -20,16 +21,15 @@ from paramcalc.cliutil import (
     CONVENTION_HELP,
     INPUT_SHAPE_HELP,
     JSON_HELP,
-    CommandGroup,
+    App,
     Convention,
     boundary,
     print_json,
     print_rich,
 )
 
-app = typer.Typer(
+app = App(
     name="paramcalc",
-    cls=CommandGroup,
     help=(
         "Exact parameter counts and output shapes of neural-network layers and models, with the "
         "working shown.\n\nEvery layer type also has its own command with its constructor's "

@@ -712,20 +712,31 @@ def coerce_plainly(command: Any, ctx: Any) -> Any:
 
 
 class CommandGroup(TyperGroup):
-    """The root group: named commands, plus one command per layer type built when it is asked for.
+    """The root group: named commands, plus one command per layer type, each built when it is asked for.
 
-    Layer commands are left out of the root ``--help`` (``paramcalc layers`` lists them) and built
-    on demand, so start-up does not pay for them. Usage errors print one line, like library errors.
+    A run builds the command it runs, not every command's parameters (``--help`` and completion
+    build the named ones). Layer commands are left out of the root ``--help`` (``paramcalc layers``
+    lists them). Usage errors print one line, like library errors.
     """
 
+    #: Named commands, in the order of the help: name → a Typer holding that one command (see :class:`App`).
+    deferred: dict[str, typer.Typer] = {}
     _built: dict[str, Any] = {}
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         coerce_plainly(self, ctx)
         return super().parse_args(ctx, args)
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in self.deferred if name not in self.commands)]
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = super().get_command(ctx, cmd_name)
+        if cmd is None and cmd_name in self.deferred:
+            named = self.__dict__.setdefault("_named", {})
+            if cmd_name not in named:
+                named[cmd_name] = typer.main.get_command(self.deferred[cmd_name])
+            cmd = named[cmd_name]
         if cmd is not None:
             return coerce_plainly(cmd, ctx)
         key = command_for(cmd_name)
@@ -739,7 +750,7 @@ class CommandGroup(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
         if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
-            known = list(self.commands) + list(layer_commands())
+            known = self.list_commands(ctx) + list(layer_commands())
             close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
             hint = f" Did you mean {' or '.join(close)}?" if close else " Run `paramcalc --help` or `paramcalc layers`."
             ctx.fail(f"no command {name!r}.{hint}")
@@ -776,6 +787,31 @@ class CommandGroup(TyperGroup):
         except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
             internal_error(exc)
         sys.exit(status if isinstance(status, int) else 0)
+
+
+class App(typer.Typer):
+    """The Typer app: each command becomes a click command only when a run asks for it.
+
+    Typer builds a click command for every registered command on every run, reading the
+    annotations of all their parameters. Here ``command()`` keeps each command in a Typer of its
+    own (with the app's markup and exception settings), and the app's :class:`CommandGroup`
+    builds the one a run needs.
+    """
+
+    def __init__(self, **settings: Any) -> None:
+        self.deferred: dict[str, typer.Typer] = {}
+        group = type("CommandGroup", (CommandGroup,), {"deferred": self.deferred, "__module__": __name__})
+        super().__init__(cls=group, **settings)
+
+    def command(self, name: str | None = None, **options: Any) -> Any:
+        def register(func: Any) -> Any:
+            one = typer.Typer(add_completion=False, rich_markup_mode=self.rich_markup_mode,
+                              pretty_exceptions_short=self.pretty_exceptions_short)
+            one.command(name, **options)(func)
+            self.deferred[name or typer.main.get_command_name(func.__name__)] = one
+            return func
+
+        return register
 
 
 def usage_message(exc: Any) -> str:
