@@ -9,7 +9,6 @@ the same bytes. Nothing here imports Typer, Rich, the renderer or the library at
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import sys
@@ -155,6 +154,8 @@ _INT_LIST = re.compile(r"\[\s*-?\d+(?:,\s*-?\d+)*\s*\]")
 
 def print_json(data: Any) -> None:
     """Print one JSON document and nothing else (ints stay exact; lists of ints such as shapes on one line)."""
+    import json
+
     text = json.dumps(data, indent=2, ensure_ascii=False)
     text = _INT_LIST.sub(lambda m: "[" + ", ".join(re.findall(r"-?\d+", m.group(0))) + "]", text)
     sys.stdout.write(text + "\n")
