@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -90,15 +91,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="runs per command (median taken)")
     parser.add_argument("--sheet-size", type=int, default=1000)
+    parser.add_argument("--paramcalc", metavar="CMD",
+                        help="how to run paramcalc, e.g. 'python -m paramcalc' (default: the console script "
+                        "next to this Python, else python -m paramcalc)")
     args = parser.parse_args()
     env = {**os.environ, "NO_COLOR": "1"}
     for name in ("PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME"):  # keep .pyc caches; no import profile
         env.pop(name, None)
-    pc = paramcalc_cmd()
+    pc = shlex.split(args.paramcalc) if args.paramcalc else paramcalc_cmd()
 
     print(f"machine: {platform.machine()} · {platform.processor() or platform.platform()} · "
           f"{os.cpu_count()} cores · Python {platform.python_version()}")
-    print(f"runs per command: {args.runs} (median)\n")
+    print(f"runs per command: {args.runs} (median) · paramcalc: {' '.join(pc)}\n")
 
     with tempfile.TemporaryDirectory() as tmp:
         sheet = Path(tmp) / "sheet.yaml"

@@ -1,5 +1,5 @@
 """``python -m paramcalc``."""
 
-from paramcalc.cli import main
+from paramcalc.entry import main
 
 main()

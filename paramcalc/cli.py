@@ -1,9 +1,11 @@
-"""The command-line interface: thin commands over the library, errors shown once (cliutil.boundary).
+"""The command-line interface: thin commands over the library, errors shown once (clicore.boundary).
 
 Layout: the app and its root options; the layer commands (``layer``, ``layers``, ``formula``; one
 command per layer type is generated from the specs by ``cliutil.CommandGroup``); then the commands
-other modules add with their ``register(app)``; then ``main``. Commands import Rich, the renderer
-and the library pieces they need when they run, so start-up stays fast.
+other modules add with their ``register(app)``. A run builds only the command it runs
+(``cliutil.App``), and commands import Rich, the renderer and the library pieces they need when
+they run, so start-up stays fast. The ``paramcalc`` entry point is :func:`paramcalc.entry.main`:
+it answers a plain ``layer`` query itself and hands the rest to ``app``.
 """
 
 from __future__ import annotations
@@ -13,22 +15,21 @@ from typing import Annotated, Optional
 import typer
 
 from paramcalc import __version__
+from paramcalc.clicore import query_layer
 from paramcalc.cliutil import (
     ALL_CONVENTIONS_HELP,
     CONVENTION_HELP,
     INPUT_SHAPE_HELP,
     JSON_HELP,
-    CommandGroup,
+    App,
     Convention,
     boundary,
     print_json,
     print_rich,
-    show_layer,
 )
 
-app = typer.Typer(
+app = App(
     name="paramcalc",
-    cls=CommandGroup,
     help=(
         "Exact parameter counts and output shapes of neural-network layers and models, with the "
         "working shown.\n\nEvery layer type also has its own command with its constructor's "
@@ -93,9 +94,7 @@ def layer(
     json: Json = False,
 ) -> None:
     """Count a layer's parameters, list its tensors, and work out its formula and output shape."""
-    from paramcalc.parse import parse_layer
-
-    show_layer(parse_layer(expr), input_shape, convention, all_conventions, json)
+    query_layer(expr, input_shape, convention, all_conventions, json)
 
 
 @app.command(
@@ -182,97 +181,8 @@ from paramcalc import cli_models; cli_models.register(app)  # noqa: E402, E702 -
 from paramcalc import cli_compute; cli_compute.register(app)  # noqa: E402, E702 - memory
 
 
-_LAYER_OPTIONS = {
-    "--input-shape": "input_shape", "-i": "input_shape", "--convention": "convention", "-c": "convention",
-}
-_LAYER_FLAGS = {"--all-conventions": "all_conventions", "--json": "json"}
-
-
-def _plain_layer_query(argv: list[str]) -> dict[str, object] | None:
-    """The arguments of a plain ``paramcalc layer EXPR [options]`` call, or None for anything else.
-
-    The most common query skips building Typer's parser (the larger part of a query's start-up);
-    whatever this does not recognise (help, an unknown or repeated option, a missing value, an
-    ``--option=value`` form, a bad convention) goes to the Typer app, which reports it.
-    """
-    if len(argv) < 2 or argv[0] != "layer":
-        return None
-    values: dict[str, object] = {}
-    rest = iter(argv[1:])
-    for token in rest:
-        if token in _LAYER_OPTIONS:
-            key, value = _LAYER_OPTIONS[token], next(rest, None)
-            if key in values or value is None or value.startswith("-") and key != "input_shape":
-                return None
-            values[key] = value
-        elif token in _LAYER_FLAGS:
-            if _LAYER_FLAGS[token] in values:
-                return None
-            values[_LAYER_FLAGS[token]] = True
-        elif token.startswith("-") or "expr" in values:
-            return None
-        else:
-            values["expr"] = token
-    if "expr" not in values or values.get("convention", "pytorch") not in {c.value for c in Convention}:
-        return None
-    return values
-
-
-def _skip_plugin_loader() -> None:
-    """Spare the import of importlib.metadata (about 18 ms) that pydantic's plugin loader makes.
-
-    With plugins disabled its ``get_plugins()`` returns nothing, but the loader module imports
-    importlib.metadata when it is first imported. Until then, a stand-in answers ``get_plugins()``
-    while they stay disabled and hands everything else to the real loader.
-    """
-    import os
-    import sys
-    import types
-
-    name = "pydantic.plugin._loader"
-    if name in sys.modules:
-        return
-
-    def real() -> types.ModuleType:
-        if sys.modules.get(name) is stand_in:
-            del sys.modules[name]
-        import importlib
-
-        return importlib.import_module(name)
-
-    def get_plugins() -> object:
-        if os.getenv("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true"):
-            return ()
-        return real().get_plugins()
-
-    stand_in = types.ModuleType(name)
-    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
-
-    def delegate(attr: str) -> object:
-        if attr.startswith("__"):  # the import system asks for __path__ and the like
-            raise AttributeError(attr)
-        return getattr(real(), attr)
-
-    stand_in.__getattr__ = delegate  # type: ignore[method-assign]
-    sys.modules[name] = stand_in
-
-
 def main() -> None:
-    """Entry point of the ``paramcalc`` console script and ``python -m paramcalc``."""
-    import os
-    import sys
+    """Entry point of console scripts made before it moved to :func:`paramcalc.entry.main`."""
+    from paramcalc.entry import main as entry_main
 
-    # paramcalc uses no pydantic plugins: skip the search of installed entry points (about 10 ms a run)
-    if os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__") == "__all__":
-        _skip_plugin_loader()
-    query = _plain_layer_query(sys.argv[1:])
-    if query is not None:
-        try:
-            layer(
-                str(query["expr"]), query.get("input_shape"), query.get("convention"),  # type: ignore[arg-type]
-                bool(query.get("all_conventions")), bool(query.get("json")),
-            )
-        except typer.Exit as done:
-            sys.exit(done.exit_code)
-        return
-    app(prog_name="paramcalc")
+    entry_main()

@@ -1,6 +1,8 @@
-"""What every command shares: reading shapes, printing, the one place errors are shown, and the
-commands generated from the layer specs (one per layer type, options named after its arguments).
+"""What the Typer commands share: the options of a layer query, the commands generated from the
+layer specs (one per layer type, options named after its arguments), and the root command group.
 
+Reading shapes, printing and the one place errors are shown live in :mod:`paramcalc.clicore`
+(no Typer there: a plain ``paramcalc layer`` query runs without it) and are re-exported here.
 Nothing here imports Rich, the renderer or the explanations at module level: a command imports
 what it needs when it runs, so ``paramcalc --help`` and a single query start fast.
 """
@@ -8,21 +10,36 @@ what it needs when it runs, so ``paramcalc --help`` and a single query start fas
 from __future__ import annotations
 
 import difflib
-import functools
 import inspect
-import json
 import os
 import re
 import sys
 import types
 import typing
-from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, NoReturn, Optional, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
 
+from paramcalc.clicore import (  # noqa: F401 - re-exported for the command modules
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_WRONG,
+    MAX_WIDTH,
+    Convention,
+    boundary,
+    fail,
+    internal_error,
+    make_console,
+    one_line,
+    parse_shape,
+    parse_shapes,
+    print_json,
+    print_rich,
+    show_layer,
+)
 from paramcalc.errors import ParamcalcError
 
 try:  # typer >= 0.20 ships its own copy of click
@@ -30,149 +47,7 @@ try:  # typer >= 0.20 ships its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     import click  # type: ignore[no-redef]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-#: Exit statuses: 0 all good, 1 a checked answer is wrong, 2 bad input (like click's usage errors).
-EXIT_WRONG = 1
-EXIT_BAD_INPUT = 2
-#: A bug in paramcalc (EX_SOFTWARE); PARAMCALC_DEBUG=1 shows the traceback.
-EXIT_INTERNAL = 70
-#: Widest output, in columns.
-MAX_WIDTH = 80
-
-_SHAPE_SPLIT = re.compile(r"\s*[,x×*]\s*|\s+")
-
-
-# -- Reading input ----------------------------------------------------------------------------
-
-
-def parse_shape(text: str | None, option: str = "--input-shape") -> tuple[int, ...] | None:
-    """Read ``32,50,100``, ``32x50x100`` or ``(32, 50, 100)`` as a tuple of ints; None stays None."""
-    if text is None:
-        return None
-    body = text.strip().strip("()[]").strip()
-    if not body:
-        raise ParamcalcError(f"{option}: empty shape; write it like 32,50,100 or 32x50x100")
-    if body.endswith(",") and "," not in body[:-1]:  # a one-dimensional Python tuple: (100,)
-        body = body[:-1].strip()
-    parts = _SHAPE_SPLIT.split(body)
-    if "" in parts:
-        raise ParamcalcError(
-            f"{option}: a dimension is missing (two separators in a row, or one at an end). Received: {text!r}"
-        )
-    dims: list[int | None] = []
-    for p in parts:
-        if p in ("None", "?"):  # an unknown size: Keras layers accept it (the batch, mostly)
-            dims.append(None)
-        elif re.fullmatch(r"\d{1,30}", p):
-            dims.append(int(p))
-        else:
-            raise ParamcalcError(
-                f"{option}: every dimension must be a non-negative integer (or None for a Keras layer's "
-                f"unknown size). Received: {text!r}"
-            )
-    return tuple(dims)  # type: ignore[arg-type]
-
-
-def parse_shapes(text: str | None, option: str = "--input-shape") -> list[tuple[int, ...]]:
-    """Several shapes separated by ``;`` (e.g. query;key;value): ``2,5,16;2,7,16``."""
-    if text is None:
-        return []
-    if not text.strip(" ;"):
-        raise ParamcalcError(f"{option}: empty shape; write it like 32,50,100 or 32x50x100")
-    return [parse_shape(part, option) for part in text.split(";") if part.strip()]  # type: ignore[misc]
-
-
-# -- Printing and errors ----------------------------------------------------------------------
-
-
-def one_line(message: object) -> str:
-    """The message on one line, its control characters shown escaped (never sent to the terminal)."""
-    text = " ".join(str(message).split())
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
-def fail(message: str, status: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print one line on stderr and exit with ``status``."""
-    sys.stderr.write(f"error: {one_line(message)}\n")
-    raise typer.Exit(status)
-
-
-def boundary(func: F) -> F:
-    """Turn library errors into one line on stderr and exit status 2: the only place errors are shown."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
-        except ParamcalcError as exc:
-            fail(str(exc))
-        except RecursionError:
-            fail("input nested too deeply")
-        except MemoryError:
-            fail("input too large")
-        except ValueError as exc:  # pydantic ValidationError and friends
-            from pydantic import ValidationError
-
-            if isinstance(exc, ValidationError):
-                err = exc.errors(include_url=False)[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                fail(f"{loc}: {err['msg']}" if loc else err["msg"])
-            fail(str(exc))
-
-    return wrapper  # type: ignore[return-value]
-
-
-def make_console(stderr: bool = False) -> Any:
-    """A Rich console made per command (so NO_COLOR, FORCE_COLOR and tests behave), 80 columns at most.
-
-    Rich writes plain text (no colour codes) when the output is not a terminal, and honours
-    ``NO_COLOR``.
-    """
-    from rich.console import Console
-
-    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
-    if console.width > MAX_WIDTH:
-        console.width = MAX_WIDTH
-    return console
-
-
-def print_rich(*renderables: Any) -> None:
-    """Print Rich renderables: styled on a terminal; plain text, lines right-stripped, otherwise."""
-    from rich.console import Group
-
-    console = make_console()
-    if console.is_terminal:
-        console.print(Group(*renderables))
-        return
-    with console.capture() as capture:
-        console.print(Group(*renderables))
-    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
-    sys.stdout.write(text + "\n")
-
-
-_INT_LIST = re.compile(r"\[\s*-?\d+(?:,\s*-?\d+)*\s*\]")
-
-
-def print_json(data: Any) -> None:
-    """Print one JSON document and nothing else (ints stay exact; lists of ints such as shapes on one line)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    text = _INT_LIST.sub(lambda m: "[" + ", ".join(re.findall(r"-?\d+", m.group(0))) + "]", text)
-    sys.stdout.write(text + "\n")
-
-
-# -- The layer query every layer command runs --------------------------------------------------
-
-
-class Convention(str, Enum):
-    """Whose counting rules to follow."""
-
-    pytorch = "pytorch"
-    keras = "keras"
-    textbook = "textbook"
-
+# -- The options of a layer query ---------------------------------------------------------------
 
 INPUT_SHAPE_HELP = (
     "Input shape with the batch dimension, as 32,50,100 or 32x50x100; several inputs "
@@ -182,24 +57,6 @@ CONVENTION_HELP = "Count as pytorch, keras or textbook. Default: keras for Keras
 ALL_CONVENTIONS_HELP = "Also show the count under every convention, side by side, with the reason for each difference."
 JSON_HELP = "Print one JSON document (the schema is in the README) and nothing else."
 
-
-def show_layer(
-    spec: Any,
-    input_shape: str | None = None,
-    convention: Convention | str | None = None,
-    all_conventions: bool = False,
-    as_json: bool = False,
-) -> None:
-    """Count, explain and print one layer: the body of ``paramcalc layer`` and every layer command."""
-    from paramcalc.render import collect, default_convention
-
-    shapes = parse_shapes(input_shape)
-    chosen = Convention(convention).value if convention is not None else default_convention(spec)
-    report = collect(spec, chosen, shapes, all_conventions=all_conventions)
-    if as_json:
-        print_json(report.as_dict())
-    else:
-        print_rich(report)
 
 
 # -- Layer types and their commands ------------------------------------------------------------
@@ -774,34 +631,126 @@ def build_layer_command(command: str, name: str, cls: type) -> Any:
     return typer.main.get_command(sub)
 
 
+# -- Typer's coercion of values, without pydantic where it is not needed ----------------------
+
+_NOT_PLAIN = object()
+_DIGITS = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
+class PlainCoercion:
+    """Typer's coercion of one parameter's value, with the plain cases answered without pydantic.
+
+    Typer (0.2x) coerces every parameter it processes, given or not, with a pydantic TypeAdapter
+    that it builds on first use; importing pydantic's validation machinery for that
+    (``typer._adapters``) and building the adapters costs tens of milliseconds a run. Here the plain
+    cases get what Typer's adapters return for them: a left-out value stays None; a string for a
+    ``str`` parameter stays itself; an enum's choice becomes that member (by Typer's rule: the value
+    as text, folded for case when the option is case-insensitive); a plain integer within the
+    option's range is that int; a path that exists and can be read (Typer's default checks) is that
+    Path. Anything else, every error among them (so each message stays Typer's), goes to Typer's
+    own coercion.
+    """
+
+    def __init__(self, descriptor: Any) -> None:
+        self.descriptor = descriptor
+        self.typer_coercion: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        plain = self._plain(value, param, ctx)
+        if plain is not _NOT_PLAIN:
+            return plain
+        if self.typer_coercion is None:
+            from typer._coercion import build_runtime_param
+
+            self.typer_coercion = build_runtime_param(self.descriptor)
+        return self.typer_coercion.coerce(value, param=param, ctx=ctx)
+
+    def _plain(self, value: Any, param: Any, ctx: Any) -> Any:
+        if param.multiple or param.nargs != 1:
+            return _NOT_PLAIN
+        if value is None:
+            return None
+        annotation, info = self.descriptor.annotation, self.descriptor.parameter_info
+        if getattr(info, "parser", None) is not None or type(value) not in (str, annotation):
+            return _NOT_PLAIN
+        if annotation is str:
+            return value
+        if isinstance(annotation, type) and issubclass(annotation, Enum):
+            if isinstance(value, annotation):
+                return value
+            if ctx.token_normalize_func is None:
+                fold = (lambda text: text) if info.case_sensitive else str.casefold
+                for member in annotation:
+                    if fold(str(member.value)) == fold(value):
+                        return member
+        if annotation is int and type(value) is str and _DIGITS.fullmatch(value) and not info.clamp:
+            number = int(value)
+            if (info.min is None or number >= info.min) and (info.max is None or number <= info.max):
+                return number
+        if annotation is Path and type(value) is str and _plain_path(info) and "\x00" not in value:
+            if os.access(value, os.R_OK):  # it exists and can be read: nothing for Typer to object to
+                return Path(value)
+        return _NOT_PLAIN
+
+
+def _plain_path(info: Any) -> bool:
+    """A path option with Typer's defaults: it may exist or not, be a file or a directory."""
+    return (not info.exists and info.file_okay and info.dir_okay and not info.writable
+            and not info.resolve_path and not info.allow_dash and info.path_type is None)
+
+
+def coerce_plainly(command: Any, ctx: Any) -> Any:
+    """Give a command's Typer parameters, its help option among them, :class:`PlainCoercion`
+    (where this Typer has the hook for it)."""
+    for param in command.get_params(ctx):
+        if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+            param._runtime_param = PlainCoercion(param.type_descriptor)
+    return command
+
+
 # -- The command group: lazy layer commands, one-line usage errors, completion ----------------
 
 
 class CommandGroup(TyperGroup):
-    """The root group: named commands, plus one command per layer type built when it is asked for.
+    """The root group: named commands, plus one command per layer type, each built when it is asked for.
 
-    Layer commands are left out of the root ``--help`` (``paramcalc layers`` lists them) and built
-    on demand, so start-up does not pay for them. Usage errors print one line, like library errors.
+    A run builds the command it runs, not every command's parameters (``--help`` and completion
+    build the named ones). Layer commands are left out of the root ``--help`` (``paramcalc layers``
+    lists them). Usage errors print one line, like library errors.
     """
 
+    #: Named commands, in the order of the help: name → a Typer holding that one command (see :class:`App`).
+    deferred: dict[str, typer.Typer] = {}
     _built: dict[str, Any] = {}
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        coerce_plainly(self, ctx)
+        return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name in self.deferred if name not in self.commands)]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = super().get_command(ctx, cmd_name)
+        if cmd is None and cmd_name in self.deferred:
+            named = self.__dict__.setdefault("_named", {})
+            if cmd_name not in named:
+                named[cmd_name] = typer.main.get_command(self.deferred[cmd_name])
+            cmd = named[cmd_name]
         if cmd is not None:
-            return cmd
+            return coerce_plainly(cmd, ctx)
         key = command_for(cmd_name)
         if key is None:
             return None
         if key not in self._built:
             layer, cls = layer_commands()[key]
             self._built[key] = build_layer_command(key, layer, cls)
-        return self._built[key]
+        return coerce_plainly(self._built[key], ctx)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
         if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
-            known = list(self.commands) + list(layer_commands())
+            known = self.list_commands(ctx) + list(layer_commands())
             close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
             hint = f" Did you mean {' or '.join(close)}?" if close else " Run `paramcalc --help` or `paramcalc layers`."
             ctx.fail(f"no command {name!r}.{hint}")
@@ -836,14 +785,33 @@ class CommandGroup(TyperGroup):
             sys.stderr.write("error: aborted\n")
             sys.exit(1)
         except Exception as exc:  # a bug, not bad input: one line, the traceback only on request
-            if os.environ.get("PARAMCALC_DEBUG"):
-                raise
-            sys.stderr.write(
-                f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
-                "set PARAMCALC_DEBUG=1 to see the traceback\n"
-            )
-            sys.exit(EXIT_INTERNAL)
+            internal_error(exc)
         sys.exit(status if isinstance(status, int) else 0)
+
+
+class App(typer.Typer):
+    """The Typer app: each command becomes a click command only when a run asks for it.
+
+    Typer builds a click command for every registered command on every run, reading the
+    annotations of all their parameters. Here ``command()`` keeps each command in a Typer of its
+    own (with the app's markup and exception settings), and the app's :class:`CommandGroup`
+    builds the one a run needs.
+    """
+
+    def __init__(self, **settings: Any) -> None:
+        self.deferred: dict[str, typer.Typer] = {}
+        group = type("CommandGroup", (CommandGroup,), {"deferred": self.deferred, "__module__": __name__})
+        super().__init__(cls=group, **settings)
+
+    def command(self, name: str | None = None, **options: Any) -> Any:
+        def register(func: Any) -> Any:
+            one = typer.Typer(add_completion=False, rich_markup_mode=self.rich_markup_mode,
+                              pretty_exceptions_short=self.pretty_exceptions_short)
+            one.command(name, **options)(func)
+            self.deferred[name or typer.main.get_command_name(func.__name__)] = one
+            return func
+
+        return register
 
 
 def usage_message(exc: Any) -> str:
