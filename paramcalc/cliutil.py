@@ -101,7 +101,7 @@ def command_for(name: str) -> str | None:
 
 
 #: What each constructor argument means, for the generated options' help (specs may override with
-#: a pydantic Field description).
+#: a Field description).
 ARGUMENT_HELP = {
     "in_features": "size of each input sample (the last dimension)",
     "out_features": "size of each output sample",
