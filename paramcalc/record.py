@@ -237,7 +237,7 @@ def _bool(strict: bool) -> Check:
             return v
         if strict:
             raise Invalid("bool_type", loc, v)
-        if type(v) is int and v in (0, 1):
+        if type(v) in (int, float) and v in (0, 1):
             return bool(v)
         if isinstance(v, str):
             text = v.strip().lower()
