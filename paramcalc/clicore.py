@@ -99,12 +99,7 @@ def boundary(func: F) -> F:
             fail("input nested too deeply")
         except MemoryError:
             fail("input too large")
-        except ValueError as exc:  # pydantic ValidationError and friends
-            pydantic_core = sys.modules.get("pydantic_core")  # not loaded: not a ValidationError
-            if pydantic_core is not None and isinstance(exc, pydantic_core.ValidationError):
-                err = exc.errors(include_url=False)[0]
-                loc = ".".join(str(p) for p in err["loc"])
-                fail(f"{loc}: {err['msg']}" if loc else err["msg"])
+        except ValueError as exc:
             fail(str(exc))
 
     return wrapper  # type: ignore[return-value]

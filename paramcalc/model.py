@@ -436,14 +436,7 @@ def _loc_path(data: Any, loc: tuple[Any, ...]) -> str:
 
 def _validation_message(data: Any, problem: Invalid) -> str:
     where = _loc_path(data, problem.path)
-    if problem.kind in ("value_error", "choice"):
-        message = problem.rule()
-    elif problem.kind == "extra_forbidden":
-        message = f"unknown key {problem.path[-1]!r}"
-    elif problem.kind == "missing":
-        message = f"missing required key {problem.path[-1]!r}"
-    else:
-        message = f"{problem.rule()}. Received: {short_repr(problem.value, 160)}"
+    message = problem.message(160)
     return f"{where}: {message}" if where else message
 
 
@@ -468,8 +461,9 @@ def load_model(source: Model | dict[str, Any] | str | Path) -> Model:
     if not isinstance(data, dict):
         raise ModelError(f"a model file must hold a mapping with 'layers'. Received: {type(data).__name__}")
     framework = data.get("framework")
-    if any(not isinstance(key, str) for key in data):
-        raise ModelError(f"a model file's keys are names such as layers. Received: {short_repr(next(k for k in data if not isinstance(k, str)))}")
+    odd = [key for key in data if not isinstance(key, str)]
+    if odd:
+        raise ModelError(f"a model file's keys are names such as layers. Received: {short_repr(odd[0])}")
     token = _FRAMEWORK.set(framework if framework in ("pytorch", "keras") else None)
     try:
         return Model(**data)

@@ -54,6 +54,19 @@ class Invalid(Exception):
         """The path as messages show it: ``output_size.0``."""
         return ".".join(str(p) for p in self.path)
 
+    def message(self, limit: int = 80) -> str:
+        """The problem in a line, without its place: ``missing required key 'answers'``,
+        ``must be >= 1. Received: 0`` (the value cut to ``limit`` characters)."""
+        if self.kind == "missing":
+            return f"missing required key {self.path[-1]!r}"
+        if self.kind == "extra_forbidden":
+            return f"unknown key {self.path[-1]!r}"
+        if self.kind in ("value_error", "choice"):
+            return self.rule()
+        from paramcalc.errors import short_repr
+
+        return f"{self.rule()}. Received: {short_repr(self.value, limit)}"
+
     def rule(self) -> str:
         """The broken rule in a few words: ``must be >= 1``."""
         ctx = self.ctx
@@ -274,7 +287,7 @@ def _constrained_str(rules: Field) -> Check:
     return check
 
 
-def _sized(check: Check, rules: Field, v: Any, loc: tuple[Any, ...]) -> None:
+def _sized(rules: Field, v: Any, loc: tuple[Any, ...]) -> None:
     if rules.min_length is not None and len(v) < rules.min_length:
         raise Invalid("too_short", loc, v, min_length=rules.min_length)
     if rules.max_length is not None and len(v) > rules.max_length:
@@ -287,7 +300,7 @@ def _list(item_type: Any, rules: Field) -> Check:
     def check(v: Any, loc: tuple[Any, ...]) -> Any:
         if not isinstance(v, (list, tuple)):
             raise Invalid("list_type", loc, v)
-        _sized(check, rules, v, loc)
+        _sized(rules, v, loc)
         return [item(x, (*loc, i)) for i, x in enumerate(v)]
 
     return check
@@ -300,7 +313,7 @@ def _dict(key_type: Any, value_type: Any, rules: Field) -> Check:
     def check(v: Any, loc: tuple[Any, ...]) -> Any:
         if not isinstance(v, dict):
             raise Invalid("dict_type", loc, v)
-        _sized(check, rules, v, loc)
+        _sized(rules, v, loc)
         return {key_check(k, (*loc, k)): value_check(x, (*loc, k)) for k, x in v.items()}
 
     return check
@@ -553,7 +566,7 @@ class _Plan:
             elif declared is not REQUIRED:
                 info.default = declared
             info.annotation = top
-            check = compile_type(ann, _merge(Field(), [r for r in rules]))
+            check = compile_type(ann, _merge(Field(), rules))
             self.fields[name] = info
             key = info.alias or name
             self.accepted[key] = name

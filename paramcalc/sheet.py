@@ -38,7 +38,7 @@ from paramcalc.checking import (
     format_shape,
     parse_input_shape,
 )
-from paramcalc.errors import ParamcalcError, short_repr
+from paramcalc.errors import ParamcalcError
 from paramcalc.limits import MAX_FILE_BYTES, MAX_SHEET_PROBLEMS, check_data, check_yaml_text
 
 #: Exit statuses, as for ``paramcalc check``: all right, an answer wrong, bad input.
@@ -167,22 +167,14 @@ def load_sheet(source: str | Path | dict[str, Any]) -> tuple[Sheet, Path | None]
 
 
 def _problem_message(problem: Invalid) -> str:
-    """``sheet: problem 3: answers: missing`` — the place by 1-based problem number, then the rule."""
+    """``sheet: problem 3: unknown key 'hint'``: the place, problems numbered from 1, then the problem."""
     path = list(problem.path)
+    if problem.kind in ("missing", "extra_forbidden"):  # the key is named in the message
+        path = path[:-1]
     if len(path) >= 2 and path[0] == "problems" and isinstance(path[1], int):
         path[:2] = [f"problem {path[1] + 1}"]
-    where = ".".join(str(p) for p in path[:-1] if problem.kind in ("missing", "extra_forbidden")) if path else ""
-    if problem.kind == "missing":
-        message = f"missing required key {path[-1]!r}"
-    elif problem.kind == "extra_forbidden":
-        message = f"unknown key {path[-1]!r}"
-    elif problem.kind == "value_error":
-        message = problem.rule()
-        where = ".".join(str(p) for p in path)
-    else:
-        message = f"{problem.rule()}. Received: {short_repr(problem.value)}"
-        where = ".".join(str(p) for p in path)
-    return f"sheet: {where}: {message}" if where else f"sheet: {message}"
+    where = ".".join(str(p) for p in path)
+    return f"sheet: {where}: {problem.message()}" if where else f"sheet: {problem.message()}"
 
 
 # -- Checking --------------------------------------------------------------------------------
