@@ -1,4 +1,4 @@
-"""Layer specifications: frozen records named and parameterised like their torch.nn classes.
+"""Layer specifications: frozen pydantic models named and parameterised like their torch.nn classes.
 
 A spec is data. It validates its arguments as torch does (whatever torch rejects at construction,
 or for every input when it runs, is a :class:`SpecError` here) and delegates counting and shape
@@ -6,13 +6,13 @@ arithmetic to :mod:`paramcalc.dispatch`, which calls the pure functions in :mod:
 """
 
 # Annotations are evaluated at class creation on purpose (no `from __future__ import annotations`):
-# paramcalc.record reads them as types, so no source text is ever evaluated.
+# pydantic then need not evaluate them from strings.
 
 import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from paramcalc.record import ConfigDict, Field, Invalid, Record, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_RANK, MAX_SIZE, MAX_STACKED_LAYERS, oversized, size_rule
@@ -33,17 +33,21 @@ IntTuple = tuple[int, ...]
 Convention = Literal["pytorch", "keras", "textbook"]
 
 
-def describe_problem(layer: str, problem: Invalid, fields: Iterable[str] = ()) -> str:
-    """One line for a broken rule: the layer, the argument, the rule, the value received.
+def describe_problem(layer: str, exc: ValidationError, fields: Iterable[str] = ()) -> str:
+    """One line for the first problem in a pydantic ValidationError: the layer, the argument, the
+    rule, the value received.
 
-    An unknown argument gets the closest of ``fields`` suggested:
-    ``LSTM: unknown argument hiden_size (did you mean hidden_size?)``.
+    An unknown argument comes first (a misspelt name also leaves the real one missing), with the
+    closest of ``fields`` suggested: ``LSTM: unknown argument hiden_size (did you mean hidden_size?)``.
     """
-    loc = problem.loc or "arguments"
-    kind = problem.kind
-    value = problem.value
-    if kind == "value_error":
-        message = str(problem.ctx["error"])
+    errors = exc.errors(include_url=False)
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc = ".".join(str(p) for p in err["loc"]) or "arguments"
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "value_error" and isinstance(ctx.get("error"), Exception):
+        message = str(ctx["error"])
         return message if message.startswith(f"{layer}:") else f"{layer}: {message}"
     if kind == "missing":
         return f"{layer}: missing required argument {loc}"
@@ -54,8 +58,44 @@ def describe_problem(layer: str, problem: Invalid, fields: Iterable[str] = ()) -
             f" (arguments: {', '.join(known)})" if known else f" ({layer} takes no arguments)"
         )
         return f"{layer}: unknown argument {loc}{hint}. Received: {loc}={short_repr(value)}"
-    rule = problem.rule()
-    return f"{layer}: {loc} {rule}. Received: {loc}={short_repr(value)}"
+    return f"{layer}: {loc} {rule_text(kind, ctx)}. Received: {loc}={short_repr(value)}"
+
+
+#: pydantic's error types in paramcalc's words (the rule a value broke).
+_RULES = {
+    "greater_than_equal": "must be >= {ge}",
+    "greater_than": "must be > {gt}",
+    "less_than_equal": "must be <= {le}",
+    "less_than": "must be < {lt}",
+    "int_type": "must be an integer",
+    "int_from_float": "must be an integer",
+    "int_parsing": "must be an integer",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "literal_error": "must be {expected}",
+    "tuple_type": "must be a tuple",
+    "too_short": "must have {min_length} entries",
+    "too_long": "must have {max_length} entries",
+    "string_type": "must be a string",
+    "none_required": "must be None",
+    "model_type": "must be a {class_name} layer (a spec or a mapping of its arguments)",
+    "model_attributes_type": "must be a layer (a spec or a mapping of its arguments)",
+    "dict_type": "must be a mapping of arguments",
+}
+
+
+def rule_text(kind: str, ctx: dict[str, Any]) -> str:
+    """The rule behind one of pydantic's error types, in paramcalc's words: ``must be >= 1``."""
+    template = _RULES.get(kind)
+    if template is None:
+        return f"is not valid ({kind})"
+    try:
+        return template.format(**ctx)
+    except KeyError:
+        return template.split(" {")[0]
 
 
 #: Arguments that stack copies of a layer (each copy is listed when the tensors are).
@@ -115,10 +155,10 @@ def _check_bounds(layer: str, kwargs: dict[str, Any]) -> None:
             )
 
 
-class LayerSpec(Record):
+class LayerSpec(BaseModel):
     """Base class of every layer spec: a frozen, validated description of one layer."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     #: Name of the input-size argument a model may leave out (filled from the input shape).
     infer_field: ClassVar[str | None] = None
@@ -154,8 +194,8 @@ class LayerSpec(Record):
         _check_bounds(name, kwargs)
         try:
             super().__init__(**kwargs)
-        except Invalid as problem:
-            raise SpecError(describe_problem(name, problem, type(self).model_fields)) from None
+        except ValidationError as exc:
+            raise SpecError(describe_problem(name, exc, type(self).model_fields)) from None
 
     # -- the public surface ------------------------------------------------------------------
     @property
