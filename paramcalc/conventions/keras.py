@@ -486,16 +486,7 @@ def shape_notes(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> list[str]:
 # -- PyTorch specs as Keras layers -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Part:
-    """One Keras layer of a PyTorch spec's Keras equivalent: its name, spec and input shapes."""
-
-    name: str
-    spec: K.KerasLayer | None
-    shapes: tuple[KShape, ...] = ()
-    inner_name: str | None = None
-    #: Weights a Keras layer adds with add_weight outside any sublayer (a class token), as tensors.
-    raw: tuple[Tensor, ...] = ()
+from paramcalc.specs.parts import Part  # noqa: E402,F401 - re-exported
 
 
 #: PyTorch layers without parameters; their Keras equivalents (pooling, Flatten, Dropout, Activation) have none.
