@@ -21,7 +21,8 @@ from strategies import FAMILIES as CASE_FAMILIES
 from strategies import valid_cases
 
 from paramcalc import parse_layer
-from paramcalc.cliutil import EXAMPLES, parse_shapes
+from paramcalc.cli.layer_types import EXAMPLES
+from paramcalc.cli.options import parse_shapes
 from paramcalc.errors import SpecError
 from paramcalc.explain import (
     FAMILIES,
