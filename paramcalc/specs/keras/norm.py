@@ -238,8 +238,8 @@ class GroupNormalization(_KerasNorm):
         """(channels, groups): the size of ``axis`` and the groups it is split into (checked)."""
         x = require_shapes(self, shapes)[0]
         check_rank(self, x, 2, "(batch, ..., channels)", at_least=True)
-        axis = check_axis(self, x, self.axis)
-        channels = known(self, x, axis, "number of channels")
+        check_axis(self, x, self.axis)
+        channels = known(self, x, self.axis, "number of channels")
         groups = channels if self.groups == -1 else self.groups
         if channels < groups:
             raise SpecError(
