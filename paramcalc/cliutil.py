@@ -287,6 +287,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "batchnormalization": ("layers.BatchNormalization()", "8,28,28,32"),
     "layernormalization": ("layers.LayerNormalization()", "8,10,64"),
     "rmsnormalization": ("layers.RMSNormalization()", "8,10,64"),
+    "groupnormalization": ("layers.GroupNormalization(8)", "8,32,32,64"),
     "keras-embedding": ("layers.Embedding(5000, 100)", "32,50"),
     "simplernn": ("layers.SimpleRNN(128)", "32,50,100"),
     "keras-lstm": ("layers.LSTM(128)", "32,50,100"),
