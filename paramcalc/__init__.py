@@ -69,9 +69,9 @@ __all__ = [
 _KERAS_EXPORTS = (
     "Activation", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BatchNormalization",
     "Bidirectional", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
-    "Dense", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GroupQueryAttention",
-    "LayerNormalization", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MultiHeadAttention", "RMSNormalization",
-    "SimpleRNN",
+    "Dense", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GroupNormalization",
+    "GroupQueryAttention", "LayerNormalization", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MultiHeadAttention",
+    "RMSNormalization", "SimpleRNN",
 )
 __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 

@@ -424,6 +424,9 @@ KERAS = [
     ("BatchNormalization()", [(1, 56, 56, 64)], {"norm": 4 * 200_704}),
     ("BatchNormalization(center=False)", [(2, 10)], {"norm": 3 * 20}),
     ("LayerNormalization()", [(1, 197, 768)], {"norm": 8 * 151_296}),
+    # GroupNormalization: statistics (4) and normalise (2) per value, as LayerNormalization, + gamma + beta
+    ("GroupNormalization(8)", [(2, 7, 7, 32)], {"norm": 8 * 3_136}),
+    ("GroupNormalization(-1, center=False)", [(1, 5, 4)], {"norm": 7 * 20}),
     ("Embedding(100, 8)", [(2, 5)], {"mac": 0}),
     # Keras LSTM(128) on 32 sequences of 50 steps: 1,600 steps · 4·128·(100 + 128) = 186,777,600;
     # one bias per gate: 1,600·512 = 819,200 adds (torch adds two)
