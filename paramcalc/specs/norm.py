@@ -263,8 +263,11 @@ class LayerNorm(LayerSpec):
 
 
 class GroupNorm(LayerSpec):
-    """Group normalisation over (N, C, *): the channels split into num_groups groups, each normalised
-    over its channels and every position; a scale and a shift per channel."""
+    """Group normalisation over (N, C, *): num_groups groups of channels, each normalised on its own.
+
+    Each group is normalised over its channels and every position of a sample; with affine, a scale
+    (weight) and a shift (bias) per channel follow.
+    """
 
     summary: ClassVar[str] = "group normalisation over (N, C, *), num_groups groups of channels"
     infer_field: ClassVar[str | None] = "num_channels"
