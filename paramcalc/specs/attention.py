@@ -20,8 +20,6 @@ from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.working import chain, n, shape_str, sum_line, times
 
-Seq = tuple[tuple[None, None, int], ...]
-
 
 def _t(name: str, shape: tuple[int, ...], description: str) -> Tensor:
     return Tensor(name, tuple(shape), "trainable", description)
