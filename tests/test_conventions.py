@@ -99,6 +99,12 @@ KNOWN = [
     ("keras-torch-batchnorm-no-bias", "BatchNorm2d(64, bias=False)", "keras", None, (64, 128),
      "as Keras BatchNormalization(center=False): gamma trainable, moving statistics not"),
     ("keras-torch-gru", "GRU(100, 128)", "keras", None, (88_320, 0), "reset_after=True: two bias rows, as torch"),
+    ("textbook-groupnorm", "GroupNorm(32, 256)", "textbook", None, (512, 0), "γ and β per channel: 2 × 256"),
+    ("textbook-groupnorm-no-bias", "GroupNorm(32, 256, bias=False)", "textbook", None, (256, 0), "γ only"),
+    ("keras-torch-groupnorm", "GroupNorm(32, 256)", "keras", None, (512, 0),
+     "as Keras GroupNormalization(groups=32): gamma and beta of 256, no moving statistics"),
+    ("keras-torch-groupnorm-no-affine", "GroupNorm(32, 256, affine=False)", "keras", None, (0, 0),
+     "as Keras GroupNormalization(center=False, scale=False)"),
     ("textbook-self-attention", "SelfAttention(768, 12)", "textbook", None, (2_359_296, 0), "4 · 768²"),
     ("textbook-gqa", "SelfAttention(4096, 32, num_kv_heads=8, bias=False)", "textbook", None, (41_943_040, 0),
      "4096·4096 (Q) + 2 · 4096·1024 (K, V) + 4096·4096 (O)"),
@@ -215,6 +221,7 @@ TORCH_SPECS = [
     "Conv3d(2, 4, 2, bias=False)", "ConvTranspose2d(4, 6, 3, stride=2)", "ConvTranspose1d(3, 5, 4, bias=False)",
     "BatchNorm1d(7)", "BatchNorm2d(16, affine=False)", "BatchNorm3d(5, track_running_stats=False)",
     "BatchNorm2d(16, bias=False)", "LayerNorm(12)", "LayerNorm((3, 4))", "LayerNorm(8, bias=False)", "LayerNorm(8, elementwise_affine=False)",
+    "GroupNorm(4, 16)", "GroupNorm(2, 6, bias=False)", "GroupNorm(3, 9, affine=False)",
     "nn.Embedding(100, 16)", "RNN(10, 20)", "RNN(10, 20, nonlinearity='relu', num_layers=3)",
     "RNN(6, 5, bias=False, bidirectional=True)", "LSTM(100, 128)", "LSTM(100, 128, num_layers=2, bidirectional=True)",
     "GRU(12, 6, num_layers=2, bidirectional=True)", "MultiheadAttention(16, 4)",
@@ -288,6 +295,7 @@ def test_keras_names():
         ("attention_output/bias", (8,))]
     encoder = [n for n, _ in _names("TransformerEncoderLayer(8, 2, 16)", "keras")]
     assert encoder[0] == "self_attention_layer/query/kernel" and encoder[-1] == "feedforward_output_dense/bias"
+    assert _names("GroupNorm(2, 4)", "keras") == [("gamma", (4,)), ("beta", (4,))]
     kinds = [t.kind for t in parse_layer("BatchNorm1d(3)").param_tensors("keras")]
     assert kinds == ["trainable", "trainable", "non_trainable", "non_trainable"]
 

@@ -85,6 +85,8 @@ def test_loose_cases_rejected_alike(family: str, data: Any) -> None:
 @example(S.Case("MultiheadAttention", {"embed_dim": 8, "num_heads": 2, "kdim": 3, "vdim": 5, "add_bias_kv": True, "add_zero_attn": True}, ((3, 2, 8), (4, 2, 3), (4, 2, 5))))
 @example(S.Case("TransformerEncoderLayer", {"d_model": 512, "nhead": 8}, ((10, 32, 512),)))
 @example(S.Case("Embedding", {"num_embeddings": 1000, "embedding_dim": 64}, ((32, 20),)))
+@example(S.Case("GroupNorm", {"num_groups": 32, "num_channels": 256}, ((2, 256, 8, 8),)))
+@example(S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6, "affine": False}, ((4, 8, 5),)))
 def test_any_family_agrees(case: S.Case) -> None:
     assert_agree(case)
 
