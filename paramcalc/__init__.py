@@ -91,7 +91,7 @@ _LAZY = {
     "summarize": "paramcalc.summary", "load_preset": "paramcalc.presets", "list_presets": "paramcalc.presets",
     "summarize_torch_print": "paramcalc.torchprint",
     # The building blocks of modern architectures.
-    **{name: "paramcalc.blocks" for name in (
+    **{name: "paramcalc.specs.blocks" for name in (
         "RMSNorm", "SelfAttention", "CausalSelfAttention", "FeedForward", "SwiGLU", "DecoderBlock",
         "PatchEmbedding", "SinusoidalPositionalEncoding", "Select", "TransformerDecoder", "Transformer",
     )},

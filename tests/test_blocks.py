@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from paramcalc import SpecError, parse_layer, reference
-from paramcalc.blocks import BLOCK_LAYERS
+from paramcalc.specs.blocks import BLOCK_LAYERS
 from paramcalc.formulas import blocks as fb
 from paramcalc.specs import TORCH_LAYERS
 

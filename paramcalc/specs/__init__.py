@@ -67,5 +67,7 @@ TORCH_LAYERS: dict[str, type[LayerSpec]] = {
 }
 
 # The building blocks of modern architectures (RMSNorm, SwiGLU, attention variants, ...) live in
-# paramcalc.blocks, which adds them to TORCH_LAYERS when it is imported.
-import paramcalc.blocks  # noqa: E402,F401
+# paramcalc.specs.blocks, one module per family.
+from paramcalc.specs.blocks import BLOCK_LAYERS  # noqa: E402
+
+TORCH_LAYERS.update(BLOCK_LAYERS)
