@@ -18,7 +18,7 @@ from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Probability, Shap
 from paramcalc.specs.norm import LayerNorm, layernorm_lines
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
-from paramcalc.specs.working import chain, n, shape_str, sum_line, times
+from paramcalc.specs.working import chain, Family, n, shape_str, sum_line, times
 
 
 def _t(name: str, shape: tuple[int, ...], description: str) -> Tensor:
@@ -51,8 +51,43 @@ def _textbook_attention(label: str, e: int, kdim: int | None, vdim: int | None) 
                  qkv + e * e)
 
 
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+ATTENTION_FAMILY = Family(
+    "attention", "Multi-head attention (MultiheadAttention, MultiHeadAttention)",
+    ("MultiheadAttention", "MultiHeadAttention"),
+    {
+        "pytorch": "E·(E + kdim + vdim) + E·E + 4·E (biases) + 2·E (add_bias_kv); "
+                   "4·E² + 4·E when kdim = vdim = E",
+        "keras": "query d_q·h·k + h·k, key d_k·h·k + h·k, value d_v·h·v + h·v, "
+                 "output h·v·d_o + d_o (biases if use_bias)",
+        "textbook": "4·d² (Q, K, V and output projections, no biases)",
+    },
+    "attn_output (L, N, E); attn_output_weights (N, L, S)",
+    "E = d = embed_dim, h = num_heads, k = key_dim, v = value_dim, L = target length, "
+    "S = source length",
+)
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+TRANSFORMER_FAMILY = Family(
+    "transformer", "Transformer layers (TransformerEncoderLayer, DecoderLayer, Encoder)",
+    ("TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder"),
+    {
+        "pytorch": "encoder layer: (4·d² + 4·d) + (2·d·d_ff + d_ff + d) + 2·2·d; decoder layer: "
+                   "2·(4·d² + 4·d) + (2·d·d_ff + d_ff + d) + 3·2·d; encoder: N × layer + final norm",
+        "keras": "no Transformer layer in Keras; built from MultiHeadAttention, Dense and "
+                 "LayerNormalization it has PyTorch's weights",
+        "textbook": "encoder layer: 4·d² + 2·d·d_ff (= 12·d² when d_ff = 4·d); decoder layer: "
+                    "8·d² + 2·d·d_ff; no biases, no LayerNorm",
+    },
+    "output = input (S, N, d)",
+    "d = d_model, d_ff = dim_feedforward",
+)
+
+
 class MultiheadAttention(LayerSpec):
     """Multi-head attention: Q, K, V projections, scaled dot-product attention per head, output projection."""
+
+    family = ATTENTION_FAMILY
 
     summary: ClassVar[str] = "multi-head attention with Q/K/V and output projections"
     inputs: ClassVar[tuple[str, ...]] = ("query", "key", "value")
@@ -173,6 +208,8 @@ class MultiheadAttention(LayerSpec):
         return Compute(items.ops, (ops.ATTENTION_NOTE,))
 
 class _TransformerLayer(LayerSpec):
+
+    family = TRANSFORMER_FAMILY
     d_model: PosInt
     nhead: PosInt
     dim_feedforward: NonNegInt = 2048
@@ -309,6 +346,8 @@ class TransformerDecoderLayer(_TransformerLayer):
 
 class TransformerEncoder(LayerSpec):
     """A stack of num_layers copies of an encoder layer, with an optional final LayerNorm."""
+
+    family = TRANSFORMER_FAMILY
 
     summary: ClassVar[str] = "a stack of encoder layers with an optional final norm"
     type: Literal["TransformerEncoder"] = "TransformerEncoder"

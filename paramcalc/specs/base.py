@@ -7,13 +7,17 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_RANK, MAX_SIZE, MAX_STACKED_LAYERS, oversized, size_rule
+from paramcalc.specs import explaining
+from paramcalc.specs.parts import parts_count, parts_tensors
+from paramcalc.specs.shapes import as_shape, first_shape
+from paramcalc.specs.working import CONVENTIONS, NO_PARAMS, Family
 
 if TYPE_CHECKING:
-    from paramcalc.results import Count, Tensor
+    from paramcalc.results import Compute, Count, Tensor
 
 Shape = tuple[int, ...]
 
@@ -150,6 +154,13 @@ def _check_bounds(layer: str, kwargs: dict[str, Any]) -> None:
             )
 
 
+def check_convention(convention: Any) -> str:
+    """``convention`` if it is one of "pytorch", "keras" and "textbook"; else a SpecError."""
+    if convention not in CONVENTIONS:
+        raise SpecError(f"convention must be one of {', '.join(CONVENTIONS)}. Received: convention={convention!r}")
+    return convention
+
+
 class LayerSpec(BaseModel):
     """Base class of every layer spec: a frozen, validated description of one layer."""
 
@@ -166,6 +177,8 @@ class LayerSpec(BaseModel):
     #: Fields that, as in the framework's constructor, come after ``*`` and are never filled
     #: from a positional argument.
     keyword_only: ClassVar[tuple[str, ...]] = ()
+    #: The family's general formulas (``paramcalc formula``), where the layer belongs to one.
+    family: ClassVar[Family | None] = None
 
     @classmethod
     def positional_fields(cls) -> list[str]:
@@ -192,22 +205,6 @@ class LayerSpec(BaseModel):
         except ValidationError as exc:
             raise SpecError(describe_problem(name, exc, type(self).model_fields)) from None
 
-    # What a family implements (methods a subclass defines; a spec without one is handled by the
-    # shared code in dispatch, explain, compute and conventions until its family takes it over):
-    #   _infer_value(shape)                the left-out input size (infer_field) from an input shape
-    #   _pytorch_count() -> Count          sum(p.numel() ...) of the torch.nn module, buffers apart
-    #   _output_shapes(shapes) -> dict     every named output, for checked, batch-included shapes
-    #   _shape_notes(x, out) -> list[str]  remarks such as a floored division
-    #   _keras_parts() -> list[Part]       the Keras layers that do what a torch spec does
-    #   _textbook_count(shapes) -> Count   and _textbook_tensors(shapes): the course's formula
-    #   _worked_params(convention)         the worked formula, lines ending on the count
-    #   _worked_shape(shapes, outputs)     the worked output shape, one line per step
-    #   _compute(shapes, outs) -> Compute  the itemised MACs and FLOPs of one forward pass
-    # Keras specs: _keras_count(shapes), _keras_tensors(shapes, inner_name=None),
-    #   _keras_output_shapes(shapes), _keras_shape_notes(shapes), _torch_equivalent(shapes),
-    #   _keras_worked_params(convention, input_shape), _keras_worked_shape(x, out),
-    #   _keras_compute(shapes, outs).
-
     # -- the public surface ------------------------------------------------------------------
     @property
     def name(self) -> str:
@@ -218,15 +215,21 @@ class LayerSpec(BaseModel):
         """Whether every size needed to count parameters is known (no inferred field left empty)."""
         return self.infer_field is None or getattr(self, self.infer_field) is not None
 
-    def resolve(self, input_shape: Shape | None = None) -> "LayerSpec":
+    def resolve(self, input_shape: Any = None) -> "LayerSpec":
         """This spec with its inferred input size filled in from ``input_shape``.
 
         Raises:
             SpecError: the size is missing and no input shape was given.
         """
-        from paramcalc.dispatch import resolve
-
-        return resolve(self, input_shape)
+        if self.is_resolved():
+            return self
+        field = self.infer_field
+        shape = first_shape(input_shape)
+        if shape is None:
+            raise SpecError(f"{self.name}: {field} is not set; give {field}, or an input shape to infer it from")
+        values = {k: v for k, v in self if k != "type"}
+        values[field] = self._infer_value(shape)
+        return type(self)(**values)
 
     def count(self, convention: Convention = "pytorch", *, input_shape: Any = None) -> "Count":
         """Parameters under a convention ("pytorch", "keras" or "textbook").
@@ -240,45 +243,128 @@ class LayerSpec(BaseModel):
             A :class:`~paramcalc.results.Count` with ``trainable``, ``non_trainable``, ``buffers``
             and ``total``.
         """
-        from paramcalc.dispatch import count
-
-        return count(self, convention, input_shape)
+        return self._count(check_convention(convention), input_shape)
 
     def param_tensors(self, convention: Convention = "pytorch", *, input_shape: Any = None) -> "list[Tensor]":
         """The weights and buffers the framework creates, by their state_dict names and shapes."""
-        from paramcalc.dispatch import param_tensors
+        return self._tensors(check_convention(convention), input_shape)
 
-        return param_tensors(self, convention, input_shape)
-
-    def output_shapes(self, *input_shapes: Shape) -> dict[str, Shape]:
+    def output_shapes(self, *input_shapes: Any) -> dict[str, Shape]:
         """Every named output for the given input shape(s), with torch's names.
 
         Recurrent layers give ``output``, ``h_n`` (and ``c_n``); attention gives ``attn_output``
         and ``attn_output_weights``; other layers give ``output``. Layers with several inputs take
         them in torch's forward order, each defaulting to the first.
         """
-        from paramcalc.dispatch import output_shapes
+        if not input_shapes:
+            raise SpecError(f"{self.name}: an input shape is needed to compute the output shape")
+        if len(input_shapes) > len(self.inputs):
+            names = ", ".join(self.inputs)
+            raise SpecError(
+                f"{self.name}: takes {len(self.inputs)} input shape{'s' if len(self.inputs) > 1 else ''} ({names}). "
+                f"Received: {len(input_shapes)} input shapes"
+            )
+        shapes = tuple(as_shape(s, "input_shape" if i == 0 else f"input_shape[{i}]") for i, s in enumerate(input_shapes))
+        return self.resolve(shapes[0])._output_shapes(shapes)
 
-        return output_shapes(self, *input_shapes)
-
-    def output_shape(self, *input_shapes: Shape) -> Shape:
+    def output_shape(self, *input_shapes: Any) -> Shape:
         """The main output's shape for the given input shape(s)."""
         return next(iter(self.output_shapes(*input_shapes).values()))
 
-    def shape_notes(self, *input_shapes: Shape) -> list[str]:
+    def shape_notes(self, *input_shapes: Any) -> list[str]:
         """Remarks on the shape arithmetic that do not make it fail, such as a floored division."""
-        from paramcalc.dispatch import shape_notes
+        out = next(iter(self.output_shapes(*input_shapes).values()))  # no input shape: a SpecError
+        return self.resolve(input_shapes[0])._shape_notes(as_shape(input_shapes[0]), out)
 
-        return shape_notes(self, *input_shapes)
+    def explain_params(self, convention: Convention = "pytorch", *, input_shape: Any = None) -> list[str]:
+        """The parameter count worked out step by step: the general formula, then the layer's
+        numbers put in, the last line ending on ``count(convention).total``."""
+        return explaining.explain_params(self, convention, input_shape=input_shape)
+
+    def explain_shape(self, *input_shapes: Any) -> list[str]:
+        """The output shape worked out per dimension, ending with one line per named output."""
+        return explaining.explain_shape(self, *input_shapes)
+
+    def compute(self, *input_shapes: Any) -> "Compute":
+        """MACs and FLOPs of one forward pass on inputs of these shapes, itemised.
+
+        Args:
+            input_shapes: the input shape(s), batch included, in torch's forward order
+                (attention: query, key, value; decoder layer: tgt, memory).
+
+        Raises:
+            SpecError: no input shape, or one that does not fit the layer.
+        """
+        if not input_shapes:
+            raise SpecError(f"{self.name}: an input shape is needed to count MACs and FLOPs")
+        outs = self.output_shapes(*input_shapes)
+        shapes = tuple(as_shape(s) for s in input_shapes)
+        return self.resolve(shapes[0])._compute(shapes, outs)
 
     def spec_dict(self) -> dict[str, Any]:
         """The spec as plain data (``type`` first), as model files and ``--json`` write it."""
         return self.model_dump(mode="json")
 
     def __str__(self) -> str:
-        from paramcalc.parse import spec_expression
+        """The constructor expression with the non-default arguments: ``LSTM(input_size=100, ...)``."""
+        parts = []
+        fields = type(self).model_fields
+        for key, value in self:
+            if key == "type":
+                continue
+            default = fields[key].default
+            if isinstance(default, int) and isinstance(value, tuple) and set(value) == {default}:
+                continue
+            if value != default:
+                if isinstance(value, tuple) and len(set(value)) == 1 and key not in ("normalized_shape", "output_size"):
+                    value = value[0]
+                parts.append(f"{key}={value}" if isinstance(value, LayerSpec) else f"{key}={value!r}")
+        return f"{self.type}({', '.join(parts)})"
 
-        return spec_expression(self)
+    # -- what each family implements ----------------------------------------------------------
+    # A PyTorch family's class answers these for its own type (a Keras family's class answers the
+    # hooks of paramcalc.specs.keras.base.KerasLayer instead):
+    #   _infer_value(shape)                the left-out input size (infer_field) from an input shape
+    #   _pytorch_count() -> Count          sum(p.numel() ...) of the torch.nn module, buffers apart
+    #   _output_shapes(shapes) -> dict     every named output, for checked, batch-included shapes
+    #   _shape_notes(x, out) -> list[str]  remarks such as a floored division
+    #   _keras_parts() -> list[Part]       the Keras layers that do what the torch module does
+    #   _textbook_count(shapes) -> Count   and _textbook_tensors(shapes): the course's formula
+    #   _worked_params(convention)         the worked formula, lines ending on the count
+    #   _worked_shape(shapes, outputs)     the worked output shape, one line per step
+    #   _compute(shapes, outs) -> Compute  the itemised MACs and FLOPs of one forward pass
+    # The weights' names and shapes under the pytorch convention come from the independent
+    # reference (paramcalc.reference), never from the family.
+
+    def _count(self, convention: str, input_shape: Any) -> "Count":
+        spec = self.resolve(input_shape)
+        if convention == "pytorch":
+            return spec._pytorch_count()
+        if convention == "keras":
+            return parts_count(spec._keras_parts())
+        return spec._textbook_count(())
+
+    def _tensors(self, convention: str, input_shape: Any) -> "list[Tensor]":
+        spec = self.resolve(input_shape)
+        if convention == "pytorch":
+            from paramcalc import reference
+
+            return reference.param_tensors(spec)
+        if convention == "keras":
+            return parts_tensors(spec._keras_parts())
+        return spec._textbook_tensors(())
+
+    def _infer_value(self, shape: Shape) -> Any:
+        raise SpecError(f"{self.name}: has no input size to infer")  # pragma: no cover
+
+    def _shape_notes(self, x: Shape, out: Shape) -> list[str]:
+        return []
+
+    def _worked_params(self, convention: str) -> list[str] | None:
+        return None  # the sum of the tensors shows the count
+
+    def _worked_shape(self, shapes: tuple[Shape, ...], outputs: dict[str, Shape]) -> list[str]:
+        return []
 
     def _fail(self, rule: str, **values: Any) -> SpecError:
         received = ", ".join(f"{k}={short_repr(v)}" for k, v in values.items())
@@ -331,11 +417,22 @@ def _check_all(spec: LayerSpec, name: str, values: tuple[Any, ...], minimum: int
 
 
 
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+NO_PARAMS_FAMILY = Family(
+    "no_params", "Layers without parameters",
+    ("Flatten", "Dropout", "Identity", "ReLU", "GELU", "Tanh", "Sigmoid", "Softmax", "Activation"),
+    NO_PARAMS,
+    "output = input (Flatten merges start_dim..end_dim into one)",
+)
+
+
 class _ParameterFree(LayerSpec):
     """A PyTorch layer without weights: what every convention counts (nothing) and how it says so.
 
     Subclasses add their own output shapes and compute.
     """
+
+    family = NO_PARAMS_FAMILY
 
     def _pytorch_count(self) -> "Count":
         from paramcalc.results import Count

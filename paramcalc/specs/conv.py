@@ -27,7 +27,38 @@ from paramcalc.specs.base import (
 )
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
-from paramcalc.specs.working import chain, n, times, window_lines, window_notes
+from paramcalc.specs.working import chain, Family, n, times, window_lines, window_notes
+
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+CONV_FAMILY = Family(
+    "conv", "Convolution (Conv1d/2d/3d, Conv1D/2D/3D)",
+    ("Conv1d", "Conv2d", "Conv3d", "Conv1D", "Conv2D", "Conv3D"),
+    {
+        "pytorch": "k_1·…·k_n·(C_in/g)·C_out + C_out (bias)",
+        "keras": "k_1·…·k_n·(C_in/g)·F + F (kernel, bias if use_bias)",
+        "textbook": "(K_h·K_w·C_in/g + 1)·C_out",
+    },
+    "out = (n + 2·p − d·(k − 1) − 1) // s + 1 per spatial dimension "
+    "(torch padding='same' keeps n; Keras 'same' gives ⌈n / s⌉)",
+    "k = kernel size, C_in/C_out = channels, g = groups, F = filters, n = input size, "
+    "p = padding, d = dilation, s = stride",
+)
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+CONV_TRANSPOSE_FAMILY = Family(
+    "conv_transpose", "Transposed convolution (ConvTranspose1d/2d/3d, Conv2DTranspose)",
+    ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Conv1DTranspose", "Conv2DTranspose",
+     "Conv3DTranspose"),
+    {
+        "pytorch": "k_1·…·k_n·C_in·(C_out/g) + C_out (bias)",
+        "keras": "k_1·…·k_n·C_in·F + F (kernel, bias if use_bias)",
+        "textbook": "(K_h·K_w·C_in/g + 1)·C_out",
+    },
+    "out = (n − 1)·s − 2·p + d·(k − 1) + output_padding + 1 per spatial dimension",
+    "k = kernel size, C_in/C_out = channels, g = groups, n = input size, p = padding, "
+    "d = dilation, s = stride",
+)
 
 
 class _ConvBase(LayerSpec):
@@ -141,6 +172,8 @@ class _ConvBase(LayerSpec):
         return items
 
 class _Conv(_ConvBase):
+
+    family = CONV_FAMILY
     stride: IntTuple = Field(1, validate_default=True)
     padding: IntTuple | Literal["same", "valid"] = Field(0, validate_default=True)
     dilation: IntTuple = Field(1, validate_default=True)
@@ -233,6 +266,8 @@ class Conv3d(_Conv):
 
 
 class _ConvTranspose(_ConvBase):
+
+    family = CONV_TRANSPOSE_FAMILY
     transposed: ClassVar[bool] = True
     stride: IntTuple = Field(1, validate_default=True)
     padding: IntTuple = Field(0, validate_default=True)

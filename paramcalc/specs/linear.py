@@ -14,15 +14,42 @@ import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, Probability, Shape, StrictBool, _ParameterFree
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
-from paramcalc.specs.working import chain, n, shape_str, times
+from paramcalc.specs.working import chain, Family, n, shape_str, times
 
 
 def _t(name: str, shape: tuple[int, ...], description: str) -> Tensor:
     return Tensor(name, tuple(shape), "trainable", description)
 
 
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+LINEAR_FAMILY = Family(
+    "linear", "Fully connected (Linear, Dense)", ("Linear", "Dense"),
+    {
+        "pytorch": "I·O + O (weight O×I, bias O if bias)",
+        "keras": "I·U + U (kernel I×U, bias U if use_bias)",
+        "textbook": "I·O + O",
+    },
+    "(*, I) → (*, O)",
+    "I = in_features, O = out_features (Keras: U = units)",
+)
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+EMBEDDING_FAMILY = Family(
+    "embedding", "Embedding table", ("Embedding",),
+    {
+        "pytorch": "V·d (one d-vector per token; padding_idx does not change it)",
+        "keras": "V·d (input_dim·output_dim)",
+        "textbook": "V·d",
+    },
+    "(*) → (*, d)",
+    "V = num_embeddings (vocabulary), d = embedding_dim",
+)
+
+
 class Linear(LayerSpec):
     """A fully connected layer: y = x·Wᵀ + b."""
+
+    family = LINEAR_FAMILY
 
     summary: ClassVar[str] = "fully connected layer, y = xWᵀ + b"
     infer_field: ClassVar[str | None] = "in_features"
@@ -80,6 +107,8 @@ class Linear(LayerSpec):
 
 class Embedding(LayerSpec):
     """A lookup table of num_embeddings vectors of size embedding_dim."""
+
+    family = EMBEDDING_FAMILY
 
     summary: ClassVar[str] = "lookup table: num_embeddings vectors of size embedding_dim"
     type: Literal["Embedding"] = "Embedding"

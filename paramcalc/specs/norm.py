@@ -16,7 +16,7 @@ import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Shape, StrictBool
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
-from paramcalc.specs.working import chain, n, sum_line, times
+from paramcalc.specs.working import chain, Family, n, sum_line, times
 
 
 def norm_tensors(shape: Shape, scale: bool, center: bool) -> list[Tensor]:
@@ -43,7 +43,53 @@ def layernorm_lines(label: str, shape: Shape, affine: bool, bias: bool) -> list[
     return [chain(label, f"2·{d_expr}", f"2·{n(d)}", total)]
 
 
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+BATCHNORM_FAMILY = Family(
+    "batchnorm", "Batch normalisation (BatchNorm1d/2d/3d, BatchNormalization)",
+    ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "BatchNormalization"),
+    {
+        "pytorch": "2·C (weight γ, bias β if affine; C with bias=False); buffers apart: 2·C + 1 "
+                   "(running_mean, running_var, num_batches_tracked)",
+        "keras": "2·C trainable (gamma, beta; C with only one) + 2·C non-trainable "
+                 "(moving_mean, moving_variance)",
+        "textbook": "2·C (γ and β; C for γ alone)",
+    },
+    "output = input",
+    "C = num_features (channels)",
+)
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+GROUPNORM_FAMILY = Family(
+    "groupnorm", "Group normalisation (GroupNorm, GroupNormalization)",
+    ("GroupNorm", "GroupNormalization"),
+    {
+        "pytorch": "2·C (weight γ and bias β per channel if affine; C with bias=False); no buffers",
+        "keras": "2·C (gamma if scale, beta if center)",
+        "textbook": "2·C (γ and β)",
+    },
+    "output = input (N, C, *); C must divide into num_groups groups",
+    "C = num_channels, G = num_groups (statistics per sample and group)",
+)
+
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+LAYERNORM_FAMILY = Family(
+    "layernorm", "Layer normalisation (LayerNorm, LayerNormalization)",
+    ("LayerNorm", "LayerNormalization"),
+    {
+        "pytorch": "2·d with d = prod(normalized_shape) (weight, bias); d without bias; "
+                   "0 without elementwise_affine",
+        "keras": "2·d (gamma, beta) over the normalised axes",
+        "textbook": "2·d (γ and β)",
+    },
+    "output = input",
+    "d = number of normalised values",
+)
+
+
 class _BatchNorm(LayerSpec):
+
+    family = BATCHNORM_FAMILY
     nd: ClassVar[int] = 2
     infer_field: ClassVar[str | None] = "num_features"
     num_features: NonNegInt | None = None
@@ -186,6 +232,8 @@ class BatchNorm3d(_BatchNorm):
 class LayerNorm(LayerSpec):
     """Layer normalisation over the last dimensions (normalized_shape)."""
 
+    family = LAYERNORM_FAMILY
+
     summary: ClassVar[str] = "layer normalisation over the trailing normalized_shape"
     infer_field: ClassVar[str | None] = "normalized_shape"
     type: Literal["LayerNorm"] = "LayerNorm"
@@ -268,6 +316,8 @@ class GroupNorm(LayerSpec):
     Each group is normalised over its channels and every position of a sample; with affine, a scale
     (weight) and a shift (bias) per channel follow.
     """
+
+    family = GROUPNORM_FAMILY
 
     summary: ClassVar[str] = "group normalisation over (N, C, *), num_groups groups of channels"
     infer_field: ClassVar[str | None] = "num_channels"

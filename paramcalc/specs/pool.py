@@ -22,10 +22,35 @@ from paramcalc.specs.base import (
     _ParameterFree,
     _tuple_validator,
 )
-from paramcalc.specs.working import window_lines, window_notes
+from paramcalc.specs.working import Family, NO_PARAMS, window_lines, window_notes
+
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+POOL_FAMILY = Family(
+    "pool", "Max and average pooling",
+    ("MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+     "AveragePooling3D"),
+    NO_PARAMS,
+    "out = (n + 2·p − d·(k − 1) − 1) // s + 1, or ⌈(n + 2·p − d·(k − 1) − 1) / s⌉ + 1 with "
+    "ceil_mode (a last window starting in the right padding is dropped); channels pass through",
+    "k = kernel size, n = input size, p = padding, d = dilation, s = stride (default k)",
+)
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+ADAPTIVE_POOL_FAMILY = Family(
+    "adaptive_pool", "Adaptive and global pooling",
+    ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "GlobalAveragePooling1D",
+     "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+     "GlobalMaxPooling3D"),
+    NO_PARAMS,
+    "spatial sizes become output_size (None keeps the input size); channels pass through",
+)
 
 
 class _Pool(_ParameterFree):
+
+    family = POOL_FAMILY
     nd: ClassVar[int] = 2
     kernel_size: IntTuple
     stride: IntTuple | None = None
@@ -177,6 +202,8 @@ class AvgPool3d(_AvgPoolDivisor):
 
 
 class _AdaptiveAvgPool(_ParameterFree):
+
+    family = ADAPTIVE_POOL_FAMILY
     nd: ClassVar[int] = 2
     output_size: tuple[NonNegInt | None, ...]
 

@@ -15,7 +15,7 @@ import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Shape, StrictBool, StrictProbability
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
-from paramcalc.specs.working import chain, shape_str, stack_lines
+from paramcalc.specs.working import chain, Family, shape_str, stack_lines
 
 #: Gate letters as the notes write them: LSTM input, forget, output gates and the cell candidate;
 #: GRU update, reset gates and the candidate state; a simple RNN's single block.
@@ -26,6 +26,46 @@ GATE_WORDS = {
 }
 #: The Keras layer of each torch cell.
 _KERAS_CELLS = {"RNN": "keras.SimpleRNN", "LSTM": "keras.LSTM", "GRU": "keras.GRU"}
+
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+RNN_FAMILY = Family(
+    "rnn", "Elman recurrent layer (RNN, SimpleRNN)", ("RNN", "SimpleRNN"),
+    {
+        "pytorch": "H·I + H·H + 2·H per layer and direction (bias_ih and bias_hh)",
+        "keras": "H·I + H·H + H (one bias)",
+        "textbook": "H·I + H·H + H",
+    },
+    "output (L, N, D·H); h_n (D·num_layers, N, H)",
+    "H = hidden size (units), I = input size (D·H for stacked layers), D = 2 if bidirectional",
+)
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+LSTM_FAMILY = Family(
+    "lstm", "Long short-term memory (LSTM)", ("LSTM",),
+    {
+        "pytorch": "4·(H·I + H·H + 2·H) per layer and direction; with proj_size P: "
+                   "4·(H·I + H·P + 2·H) + P·H",
+        "keras": "4·(H·I + H·H + H) (one bias per gate)",
+        "textbook": "4 × RNN = 4·(H·I + H·H + H)",
+    },
+    "output (L, N, D·H_out); h_n (D·num_layers, N, H_out); c_n (D·num_layers, N, H)",
+    "H = hidden size (units), I = input size (D·H_out for stacked layers), "
+    "D = 2 if bidirectional, H_out = proj_size or H",
+)
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+GRU_FAMILY = Family(
+    "gru", "Gated recurrent unit (GRU)", ("GRU",),
+    {
+        "pytorch": "3·(H·I + H·H + 2·H) per layer and direction",
+        "keras": "3·(H·I + H·H + 2·H) with reset_after=True (the default); "
+                 "3·(H·I + H·H + H) with reset_after=False",
+        "textbook": "3 × RNN = 3·(H·I + H·H + H)",
+    },
+    "output (L, N, D·H); h_n (D·num_layers, N, H)",
+    "H = hidden size (units), I = input size (D·H for stacked layers), D = 2 if bidirectional",
+)
 
 
 class _Recurrent(LayerSpec):
@@ -225,6 +265,8 @@ class _Recurrent(LayerSpec):
 class RNN(_Recurrent):
     """Elman RNN with tanh or ReLU: h_t = act(W_ih x_t + b_ih + W_hh h_(t−1) + b_hh)."""
 
+    family = RNN_FAMILY
+
     summary: ClassVar[str] = "Elman recurrent layer (tanh or relu)"
     gates: ClassVar[int] = 1
     type: Literal["RNN"] = "RNN"
@@ -237,6 +279,8 @@ class RNN(_Recurrent):
 
 class LSTM(_Recurrent):
     """Long short-term memory with input, forget, cell and output gates; optional projection."""
+
+    family = LSTM_FAMILY
 
     summary: ClassVar[str] = "long short-term memory, 4 gates (i, f, g, o), optional projection"
     gates: ClassVar[int] = 4
@@ -258,6 +302,8 @@ class LSTM(_Recurrent):
 
 class GRU(_Recurrent):
     """Gated recurrent unit with reset, update and new gates."""
+
+    family = GRU_FAMILY
 
     summary: ClassVar[str] = "gated recurrent unit, 3 gates (r, z, n)"
     gates: ClassVar[int] = 3

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fractions import Fraction
 
 Shape = tuple[int, ...]
+CONVENTIONS = ("pytorch", "keras", "textbook")
+
+
+@dataclass(frozen=True)
+class Family:
+    """A layer family's general formulas: parameters under each convention, and the output shape."""
+
+    name: str
+    title: str
+    layers: tuple[str, ...]
+    params: dict[str, str]
+    shape: str
+    symbols: str = ""
+
+
+#: The formulas of a family without weights.
+NO_PARAMS = {c: "0 (no weights)" for c in CONVENTIONS}
 
 
 def n(value: int) -> str:

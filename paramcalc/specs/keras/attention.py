@@ -12,6 +12,7 @@ from paramcalc.formulas import compute as fc
 from paramcalc.formulas import keras as fk
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+from paramcalc.specs.attention import ATTENTION_FAMILY
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
 from paramcalc.specs.keras.base import KerasLayer, _input_shape, known, require_shapes, textbook, weight
 from paramcalc.specs.ops import dot, op
@@ -72,6 +73,8 @@ class MultiHeadAttention(KerasLayer):
     Called on a query, a value and an optional key (the value by default); their feature sizes set
     the projection kernels, so counting takes the list of their shapes in that order.
     """
+
+    family = ATTENTION_FAMILY
 
     inputs: ClassVar[tuple[str, ...]] = ("query", "value", "key")
 

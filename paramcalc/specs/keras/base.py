@@ -14,7 +14,7 @@ from paramcalc.formulas.conv import DIM_NAMES
 from paramcalc.results import Compute, Count, Tensor
 from paramcalc.specs.base import LayerSpec, NonNegInt, StrictBool
 from paramcalc.specs.ops import elements, op
-from paramcalc.specs.shapes import KShape, fmt_shape
+from paramcalc.specs.shapes import KShape, call_inputs, concrete_shapes, fmt_shape, keras_inputs
 from paramcalc.specs.working import chain
 
 DataFormat = Literal["channels_last", "channels_first"]
@@ -106,6 +106,45 @@ class KerasLayer(LayerSpec):
                 value = value[0]
             parts.append(f"{info.alias or key}={value if isinstance(value, LayerSpec) else repr(value)}")
         return f"{self.type}({', '.join(parts)})"
+
+    # -- the public surface, on Keras's terms -------------------------------------------------
+    def _count(self, convention: str, input_shape: Any) -> Count:
+        shapes = keras_inputs(self, input_shape)
+        if convention == "keras":
+            return self._keras_count(shapes)
+        if convention == "pytorch":
+            torch_spec = self._torch_equivalent(shapes)
+            return Count(0) if torch_spec is None else torch_spec._pytorch_count()
+        return self._textbook_count(shapes)
+
+    def _tensors(self, convention: str, input_shape: Any) -> list[Tensor]:
+        shapes = keras_inputs(self, input_shape)
+        if convention == "keras":
+            return self._keras_tensors(shapes)
+        if convention == "pytorch":
+            torch_spec = self._torch_equivalent(shapes)
+            return [] if torch_spec is None else torch_spec.param_tensors()
+        return self._textbook_tensors(shapes)
+
+    def output_shapes(self, *input_shapes: Any) -> dict[str, KShape]:
+        """Every named output for the input shape(s), batch first; ``None`` sizes stay ``None``.
+
+        With no shape given, the layer's own ``input_shape`` argument is used; a layer with
+        several inputs takes them in call order (or as one list of shapes).
+        """
+        return self._keras_output_shapes(call_inputs(self, input_shapes))
+
+    def shape_notes(self, *input_shapes: Any) -> list[str]:
+        """Remarks on the output-length arithmetic (floored "valid" divisions, ceil for "same")."""
+        return self._keras_shape_notes(call_inputs(self, input_shapes))
+
+    def compute(self, *input_shapes: Any) -> Compute:
+        """MACs and FLOPs of one forward pass; an unknown (None) batch size is counted as 1."""
+        if not input_shapes:
+            raise SpecError(f"{self.name}: an input shape is needed to count MACs and FLOPs")
+        shapes, notes = concrete_shapes(self, input_shapes)
+        result = self._keras_compute(shapes, self.output_shapes(*shapes))
+        return Compute(result.ops, result.notes + notes)
 
     # -- the Keras hooks: defaults of a layer without weights -----------------------------------
     def _keras_count(self, shapes: tuple[KShape, ...]) -> Count:

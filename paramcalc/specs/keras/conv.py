@@ -13,6 +13,7 @@ from paramcalc.formulas import keras as fk
 from paramcalc.formulas import textbook as tb
 from paramcalc.formulas.conv import DIM_NAMES, conv_params
 from paramcalc.results import Compute, Count, Tensor
+from paramcalc.specs.conv import CONV_FAMILY, CONV_TRANSPOSE_FAMILY
 from paramcalc.specs.base import IntTuple, LayerSpec, PosInt, StrictBool, _as_tuple, _check_all, _tuple_validator
 from paramcalc.specs.keras.base import (
     Activation_,
@@ -152,6 +153,8 @@ class _KerasConvBase(KerasLayer):
 
 
 class _KerasConv(_KerasConvBase):
+
+    family = CONV_FAMILY
     positional: ClassVar[tuple[str, ...]] = (
         "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
         "activation", "use_bias",
@@ -222,6 +225,8 @@ class Conv3D(_KerasConv):
 
 
 class _KerasConvTranspose(_KerasConvBase):
+
+    family = CONV_TRANSPOSE_FAMILY
     positional: ClassVar[tuple[str, ...]] = (
         "filters", "kernel_size", "strides", "padding", "output_padding", "data_format", "dilation_rate",
         "activation", "use_bias",

@@ -13,6 +13,8 @@ from paramcalc.formulas import textbook as tb
 from paramcalc.formulas.embedding import embedding_params
 from paramcalc.formulas.linear import linear_params
 from paramcalc.results import Compute, Count, Tensor
+from paramcalc.specs.base import NO_PARAMS_FAMILY
+from paramcalc.specs.linear import EMBEDDING_FAMILY, LINEAR_FAMILY
 from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Probability, StrictBool
 from paramcalc.specs.keras.base import (
     Activation_,
@@ -43,6 +45,8 @@ def dense_tensors(prefix: str, n_in: int, n_out: int, bias: bool, what: str, ind
 
 class Dense(KerasLayer):
     """``keras.layers.Dense``: kernel (input features, units) and a bias of units."""
+
+    family = LINEAR_FAMILY
 
     summary: ClassVar[str] = "Keras fully connected layer: kernel (features, units) + bias"
     positional: ClassVar[tuple[str, ...]] = ("units", "activation", "use_bias")
@@ -96,6 +100,8 @@ class Dense(KerasLayer):
 class Embedding(KerasLayer):
     """``keras.layers.Embedding``: a table of input_dim vectors of size output_dim."""
 
+    family = EMBEDDING_FAMILY
+
     summary: ClassVar[str] = "Keras lookup table: input_dim vectors of size output_dim"
     positional: ClassVar[tuple[str, ...]] = ("input_dim", "output_dim")
     needs_input_shape: ClassVar[bool] = False
@@ -130,6 +136,8 @@ class Embedding(KerasLayer):
 class Flatten(KerasLayer):
     """``keras.layers.Flatten``: all dimensions but the batch into one."""
 
+    family = NO_PARAMS_FAMILY
+
     summary: ClassVar[str] = "Keras: flattens all but the batch dimension (no weights)"
     positional: ClassVar[tuple[str, ...]] = ("data_format",)
     needs_input_shape: ClassVar[bool] = False
@@ -153,6 +161,8 @@ class Flatten(KerasLayer):
 class Dropout(KerasLayer):
     """``keras.layers.Dropout``: zeroes a fraction ``rate`` of the inputs while training."""
 
+    family = NO_PARAMS_FAMILY
+
     summary: ClassVar[str] = "Keras: randomly zeroes a fraction rate while training (no weights)"
     positional: ClassVar[tuple[str, ...]] = ("rate", "noise_shape", "seed")
     needs_input_shape: ClassVar[bool] = False
@@ -171,6 +181,8 @@ class Dropout(KerasLayer):
 
 class Activation(KerasLayer):
     """``keras.layers.Activation``: applies an activation function."""
+
+    family = NO_PARAMS_FAMILY
 
     summary: ClassVar[str] = "Keras: applies an activation function (no weights)"
     positional: ClassVar[tuple[str, ...]] = ("activation",)

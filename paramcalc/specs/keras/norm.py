@@ -10,6 +10,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import keras as fk
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+from paramcalc.specs.norm import BATCHNORM_FAMILY, GROUPNORM_FAMILY, LAYERNORM_FAMILY
 from paramcalc.specs.base import LayerSpec, StrictBool
 from paramcalc.specs.keras.base import KerasLayer, check_axis, check_rank, known, require_shapes, textbook, weight
 from paramcalc.specs.ops import elements, op
@@ -67,6 +68,8 @@ class _KerasNorm(KerasLayer):
 
 class BatchNormalization(_KerasNorm):
     """``keras.layers.BatchNormalization``: gamma and beta trainable, moving mean and variance not."""
+
+    family = BATCHNORM_FAMILY
 
     summary: ClassVar[str] = "Keras batch norm: gamma, beta + non-trainable moving mean/variance"
     positional: ClassVar[tuple[str, ...]] = ("axis", "momentum", "epsilon", "center", "scale")
@@ -137,6 +140,8 @@ class _KerasAxisNorm(_KerasNorm):
 
 class LayerNormalization(_KerasAxisNorm):
     """``keras.layers.LayerNormalization`` over ``axis`` (an int or a tuple of ints)."""
+
+    family = LAYERNORM_FAMILY
 
     summary: ClassVar[str] = "Keras layer norm over axis: gamma and beta"
     positional: ClassVar[tuple[str, ...]] = ("axis", "epsilon", "center", "scale")
@@ -217,6 +222,8 @@ class GroupNormalization(_KerasNorm):
     ``groups=-1`` makes one group per channel (instance normalisation). The channels (the size of
     ``axis``) must be divisible by ``groups``, as Keras checks when it builds the layer.
     """
+
+    family = GROUPNORM_FAMILY
 
     summary: ClassVar[str] = "Keras group norm: statistics per group of channels, gamma and beta per channel"
     positional: ClassVar[tuple[str, ...]] = ("groups", "axis", "epsilon", "center", "scale")

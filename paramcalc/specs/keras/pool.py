@@ -11,6 +11,7 @@ from paramcalc.formulas import compute as fc
 from paramcalc.formulas import keras as fk
 from paramcalc.formulas.conv import DIM_NAMES
 from paramcalc.results import Compute
+from paramcalc.specs.pool import ADAPTIVE_POOL_FAMILY, POOL_FAMILY
 from paramcalc.specs.base import IntTuple, StrictBool, _as_tuple, _check_all, _tuple_validator
 from paramcalc.specs.keras.base import (
     DataFormat,
@@ -31,6 +32,8 @@ Shape = tuple[int, ...]
 
 
 class _KerasPool(KerasLayer):
+
+    family = POOL_FAMILY
     nd: ClassVar[int] = 2
     positional: ClassVar[tuple[str, ...]] = ("pool_size", "strides", "padding", "data_format")
     needs_input_shape: ClassVar[bool] = False
@@ -139,6 +142,8 @@ class AveragePooling3D(_KerasPool):
 
 
 class _KerasGlobalPool(KerasLayer):
+
+    family = ADAPTIVE_POOL_FAMILY
     nd: ClassVar[int] = 2
     positional: ClassVar[tuple[str, ...]] = ("data_format", "keepdims")
     needs_input_shape: ClassVar[bool] = False

@@ -10,6 +10,7 @@ from paramcalc.formulas import compute as fc
 from paramcalc.formulas import keras as fk
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+from paramcalc.specs.recurrent import GRU_FAMILY, LSTM_FAMILY, RNN_FAMILY
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
 from paramcalc.specs.keras.base import Activation_, KerasLayer, check_rank, known, require_shapes, textbook, weight
 from paramcalc.specs.keras.build import build_from_mapping
@@ -151,6 +152,8 @@ class _KerasRecurrent(KerasLayer):
 class SimpleRNN(_KerasRecurrent):
     """``keras.layers.SimpleRNN``: kernel, recurrent_kernel and one bias."""
 
+    family = RNN_FAMILY
+
     summary: ClassVar[str] = "Keras Elman RNN: kernel, recurrent_kernel, one bias"
     positional: ClassVar[tuple[str, ...]] = ("units", "activation", "use_bias")
     type: Literal["keras.SimpleRNN"] = "keras.SimpleRNN"
@@ -158,6 +161,8 @@ class SimpleRNN(_KerasRecurrent):
 
 class LSTM(_KerasRecurrent):
     """``keras.layers.LSTM``: 4 gates (i, f, c, o) in one kernel, one recurrent_kernel, one bias."""
+
+    family = LSTM_FAMILY
 
     summary: ClassVar[str] = "Keras LSTM: 4 gates, one bias vector per gate"
     gates: ClassVar[int] = 4
@@ -173,6 +178,8 @@ class LSTM(_KerasRecurrent):
 
 class GRU(_KerasRecurrent):
     """``keras.layers.GRU``: 3 gates (z, r, h); reset_after=True keeps an input and a recurrent bias."""
+
+    family = GRU_FAMILY
 
     summary: ClassVar[str] = "Keras GRU: 3 gates; reset_after=True has 2 bias rows"
     gates: ClassVar[int] = 3
@@ -191,6 +198,8 @@ KerasRecurrent = Annotated[Union[SimpleRNN, LSTM, GRU], Field(discriminator="typ
 
 class Bidirectional(KerasLayer):
     """``keras.layers.Bidirectional``: a forward and a backward copy of a recurrent layer."""
+
+    family = RNN_FAMILY
 
     summary: ClassVar[str] = "Keras wrapper: forward and backward copies of an RNN layer"
     positional: ClassVar[tuple[str, ...]] = ("layer", "merge_mode")

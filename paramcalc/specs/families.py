@@ -1,0 +1,51 @@
+"""The layer families' general formulas in one catalogue, for ``paramcalc formula``.
+
+Each family's formulas are written in its own module (``CONV_FAMILY`` in :mod:`paramcalc.specs.conv`,
+...) and each layer class points to its family (``family``); this module only lists them.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from paramcalc.errors import SpecError
+from paramcalc.specs.attention import ATTENTION_FAMILY, TRANSFORMER_FAMILY
+from paramcalc.specs.base import NO_PARAMS_FAMILY
+from paramcalc.specs.conv import CONV_FAMILY, CONV_TRANSPOSE_FAMILY
+from paramcalc.specs.linear import EMBEDDING_FAMILY, LINEAR_FAMILY
+from paramcalc.specs.norm import BATCHNORM_FAMILY, GROUPNORM_FAMILY, LAYERNORM_FAMILY
+from paramcalc.specs.pool import ADAPTIVE_POOL_FAMILY, POOL_FAMILY
+from paramcalc.specs.recurrent import GRU_FAMILY, LSTM_FAMILY, RNN_FAMILY
+from paramcalc.specs.working import Family
+
+FAMILIES: dict[str, Family] = {
+    fam.name: fam
+    for fam in (
+        LINEAR_FAMILY, CONV_FAMILY, CONV_TRANSPOSE_FAMILY, POOL_FAMILY, ADAPTIVE_POOL_FAMILY,
+        BATCHNORM_FAMILY, LAYERNORM_FAMILY, GROUPNORM_FAMILY, EMBEDDING_FAMILY, RNN_FAMILY, LSTM_FAMILY,
+        GRU_FAMILY, ATTENTION_FAMILY, TRANSFORMER_FAMILY, NO_PARAMS_FAMILY,
+    )
+}
+
+#: Layer name (PyTorch or Keras) → family name.
+FAMILY_OF: dict[str, str] = {layer: fam.name for fam in FAMILIES.values() for layer in fam.layers}
+FAMILY_OF["Bidirectional"] = "rnn"
+
+
+def find_family(name: str) -> Family:
+    """The family called ``name``, or the family of a layer called ``name`` (any case).
+
+    Raises:
+        SpecError: no family or layer has that name; the message names the closest ones.
+    """
+    key = name.strip().lower().replace("-", "_")
+    for fam in FAMILIES.values():
+        if key == fam.name:
+            return fam
+    for layer, fam_name in FAMILY_OF.items():
+        if key == layer.lower():
+            return FAMILIES[fam_name]
+    known = list(FAMILIES) + sorted({n.lower() for n in FAMILY_OF})
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(close)}?" if close else f" Known families: {', '.join(FAMILIES)}."
+    raise SpecError(f"formula: unknown family or layer {name!r}.{hint}")
