@@ -1,5 +1,5 @@
 """The model commands: ``summary``, ``presets``, ``preset`` and ``schema`` (thin wrappers over
-:func:`paramcalc.summarize`, :mod:`paramcalc.presets` and :func:`paramcalc.model.model_json_schema`)."""
+:func:`paramcalc.summarize`, :mod:`paramcalc.models.presets` and :func:`paramcalc.models.schema.model_json_schema`)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def _input_shape(text: str | None) -> Any:
 
 def _read_text(path: str) -> str:
     from paramcalc.errors import ModelError
-    from paramcalc.model import MAX_FILE_BYTES
+    from paramcalc.models.format import MAX_FILE_BYTES
 
     if path == "-":
         raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
@@ -103,13 +103,13 @@ def _show(summary: Any, depth: int | None, as_json: bool) -> None:
     if as_json:
         print_json(summary.as_dict(depth))
         return
-    from paramcalc.summary_render import DEFAULT_DEPTH, render
+    from paramcalc.render.summary import DEFAULT_DEPTH, render
 
     print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth))
 
 
 def _summarize(model: Any, input_shape: str | None, convention: Convention | None) -> Any:
-    from paramcalc.model import evaluate
+    from paramcalc.models.evaluate import evaluate
 
     chosen = convention.value if convention is not None else (
         "keras" if getattr(model, "framework", None) == "keras" else "pytorch"
@@ -133,7 +133,7 @@ def summary_command(
     ] = False,
 ) -> None:
     if from_torch_print:
-        from paramcalc.torchprint import summarize_torch_print
+        from paramcalc.models.torchprint import summarize_torch_print
 
         if input_shape is not None or (convention is not None and convention.value != "pytorch"):
             from paramcalc.errors import ModelError
@@ -141,7 +141,7 @@ def summary_command(
             raise ModelError("--from-torch-print counts PyTorch modules as printed: no --input-shape, pytorch convention")
         _show(summarize_torch_print(_read_text(model_file)), depth, json)
         return
-    from paramcalc.model import load_model, parse_model_text
+    from paramcalc.models.format import load_model, parse_model_text
 
     if model_file == "-":
         from paramcalc.errors import ModelError
@@ -156,8 +156,8 @@ def summary_command(
 
 
 def presets_command(json: Json = False) -> None:
-    from paramcalc.model import evaluate
-    from paramcalc.presets import list_presets, load_preset
+    from paramcalc.models.evaluate import evaluate
+    from paramcalc.models.presets import list_presets, load_preset
 
     rows = []
     for info in list_presets():
@@ -173,7 +173,7 @@ def presets_command(json: Json = False) -> None:
     from rich import box
     from rich.table import Table
 
-    from paramcalc.summary_render import published_cell
+    from paramcalc.render.summary import published_cell
 
     table = Table(title="Presets: paramcalc preset NAME", box=box.SIMPLE_HEAD, title_style="bold",
                   header_style="bold", pad_edge=False, show_edge=False)
@@ -200,7 +200,7 @@ def preset_command(
         typer.Option("--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites)."),
     ] = None,
 ) -> None:
-    from paramcalc import presets
+    from paramcalc.models import presets
 
     if export:
         if json:
@@ -221,7 +221,7 @@ def preset_command(
 
 
 def schema_command() -> None:
-    from paramcalc.model import model_json_schema
+    from paramcalc.models.schema import model_json_schema
 
     print_json(model_json_schema())
 
@@ -230,8 +230,8 @@ def register(app: typer.Typer) -> None:
     """Add ``summary``, ``presets``, ``preset`` and ``schema`` to the Typer app."""
     app.command("summary", help=SUMMARY_HELP, no_args_is_help=True)(boundary(summary_command))
     app.command("presets", help="List the famous architectures shipped as model files, with their counts.\n\n"
-                "Python: paramcalc.presets.list_presets()")(boundary(presets_command))
+                "Python: paramcalc.list_presets()")(boundary(presets_command))
     app.command("preset", help=PRESET_HELP, no_args_is_help=True)(boundary(preset_command))
     app.command("schema", help="Print the JSON Schema of model files (for editors: validation and completion).\n\n"
                 "[bold]Example[/bold]\n\n  paramcalc schema > paramcalc-model.schema.json\n\n"
-                "Python: paramcalc.model.model_json_schema()")(boundary(schema_command))
+                "Python: paramcalc.models.schema.model_json_schema()")(boundary(schema_command))

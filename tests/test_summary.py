@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 import paramcalc
 from paramcalc.cli import app
-from paramcalc.presets import load_preset, names
+from paramcalc.models.presets import PRESET_DIR, load_preset, names
 from paramcalc.results import Count
-from paramcalc.summary import Summary
-from paramcalc.summary_render import binary_size, percent_gap, render, short_count
+from paramcalc.models.summary import Summary
+from paramcalc.render.summary import binary_size, percent_gap, render, short_count
 
 runner = CliRunner()
 PLAIN = {"COLUMNS": "80", "LINES": "50", "NO_COLOR": "1", "FORCE_COLOR": None, "TTY_COMPATIBLE": None,
@@ -202,6 +202,15 @@ def test_errors_are_one_line(args: tuple[str, ...], message: str) -> None:
     assert (status, out, err) == (2, "", message)
 
 
+def test_a_file_nested_too_deep_is_bad_input(tmp_path: Path) -> None:
+    # Refused by paramcalc's bound or by the YAML parser's own limit, whichever is met first.
+    path = tmp_path / "deep.yaml"
+    path.write_text("layers: " + "[" * 5_000 + "]" * 5_000, encoding="utf-8")
+    status, out, err = cli("summary", str(path))
+    assert (status, out) == (2, "")
+    assert err.startswith("error: model file deep.yaml: ") and err.count("\n") == 1
+
+
 def test_a_shape_error_names_the_layer_path(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(
@@ -226,7 +235,7 @@ def test_presets_listing(golden) -> None:
 
 def test_export(tmp_path: Path) -> None:
     status, out, _ = cli("preset", "vgg16", "--export")
-    assert status == 0 and out == (Path(paramcalc.__file__).parent / "presets" / "vgg16.yaml").read_text(encoding="utf-8")
+    assert status == 0 and out == (PRESET_DIR / "vgg16.yaml").read_text(encoding="utf-8")
     target = tmp_path / "mine.yaml"
     status, out, _ = cli("preset", "vgg16", "--export", "-o", str(target))
     assert (status, out) == (0, f"wrote {target}\n")
@@ -261,7 +270,7 @@ def test_ties_hold_under_every_convention() -> None:
 
 
 def test_reference_line_under_another_convention() -> None:
-    from paramcalc.summary_render import reference_text
+    from paramcalc.render.summary import reference_text
 
     s = paramcalc.summarize(load_preset("resnet18"), convention="keras")
     assert reference_text(s) == (

@@ -1,6 +1,7 @@
-"""Rendering a :class:`~paramcalc.summary.Summary`: a Rich table like torchinfo's, or a JSON-able dict.
+"""Rendering a :class:`~paramcalc.models.summary.Summary`: a Rich table like torchinfo's, or a JSON-able dict.
 
-Nothing here computes a count; it lays out what the summary holds.
+Nothing here computes a count; it lays out what the summary holds. Loading this module registers both
+as the summary's forms (``rich.print(summary)``, ``summary.as_dict()``; :mod:`paramcalc.forms`).
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from paramcalc.summary import DTYPE_BYTES, Row, Summary
+from paramcalc import forms
+from paramcalc.models.summary import DTYPE_BYTES, Row, Summary
 
 #: Rows shown by default: three levels, as torchinfo does.
 DEFAULT_DEPTH = 3
@@ -283,3 +285,7 @@ def summary_dict(summary: Summary, depth: int | None = None) -> dict[str, Any]:
         "notes": list(summary.notes),
         "incomplete": list(summary.incomplete),
     })
+
+
+forms.register(Summary, "rich", render)
+forms.register(Summary, "document", summary_dict)

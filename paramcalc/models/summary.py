@@ -1,20 +1,18 @@
 """Model summaries: immutable rows (one per layer or block) plus totals, like torchinfo and Keras.
 
-Collecting the rows happens in :mod:`paramcalc.model` (or :mod:`paramcalc.torchprint`); this module
-holds the result and its arithmetic; :mod:`paramcalc.summary_render` turns it into a Rich table or a
-JSON-able dict.
+Collecting the rows happens in :mod:`paramcalc.models.evaluate` (or :mod:`paramcalc.models.torchprint`);
+this module holds the result and its arithmetic; :mod:`paramcalc.render.summary` turns it into a Rich
+table or a JSON-able dict (and registers both as the summary's forms, :mod:`paramcalc.forms`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from paramcalc import forms
 from paramcalc.errors import ModelError
 from paramcalc.results import Count
-
-if TYPE_CHECKING:
-    from paramcalc.model import Model
 
 Shape = tuple[int, ...]
 
@@ -130,39 +128,14 @@ class Summary:
         return abs(self.total - params) * 50 <= params
 
     def as_dict(self, depth: int | None = None) -> dict[str, Any]:
-        """Plain data for ``--json``: rows, totals, memory, notes."""
-        from paramcalc.summary_render import summary_dict
-
-        return summary_dict(self, depth)
+        """Plain data for ``--json``: rows, totals, memory, notes, MACs and FLOPs
+        (:func:`paramcalc.render.summary.summary_dict`)."""
+        return forms.draw(self, "document", depth, renderer=RENDERER)  # type: ignore[no-any-return]
 
     def __rich__(self) -> Any:
-        from paramcalc.summary_render import render
+        """The table the CLI prints (:func:`paramcalc.render.summary.render`): ``rich.print(summary)``."""
+        return forms.draw(self, "rich", renderer=RENDERER)
 
-        return render(self)
 
-
-def summarize(
-    model: Model | dict[str, Any] | str | Any,
-    *,
-    input_shape: Any = None,
-    convention: str = "pytorch",
-) -> Summary:
-    """Summarise a model: one row per layer and block, output shapes, and totals.
-
-    Args:
-        model: a :class:`~paramcalc.model.Model`, a dict in the model-file format, or the path of a
-            YAML or JSON model file.
-        input_shape: overrides the file's input shape: one shape, or one per input (a list of shapes
-            or a dict by input name).
-        convention: "pytorch" (default), "keras" or "textbook".
-
-    Returns:
-        A :class:`Summary`; ``rich.print(summary)`` shows the table the CLI prints.
-
-    Raises:
-        ModelError: the file cannot be read, or a layer does not fit its input (the message names
-            the layer by its path, such as ``encoder.layers[3].linear1``).
-    """
-    from paramcalc.model import evaluate, load_model
-
-    return evaluate(load_model(model), input_shape=input_shape, convention=convention)
+#: The module that draws summaries.
+RENDERER = "paramcalc.render.summary"
