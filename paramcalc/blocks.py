@@ -16,11 +16,11 @@ modules create, by name and shape, and finds output shapes by walking the input,
 :mod:`paramcalc.formulas` (tests compare the two).
 """
 
-# Annotations are evaluated at class creation (see paramcalc.specs).
+# Annotations are evaluated at class creation on purpose (see paramcalc.specs).
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from paramcalc.record import Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from paramcalc.errors import SpecError
 from paramcalc.results import Tensor

@@ -30,6 +30,30 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from paramcalc.dispatch import as_shape, output_shapes, resolve
 from paramcalc.errors import SpecError
+from paramcalc.results import KIND_LABELS, NON_MAC_KINDS, Compute, Op, OpKind, total  # noqa: F401 - re-exported
+from paramcalc.specs.ops import (  # noqa: F401 - the item builders every family shares
+    dot as _dot,
+    op as _op,
+    batch as _batch,
+    join as _join,
+    SPATIAL as _SPATIAL,
+    KERNEL as _KERNEL,
+    linear as _linear,
+    elements as _elements,
+    layernorm_ops as _layernorm_ops,
+    attention as _attention,
+    ATTENTION_NOTE as _ATTENTION_NOTE,
+    seq_batch as _seq_batch,
+    feed_forward as _feed_forward,
+    transformer_layer as _transformer_layer,
+    CAUSAL_NOTE as _CAUSAL_NOTE,
+    rmsnorm_ops as _rmsnorm_ops,
+    row_vectors as _rows,
+    feature_items as _feature_items,
+    mlp as _mlp,
+    swiglu as _swiglu,
+    sequence as _sequence,
+)
 from paramcalc.formulas import compute as fc
 from paramcalc.specs import (
     GELU,
@@ -75,179 +99,12 @@ if TYPE_CHECKING:
     from paramcalc.blocks import DecoderBlock, PatchEmbedding
 
 Shape = tuple[int, ...]
-OpKind = Literal["mac", "bias", "norm", "activation", "softmax", "pool", "elementwise"]
-
-#: How each kind of operation reads in a FLOPs breakdown.
-KIND_LABELS: dict[str, str] = {
-    "mac": "MACs",
-    "bias": "bias adds",
-    "norm": "normalisation",
-    "activation": "activations",
-    "softmax": "softmax",
-    "pool": "pooling",
-    "elementwise": "element-wise",
-}
-NON_MAC_KINDS = ("bias", "norm", "activation", "softmax", "pool", "elementwise")
-
-
-@dataclass(frozen=True, slots=True)
-class Op:
-    """One counted operation of a forward pass: MACs (kind "mac") or FLOPs of another kind.
-
-    ``formula`` is symbolic (``N·C_out·H_out·W_out·(C_in/groups)·kH·kW``) and ``working`` the
-    same product with the numbers substituted; their value is ``count``.
-    """
-
-    name: str
-    kind: OpKind
-    count: int
-    formula: str
-    working: str
-
-    @property
-    def flops(self) -> int:
-        """FLOPs of this item: 2 per MAC, 1 per other operation."""
-        return 2 * self.count if self.kind == "mac" else self.count
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "count": self.count,
-            "flops": self.flops,
-            "formula": self.formula,
-            "working": self.working,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Compute:
-    """The forward-pass compute of a layer or model: itemised MACs and non-MAC FLOPs.
-
-    ``macs`` sums the "mac" items; ``flops`` = 2 · macs + every other item. ``notes`` say what
-    is left out or how it is counted (inference mode, dense causal attention).
-    """
-
-    ops: tuple[Op, ...] = ()
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def macs(self) -> int:
-        """Multiply-accumulates of the forward pass."""
-        return sum(op.count for op in self.ops if op.kind == "mac")
-
-    @property
-    def non_mac_flops(self) -> int:
-        """FLOPs outside the products: bias adds, normalisation, activations, softmax, pooling, ..."""
-        return sum(op.count for op in self.ops if op.kind != "mac")
-
-    @property
-    def flops(self) -> int:
-        """FLOPs of the forward pass: 2 × MACs + the non-MAC operations."""
-        return 2 * self.macs + self.non_mac_flops
-
-    @property
-    def training_flops(self) -> int:
-        """Forward + backward ≈ 3 × forward FLOPs (a rule of thumb, not a count)."""
-        return fc.training_flops(forward_flops=self.flops)
-
-    def by_kind(self) -> dict[str, int]:
-        """Non-MAC FLOPs per kind (only kinds that occur), in a fixed order."""
-        sums = {kind: 0 for kind in NON_MAC_KINDS}
-        for op in self.ops:
-            if op.kind != "mac":
-                sums[op.kind] += op.count
-        return {kind: n for kind, n in sums.items() if n}
-
-    def flops_working(self) -> str:
-        """``2 × 20,480,000 MACs + 204,800 bias adds = 41,164,800``."""
-        parts = [f"2 × {self.macs:,} MACs"]
-        parts += [f"{n:,} {KIND_LABELS[kind]}" for kind, n in self.by_kind().items()]
-        return f"{' + '.join(parts)} = {self.flops:,}"
-
-    def __add__(self, other: Compute) -> Compute:
-        notes = self.notes + tuple(n for n in other.notes if n not in self.notes)
-        return Compute(self.ops + other.ops, notes)
-
-    def prefixed(self, prefix: str) -> Compute:
-        """The same items, their names prefixed (``self_attn`` + ``Q projection``)."""
-        return Compute(tuple(replace(op, name=f"{prefix} {op.name}") for op in self.ops), self.notes)
-
-    def times(self, n: int, symbol: str) -> Compute:
-        """Everything repeated ``n`` times (a stack of layers): each formula gains ``symbol·``."""
-        return Compute(
-            tuple(
-                replace(op, count=n * op.count, formula=f"{symbol}·{op.formula}", working=f"{n}·{op.working}")
-                for op in self.ops
-            ),
-            self.notes,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for ``--json``: totals, the non-MAC FLOPs by kind, every item and the notes."""
-        return {
-            "macs": self.macs,
-            "flops": self.flops,
-            "non_mac_flops": self.by_kind(),
-            "training_flops_estimate": self.training_flops,
-            "ops": [op.as_dict() for op in self.ops],
-            "notes": list(self.notes),
-        }
-
-    def __rich__(self) -> Any:
-        from paramcalc.compute_render import compute_table
-
-        return compute_table(self)
-
-
-def total(computes: Iterable[Compute]) -> Compute:
-    """Several computes (the layers of a model) as one."""
-    out = Compute()
-    for c in computes:
-        out = out + c
-    return out
 
 
 # -- building items --------------------------------------------------------------------------
 
 
-def _dot(*values: int | str) -> str:
-    return "·".join(str(v) for v in values)
-
-
-def _op(name: str, kind: OpKind, count: int, formula: str, working: str) -> Compute:
-    """A one-item Compute; items that count nothing (no bias, empty batch) are kept out."""
-    return Compute((Op(name, kind, count, formula, working),)) if count else Compute()
-
-
-def _batch(dims: Shape) -> tuple[str, str]:
-    """Symbol and working for leading batch dimensions (empty when unbatched)."""
-    if not dims:
-        return "", ""
-    return "N", _dot(*dims) if len(dims) == 1 else f"({_dot(*dims)})"
-
-
-def _join(*parts: str) -> str:
-    return "·".join(p for p in parts if p)
-
-
-_SPATIAL = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
-_KERNEL = {1: ("k",), 2: ("kH", "kW"), 3: ("kD", "kH", "kW")}
-
-
 # -- per family ------------------------------------------------------------------------------
-
-
-def _linear(rows_dims: Shape, n_in: int, n_out: int, bias: bool, name: str = "") -> Compute:
-    rows = prod(rows_dims)
-    sym = "rows" if rows_dims else ""
-    work = _dot(*rows_dims) if len(rows_dims) <= 1 else f"({_dot(*rows_dims)})"
-    label = f"{name} " if name else ""
-    macs = fc.linear_macs(rows=rows, in_features=n_in, out_features=n_out)
-    out = _op(f"{label}x·Wᵀ", "mac", macs, _join(sym, "in", "out"), _join(work, str(n_in), str(n_out)))
-    if bias:
-        out += _op(f"{label}bias", "bias", fc.bias_adds(outputs=rows * n_out), _join(sym, "out"), _join(work, str(n_out)))
-    return out
 
 
 def _conv(spec: Any, x: Shape, out: Shape) -> Compute:
@@ -322,10 +179,6 @@ def _pool(spec: Any, x: Shape, out: Shape) -> Compute:
     )
 
 
-def _elements(x: Shape) -> tuple[int, str]:
-    return prod(x), _dot(*x) if x else "1"
-
-
 def _batchnorm(spec: Any, x: Shape) -> Compute:
     n, work = _elements(x)
     normalise, affine = fc.batchnorm_ops(elements=n, affine=spec.affine, bias=spec.bias)
@@ -336,16 +189,6 @@ def _batchnorm(spec: Any, x: Shape) -> Compute:
     else:
         per, what = "(2 + 1)", ", scale ·γ (bias=False)"
     return _op("normalise (x − μ)/σ" + what, "norm", normalise + affine, f"{per}·elements", f"{per}·{work}")
-
-
-def _layernorm_ops(elements: int, work: str, affine: bool, bias: bool, name: str = "LayerNorm", times: int = 1) -> Compute:
-    stats, normalise, aff = fc.layernorm_ops(elements=elements, elementwise_affine=affine, bias=bias)
-    per = f"(4 + 2 + {aff // elements})" if aff and elements else "(4 + 2)"
-    lead = f"{times}·" if times > 1 else ""
-    return _op(
-        f"{name}: statistics, normalise" + (", affine" if aff else ""), "norm",
-        times * (stats + normalise + aff), f"{lead}{per}·elements", f"{lead}{per}·{work}",
-    )
 
 
 def _recurrent(spec: Any, x: Shape) -> Compute:
@@ -396,96 +239,6 @@ def _recurrent(spec: Any, x: Shape) -> Compute:
     return items
 
 
-def _attention(
-    *,
-    n: int,
-    target: int,
-    source: int,
-    embed_dim: int,
-    num_heads: int,
-    kdim: int | None = None,
-    vdim: int | None = None,
-    bias: bool = True,
-    out_bias: bool | None = None,
-    extra_keys: int = 0,
-    batched: bool = True,
-    kv_heads: int | None = None,
-    head_dim: int | None = None,
-    fused: bool = False,
-) -> Compute:
-    """Attention's items: projections, both products, biases, scaling and softmax.
-
-    Standard multi-head attention has inner width E on every side; with ``head_dim`` or
-    ``kv_heads`` given the queries are H·d wide and the keys and values K·d (grouped-query).
-    ``fused`` names the Q, K, V projections as one (GPT-2's c_attn).
-    """
-    e = embed_dim
-    kdim = e if kdim is None else kdim
-    vdim = e if vdim is None else vdim
-    out_bias = bias if out_bias is None else out_bias
-    plain = head_dim is None and kv_heads is None
-    d = e // num_heads if head_dim is None else head_dim
-    k_heads = num_heads if kv_heads is None else kv_heads
-    qw, kvw = num_heads * d, k_heads * d
-    m = fc.attention_macs(
-        batch=n, target=target, source=source, embed_dim=e, kdim=kdim, vdim=vdim, extra_keys=extra_keys,
-        q_width=qw, kv_width=kvw,
-    )
-    keys = source + extra_keys
-    ns, nw = ("N", str(n)) if batched else ("", "")
-    s_sym = "S'" if extra_keys else "S"
-    q_sym, q_work = ("E", str(e)) if plain else ("H·d", _dot(num_heads, d))
-    kv_sym, kv_work = ("E", str(e)) if plain else ("K·d", _dot(k_heads, d))
-    if fused:
-        items = _op(
-            "c_attn: fused Q, K, V projection", "mac", m.q_proj + m.k_proj + m.v_proj,
-            _join(ns, "L", "E", "3E"), _join(nw, _dot(target, e, f"3·{e}")),
-        )
-    else:
-        items = _op("Q projection", "mac", m.q_proj, _join(ns, "L", "E", q_sym), _join(nw, _dot(target, e, q_work)))
-        items += _op(
-            "K projection", "mac", m.k_proj, _join(ns, "S", "kdim" if kdim != e else "E", kv_sym),
-            _join(nw, _dot(source, kdim, kv_work)),
-        )
-        items += _op(
-            "V projection", "mac", m.v_proj, _join(ns, "S", "vdim" if vdim != e else "E", kv_sym),
-            _join(nw, _dot(source, vdim, kv_work)),
-        )
-    items += _op("QKᵀ scores", "mac", m.scores, _join(ns, "L", s_sym, q_sym), _join(nw, _dot(target, keys, q_work)))
-    items += _op("softmax(QKᵀ)·V", "mac", m.context, _join(ns, "L", s_sym, q_sym), _join(nw, _dot(target, keys, q_work)))
-    items += _op(
-        "c_proj: output projection" if fused else "output projection", "mac", m.out_proj,
-        _join(ns, "L", q_sym, "E"), _join(nw, _dot(target, q_work, e)),
-    )
-    if plain and bias and out_bias:
-        items += _op(
-            "projection biases", "bias", n * (2 * target + 2 * source) * e,
-            _join(ns, "(2·L + 2·S)", "E"), _join(nw, f"(2·{target} + 2·{source})", str(e)),
-        )
-    elif bias or out_bias:
-        parts = [(f"L·{q_sym}", f"{target}·{q_work}", target * qw), (f"2·S·{kv_sym}", f"2·{source}·{kv_work}", 2 * source * kvw)]
-        parts = parts if bias else []
-        if out_bias:
-            parts.append(("L·E", f"{target}·{e}", target * e))
-        items += _op(
-            "projection biases", "bias", n * sum(p[2] for p in parts),
-            _join(ns, f"({' + '.join(p[0] for p in parts)})"), _join(nw, f"({' + '.join(p[1] for p in parts)})"),
-        )
-    items += _op(
-        "scaling Q by 1/√d", "elementwise", n * target * qw, _join(ns, "L", q_sym), _join(nw, _dot(target, q_work))
-    )
-    items += _op(
-        "softmax over the keys", "softmax", fc.softmax_ops(elements=n * num_heads * target * keys),
-        _join("3", ns, "H", "L", s_sym), _join("3", nw, _dot(num_heads, target, keys)),
-    )
-    return items
-
-
-_ATTENTION_NOTE = (
-    "attention: the head-averaged weights returned with need_weights=True and any mask are not counted"
-)
-
-
 def _mha(spec: MultiheadAttention, shapes: tuple[Shape, ...]) -> Compute:
     q = shapes[0]
     k = shapes[1] if len(shapes) > 1 else q
@@ -502,52 +255,6 @@ def _mha(spec: MultiheadAttention, shapes: tuple[Shape, ...]) -> Compute:
     return Compute(items.ops, (_ATTENTION_NOTE,))
 
 
-def _seq_batch(spec: Any, x: Shape) -> tuple[int, int, bool]:
-    """(N, L, batched) of a transformer input (L, N, E), (N, L, E) or (L, E)."""
-    if len(x) == 3:
-        return (x[0], x[1], True) if spec.batch_first else (x[1], x[0], True)
-    return 1, x[0], False
-
-
-def _feed_forward(n: int, length: int, batched: bool, d: int, f: int, bias: bool, activation: str) -> Compute:
-    ns, nw = ("N", str(n)) if batched else ("", "")
-    items = _op("linear1 x·W₁ᵀ", "mac", n * length * d * f, _join(ns, "L", "E", "F"), _join(nw, _dot(length, d, f)))
-    items += _op("linear2 x·W₂ᵀ", "mac", n * length * f * d, _join(ns, "L", "F", "E"), _join(nw, _dot(length, f, d)))
-    if bias:
-        items += _op("linear1, linear2 biases", "bias", n * length * (f + d), _join(ns, "L", "(F + E)"), _join(nw, str(length), f"({f} + {d})"))
-    items += _op(
-        f"activation ({activation})", "activation", fc.activation_ops(elements=n * length * f),
-        _join(ns, "L", "F"), _join(nw, _dot(length, f)),
-    )
-    return items
-
-
-def _transformer_layer(spec: Any, x: Shape, memory: Shape | None) -> Compute:
-    n, length, batched = _seq_batch(spec, x)
-    d, heads = spec.d_model, spec.nhead
-    ns, nw = ("N", str(n)) if batched else ("", "")
-    items = _attention(
-        n=n, target=length, source=length, embed_dim=d, num_heads=heads, kdim=None, vdim=None, bias=spec.bias,
-        batched=batched,
-    ).prefixed("self_attn")
-    norms, residuals = 2, 2
-    if memory is not None:
-        _, source, _ = _seq_batch(spec, memory)
-        items += _attention(
-            n=n, target=length, source=source, embed_dim=d, num_heads=heads, kdim=None, vdim=None, bias=spec.bias,
-            batched=batched,
-        ).prefixed("multihead_attn")
-        norms, residuals = 3, 3
-    items += _feed_forward(n, length, batched, d, spec.dim_feedforward, spec.bias, spec.activation)
-    names = ", ".join(f"norm{i}" for i in range(1, norms + 1))
-    items += _layernorm_ops(n * length * d, _join(nw, _dot(length, d)), True, spec.bias, names, times=norms)
-    items += _op(
-        "residual adds", "elementwise", residuals * n * length * d,
-        _join(str(residuals), ns, "L", "E"), _join(str(residuals), nw, _dot(length, d)),
-    )
-    return Compute(items.ops, (_ATTENTION_NOTE,))
-
-
 def _activation(spec: LayerSpec, x: Shape) -> Compute:
     n, work = _elements(x)
     what = {"ReLU": "max(0, x)", "GELU": "x·Φ(x)", "Tanh": "tanh(x)", "Sigmoid": "1/(1+e^−x)"}.get(spec.name, spec.name)
@@ -555,59 +262,6 @@ def _activation(spec: LayerSpec, x: Shape) -> Compute:
 
 
 # -- the building blocks of modern architectures (paramcalc.blocks) -------------------------
-
-_CAUSAL_NOTE = "causal attention: counted dense (kernels that skip the masked half do about half the products)"
-
-
-def _rmsnorm_ops(elements: int, work: str, affine: bool, name: str = "RMSNorm", times: int = 1) -> Compute:
-    stats, normalise, aff = fc.rmsnorm_ops(elements=elements, elementwise_affine=affine)
-    per = "(2 + 1 + 1)" if affine else "(2 + 1)"
-    lead = f"{times}·" if times > 1 else ""
-    return _op(
-        f"{name}: mean square, normalise" + (", scale" if affine else ""), "norm",
-        times * (stats + normalise + aff), f"{lead}{per}·elements", f"{lead}{per}·{work}",
-    )
-
-
-def _rows(x: Shape) -> tuple[int, str, str]:
-    """Vectors of the last dimension: their number, symbol and working."""
-    dims = x[:-1]
-    if not dims:
-        return 1, "", ""
-    return prod(dims), "rows", _dot(*dims) if len(dims) == 1 else f"({_dot(*dims)})"
-
-
-def _feature_items(
-    rows: int, rs: str, rw: str, name: str, n_in: int, n_out: int, bias: bool, in_sym: str, out_sym: str
-) -> Compute:
-    items = _op(f"{name} x·Wᵀ", "mac", fc.linear_macs(rows=rows, in_features=n_in, out_features=n_out),
-                _join(rs, in_sym, out_sym), _join(rw, str(n_in), str(n_out)))
-    if bias:
-        items += _op(f"{name} bias", "bias", rows * n_out, _join(rs, out_sym), _join(rw, str(n_out)))
-    return items
-
-
-def _mlp(x: Shape, n_in: int, hidden: int, n_out: int, bias: bool, activation: str) -> Compute:
-    rows, rs, rw = _rows(x)
-    items = _feature_items(rows, rs, rw, "fc1", n_in, hidden, bias, "in", "hidden")
-    items += _op(f"activation ({activation})", "activation", fc.activation_ops(elements=rows * hidden),
-                 _join(rs, "hidden"), _join(rw, str(hidden)))
-    return items + _feature_items(rows, rs, rw, "fc2", hidden, n_out, bias, "hidden", "out")
-
-
-def _swiglu(x: Shape, n_in: int, hidden: int, n_out: int, bias: bool) -> Compute:
-    rows, rs, rw = _rows(x)
-    items = _feature_items(rows, rs, rw, "gate_proj", n_in, hidden, bias, "in", "hidden")
-    items += _feature_items(rows, rs, rw, "up_proj", n_in, hidden, bias, "in", "hidden")
-    items += _op("SiLU on the gate", "activation", fc.activation_ops(elements=rows * hidden),
-                 _join(rs, "hidden"), _join(rw, str(hidden)))
-    items += _op("silu(gate) ⊙ up", "elementwise", rows * hidden, _join(rs, "hidden"), _join(rw, str(hidden)))
-    return items + _feature_items(rows, rs, rw, "down_proj", hidden, n_out, bias, "hidden", "out")
-
-
-def _sequence(x: Shape) -> tuple[int, int, bool]:
-    """(N, L, batched) of a batch-first sequence input (N, L, E) or (L, E)."""
-    return (x[0], x[1], True) if len(x) == 3 else (1, x[0], False)
 
 
 def _decoder_block(spec: DecoderBlock, x: Shape) -> Compute:
@@ -724,6 +378,8 @@ def _block_compute(spec: LayerSpec, shapes: tuple[Shape, ...], outs: dict[str, S
 
 
 def _compute(spec: LayerSpec, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+    if hasattr(spec, "_compute"):  # the family knows it
+        return spec._compute(shapes, outs)
     x = shapes[0]
     match spec:
         case Linear():

@@ -179,6 +179,8 @@ def _gqa(spec: Any, shapes: tuple[Shape, ...]) -> Compute:
 
 def keras_compute(spec: Any, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
     """MACs and FLOPs of a Keras layer on concrete input shapes (the rules of :mod:`paramcalc.compute`)."""
+    if hasattr(spec, "_keras_compute"):  # the family knows it
+        return spec._keras_compute(shapes, outs)
     from paramcalc import keras_layers as K
 
     x = shapes[0]

@@ -95,6 +95,8 @@ def first_shape(input_shape: Any) -> Shape | None:
 
 
 def _inferred_value(spec: LayerSpec, shape: Shape) -> Any:
+    if hasattr(spec, "_infer_value"):  # the family knows it
+        return spec._infer_value(shape)
     match spec:
         case Linear() | RNN() | LSTM() | GRU() | MultiheadAttention():
             if not shape:
@@ -164,6 +166,8 @@ def param_tensors(spec: LayerSpec, convention: str = "pytorch", input_shape: Any
 
 def pytorch_count(spec: LayerSpec) -> Count:
     """What ``sum(p.numel() for p in module.parameters())`` gives, with buffers apart."""
+    if hasattr(spec, "_pytorch_count"):  # the family knows it
+        return spec._pytorch_count()
     match spec:
         case Linear():
             return Count(f.linear_params(in_features=spec.in_features, out_features=spec.out_features, bias=spec.bias))
@@ -287,6 +291,8 @@ def _check_batchnorm_rank(spec: LayerSpec, shape: Shape) -> None:
 
 
 def _shapes(spec: LayerSpec, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+    if hasattr(spec, "_output_shapes"):  # the family knows it
+        return spec._output_shapes(shapes)
     x = shapes[0]
     match spec:
         case Linear():
@@ -513,6 +519,8 @@ def shape_notes(spec: LayerSpec, *input_shapes: Any) -> list[str]:
     out = next(iter(output_shapes(spec, *input_shapes).values()))  # no input shape: a SpecError
     spec = resolve(spec, input_shapes[0])
     x = as_shape(input_shapes[0])
+    if hasattr(spec, "_shape_notes"):  # the family knows it
+        return spec._shape_notes(x, out)
     match spec:
         case Conv1d() | Conv2d() | Conv3d() if not isinstance(spec.padding, str):
             padding, dilation, ceil_mode = spec.padding, spec.dilation, False

@@ -267,34 +267,9 @@ def find_family(name: str) -> Family:
 # -- Writing steps ----------------------------------------------------------------------------
 
 
-def n(value: int) -> str:
-    """An int with thousands separators: 117760 → '117,760'."""
-    return f"{value:,}"
-
-
-def shape_str(shape: Shape) -> str:
-    """A shape as Python writes a tuple, without separators: (32, 3136), (5,)."""
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def chain(label: str, *steps: str | int) -> str:
-    """``label: a = b = c``, with ints formatted and repeated steps dropped."""
-    parts: list[str] = []
-    for s in steps:
-        text = n(s) if isinstance(s, int) else s
-        if not parts or parts[-1] != text:
-            parts.append(text)
-    return f"{label}: {' = '.join(parts)}"
-
-
-def _sum_line(label: str, values: list[int], total: int) -> str:
-    if len(values) == 1:
-        return chain(label, total)
-    return chain(label, " + ".join(n(v) for v in values), total)
-
-
-def _times(*factors: int | str) -> str:
-    return "·".join(n(x) if isinstance(x, int) else x for x in factors)
+from paramcalc.specs.working import chain, n, shape_str  # noqa: E402,F401 - re-exported
+from paramcalc.specs.working import sum_line as _sum_line  # noqa: E402
+from paramcalc.specs.working import times as _times  # noqa: E402
 
 
 # -- Parameters -------------------------------------------------------------------------------
@@ -333,8 +308,12 @@ def worked_params(spec: LayerSpec, convention: str = "pytorch", *, input_shape: 
     """
     total = spec.count(convention, input_shape=input_shape).total  # type: ignore[arg-type]
     if is_core_torch(spec):
-        builder = {"pytorch": _pytorch_params, "textbook": _textbook_params, "keras": _keras_params_of_torch}
-        lines = builder[convention](spec.resolve(first_shape(input_shape)))
+        resolved = spec.resolve(first_shape(input_shape))
+        if hasattr(resolved, "_worked_params"):  # the family knows it
+            lines = resolved._worked_params(convention)
+        else:
+            builder = {"pytorch": _pytorch_params, "textbook": _textbook_params, "keras": _keras_params_of_torch}
+            lines = builder[convention](resolved)
     else:
         lines = _keras_spec_params(spec, convention, input_shape)
     if lines is None or last_number(lines[-1]) != total:
@@ -664,6 +643,8 @@ _KERAS_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
 
 def _keras_spec_params(spec: LayerSpec, convention: str, input_shape: Any) -> list[str] | None:
     """Worked formulas of the Keras recurrent layers (others: None, the tensor sum shows them)."""
+    if hasattr(spec, "_keras_worked_params"):  # the family knows it
+        return spec._keras_worked_params(convention, input_shape)
     if getattr(type(spec), "framework", None) != "keras":
         return None
     cell = getattr(spec, "layer", spec)  # Bidirectional wraps one
@@ -747,6 +728,8 @@ def explain_shape(spec: LayerSpec, *input_shapes: Any) -> list[str]:
 
 
 def _shape_steps(spec: LayerSpec, shapes: list[Shape], outputs: dict[str, Shape]) -> list[str]:
+    if hasattr(spec, "_worked_shape"):  # the family knows it
+        return spec._worked_shape(shapes, outputs)
     x = shapes[0]
     out = outputs[next(iter(outputs))]
     match spec:
@@ -837,6 +820,8 @@ _KERAS_WINDOWS = {
 
 def _keras_window_lines(spec: Any, x: Shape, out: Shape) -> list[str]:
     """Keras's rule per spatial dimension: valid (n − d·(k − 1) − 1) // s + 1; same ⌈n / s⌉."""
+    if hasattr(spec, "_keras_worked_shape"):  # the family knows it
+        return spec._keras_worked_shape(x, out)
     nd = spec.nd
     first = 1 if spec.data_format == "channels_last" else 2
     conv = spec.name.startswith("Conv")

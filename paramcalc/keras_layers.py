@@ -10,12 +10,12 @@ arguments in :func:`choose`; a ``keras.`` prefix on the ``type`` tag keeps them 
 """
 
 # Annotations are evaluated at class creation on purpose (no `from __future__ import annotations`):
-# paramcalc.record reads them as types (see paramcalc.specs).
+# pydantic then need not evaluate them from strings (see paramcalc.specs).
 
 import difflib
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from paramcalc.record import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.specs import (
@@ -80,8 +80,12 @@ class KerasLayer(LayerSpec):
             kwargs[field] = value
         super().__init__(**kwargs)
 
-    def _arrange(self, data: dict[str, Any]) -> dict[str, Any]:
+    @model_serializer(mode="wrap")
+    def _ordered(self, handler: Any) -> Any:
         """Dump ``type`` first, then the layer's own arguments, then input_shape and trainable."""
+        data = handler(self)
+        if not isinstance(data, dict) or "type" not in data:
+            return data
         common = {k: data.pop(k) for k in ("input_shape", "trainable") if k in data}
         return {"type": data.pop("type"), **data, **common}
 

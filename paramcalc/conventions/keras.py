@@ -170,6 +170,8 @@ def _recurrent_count(layer: K.SimpleRNN | K.LSTM | K.GRU, input_dim: int) -> int
 
 def count(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> Count:
     """What Keras's ``count_params()`` gives, split into trainable and non-trainable weights."""
+    if hasattr(spec, "_keras_count"):  # the family knows it
+        return spec._keras_count(shapes)
     match spec:
         case K.Dense():
             result = Count(linear_params(in_features=dense_input(spec, shapes), out_features=spec.units, bias=spec.use_bias))
@@ -247,6 +249,8 @@ def tensors(spec: K.KerasLayer, shapes: tuple[KShape, ...], *, inner_name: str |
     ``inner_name`` names the layer a Bidirectional wrapper copies (Keras derives ``forward_<name>``
     and ``backward_<name>`` from it; by default the Keras default name, such as ``lstm``).
     """
+    if hasattr(spec, "_keras_tensors"):  # the family knows it
+        return spec._keras_tensors(shapes, inner_name=inner_name)
     out: list[Tensor]
     match spec:
         case K.Dense():
@@ -363,6 +367,8 @@ def _states(layer: K.SimpleRNN | K.LSTM | K.GRU, x: KShape, prefix: str = "") ->
 
 def output_shapes(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> dict[str, KShape]:
     """Every named output of a Keras layer: ``output``, and states or attention scores where Keras returns them."""
+    if hasattr(spec, "_keras_output_shapes"):  # the family knows it
+        return spec._keras_output_shapes(shapes)
     shapes = require_shapes(spec, shapes)
     x = shapes[0]
     match spec:
@@ -450,6 +456,8 @@ def output_shapes(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> dict[str, K
 
 def shape_notes(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> list[str]:
     """Remarks on Keras's output-length arithmetic: a floored "valid" division, "same"'s ceil(n / s)."""
+    if hasattr(spec, "_keras_shape_notes"):  # the family knows it
+        return spec._keras_shape_notes(shapes)
     shapes = require_shapes(spec, shapes)
     output_shapes(spec, shapes)  # the same checks first
     if isinstance(spec, CONVS):
@@ -478,16 +486,7 @@ def shape_notes(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> list[str]:
 # -- PyTorch specs as Keras layers -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Part:
-    """One Keras layer of a PyTorch spec's Keras equivalent: its name, spec and input shapes."""
-
-    name: str
-    spec: K.KerasLayer | None
-    shapes: tuple[KShape, ...] = ()
-    inner_name: str | None = None
-    #: Weights a Keras layer adds with add_weight outside any sublayer (a class token), as tensors.
-    raw: tuple[Tensor, ...] = ()
+from paramcalc.specs.parts import Part  # noqa: E402,F401 - re-exported
 
 
 #: PyTorch layers without parameters; their Keras equivalents (pooling, Flatten, Dropout, Activation) have none.
@@ -635,6 +634,8 @@ def equivalent(spec: S.LayerSpec) -> list[Part]:
         SpecError: Keras has no such layer (an LSTM projection, a grouped transposed convolution,
             attention with add_bias_kv, a layer this module does not know).
     """
+    if hasattr(spec, "_keras_parts"):  # the family knows it
+        return spec._keras_parts()
     match spec:
         case S.Linear():
             return [Part("", K.Dense(units=spec.out_features, use_bias=spec.bias), ((None, spec.in_features),))]

@@ -62,6 +62,8 @@ def equivalent(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> S.LayerSpec | 
     Raises:
         SpecError: torch has no equivalent module, or the input shape is missing or does not fit.
     """
+    if hasattr(spec, "_torch_equivalent"):  # the family knows it
+        return spec._torch_equivalent(shapes)
     match spec:
         case K.Dense():
             return S.Linear(in_features=ck.dense_input(spec, shapes), out_features=spec.units, bias=spec.use_bias)

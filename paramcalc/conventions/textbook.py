@@ -172,6 +172,8 @@ def _product(dims: tuple[int, ...]) -> int:
 
 def count(spec: S.LayerSpec, shapes: tuple[KShape, ...]) -> Count:
     """The textbook count: every weight trainable, no buffers. Torch specs must be resolved."""
+    if hasattr(spec, "_textbook_count"):  # the family knows it
+        return spec._textbook_count(shapes)
     if spec.framework == "keras":
         return Count(_keras_count(spec, shapes))
     return Count(_torch_count(spec))
@@ -369,6 +371,8 @@ def _keras_tensors(spec: K.KerasLayer, shapes: tuple[KShape, ...]) -> list[Tenso
 
 def tensors(spec: S.LayerSpec, shapes: tuple[KShape, ...]) -> list[Tensor]:
     """The matrices and vectors the course formulas count, named as lectures write them."""
+    if hasattr(spec, "_textbook_tensors"):  # the family knows it
+        return spec._textbook_tensors(shapes)
     if spec.framework == "keras":
         return _keras_tensors(spec, shapes)
     return _torch_tensors(spec)
