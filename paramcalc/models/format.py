@@ -33,6 +33,7 @@ from paramcalc.limits import check_data, check_yaml_text
 from paramcalc.models import validation
 from paramcalc.models.evaluate import Shape, evaluate
 from paramcalc.models.nodes import (  # noqa: F401 - the format's entry types, importable from here
+    NAME_RE,
     TAGS,
     BlockNode,
     Dims,
@@ -215,7 +216,7 @@ def _loc_path(data: Any, loc: tuple[Any, ...]) -> str:
         if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
             node = node[key]
             name = node.get("name") if isinstance(node, dict) else None
-            parts.append(name if isinstance(name, str) else str(key))
+            parts.append(name if isinstance(name, str) and NAME_RE.match(name) else str(key))
             if i + 1 < len(loc) and loc[i + 1] in tags:
                 i += 1
         elif isinstance(node, dict) and isinstance(key, str) and key in node:

@@ -42,13 +42,12 @@ def _tag(cls: Any) -> str:
 
 def layer_classes() -> dict[str, type]:
     """Every layer type by its ``type`` tag: PyTorch's, then Keras's (``keras.LSTM``)."""
-    from paramcalc.specs import TORCH_LAYERS
+    from paramcalc.specs import registry
 
-    classes: dict[str, type] = {_tag(cls): cls for cls in TORCH_LAYERS.values()}
-    from paramcalc import keras_layers
-
-    for cls in keras_layers.KERAS_LAYERS.values():
-        classes.setdefault(_tag(cls), cls)
+    classes: dict[str, type] = {}
+    for framework in ("pytorch", "keras"):
+        for cls in registry.layers(framework).values():
+            classes.setdefault(_tag(cls), cls)
     return classes
 
 
@@ -70,18 +69,6 @@ def _spec_definitions(classes: dict[str, type]) -> dict[str, Any]:
     return _walk(renamed, relink)
 
 
-def _record_definitions(classes: dict[str, type]) -> dict[str, Any]:
-    """The same for layer types that are not pydantic models."""
-    from paramcalc.record import json_schema
-
-    defs: dict[str, Any] = {}
-    for name, cls in classes.items():
-        if name not in defs:
-            defs[name] = {}
-            defs[name] = json_schema(cls, defs, _tag)  # type: ignore[arg-type]
-    return defs
-
-
 def model_json_schema() -> dict[str, Any]:
     """The JSON Schema of model files, with every layer type's arguments (for editors)."""
 
@@ -93,10 +80,7 @@ def model_json_schema() -> dict[str, Any]:
 
     schema = _walk(Model.model_json_schema(ref_template="#/$defs/{model}"), link)
     classes = layer_classes()
-    from pydantic import BaseModel
-
-    pydantic_specs = all(issubclass(cls, BaseModel) for cls in classes.values())
-    spec_defs = _spec_definitions(classes) if pydantic_specs else _record_definitions(classes)
+    spec_defs = _spec_definitions(classes)
     for definition in spec_defs.values():
         for name, prop in definition.get("properties", {}).items():
             definition["properties"][name] = _int_or_ints(prop)
