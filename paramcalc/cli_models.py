@@ -101,7 +101,9 @@ def _read_text(path: str) -> str:
 
 def _show(summary: Any, depth: int | None, as_json: bool) -> None:
     if as_json:
-        print_json(summary.as_dict(depth))
+        from paramcalc.render.summary import summary_dict
+
+        print_json(summary_dict(summary, depth))
         return
     from paramcalc.render.summary import DEFAULT_DEPTH, render
 

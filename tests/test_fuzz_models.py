@@ -44,7 +44,7 @@ def check_summary(summary: Summary) -> None:
     for part in (totals.trainable, totals.non_trainable, totals.buffers):
         assert type(part) is int and part >= 0
     assert summary.total == totals.trainable + totals.non_trainable
-    assert isinstance(summary_dict(summary), dict)
+    assert isinstance(summary.as_dict(), dict) and isinstance(summary_dict(summary), dict)
 
 
 def load_and_evaluate(source: Any, **options: Any) -> Summary | None:

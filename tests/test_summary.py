@@ -4,6 +4,9 @@ the ``summary``, ``preset``, ``presets`` and ``schema`` commands."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +16,9 @@ from typer.testing import CliRunner
 import paramcalc
 from paramcalc.cli import app
 from paramcalc.models.presets import PRESET_DIR, load_preset, names
-from paramcalc.results import Count
 from paramcalc.models.summary import Summary
 from paramcalc.render.summary import binary_size, percent_gap, render, short_count
+from paramcalc.results import Count
 
 runner = CliRunner()
 PLAIN = {"COLUMNS": "80", "LINES": "50", "NO_COLOR": "1", "FORCE_COLOR": None, "TTY_COMPATIBLE": None,
@@ -136,6 +139,22 @@ def test_rich_print_shows_what_the_cli_shows() -> None:
     console.print(s)
     _, out, _ = cli("preset", "lenet5")
     assert [line.rstrip() for line in console.export_text().splitlines()] == out.splitlines()
+
+
+def test_rich_print_needs_no_renderer_import() -> None:
+    # The public names load the renderer of what they return: a fresh process that imports only
+    # paramcalc prints the table (and a check's report), not a repr.
+    script = (
+        "import rich, paramcalc\n"
+        "rich.print(paramcalc.summarize(paramcalc.load_preset('lenet5')))\n"
+        "rich.print(paramcalc.check('Conv2d(3, 64, 3)', params=1728))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+           "NO_COLOR": "1", "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Total params              61,706" in done.stdout and "expected 1,792" in done.stdout
 
 
 def test_json(golden) -> None:

@@ -1,8 +1,9 @@
 """Model summaries: immutable rows (one per layer or block) plus totals, like torchinfo and Keras.
 
 Collecting the rows happens in :mod:`paramcalc.models.evaluate` (or :mod:`paramcalc.models.torchprint`);
-this module holds the result and its arithmetic; :mod:`paramcalc.render.summary` turns it into a Rich
-table or a JSON-able dict (and registers both as the summary's forms, :mod:`paramcalc.forms`).
+this module holds the result, its arithmetic and its plain data; :mod:`paramcalc.render.summary` turns
+it into a Rich table (registered as its Rich form, :mod:`paramcalc.forms`) and the JSON document the CLI
+prints (with MACs and FLOPs).
 """
 
 from __future__ import annotations
@@ -52,6 +53,24 @@ class Row:
         if self.count.non_trainable == 0:
             return "yes"
         return "no" if self.count.trainable == 0 else "partial"
+
+
+def row_dict(row: Row) -> dict[str, Any]:
+    """One row as plain data."""
+    return {
+        "path": row.path,
+        "name": row.name,
+        "type": row.type,
+        "depth": row.depth,
+        "output_shape": None if row.output_shape is None else list(row.output_shape),
+        "params": row.count.as_dict(),
+        "repeat": row.repeat,
+        "leaf": row.leaf,
+        "trainable": row.trainable,
+        "layer": row.layer,
+        "inferred": {k: list(v) if isinstance(v, tuple) else v for k, v in row.inferred.items()},
+        "note": row.note,
+    }
 
 
 @dataclass(frozen=True)
@@ -128,9 +147,22 @@ class Summary:
         return abs(self.total - params) * 50 <= params
 
     def as_dict(self, depth: int | None = None) -> dict[str, Any]:
-        """Plain data for ``--json``: rows, totals, memory, notes, MACs and FLOPs
-        (:func:`paramcalc.render.summary.summary_dict`)."""
-        return forms.draw(self, "document", depth, renderer=RENDERER)  # type: ignore[no-any-return]
+        """Plain data: rows (down to ``depth``), totals, memory, reference, notes. (``paramcalc summary
+        --json`` adds each row's MACs and FLOPs: :func:`paramcalc.render.summary.summary_dict`.)"""
+        return {
+            "model": self.name,
+            "description": self.description,
+            "convention": self.convention,
+            "inputs": {k: None if v is None else list(v) for k, v in self.input_shapes.items()},
+            "output_shape": None if self.output_shape is None else list(self.output_shape),
+            "rows": [row_dict(r) for r in self.visible_rows(depth)],
+            "totals": self.totals.as_dict(),
+            "memory_bytes": self.memory,
+            "reference": None if self.reference is None else {**self.reference, "matches": self.matches_reference()},
+            "divisions": list(self.divisions),
+            "notes": list(self.notes),
+            "incomplete": list(self.incomplete),
+        }
 
     def __rich__(self) -> Any:
         """The table the CLI prints (:func:`paramcalc.render.summary.render`): ``rich.print(summary)``."""
