@@ -44,18 +44,15 @@ def _qualified(value: Any, framework: str | None) -> Any:
     """Qualify a layer name both frameworks use (LSTM, Flatten, ...) with the model's framework."""
     if framework is None:
         return value
-    from paramcalc.parse import _keras_registry
-    from paramcalc.specs import TORCH_LAYERS
+    from paramcalc.specs import registry
 
-    keras = _keras_registry()
-    if keras is None:
-        return value
+    torch, keras = registry.layers("pytorch"), registry.layers("keras")
     qualifier = "nn" if framework == "pytorch" else "layers"
     if isinstance(value, str):
         m = _LEADING_NAME.match(value)
-        if m and m.group(1) in TORCH_LAYERS and m.group(1) in keras.KERAS_LAYERS:
+        if m and m.group(1) in torch and m.group(1) in keras:
             return f"{qualifier}.{value.strip()}"
-    elif isinstance(value.get("type"), str) and value["type"] in TORCH_LAYERS and value["type"] in keras.KERAS_LAYERS:
+    elif isinstance(value.get("type"), str) and value["type"] in torch and value["type"] in keras:
         return {**value, "type": f"{qualifier}.{value['type']}"}
     return value
 
