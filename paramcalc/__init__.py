@@ -32,6 +32,7 @@ _TORCH_EXPORTS = (
     "Dropout",
     "Embedding",
     "Flatten",
+    "GroupNorm",
     "Identity",
     "LayerNorm",
     "LayerSpec",
@@ -57,7 +58,7 @@ __all__ = [
     "AvgPool1d", "AvgPool2d", "AvgPool3d",
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
-    "Count", "Dropout", "Embedding", "Flatten", "Identity", "LayerNorm", "LayerSpec", "Linear",
+    "Count", "Dropout", "Embedding", "Flatten", "GroupNorm", "Identity", "LayerNorm", "LayerSpec", "Linear",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "ModelError", "MultiheadAttention", "ParamcalcError",
     "ReLU", "Sigmoid", "Softmax", "SpecError", "Tanh", "Tensor",
     "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
@@ -69,9 +70,9 @@ __all__ = [
 _KERAS_EXPORTS = (
     "Activation", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BatchNormalization",
     "Bidirectional", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
-    "Dense", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GroupQueryAttention",
-    "LayerNormalization", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MultiHeadAttention", "RMSNormalization",
-    "SimpleRNN",
+    "Dense", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GroupNormalization",
+    "GroupQueryAttention", "LayerNormalization", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MultiHeadAttention",
+    "RMSNormalization", "SimpleRNN",
 )
 __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 
@@ -91,7 +92,7 @@ _LAZY = {
     "summarize": "paramcalc.models.format", "load_preset": "paramcalc.models.presets",
     "list_presets": "paramcalc.models.presets", "summarize_torch_print": "paramcalc.models.torchprint",
     # The building blocks of modern architectures.
-    **{name: "paramcalc.blocks" for name in (
+    **{name: "paramcalc.specs.blocks" for name in (
         "RMSNorm", "SelfAttention", "CausalSelfAttention", "FeedForward", "SwiGLU", "DecoderBlock",
         "PatchEmbedding", "SinusoidalPositionalEncoding", "Select", "TransformerDecoder", "Transformer",
     )},

@@ -1,5 +1,5 @@
 """``python -m paramcalc``."""
 
-from paramcalc.entry import main
+from paramcalc.cli import main
 
 main()

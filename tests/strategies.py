@@ -294,6 +294,24 @@ def layernorm(draw: Any, loose: bool = False) -> Case:
     return Case("LayerNorm", kwargs, (d.spoil((*lead, *dims)),))
 
 
+@st.composite
+def groupnorm(draw: Any, loose: bool = False) -> Case:
+    """GroupNorm: num_groups dividing num_channels; an (N, C, *) input with C = num_channels."""
+    d = _Draw(draw, loose)
+    g = d.int(1, 3, bad=(0, -1))
+    c = d.int(0, 7) if d.stray() else g * d.int(0, 3)  # loose: now and then not a multiple of g
+    kwargs: dict[str, Any] = {
+        "num_groups": g,
+        "num_channels": c,
+        "eps": d.pick((1e-5, 1e-3, 0.0)),
+        "affine": d.bool(),
+        "bias": d.bool(),  # keyword-only in torch; with affine=False it changes nothing
+    }
+    n = d.int(2, 3, bad=(0, 1))
+    spatial = tuple(d.int(1, 3, bad=(0,)) for _ in range(d.int(0, 2)))
+    return Case("GroupNorm", kwargs, (d.spoil((n, c, *spatial)),))
+
+
 # -- Embedding -------------------------------------------------------------------------------
 
 
@@ -502,6 +520,7 @@ def _families() -> dict[str, Any]:
         fams[f"AdaptiveAvgPool{nd}"] = lambda loose=False, n=f"AdaptiveAvgPool{nd}": adaptive_pool(n, loose)
         fams[f"BatchNorm{nd}"] = lambda loose=False, n=f"BatchNorm{nd}": batchnorm(n, loose)
     fams["LayerNorm"] = layernorm
+    fams["GroupNorm"] = groupnorm
     fams["Embedding"] = embedding
     for name in ("RNN", "LSTM", "GRU"):
         fams[name] = lambda loose=False, n=name: recurrent(n, loose)
@@ -567,6 +586,9 @@ INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("AdaptiveAvgPool2d", {"output_size": -1}, "negative output_size"),
     ("AdaptiveAvgPool2d", {"output_size": None}, "output_size None (only entries may be None)"),
     ("LayerNorm", {"normalized_shape": ()}, "empty normalized_shape"),
+    ("GroupNorm", {"num_groups": 4, "num_channels": 6}, "num_channels not divisible by num_groups"),
+    ("GroupNorm", {"num_groups": 0, "num_channels": 6}, "num_groups 0"),
+    ("GroupNorm", {"num_groups": -2, "num_channels": 6}, "negative num_groups"),
     ("Embedding", {"num_embeddings": 10, "embedding_dim": 3, "padding_idx": 10}, "padding_idx too large"),
     ("Embedding", {"num_embeddings": 10, "embedding_dim": 3, "padding_idx": -11}, "padding_idx too small"),
     ("RNN", {"input_size": 3, "hidden_size": 0}, "hidden_size 0"),

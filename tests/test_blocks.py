@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from paramcalc import SpecError, parse_layer, reference
-from paramcalc.blocks import BLOCK_LAYERS, reference_output_shapes, reference_tensors
+from paramcalc.specs.blocks import BLOCK_LAYERS
 from paramcalc.formulas import blocks as fb
 from paramcalc.specs import TORCH_LAYERS
 
@@ -138,7 +138,7 @@ def block_specs(draw: st.DrawFn) -> str:
 def test_formulas_equal_the_reference(expr: str) -> None:
     spec = parse_layer(expr)
     assert spec.count() == reference.count(spec)
-    assert spec.param_tensors() == reference_tensors(spec)
+    assert spec.param_tensors() == reference.param_tensors(spec)
 
 
 @given(block_specs(), st.integers(1, 4), st.integers(1, 6), st.booleans())
@@ -154,7 +154,7 @@ def test_shapes_equal_the_reference(expr: str, batch: int, length: int, batched:
         width = spec.d_model if spec.name in ("Transformer", "DecoderBlock") else spec.embed_dim
         x = (length, width)
     shape = (batch, *x) if batched else x
-    assert spec.output_shapes(shape) == reference_output_shapes(spec, shape)
+    assert spec.output_shapes(shape) == reference.output_shapes(spec, shape)
 
 
 # -- Invariants ------------------------------------------------------------------------------

@@ -15,11 +15,15 @@ import sys
 from math import prod
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from paramcalc import parse_layer
 from paramcalc.cli import app
-from paramcalc.cliutil import EXAMPLES, _example_options, command_for, layer_commands, parse_shape, parse_shapes
+from paramcalc.cli.layer_commands import example_options
+from paramcalc.cli.layer_types import EXAMPLES, command_for, layer_commands
+from paramcalc.cli.options import parse_shape, parse_shapes
 from paramcalc.errors import ParamcalcError
 from paramcalc.explain import FAMILIES, last_number
 
@@ -197,7 +201,7 @@ def test_every_example_runs_both_ways(command: str) -> None:
     if command not in layer_commands():
         pytest.skip(f"no {command} command here")
     expr, shape = EXAMPLES[command]
-    options, _ = _example_options(command)
+    options, _ = example_options(command)
     by_command = run(command, *shlex.split(options), "--input-shape", shape, "--json")
     by_expression = run("layer", expr, "--input-shape", shape, "--json")
     assert by_command[0] == 0, by_command[2]
@@ -208,7 +212,7 @@ def test_every_example_runs_both_ways(command: str) -> None:
 
 def test_every_layer_command_has_an_example() -> None:
     missing = sorted(set(layer_commands()) - set(EXAMPLES))
-    assert not missing, f"add an example query for {missing} to paramcalc.cliutil.EXAMPLES"
+    assert not missing, f"add an example query for {missing} to paramcalc.cli.layer_types.EXAMPLES"
 
 
 @pytest.mark.parametrize("command", sorted(layer_commands()))
@@ -441,3 +445,148 @@ def test_more_input_shapes_than_the_layer_takes(expr: str, shapes: str, message:
     result = CliRunner().invoke(app, ["layer", expr, "--input-shape", shapes])
     assert result.exit_code == 2
     assert result.stderr == f"error: {message}\n"
+
+
+# -- Any layer query, good or bad: a result, or one error line and status 2 -------------------
+
+QUERIES = [
+    ["layer", "LSTM(100, 128, num_layers=2)", "--input-shape", "32,50,100"],
+    ["layer", "LSTM(100, 128)", "-i", "32x50x100", "--all-conventions"],
+    ["layer", "Conv2d(3, 96, 11, stride=4)", "-i", "1,3,224,224", "--json"],
+    ["layer", "layers.Dense(64)", "--input-shape", "32,100", "-c", "keras"],
+    ["layer", "BatchNorm2d(64)", "--convention", "textbook", "--json"],
+    ["layer", "Linear(3, 4)", "--input-shape=2,3"],
+    ["layer", "--", "Linear(3, 4)"],
+    ["layer", "Linear(3, 4)", "--json", "--json"],  # a flag given twice is still that flag
+    ["lstm", "--input-size", "3", "--hidden-size", "4"],
+]
+BAD_QUERIES = [
+    ["layer", "Conv2d(64, 128, 3, groups=3)"],
+    ["layer", "Lstm(100, 128)"],
+    ["layer", "Linear(10, 5)", "-i", "3,7"],
+    ["layer", "Linear(10, 5)", "-i", "-3,10"],  # a value may start with '-': it is the option's value
+    ["layer", "Linear(3, 4)", "-c", "nonsense"],
+    ["layer", "Linear(3, 4)", "extra"],
+    ["layer", "Linear(3, 4)", "-i"],
+    ["layer", "Linear(3, 4)", "-c", "--json"],
+]
+
+
+@pytest.mark.parametrize("argv", QUERIES, ids=" ".join)
+def test_layer_queries(argv: list[str]) -> None:
+    status, out, err = run(*argv)
+    assert (status, err) == (0, "") and out
+    if "--json" in argv:
+        json.loads(out)
+
+
+@pytest.mark.parametrize("argv", BAD_QUERIES, ids=" ".join)
+def test_bad_layer_queries(argv: list[str]) -> None:
+    status, out, err = run(*argv)
+    assert status == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_a_missing_argument() -> None:
+    status, out, err = run("layer")
+    assert (status, out) == (2, "") and err.startswith("error: ") and "EXPR" in err and err.count("\n") == 1
+    status, out, err = run("check")  # commands with several ways to be called show their help instead
+    assert (status, err) == (2, "") and out.startswith("Usage: paramcalc check")
+
+
+EXPRESSIONS = [
+    "LSTM(100, 128, num_layers=2)", "Linear(10, 5)", "nn.Conv2d(3, 8, 3, padding=1)", "layers.Dense(4)",
+    "Linear(in_features=3, out_features=4, bias=False)", "MultiheadAttention(16, 4)", "GRU(8, 8, bidirectional=True)",
+    "BatchNorm1d(8)", "Conv2d(64, 128, 3, groups=3)", "Lstm(100, 128)", "Linear(-1, 3)", "Linear(True, 3)",
+    "Linear(", "", " ", "__import__('os')", "(lambda: 1)()", "Linear(3, 4).weight", "[" * 200,
+    "Linear(" + "9" * 40 + ", 1)", "layers.Conv2D(8, 3)", "ReLU()", "\x1b[31mred", "Linear(3,\n4)",
+]
+SHAPES = ["32,50,100", "3,10", "1x3x8x8", "(2, 8)", "2,5,16;2,7,16", "", " ", ";", "3x", "a,b", "-1,3", "2,,3",
+          "None,10", "9" * 40, "--json", "-i", "2;3"]
+OPTIONS = ["-i", "--input-shape", "-c", "--convention", "--all-conventions", "--json", "--help", "--", "-x",
+           "--input-shape=3,10", "--jso"]
+CONVENTIONS = ["pytorch", "keras", "textbook", "Keras", "bogus", ""]
+
+
+@st.composite
+def layer_argv(draw: st.DrawFn) -> list[str]:
+    """``layer`` and a few tokens: expressions, options, their values, stray words."""
+    tokens = draw(st.lists(st.one_of(
+        st.sampled_from(EXPRESSIONS),
+        st.sampled_from(OPTIONS),
+        st.tuples(st.sampled_from(["-i", "--input-shape"]), st.sampled_from(SHAPES)).map(list),
+        st.tuples(st.sampled_from(["-c", "--convention"]), st.sampled_from(CONVENTIONS)).map(list),
+        st.text(max_size=8),
+    ), max_size=6))
+    argv = ["layer"]
+    for token in tokens:
+        argv.extend(token if isinstance(token, list) else [token])
+    return argv
+
+
+@st.composite
+def plain_layer_argv(draw: st.DrawFn) -> list[str]:
+    """``layer EXPR`` with some of its options in any order, their values good or bad."""
+    parts = [[draw(st.sampled_from(EXPRESSIONS) | st.text(max_size=12))]]
+    if draw(st.booleans()):
+        parts.append([draw(st.sampled_from(["-i", "--input-shape"])), draw(st.sampled_from(SHAPES))])
+    if draw(st.booleans()):
+        parts.append([draw(st.sampled_from(["-c", "--convention"])), draw(st.sampled_from(CONVENTIONS))])
+    parts.extend([flag] for flag in ("--all-conventions", "--json") if draw(st.booleans()))
+    return ["layer", *(token for part in draw(st.permutations(parts)) for token in part)]
+
+
+@given(argv=plain_layer_argv() | layer_argv())
+@example(argv=["layer", "Linear(10, 5)", "-i", "3,10", "-c", "keras", "--all-conventions", "--json"])
+@example(argv=["layer", "Linear(10, 5)", "--json", "-i", "3,10"])
+@example(argv=["layer", "Linear(10, 5)", "-i", "--json"])
+@example(argv=["layer", "Linear(", "-c", "textbook"])
+def test_any_layer_query(argv: list[str]) -> None:
+    status, out, err = run(*argv)
+    assert status in (0, 2), (argv, err)
+    if err:
+        assert status == 2 and out == "" and err.startswith("error: ") and err.count("\n") == 1, (argv, out, err)
+    else:
+        assert status == 0 and out, argv
+
+
+# -- Typer's own checks: one line in Click's words, naming the option --------------------------
+
+USAGE_ERRORS = [
+    (["preset", "lenet5", "--depth", "x"], "'--depth'"),
+    (["preset", "lenet5", "--depth", "0"], "'--depth'"),
+    (["summary", "model.yaml", "-d", "65"], "'--depth'"),
+    (["memory", "gpt2", "--batch-size", "0"], "'--batch-size'"),
+    (["memory", "gpt2", "--seq-len", "x"], "'--seq-len'"),
+    (["memory", "gpt2", "--dtype", "fp8"], "'--dtype'"),
+    (["memory", "gpt2", "--training", "--optimizer", "lion"], "'--optimizer'"),
+    (["layer", "Linear(3, 4)", "-c", "caffe"], "'--convention'"),
+    (["check", "Linear(3, 4)", "--params", "16", "--convention", "caffe"], "'--convention'"),
+    (["conv2d", "--in-channels", "3", "--out-channels", "8", "--kernel-size", "3", "--padding-mode", "zz"],
+     "'--padding-mode'"),
+    (["lstm", "--input-size", "3", "--hidden-size", "4", "--frobnicate"], "--frobnicate"),
+]
+
+
+@pytest.mark.parametrize(("args", "option"), USAGE_ERRORS, ids=[" ".join(a) for a, _ in USAGE_ERRORS])
+def test_usage_errors_name_the_option(args: list[str], option: str) -> None:
+    status, out, err = run(*args)
+    assert status == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and option in err
+    assert "Input should" not in err and "Value error" not in err  # no validation library's wording
+
+
+def test_choices_and_ranges_are_read() -> None:
+    status, out, _ = run("conv2d", "--in-channels", "3", "--out-channels", "8", "--kernel-size", "3",
+                         "--padding-mode", "REFLECT", "--json")
+    assert status == 0 and json.loads(out)["layer"]["padding_mode"] == "reflect"  # layer choices: any case
+    status, out, _ = run("preset", "lenet5", "--depth", "64", "--convention", "keras", "--json")
+    assert status == 0 and json.loads(out)["convention"] == "keras"
+
+
+@pytest.mark.parametrize("args", [[], ["layer"], ["check"], ["summary"], ["preset"], ["memory"], ["lstm"],
+                                  ["conv2d"], ["keras-lstm"]], ids=str)
+def test_help_shows_flags_as_flags(args: list[str]) -> None:
+    status, out, _ = run(*args, "--help")
+    assert status == 0 and out.startswith("Usage: paramcalc")
+    assert "<bool>" not in out and "--help" in out and ("--json" in out or not args)

@@ -92,6 +92,10 @@ HAND = [
     ("LayerNorm(768)", [(1, 197, 768)], {"norm": 8 * 151_296}),
     ("LayerNorm(8, bias=False)", [(2, 8)], {"norm": 7 * 16}),
     ("LayerNorm(8, elementwise_affine=False)", [(2, 8)], {"norm": 6 * 16}),
+    # GroupNorm(32, 256) on 8·256·8·8 = 131,072 values: statistics (4) + normalise (2) + γ, β (2) per value.
+    ("GroupNorm(32, 256)", [(8, 256, 8, 8)], {"norm": 8 * 131_072}),
+    ("GroupNorm(2, 6, bias=False)", [(4, 6, 5)], {"norm": 7 * 120}),
+    ("GroupNorm(2, 6, affine=False)", [(4, 6, 5)], {"norm": 6 * 120}),
     # Embedding: a lookup, no arithmetic at all.
     ("Embedding(30522, 768)", [(2, 128)], {"mac": 0}),
     # RNN(10, 20) on 5 steps × 3 sequences: each cell step a 20×(10 + 20) product = 600 MACs:
@@ -424,6 +428,9 @@ KERAS = [
     ("BatchNormalization()", [(1, 56, 56, 64)], {"norm": 4 * 200_704}),
     ("BatchNormalization(center=False)", [(2, 10)], {"norm": 3 * 20}),
     ("LayerNormalization()", [(1, 197, 768)], {"norm": 8 * 151_296}),
+    # GroupNormalization: statistics (4) and normalise (2) per value, as LayerNormalization, + gamma + beta
+    ("GroupNormalization(8)", [(2, 7, 7, 32)], {"norm": 8 * 3_136}),
+    ("GroupNormalization(-1, center=False)", [(1, 5, 4)], {"norm": 7 * 20}),
     ("Embedding(100, 8)", [(2, 5)], {"mac": 0}),
     # Keras LSTM(128) on 32 sequences of 50 steps: 1,600 steps · 4·128·(100 + 128) = 186,777,600;
     # one bias per gate: 1,600·512 = 819,200 adds (torch adds two)

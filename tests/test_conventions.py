@@ -20,6 +20,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import keras as fk
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Count
+from paramcalc.specs import TORCH_LAYERS
 
 # -- Course-notes examples ------------------------------------------------------------------
 
@@ -98,6 +99,12 @@ KNOWN = [
     ("keras-torch-batchnorm-no-bias", "BatchNorm2d(64, bias=False)", "keras", None, (64, 128),
      "as Keras BatchNormalization(center=False): gamma trainable, moving statistics not"),
     ("keras-torch-gru", "GRU(100, 128)", "keras", None, (88_320, 0), "reset_after=True: two bias rows, as torch"),
+    ("textbook-groupnorm", "GroupNorm(32, 256)", "textbook", None, (512, 0), "γ and β per channel: 2 × 256"),
+    ("textbook-groupnorm-no-bias", "GroupNorm(32, 256, bias=False)", "textbook", None, (256, 0), "γ only"),
+    ("keras-torch-groupnorm", "GroupNorm(32, 256)", "keras", None, (512, 0),
+     "as Keras GroupNormalization(groups=32): gamma and beta of 256, no moving statistics"),
+    ("keras-torch-groupnorm-no-affine", "GroupNorm(32, 256, affine=False)", "keras", None, (0, 0),
+     "as Keras GroupNormalization(center=False, scale=False)"),
     ("textbook-self-attention", "SelfAttention(768, 12)", "textbook", None, (2_359_296, 0), "4 · 768²"),
     ("textbook-gqa", "SelfAttention(4096, 32, num_kv_heads=8, bias=False)", "textbook", None, (41_943_040, 0),
      "4096·4096 (Q) + 2 · 4096·1024 (K, V) + 4096·4096 (O)"),
@@ -110,6 +117,14 @@ KNOWN = [
     ("keras-gqa", "GroupQueryAttention(128, 32, 8)", "keras", (None, 50, 4096), (41_953_280, 0),
      "2·32·128·4096 + 2·8·128·4096 + biases 32·128 + 2·8·128 + 4096"),
     ("keras-rmsnorm", "RMSNormalization()", "keras", (None, 50, 4096), (4_096, 0), "one scale per feature"),
+    ("keras-groupnorm", "GroupNormalization(8)", "keras", (None, 32, 32, 64), (128, 0),
+     "keras.layers.GroupNormalization builds gamma (64,) and beta (64,); the 8 groups add none"),
+    ("keras-groupnorm-instance", "GroupNormalization(-1, scale=False)", "keras", (None, 10, 16), (16, 0),
+     "groups=-1: one group per channel; beta only"),
+    ("keras-groupnorm-frozen", "GroupNormalization(4, trainable=False)", "keras", (None, 5, 8), (0, 16),
+     "trainable=False"),
+    ("textbook-keras-groupnorm", "GroupNormalization(4, axis=1)", "textbook", (None, 8, 5), (16, 0),
+     "a scale and a shift per channel: 2·8"),
     ("keras-torch-llama-block", "DecoderBlock(4096, 32, style='llama')", "keras", None, (202_383_360, 0),
      "as keras_hub's Llama decoder: RMSNormalization, attention, three Dense layers"),
     ("pytorch-keras-batchnorm", "BatchNormalization()", "pytorch", (None, 28, 28, 64), (128, 0),
@@ -126,6 +141,29 @@ KNOWN = [
 def test_known_values(expr, convention, shape, expected, derivation):
     result = parse_layer(expr).count(convention, input_shape=shape)
     assert (result.trainable, result.non_trainable) == expected, derivation
+
+
+@pytest.mark.skipif("GroupNorm" not in TORCH_LAYERS, reason="torch.nn.GroupNorm has no spec here yet")
+def test_pytorch_equivalent_of_a_keras_groupnorm():
+    shape = (None, 32, 32, 64)
+    spec = parse_layer("GroupNormalization(8, epsilon=1e-5)")
+    assert spec.count("pytorch", input_shape=shape) == Count(128)  # GroupNorm(8, 64): weight and bias, no buffers
+    assert _names("GroupNormalization(8)", "pytorch", shape) == [("weight", (64,)), ("bias", (64,))]
+    torch_spec = spec._torch_equivalent((shape,))
+    assert (torch_spec.type, torch_spec.num_groups, torch_spec.num_channels, torch_spec.eps, torch_spec.affine) == (
+        "GroupNorm", 8, 64, 1e-5, True)
+    assert parse_layer("GroupNormalization(-1)")._torch_equivalent((shape,)).num_groups == 64  # instance norm
+    plain = parse_layer("GroupNormalization(8, center=False, scale=False)")
+    assert plain.count("pytorch", input_shape=shape) == Count(0)  # affine=False
+
+
+def test_worked_formula_of_a_keras_groupnorm():
+    from paramcalc.explain import explain_params
+
+    lines = explain_params(parse_layer("GroupNormalization(8)"), "keras", input_shape=(None, 32, 32, 64))
+    assert lines[-1] == "gamma + beta (one per channel, C = 64; the 8 groups add none): 2·64 = 128"
+    lines = explain_params(parse_layer("GroupNormalization(-1, center=False)"), "textbook", input_shape=(None, 5, 8))
+    assert lines[-1] == "gamma (one per channel, C = 8; the one group per channel add none): 8"
 
 
 def test_pytorch_buffers_of_a_keras_batchnorm():
@@ -183,6 +221,7 @@ TORCH_SPECS = [
     "Conv3d(2, 4, 2, bias=False)", "ConvTranspose2d(4, 6, 3, stride=2)", "ConvTranspose1d(3, 5, 4, bias=False)",
     "BatchNorm1d(7)", "BatchNorm2d(16, affine=False)", "BatchNorm3d(5, track_running_stats=False)",
     "BatchNorm2d(16, bias=False)", "LayerNorm(12)", "LayerNorm((3, 4))", "LayerNorm(8, bias=False)", "LayerNorm(8, elementwise_affine=False)",
+    "GroupNorm(4, 16)", "GroupNorm(2, 6, bias=False)", "GroupNorm(3, 9, affine=False)",
     "nn.Embedding(100, 16)", "RNN(10, 20)", "RNN(10, 20, nonlinearity='relu', num_layers=3)",
     "RNN(6, 5, bias=False, bidirectional=True)", "LSTM(100, 128)", "LSTM(100, 128, num_layers=2, bidirectional=True)",
     "GRU(12, 6, num_layers=2, bidirectional=True)", "MultiheadAttention(16, 4)",
@@ -208,6 +247,7 @@ KERAS_SPECS = [
     ("layers.Dropout(0.2)", None), ("Activation('relu')", None), ("Dense(3, trainable=False)", (None, 4)),
     ("RMSNormalization()", (None, 5, 8)), ("GroupQueryAttention(4, 6, 2)", (None, 5, 24)),
     ("GroupQueryAttention(4, 6, 3, use_bias=False)", [(None, 5, 24), (None, 7, 16)]),
+    ("GroupNormalization(4)", (None, 6, 8)), ("GroupNormalization(-1, axis=1, scale=False)", (None, 6, 8)),
 ]
 ALL = [(e, None) for e in TORCH_SPECS] + KERAS_SPECS
 
@@ -216,6 +256,8 @@ ALL = [(e, None) for e in TORCH_SPECS] + KERAS_SPECS
 @pytest.mark.parametrize("expr, shape", ALL, ids=[a[0] for a in ALL])
 def test_count_is_the_sum_of_the_tensors(expr, shape, convention):
     spec = parse_layer(expr)
+    if convention == "pytorch" and spec.name == "GroupNormalization" and "GroupNorm" not in TORCH_LAYERS:
+        pytest.skip("torch.nn.GroupNorm has no spec here yet")
     try:
         total = spec.count(convention, input_shape=shape)
     except SpecError:  # no equivalent in that framework: the tensors cannot be listed either
@@ -253,6 +295,7 @@ def test_keras_names():
         ("attention_output/bias", (8,))]
     encoder = [n for n, _ in _names("TransformerEncoderLayer(8, 2, 16)", "keras")]
     assert encoder[0] == "self_attention_layer/query/kernel" and encoder[-1] == "feedforward_output_dense/bias"
+    assert _names("GroupNorm(2, 4)", "keras") == [("gamma", (4,)), ("beta", (4,))]
     kinds = [t.kind for t in parse_layer("BatchNorm1d(3)").param_tensors("keras")]
     assert kinds == ["trainable", "trainable", "non_trainable", "non_trainable"]
 
@@ -285,6 +328,9 @@ ERRORS = [
     ("SimpleRNN(4, activation='sigmoid')", "pytorch", (None, 5, 3), "torch.nn.RNN offers tanh or relu"),
     ("MultiHeadAttention(8, 32)", "pytorch", (None, 10, 512), "num_heads × head size = the query's features"),
     ("LSTM(100, 128)", "tensorflow", None, "convention must be one of pytorch, keras, textbook"),
+    ("GroupNormalization(4, center=False)", "pytorch", (None, 8),
+     "no PyTorch equivalent (torch.nn.GroupNorm has a weight and a bias together (affine) or neither)"),
+    ("GroupNormalization(3)", "keras", (None, 8), "the channels (axis -1) must be divisible by groups"),
     ("Linear(out_features=4)", "keras", None, "in_features is not set"),
 ]
 

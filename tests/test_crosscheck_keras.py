@@ -118,6 +118,25 @@ def _recurrent_kwargs(name: str) -> dict:
     return kw
 
 
+def _groupnorm_cases(n: int) -> list:
+    """GroupNormalization over any axis, groups dividing its size (-1: one group per channel); own seed."""
+    r = random.Random(20250611)
+    cases = []
+    affine = [(True, True), (False, True), (True, False), (True, True), (False, False)]
+    for i in range(n):
+        rank = r.randint(2, 5)
+        axis = r.randrange(1, rank) if i % 3 == 1 else -1
+        groups = r.choice([1, 2, 3, 4, -1])
+        dims = [2, *(r.randint(1, 5) for _ in range(rank - 1))]
+        dims[axis] = r.randint(1, 8) if groups == -1 else groups * r.randint(1, 3)
+        center, scale = affine[i % len(affine)]
+        kw = {"groups": groups, "axis": axis, "center": center, "scale": scale}
+        if i == 3:
+            kw["trainable"] = False
+        cases.append(("GroupNormalization", kw, [tuple(dims)], i % 2 == 0))
+    return cases
+
+
 def _cases() -> list:
     cases = []
     for i in range(10):
@@ -195,6 +214,7 @@ def _cases() -> list:
         ("Activation", {"activation": "relu"}, [(2, 3, 4)], True),
         ("Activation", {"activation": "softmax"}, [(2, 5)], False),
     ]
+    cases += _groupnorm_cases(12)
     declared = random.Random(7)
     return [
         (name, kw, shapes, shapes if call or name.endswith("Attention") else [_declare(name, kw, s, declared) for s in shapes], call)
@@ -283,6 +303,9 @@ REJECTED = [
     ("Conv2D", {"filters": 4, "kernel_size": 3, "groups": 2}, (None, 8, 8, 3)),
     ("MaxPooling2D", {"pool_size": 4}, (None, 3, 9, 1)),
     ("AveragePooling1D", {"pool_size": 5, "strides": 2}, (None, 4, 2)),
+    ("GroupNormalization", {"groups": 3}, (None, 10, 8)),
+    ("GroupNormalization", {"groups": 16}, (None, 10, 8)),
+    ("GroupNormalization", {"groups": 4}, (None, 10, None)),
 ]
 
 
@@ -296,6 +319,28 @@ def test_shapes_keras_rejects(name, kwargs, shape):
         spec = K.build(name, (), kwargs)
         spec.count("keras", input_shape=shape)
         spec.output_shape(shape)
+
+
+# -- Keras GroupNormalization counted as torch.nn.GroupNorm ---------------------------------------
+
+GROUPNORM_AS_TORCH = [
+    ("GroupNormalization(8)", (None, 32, 32, 64)), ("GroupNormalization(-1, epsilon=1e-5)", (2, 7, 12)),
+    ("GroupNormalization(2, axis=1)", (None, 6, 5)), ("GroupNormalization(4, center=False, scale=False)", (None, 8)),
+]
+
+
+@pytest.mark.skipif("GroupNorm" not in S.TORCH_LAYERS, reason="torch.nn.GroupNorm has no spec here yet")
+@pytest.mark.parametrize("expr, shape", GROUPNORM_AS_TORCH, ids=[g[0] for g in GROUPNORM_AS_TORCH])
+def test_groupnormalization_counts_as_torch_groupnorm(expr, shape):
+    torch = require("torch")
+    spec = parse_layer(expr)
+    channels = shape[spec.axis]
+    groups = channels if spec.groups == -1 else spec.groups
+    module = torch.nn.GroupNorm(groups, channels, eps=spec.epsilon, affine=spec.scale)
+    count = spec.count("pytorch", input_shape=shape)
+    assert (count.total, count.buffers) == (sum(p.numel() for p in module.parameters()), 0)
+    ours = [(t.name, t.shape) for t in spec.param_tensors("pytorch", input_shape=shape)]
+    assert ours == [(name, tuple(p.shape)) for name, p in module.named_parameters()]
 
 
 # -- PyTorch specs counted as their Keras equivalents ------------------------------------------

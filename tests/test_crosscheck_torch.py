@@ -190,6 +190,7 @@ PLAUSIBLE_INPUTS: dict[str, Any] = {
     **{f"ConvTranspose{n}d": _conv_input(n) for n in (1, 2, 3)},
     **{f"{p}{n}d": _pool_input(n) for n in (1, 2, 3) for p in ("MaxPool", "AvgPool", "AdaptiveAvgPool")},
     "LayerNorm": lambda kw: [((2, 3),), ((4,),)],
+    "GroupNorm": lambda kw: [((2, kw["num_channels"], 5),), ((2, kw["num_channels"]),)],
     "Embedding": lambda kw: [((2, 3),)],
     "RNN": lambda kw: [((5, 2, kw["input_size"]),)],
     "GRU": lambda kw: [((5, 2, kw["input_size"]),)],
@@ -245,6 +246,17 @@ EDGE_CASES = [
     ("batchnorm-wrong-rank", S.Case("BatchNorm2d", {"num_features": 3}, ((3, 4, 4),))),
     ("layernorm-eps-zero", S.Case("LayerNorm", {"normalized_shape": 3, "eps": 0.0}, ((2, 3),))),
     ("layernorm-wrong-trailing-dims", S.Case("LayerNorm", {"normalized_shape": (2, 3)}, ((3, 2),))),
+    ("groupnorm-one-value-per-group", S.Case("GroupNorm", {"num_groups": 6, "num_channels": 6}, ((1, 6),))),
+    ("groupnorm-two-values-per-group", S.Case("GroupNorm", {"num_groups": 3, "num_channels": 6}, ((1, 6, 1),))),
+    ("groupnorm-1d-input", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6}, ((6,),))),
+    ("groupnorm-wrong-channels", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6}, ((4, 8, 5),))),
+    ("groupnorm-wrong-channels-empty-batch", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6}, ((0, 8, 5),))),
+    ("groupnorm-channels-not-divisible", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6}, ((4, 5, 6),))),
+    ("groupnorm-no-affine-other-channels", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6, "affine": False}, ((4, 8, 5),))),
+    ("groupnorm-no-affine-channels-not-divisible", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6, "affine": False}, ((4, 3, 2),))),
+    ("groupnorm-zero-channels", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 0}, ((4, 0, 5),))),
+    ("groupnorm-eps-negative", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6, "eps": -1.0}, ((4, 6, 5),))),
+    ("groupnorm-weight-only", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6, "bias": False}, ((4, 6, 5, 5, 5, 5),))),
     ("embedding-empty-table", S.Case("Embedding", {"num_embeddings": 0, "embedding_dim": 3}, ((2,),))),
     ("embedding-empty-table-empty-input", S.Case("Embedding", {"num_embeddings": 0, "embedding_dim": 3}, ((0,),))),
     ("embedding-scalar-index", S.Case("Embedding", {"num_embeddings": 5, "embedding_dim": 3}, ((),))),
@@ -350,6 +362,7 @@ LARGE = [
     ("embedding-gpt2", "nn.Embedding(50257, 768)", [(2, 1024)]),
     ("linear-vgg-fc6", "Linear(25088, 4096)", [(1, 25088)]),
     ("batchnorm-resnet", "BatchNorm2d(2048)", [(8, 2048, 7, 7)]),
+    ("groupnorm-unet", "GroupNorm(32, 320)", [(2, 320, 64, 64)]),
 ]
 
 

@@ -21,7 +21,8 @@ from strategies import FAMILIES as CASE_FAMILIES
 from strategies import valid_cases
 
 from paramcalc import parse_layer
-from paramcalc.cliutil import EXAMPLES, parse_shapes
+from paramcalc.cli.layer_types import EXAMPLES
+from paramcalc.cli.options import parse_shapes
 from paramcalc.errors import SpecError
 from paramcalc.explain import (
     FAMILIES,
@@ -102,6 +103,8 @@ VARIANTS = [
     ("LayerNorm((10, 20))", "4,10,20"),
     ("LayerNorm(8, bias=False)", "2,8"),
     ("LayerNorm(8, elementwise_affine=False)", "2,8"),
+    ("GroupNorm(2, 6, bias=False)", "4,6,5"),
+    ("GroupNorm(3, 9, affine=False)", "2,9"),
     ("Linear(100, 10, bias=False)", "32,100"),
     ("Linear(None, 10)", "32,7,100"),
     ("Embedding(10, 3, padding_idx=0)", "5"),

@@ -9,6 +9,9 @@ give the same counts and shapes, and that both refuse the same inputs (each rais
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +85,8 @@ def test_loose_cases_rejected_alike(family: str, data: Any) -> None:
 @example(S.Case("MultiheadAttention", {"embed_dim": 8, "num_heads": 2, "kdim": 3, "vdim": 5, "add_bias_kv": True, "add_zero_attn": True}, ((3, 2, 8), (4, 2, 3), (4, 2, 5))))
 @example(S.Case("TransformerEncoderLayer", {"d_model": 512, "nhead": 8}, ((10, 32, 512),)))
 @example(S.Case("Embedding", {"num_embeddings": 1000, "embedding_dim": 64}, ((32, 20),)))
+@example(S.Case("GroupNorm", {"num_groups": 32, "num_channels": 256}, ((2, 256, 8, 8),)))
+@example(S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6, "affine": False}, ((4, 8, 5),)))
 def test_any_family_agrees(case: S.Case) -> None:
     assert_agree(case)
 
@@ -106,17 +111,62 @@ def test_left_out_input_size_is_inferred(family: str, data: Any) -> None:
     assert partial.param_tensors(input_shape=case.shapes[0]) == full.param_tensors()
 
 
-def test_reference_never_imports_the_formulas() -> None:
-    tree = ast.parse(Path(reference.__file__).read_text(encoding="utf-8"))
-    imported = [
-        node.module or "" if isinstance(node, ast.ImportFrom) else alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Import, ast.ImportFrom))
-        for alias in node.names
-    ]
-    named = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names]
-    assert not [m for m in imported if "formulas" in m]
-    assert "formulas" not in named
+#: What the reference may import of paramcalc: the core (and its own modules).
+REFERENCE_MAY_IMPORT = ("paramcalc.errors", "paramcalc.limits", "paramcalc.results", "paramcalc.reference")
+
+
+def imports_of(path: Path, package: str) -> list[str]:
+    """Every module ``path`` imports, at its top or inside a function: ``from a import b`` gives
+    both ``a`` and ``a.b`` (b may be a module), relative imports resolved against ``package``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            found += [base] + [f"{base}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Name) and node.id in ("__import__", "importlib"):
+            found.append(node.id)  # an import by name would escape this check
+    return found
+
+
+def test_reference_imports_only_the_core() -> None:
+    """No module of paramcalc.reference imports the formulas, the specs or anything above them,
+    counting imports inside functions: only paramcalc's errors, limits and results, and the standard
+    library."""
+    package = Path(reference.__file__).parent
+    modules = sorted(package.rglob("*.py"))
+    assert {p.name for p in modules} >= {"__init__.py", "blocks.py", "windows.py"}
+    for path in modules:
+        imported = imports_of(path, "paramcalc.reference")
+        ours = [m for m in imported if m == "paramcalc" or m.startswith("paramcalc.")]
+        # `from paramcalc import reference`-style lines name their module as paramcalc.<name>
+        refused = [m for m in ours if m != "paramcalc" and not m.startswith(REFERENCE_MAY_IMPORT)]
+        assert not refused, f"{path.name} imports {refused}"
+        others = {m.split(".")[0] for m in imported if m.split(".")[0] != "paramcalc"}
+        assert others <= set(sys.stdlib_module_names) - {"importlib"}, f"{path.name} imports {others}"
+        assert "__import__" not in imported and "importlib" not in imported, f"{path.name} imports by name"
+
+
+def test_reference_reads_specs_as_data() -> None:
+    """Run on plain stand-ins, the reference loads neither the specs nor pydantic."""
+    code = (
+        "import sys, types\n"
+        "from paramcalc import reference\n"
+        "lin = types.SimpleNamespace(type='Linear', in_features=3, out_features=4, bias=True)\n"
+        "assert reference.count(lin).total == 16\n"
+        "assert reference.output_shapes(lin, (2, 3)) == {'output': (2, 4)}\n"
+        "loaded = [m for m in sys.modules if m.startswith(('paramcalc.specs', 'paramcalc.blocks', 'pydantic'))]\n"
+        "assert not loaded, loaded\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 def test_counts_are_sums_of_the_reference_tensors() -> None:

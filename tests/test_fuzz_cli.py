@@ -25,7 +25,8 @@ from test_fuzz_models import HOSTILE_FILES, PRESET_TEXTS, TORCH_PRINT
 from typer.testing import CliRunner
 
 from paramcalc.cli import app
-from paramcalc.cliutil import _example_options, layer_commands, spec_options
+from paramcalc.cli.layer_commands import example_options, spec_options
+from paramcalc.cli.layer_types import layer_commands
 
 runner = CliRunner()
 PLAIN = {"COLUMNS": "80", "LINES": "50", "NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb",
@@ -125,7 +126,7 @@ def command_lines(draw: Any, commands: list[str]) -> list[str]:
     else:
         positional, options = [], _layer_options(command)
     words = [command]
-    example = _example_options(command) if command in LAYER_COMMANDS else None
+    example = example_options(command) if command in LAYER_COMMANDS else None
     if example is not None and draw(st.booleans()):  # the example's options and input shape, then changes
         words += shlex.split(example[0]) + ["--input-shape", example[1]]
     if positional and draw(st.integers(0, 9)):

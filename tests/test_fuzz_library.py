@@ -21,7 +21,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from paramcalc import check, parse_layer
-from paramcalc.cliutil import EXAMPLES, parse_shapes
+from paramcalc.cli.layer_types import EXAMPLES
+from paramcalc.cli.options import parse_shapes
 from paramcalc.compute import layer_compute
 from paramcalc.errors import ParamcalcError, SpecError
 from paramcalc.keras_layers import KERAS_LAYERS
@@ -345,7 +346,7 @@ def test_check_takes_any_answers(target: Any, params: Any, shape: Any, trainable
 
 # -- Near misses: every layer type's example inputs, perturbed -----------------------------------
 
-#: Every layer command's example: an expression and input shapes that fit it (cliutil.EXAMPLES).
+#: Every layer command's example: an expression and input shapes that fit it (paramcalc.cli.layer_types.EXAMPLES).
 EXAMPLE_CASES = [(expr, tuple(parse_shapes(shape))) for expr, shape in EXAMPLES.values()]
 
 

@@ -129,6 +129,9 @@ BAD = [
     ("Dropout(rate=1.5)", "rate must be <= 1"),
     ("MultiHeadAttention(0, 8)", "num_heads must be >= 1"),
     ("GroupQueryAttention(8, 6, 4)", "num_query_heads must be divisible by num_key_value_heads"),
+    ("GroupNormalization(0)", "groups must be a positive integer (or -1 for instance normalization)"),
+    ("GroupNormalization(-2)", "groups must be a positive integer"),
+    ("GroupNormalization(4, axis=1.5)", "axis must be an integer"),
     ("Bidirectional(Dense(3))", "layer must be a Keras SimpleRNN, LSTM or GRU"),
     ("Bidirectional(nn.LSTM(3, 4))", "layer must be a Keras SimpleRNN, LSTM or GRU"),
     ("Dense(3, 'relu', True, 4)", "Dense: takes at most 3 positional arguments"),
@@ -172,6 +175,7 @@ SPECS = [
     "layers.Flatten()", "layers.Dropout(0.25, noise_shape=(None, 1))", "Activation('softmax')",
     "Dense(10, trainable=False)",
     "RMSNormalization(axis=(1, 2), epsilon=1e-5)", "GroupQueryAttention(64, 32, 8, use_bias=False)",
+    "GroupNormalization(8, axis=1, epsilon=1e-5, center=False)", "GroupNormalization(-1)",
 ]
 
 
@@ -195,10 +199,11 @@ def test_specs_are_frozen_layer_specs():
         "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
         "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "BatchNormalization",
         "LayerNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "MultiHeadAttention",
-        "Flatten", "Dropout", "Activation", "RMSNormalization", "GroupQueryAttention",
+        "Flatten", "Dropout", "Activation", "RMSNormalization", "GroupQueryAttention", "GroupNormalization",
     }
     assert all(cls.summary for cls in K.KERAS_LAYERS.values())
     assert paramcalc.Dense is K.Dense and paramcalc.SimpleRNN is K.SimpleRNN
+    assert paramcalc.GroupNormalization is K.GroupNormalization
     assert paramcalc.LSTM is TorchLSTM  # the shared names stay PyTorch's at the top level
 
 
@@ -245,6 +250,8 @@ SHAPES = [
      {"output": (2, 7, 4, 5), "attention_scores": (2, 2, 7, 9)}),
     ("BatchNormalization()", [(None, 4, 4, 3)], {"output": (None, 4, 4, 3)}),
     ("RMSNormalization()", [(None, 4, 8)], {"output": (None, 4, 8)}),
+    ("GroupNormalization(4)", [(None, 7, 7, 32)], {"output": (None, 7, 7, 32)}),
+    ("GroupNormalization(-1, axis=1)", [(2, 6, None)], {"output": (2, 6, None)}),
     ("GroupQueryAttention(8, 4, 2)", [(None, 5, 32), (None, 7, 32), (None, 7, 12)],
      {"output": (None, 5, 32), "attention_scores": (None, 4, 5, 7)}),
     ("Activation('relu')", [(3,)], {"output": (3,)}),
@@ -276,6 +283,13 @@ SHAPE_ERRORS = [
     ("MultiHeadAttention(2, 4)", [(None, 5, 8), (None, 6, 8), (None, 7, 8)],
      "all dimensions of value and key except the last must be equal"),
     ("GroupQueryAttention(8, 4, 2)", [(None, 5, 32), (None, 7, 16)], "the query and the value must have the same feature size"),
+    # GroupNormalization: Keras checks the channels against groups when it builds the layer
+    ("GroupNormalization(3)", (None, 10, 8),
+     "GroupNormalization: the channels (axis -1) must be divisible by groups. Received: groups=3, input_shape=(None, 10, 8)"),
+    ("GroupNormalization(16)", (None, 10, 8), "groups cannot be more than the channels (axis -1)"),
+    ("GroupNormalization(4)", (None, 10, None), "number of channels (axis -1) must be known"),
+    ("GroupNormalization(4, axis=3)", (None, 10, 8), "axis 3 is out of range for a 3-D input"),
+    ("GroupNormalization(4)", (8,), "expected at least 2-D input (batch, ..., channels)"),
 ]
 
 

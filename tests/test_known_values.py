@@ -45,6 +45,10 @@ COUNTS: list[tuple[str, str, int, str]] = [
      "Ronneberger et al. 2015 2×2 up-convolution halving 1024 channels: 1024·512·4 + 512 by hand"),
     ("layernorm-docs-chw", "LayerNorm((5, 10, 10))", 1_000,
      "PyTorch docs, torch.nn.LayerNorm image example normalising [C, H, W] = [5, 10, 10]: 2·500"),
+    ("groupnorm-32-256", "GroupNorm(32, 256)", 512,
+     "torch 2.13, sum(p.numel() for p in nn.GroupNorm(32, 256).parameters()): weight and bias of 256 each"),
+    ("groupnorm-resnet-gn", "GroupNorm(32, 2048)", 4_096,
+     "Wu & He 2018 (32 groups) on a ResNet-50 stage-5 block's 2048 channels: 2·2048 by hand"),
     ("lstm-proj", "LSTM(10, 20, proj_size=5)", 1_460,
      "by hand: 4·20·10 + 4·20·5 + 2·4·20 + 5·20 = 800 + 400 + 160 + 100 (weight_hr is 5 × 20)"),
     ("gru-bidirectional-2-layers", "GRU(10, 20, num_layers=2, bidirectional=True)", 11_280,
@@ -170,3 +174,20 @@ def test_batchnorm_without_bias() -> None:
     # torch reads a sixth positional argument as device (and refuses False), never as bias
     with pytest.raises(SpecError, match=r"at most 5 positional arguments .*bias only by name"):
         parse_layer("BatchNorm2d(64, 1e-05, 0.1, True, True, False)")
+
+
+def test_groupnorm_weights_and_rules() -> None:
+    """torch 2.13, nn.GroupNorm(32, 256): weight and bias (256 each), no buffers; bias=False
+    (keyword-only) keeps the weight; affine=False has none; num_channels must be divisible by
+    num_groups (torch: "num_channels (6) must be divisible by num_groups (4)")."""
+    spec = parse_layer("GroupNorm(32, 256)")
+    assert spec.count().as_dict() == {"total": 512, "trainable": 512, "non_trainable": 0, "buffers": 0}
+    assert [(t.name, t.shape) for t in spec.param_tensors()] == [("weight", (256,)), ("bias", (256,))]
+    assert spec.count("textbook").total == 512
+    assert parse_layer("GroupNorm(32, 256, bias=False)").count().total == 256
+    assert parse_layer("GroupNorm(32, 256, affine=False)").count().total == 0
+    assert spec.output_shape((2, 256, 7, 7)) == (2, 256, 7, 7)
+    with pytest.raises(SpecError, match="num_channels must be divisible by num_groups"):
+        parse_layer("GroupNorm(4, 6)")
+    with pytest.raises(SpecError, match="expected input with num_channels=256 channels, got 128"):
+        spec.output_shape((2, 128, 7, 7))

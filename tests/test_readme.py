@@ -73,13 +73,13 @@ def test_readme_command_output(command: str, expected: str, monkeypatch, capsys)
     import shlex
     import sys
 
-    from paramcalc import entry
+    from paramcalc.cli import main
 
     monkeypatch.setattr(sys, "argv", shlex.split(command))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
     try:
-        entry.main()
+        main()
     except SystemExit:
         pass
     captured = capsys.readouterr()

@@ -17,7 +17,7 @@ from paramcalc.formulas.conv import (
 )
 from paramcalc.formulas.embedding import embedding_output_shape, embedding_params
 from paramcalc.formulas.linear import linear_output_shape, linear_params
-from paramcalc.formulas.norm import batchnorm_buffers, batchnorm_params, layernorm_params
+from paramcalc.formulas.norm import batchnorm_buffers, batchnorm_params, groupnorm_params, layernorm_params
 from paramcalc.formulas.pool import (
     adaptive_pool_output_shape,
     pool_output_shape,
@@ -51,6 +51,7 @@ __all__ = [
     "embedding_output_shape",
     "feed_forward_params",
     "embedding_params",
+    "groupnorm_params",
     "gru_params",
     "is_exact_division",
     "layernorm_params",

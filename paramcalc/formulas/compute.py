@@ -158,6 +158,17 @@ def layernorm_ops(*, elements: int, elementwise_affine: bool = True, bias: bool 
     return NORM_STATS_OPS_PER_ELEMENT * elements, NORMALISE_OPS_PER_ELEMENT * elements, affine
 
 
+def groupnorm_ops(*, elements: int, affine: bool = True, bias: bool = True) -> tuple[int, int, int]:
+    """FLOPs of GroupNorm: (statistics, normalise, affine), as LayerNorm's over each group.
+
+    Formula: statistics 4 · elements (mean: add; variance: subtract, square, add);
+    normalise 2 · elements; affine 2 · elements (·γ + β per channel), 1 · elements without β,
+    0 without affine. Per-group work (divide by the group's size, add eps, square root) is not counted.
+    """
+    scale_shift = (2 if bias else 1) * elements if affine else 0
+    return NORM_STATS_OPS_PER_ELEMENT * elements, NORMALISE_OPS_PER_ELEMENT * elements, scale_shift
+
+
 def rmsnorm_ops(*, elements: int, elementwise_affine: bool = True) -> tuple[int, int, int]:
     """FLOPs of RMSNorm: (statistics, normalise, affine).
 

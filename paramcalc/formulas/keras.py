@@ -74,6 +74,14 @@ def rmsnorm_params(*, normalized_shape: tuple[int, ...]) -> int:
     return prod(normalized_shape)
 
 
+def groupnorm_params(*, channels: int, center: bool = True, scale: bool = True) -> int:
+    """Weights of ``keras.layers.GroupNormalization``: gamma and beta per channel (the groups share nothing).
+
+    Formula: C·(scale + center), C = the size of the channel axis.
+    """
+    return channels * (int(scale) + int(center))
+
+
 def gqa_params(
     *,
     head_dim: int,

@@ -1,8 +1,10 @@
-"""Normalisation layers: BatchNorm and LayerNorm."""
+"""Normalisation layers: BatchNorm, LayerNorm and GroupNorm."""
 
 from __future__ import annotations
 
 from math import prod
+
+from paramcalc.errors import SpecError
 
 
 def batchnorm_params(*, num_features: int, affine: bool = True, bias: bool = True) -> int:
@@ -35,3 +37,19 @@ def layernorm_params(
         return 0
     d = prod(normalized_shape)
     return 2 * d if bias else d
+
+
+def groupnorm_params(*, num_groups: int, num_channels: int, affine: bool = True, bias: bool = True) -> int:
+    """Parameters of GroupNorm: a scale (weight) and a shift (bias) per channel.
+
+    Formula: C (weight) + C (bias) = 2 · C when affine; C when affine without bias; 0 without
+    affine. The number of groups G does not change the count (it must divide C).
+    """
+    if num_groups < 1 or num_channels % num_groups:
+        raise SpecError(
+            f"GroupNorm: num_channels must be divisible by num_groups. "
+            f"Received: num_channels={num_channels}, num_groups={num_groups}"
+        )
+    if not affine:
+        return 0
+    return 2 * num_channels if bias else num_channels

@@ -329,3 +329,39 @@ def _check_all(spec: LayerSpec, name: str, values: tuple[Any, ...], minimum: int
             raise spec._fail(f"{name} {rule}", **{name: values if len(values) > 1 else values[0]})
 
 
+
+
+class _ParameterFree(LayerSpec):
+    """A PyTorch layer without weights: what every convention counts (nothing) and how it says so.
+
+    Subclasses add their own output shapes and compute.
+    """
+
+    def _pytorch_count(self) -> "Count":
+        from paramcalc.results import Count
+
+        return Count(0)
+
+    def _shape_notes(self, x: Shape, out: Shape) -> list[str]:
+        return []
+
+    def _keras_parts(self) -> list[Any]:
+        return []  # pooling, Flatten, Dropout, Activation: Keras layers without weights
+
+    def _textbook_count(self, shapes: Any) -> "Count":
+        from paramcalc.results import Count
+
+        return Count(0)
+
+    def _textbook_tensors(self, shapes: Any) -> "list[Tensor]":
+        return []
+
+    def _worked_params(self, convention: str) -> list[str] | None:
+        if convention == "textbook":
+            return None  # the tensor sum says it
+        from paramcalc.specs.working import chain
+
+        return [chain("no parameters", 0)]
+
+    def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
+        return ["output = input (the layer keeps the shape)"]

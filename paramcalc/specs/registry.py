@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import Any
 
 #: Where the classes of each framework are listed (a module with a tag → class mapping).
-_TABLES = {"keras": ("paramcalc.keras_layers", "KERAS_LAYERS"), "pytorch": ("paramcalc.specs", "TORCH_LAYERS")}
+_TABLES = {"keras": ("paramcalc.specs.keras", "KERAS_LAYERS"), "pytorch": ("paramcalc.specs", "TORCH_LAYERS")}
 
 
 def layers(framework: str) -> dict[str, Any]:

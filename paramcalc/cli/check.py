@@ -4,24 +4,16 @@
 Exit status: 0 when every answer is right, 1 when one is wrong (like ``diff``), 2 on bad input.
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from paramcalc.cliutil import (
-    EXIT_WRONG,
-    Convention,
-    boundary,
-    make_console,
-    parse_shapes,
-    print_json,
-    print_rich,
-)
+from paramcalc.cli.options import Convention, choice, parse_shapes
+from paramcalc.cli.output import EXIT_WRONG, make_console, print_json, print_rich
 
+app = typer.Typer()
 
 CHECK_HELP = """Check answers about a layer or a model: each gets ✓ or ✗ with the expected value and the working.
 
@@ -29,14 +21,12 @@ A wrong answer is compared with the other conventions and a catalogue of common 
 
 Exit status: 0 all right, 1 an answer is wrong, 2 bad input.
 
-[bold]Examples[/bold]
+Examples:
 
+\b
   paramcalc check "Conv2d(3, 64, 3)" --params 1728
-
   paramcalc check "Conv2d(3, 96, 11, stride=4)" --input-shape 227x227x3 --shape 55x55x96
-
   paramcalc check "LSTM(100, 128)" --params 117,248 --convention pytorch
-
   paramcalc check model.yaml --params 529441 --convention keras
 """
 
@@ -46,64 +36,41 @@ Each problem names a layer (a constructor expression) or a model (a model file o
 
 Exit status: 0 all right, 1 an answer is wrong, 2 bad input.
 
-[bold]Example[/bold]
+Examples:
 
+\b
   paramcalc check-sheet sheet.yaml
-
   paramcalc check-sheet sheet.yaml --json
 """
 
-
-def _input_shape(text: str | None) -> Any:
-    shapes = parse_shapes(text, "--input-shape")
-    if not shapes:
-        return None
-    return shapes[0] if len(shapes) == 1 else tuple(shapes)
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document and nothing else.")]
 
 
+@app.command("check", help=CHECK_HELP, no_args_is_help=True)
 def check_command(
-    target: Annotated[
-        str,
-        typer.Argument(
-            metavar="LAYER_EXPR_OR_MODEL_FILE",
-            help="A layer constructor expression (\"Conv2d(3, 64, 3)\") or a model file (.yaml, .yml, .json).",
-            show_default=False,
-        ),
-    ],
-    params: Annotated[
-        Optional[str], typer.Option("--params", help="The total parameter count to check (1792 or 1,792).")
-    ] = None,
-    trainable: Annotated[
-        Optional[str], typer.Option("--trainable", help="The trainable parameter count to check.")
-    ] = None,
-    non_trainable: Annotated[
-        Optional[str], typer.Option("--non-trainable", help="The non-trainable parameter count to check.")
-    ] = None,
-    shape: Annotated[
-        Optional[str],
-        typer.Option(
-            "--shape",
-            help="The output shape to check: 55x55x96 (channels-last), 96x55x55 (torch), with or without "
-            "batch, or one side (55). Decimals such as 54.25 are read exactly.",
-        ),
-    ] = None,
-    input_shape: Annotated[
-        Optional[str],
-        typer.Option(
-            "--input-shape",
-            help="The input shape: 227x227x3 or 1,3,227,227 (several inputs separated by ';').",
-        ),
-    ] = None,
-    convention: Annotated[
-        Optional[Convention],
-        typer.Option("--convention", help="Check under this convention only (default: accept any, say which)."),
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document and nothing else.")] = False,
-    no_working: Annotated[
-        bool, typer.Option("--no-working", help="Leave out the worked derivations.")
-    ] = False,
+    target: Annotated[str, typer.Argument(
+        metavar="LAYER_EXPR_OR_MODEL_FILE", show_default=False,
+        help="A layer constructor expression (\"Conv2d(3, 64, 3)\") or a model file (.yaml, .yml, .json).")],
+    params: Annotated[Optional[str], typer.Option(
+        "--params", help="The total parameter count to check (1792 or 1,792).")] = None,
+    trainable: Annotated[Optional[str], typer.Option(
+        "--trainable", help="The trainable parameter count to check.")] = None,
+    non_trainable: Annotated[Optional[str], typer.Option(
+        "--non-trainable", help="The non-trainable parameter count to check.")] = None,
+    shape: Annotated[Optional[str], typer.Option(
+        "--shape",
+        help="The output shape to check: 55x55x96 (channels-last), 96x55x55 (torch), with or without "
+             "batch, or one side (55). Decimals such as 54.25 are read exactly.")] = None,
+    input_shape: Annotated[Optional[str], typer.Option(
+        "--input-shape", help="The input shape: 227x227x3 or 1,3,227,227 (several inputs separated by ';').")] = None,
+    convention: Annotated[Optional[Convention], typer.Option(
+        "--convention", help="Check under this convention only (default: accept any, say which).",
+        parser=choice(Convention))] = None,
+    json: Json = False,
+    no_working: Annotated[bool, typer.Option("--no-working", help="Leave out the worked derivations.")] = False,
 ) -> None:
     from paramcalc.checking import check, is_model_target
+    from paramcalc.errors import ParamcalcError
 
     if is_model_target(target):
         try:
@@ -111,14 +78,14 @@ def check_command(
         except (OSError, ValueError):  # a name too long for a path
             found = False
         if not found:
-            from paramcalc.errors import ParamcalcError
-
             raise ParamcalcError(f"model file not found: {target}")
+    shapes = parse_shapes(input_shape, "--input-shape")
     result = check(
         target, params=params, trainable=trainable, non_trainable=non_trainable, shape=shape,
-        input_shape=_input_shape(input_shape), convention=None if convention is None else convention.value,
+        input_shape=None if not shapes else shapes[0] if len(shapes) == 1 else tuple(shapes),
+        convention=None if convention is None else convention.value,
     )
-    if json_out:
+    if json:
         print_json(result.as_dict())
     else:
         from paramcalc.render.check import render_check
@@ -128,16 +95,16 @@ def check_command(
         raise typer.Exit(EXIT_WRONG)
 
 
+@app.command("check-sheet", help=SHEET_HELP, no_args_is_help=True)
 def check_sheet_command(
-    sheet: Annotated[
-        Path, typer.Argument(metavar="SHEET.yaml", help="The problem sheet (YAML or JSON).", show_default=False)
-    ],
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document and nothing else.")] = False,
+    sheet: Annotated[Path, typer.Argument(metavar="SHEET.yaml", help="The problem sheet (YAML or JSON).",
+                                          show_default=False)],
+    json: Json = False,
 ) -> None:
     from paramcalc.checking.sheet import check_sheet
 
     report = check_sheet(sheet)
-    if json_out:
+    if json:
         print_json(report.as_dict())
     else:
         console = make_console()
@@ -156,9 +123,3 @@ def check_sheet_command(
         )
     if report.exit_status:
         raise typer.Exit(report.exit_status)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``check`` and ``check-sheet`` to the Typer app."""
-    app.command("check", help=CHECK_HELP, no_args_is_help=True)(boundary(check_command))
-    app.command("check-sheet", help=SHEET_HELP, no_args_is_help=True)(boundary(check_sheet_command))

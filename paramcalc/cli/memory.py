@@ -1,37 +1,55 @@
-"""The ``paramcalc memory`` command; the tables it prints come from :mod:`paramcalc.compute_render`."""
-
-from __future__ import annotations
+"""The ``paramcalc memory`` command (a thin wrapper over :func:`paramcalc.model_memory`); the tables
+it prints come from :mod:`paramcalc.compute_render`.
+"""
 
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from paramcalc.compute_render import memory_table
+from paramcalc.cli.options import choice, int_range, shape_argument
+from paramcalc.cli.output import print_json, print_rich
 
 if TYPE_CHECKING:
     from paramcalc.memory import Memory
 
+app = typer.Typer()
 
 MEMORY_HELP = """How much memory a model needs: weights, buffers, and for training gradients, optimizer states and activations; for decoder transformers the KV cache.
 
 Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), with the exact byte count in --json. int8 and int4 quantise the weights only (activations and the KV cache stay fp16). Optimizer states are fp32 (Adam and AdamW: two moments; in fp16/bf16 also fp32 master weights). Activations come from the layer output shapes: every output in training, the largest layer input + output in inference.
 
-[bold]Examples[/bold]
+Examples:
 
+\b
   paramcalc memory llama2-7b --dtype fp16
-
   paramcalc memory llama2-7b --dtype fp16 --batch-size 8 --seq-len 2048
-
   paramcalc memory gpt2 --training --dtype bf16 --optimizer adamw --batch-size 8
-
   paramcalc memory resnet50 --training --optimizer sgd --momentum --batch-size 32 --json
 
 Python: paramcalc.model_memory("llama2-7b", dtype="fp16", seq_len=2048)
 """
 
 
-def memory_heading(memory: Memory, name: str | None) -> str:
+class DType(str, Enum):
+    """Data types for ``--dtype``."""
+
+    fp32 = "fp32"
+    fp16 = "fp16"
+    bf16 = "bf16"
+    int8 = "int8"
+    int4 = "int4"
+
+
+class Optimizer(str, Enum):
+    """Optimizers for ``--optimizer``."""
+
+    sgd = "sgd"
+    adam = "adam"
+    adamw = "adamw"
+
+
+def memory_heading(memory: "Memory", name: Optional[str]) -> str:
     """``LLaMA-2-7B: inference in fp16, batch 1, 4,096 tokens``."""
     mode = "training" if memory.training else "inference"
     parts = [f"{mode} in {memory.dtype}"]
@@ -44,38 +62,24 @@ def memory_heading(memory: Memory, name: str | None) -> str:
     return f"{name or 'model'}: {', '.join(parts)}"
 
 
-class DTypeChoice(str, Enum):
-    """Data types for ``--dtype``."""
-
-    fp32 = "fp32"
-    fp16 = "fp16"
-    bf16 = "bf16"
-    int8 = "int8"
-    int4 = "int4"
-
-
-class OptimizerChoice(str, Enum):
-    """Optimizers for ``--optimizer``."""
-
-    sgd = "sgd"
-    adam = "adam"
-    adamw = "adamw"
-
-
+@app.command("memory", help=MEMORY_HELP)
 def memory_command(
     target: Annotated[str, typer.Argument(
         metavar="MODEL_OR_PRESET", show_default=False,
         help="A model file (YAML or JSON) or a preset name (paramcalc presets).")],
-    dtype: Annotated[DTypeChoice, typer.Option(
-        "--dtype", help="Type of the weights: fp32, fp16, bf16, int8, int4 (half a byte); with int8 and int4 (weight-only quantisation) activations and the KV cache stay fp16.")
-    ] = DTypeChoice.fp32,
+    dtype: Annotated[DType, typer.Option(
+        "--dtype", parser=choice(DType),
+        help="Type of the weights: fp32, fp16, bf16, int8, int4 (half a byte); with int8 and int4 (weight-only "
+             "quantisation) activations and the KV cache stay fp16.")] = DType.fp32,
     batch_size: Annotated[Optional[int], typer.Option(
-        "--batch-size", "-b", min=1, help="Batch size (replaces the input's first dimension).")] = None,
+        "--batch-size", "-b", min=1, parser=int_range(1),
+        help="Batch size (replaces the input's first dimension).")] = None,
     seq_len: Annotated[Optional[int], typer.Option(
-        "--seq-len", min=1, help="Sequence length (replaces a sequence input's second dimension).")] = None,
-    optimizer: Annotated[Optional[OptimizerChoice], typer.Option(
-        "--optimizer", help="Optimizer whose states training keeps (with --training; adam when not given).")
-    ] = None,
+        "--seq-len", min=1, parser=int_range(1),
+        help="Sequence length (replaces a sequence input's second dimension).")] = None,
+    optimizer: Annotated[Optional[Optimizer], typer.Option(
+        "--optimizer", parser=choice(Optimizer),
+        help="Optimizer whose states training keeps (with --training; adam when not given).")] = None,
     momentum: Annotated[bool, typer.Option("--momentum", help="SGD with a momentum buffer.")] = False,
     training: Annotated[bool, typer.Option(
         "--training", help="Training: gradients, optimizer states, every activation kept.")] = False,
@@ -84,7 +88,6 @@ def memory_command(
         help="Input shape(s) instead of the file's ('8,3,224,224'; several separated by ';').")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
 ) -> None:
-    from paramcalc.cliutil import parse_shapes, print_json, print_rich
     from paramcalc.memory import load_model_or_preset, model_memory
 
     if not training and (optimizer is not None or momentum):
@@ -92,25 +95,18 @@ def memory_command(
 
         raise ParamcalcError("--optimizer and --momentum describe training: add --training (inference keeps no optimizer state)")
     model = load_model_or_preset(target)
-    shapes = parse_shapes(input_shape, "--input-shape")
     memory = model_memory(
         model, dtype=dtype.value, batch_size=batch_size, seq_len=seq_len, training=training,
-        optimizer=(optimizer or OptimizerChoice.adam).value, momentum=momentum,
-        input_shape=None if not shapes else shapes[0] if len(shapes) == 1 else shapes,
+        optimizer=(optimizer or Optimizer.adam).value, momentum=momentum, input_shape=shape_argument(input_shape),
     )
     if json:
         print_json({"model": model.name, **memory.as_dict()})
         return
     from rich.text import Text
 
+    from paramcalc.compute_render import memory_table
+
     parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name))]
     if memory.notes:
         parts.append(Text("\n".join(f"- {n}" for n in memory.notes)))
     print_rich(*parts)
-
-
-def register(app: Any) -> None:
-    """Add the ``memory`` command to the Typer app."""
-    from paramcalc.cliutil import boundary
-
-    app.command("memory", help=MEMORY_HELP)(boundary(memory_command))

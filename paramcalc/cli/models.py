@@ -1,7 +1,7 @@
 """The model commands: ``summary``, ``presets``, ``preset`` and ``schema`` (thin wrappers over
-:func:`paramcalc.summarize`, :mod:`paramcalc.models.presets` and :func:`paramcalc.models.schema.model_json_schema`)."""
-
-from __future__ import annotations
+:func:`paramcalc.summarize`, :mod:`paramcalc.models.presets` and
+:func:`paramcalc.models.schema.model_json_schema`).
+"""
 
 import sys
 from pathlib import Path
@@ -9,20 +9,21 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from paramcalc.cliutil import Convention, boundary, parse_shapes, print_json, print_rich
+from paramcalc.cli.options import Convention, choice, int_range, shape_argument
+from paramcalc.cli.output import print_json, print_rich
+
+app = typer.Typer()
 
 SUMMARY_HELP = """Summarise a model file: one row per layer and block (indented by depth), output shapes, parameters, and totals with parameter memory.
 
 A model file (YAML or JSON) gives an input shape and the layers, written as constructor expressions or mappings, with named blocks, repeat, residual shortcuts, parallel embeddings and tied weights; `paramcalc schema` prints its JSON Schema and `paramcalc preset NAME --export` gives examples to edit. With --from-torch-print the file holds what print(model) shows for a PyTorch model.
 
-[bold]Examples[/bold]
+Examples:
 
+\b
   paramcalc summary model.yaml
-
   paramcalc summary model.yaml --input-shape 8,3,224,224 --depth 2
-
   paramcalc summary model.yaml --json
-
   python -c "print(model)" | paramcalc summary - --from-torch-print
 
 Python: paramcalc.summarize("model.yaml", input_shape=(8, 3, 224, 224))
@@ -30,43 +31,43 @@ Python: paramcalc.summarize("model.yaml", input_shape=(8, 3, 224, 224))
 
 PRESET_HELP = """Summarise a famous architecture shipped with paramcalc, or export its model file to edit.
 
-[bold]Examples[/bold]
+Examples:
 
+\b
   paramcalc preset resnet50
-
   paramcalc preset llama2-7b --depth 2
-
   paramcalc preset gpt2 --input-shape 1,128 --json
-
   paramcalc preset vgg16 --export > my_vgg.yaml
 
 Python: paramcalc.summarize(paramcalc.load_preset("resnet50"))
 """
 
-InputShape = Annotated[
-    Optional[str],
-    typer.Option(
-        "--input-shape", "-i", metavar="SHAPE",
-        help="Input shape with the batch dimension (8,3,224,224), instead of the file's; several inputs "
-        "separated by ';' in the file's order.",
-    ),
-]
-ConventionOption = Annotated[
-    Optional[Convention],
-    typer.Option("--convention", "-c", help="Count as pytorch, keras or textbook. Default: the file's framework."),
-]
-Depth = Annotated[
-    Optional[int],
-    typer.Option("--depth", "-d", min=1, max=64, help="Rows down to this depth (default 3; --json: all rows)."),
-]
+PRESETS_HELP = """List the famous architectures shipped as model files, with their counts.
+
+Python: paramcalc.list_presets()
+"""
+
+SCHEMA_HELP = """Print the JSON Schema of model files (for editors: validation and completion).
+
+Example:
+
+\b
+  paramcalc schema > paramcalc-model.schema.json
+
+Python: paramcalc.models.schema.model_json_schema()
+"""
+
+InputShape = Annotated[Optional[str], typer.Option(
+    "--input-shape", "-i", metavar="SHAPE",
+    help="Input shape with the batch dimension (8,3,224,224), instead of the file's; several inputs "
+         "separated by ';' in the file's order.")]
+ConventionOption = Annotated[Optional[Convention], typer.Option(
+    "--convention", "-c", help="Count as pytorch, keras or textbook. Default: the file's framework.",
+    parser=choice(Convention))]
+Depth = Annotated[Optional[int], typer.Option(
+    "--depth", "-d", min=1, max=64, parser=int_range(1, 64),
+    help="Rows down to this depth (default 3; --json: all rows).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document: rows, totals, memory, notes.")]
-
-
-def _input_shape(text: str | None) -> Any:
-    shapes = parse_shapes(text, "--input-shape")
-    if not shapes:
-        return None
-    return shapes[0] if len(shapes) == 1 else shapes
 
 
 def _read_text(path: str) -> str:
@@ -116,38 +117,32 @@ def _summarize(model: Any, input_shape: str | None, convention: Convention | Non
     chosen = convention.value if convention is not None else (
         "keras" if getattr(model, "framework", None) == "keras" else "pytorch"
     )
-    return evaluate(model, input_shape=_input_shape(input_shape), convention=chosen)
+    return evaluate(model, input_shape=shape_argument(input_shape), convention=chosen)
 
 
+@app.command("summary", help=SUMMARY_HELP, no_args_is_help=True)
 def summary_command(
-    model_file: Annotated[
-        str,
-        typer.Argument(metavar="MODEL_FILE", show_default=False,
-                       help="A YAML or JSON model file ('-' reads standard input)."),
-    ],
+    model_file: Annotated[str, typer.Argument(
+        metavar="MODEL_FILE", show_default=False, help="A YAML or JSON model file ('-' reads standard input).")],
     input_shape: InputShape = None,
     convention: ConventionOption = None,
     depth: Depth = None,
     json: Json = False,
-    from_torch_print: Annotated[
-        bool,
-        typer.Option("--from-torch-print", help="MODEL_FILE holds the text print(model) shows for a PyTorch model."),
-    ] = False,
+    from_torch_print: Annotated[bool, typer.Option(
+        "--from-torch-print", help="MODEL_FILE holds the text print(model) shows for a PyTorch model.")] = False,
 ) -> None:
+    from paramcalc.errors import ModelError
+
     if from_torch_print:
         from paramcalc.models.torchprint import summarize_torch_print
 
         if input_shape is not None or (convention is not None and convention.value != "pytorch"):
-            from paramcalc.errors import ModelError
-
             raise ModelError("--from-torch-print counts PyTorch modules as printed: no --input-shape, pytorch convention")
         _show(summarize_torch_print(_read_text(model_file)), depth, json)
         return
     from paramcalc.models.format import load_model, parse_model_text
 
     if model_file == "-":
-        from paramcalc.errors import ModelError
-
         data = parse_model_text(_read_text("-"), what="standard input")
         if not isinstance(data, dict):
             raise ModelError("standard input: a model file must hold a mapping with 'layers'")
@@ -157,14 +152,12 @@ def summary_command(
     _show(_summarize(model, input_shape, convention), depth, json)
 
 
+@app.command("presets", help=PRESETS_HELP)
 def presets_command(json: Json = False) -> None:
     from paramcalc.models.evaluate import evaluate
     from paramcalc.models.presets import list_presets, load_preset
 
-    rows = []
-    for info in list_presets():
-        summary = evaluate(load_preset(info.name))
-        rows.append((info, summary))
+    rows = [(info, evaluate(load_preset(info.name))) for info in list_presets()]
     if json:
         print_json([
             {"name": info.name, "title": info.title, "params": s.total, "reference": s.reference,
@@ -188,26 +181,23 @@ def presets_command(json: Json = False) -> None:
     print_rich(table)
 
 
+@app.command("preset", help=PRESET_HELP, no_args_is_help=True)
 def preset_command(
     name: Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="A preset (paramcalc presets).")],
     input_shape: InputShape = None,
     convention: ConventionOption = None,
     depth: Depth = None,
     json: Json = False,
-    export: Annotated[
-        bool, typer.Option("--export", help="Print the preset's model file (YAML, with comments) to edit.")
-    ] = False,
-    output: Annotated[
-        Optional[Path],
-        typer.Option("--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites)."),
-    ] = None,
+    export: Annotated[bool, typer.Option(
+        "--export", help="Print the preset's model file (YAML, with comments) to edit.")] = False,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites).")] = None,
 ) -> None:
+    from paramcalc.errors import ModelError
     from paramcalc.models import presets
 
     if export:
         if json:
-            from paramcalc.errors import ModelError
-
             raise ModelError("--export prints the model file as YAML: leave out --json")
         if output is not None:
             path = presets.export_preset(name, output)
@@ -216,24 +206,12 @@ def preset_command(
             sys.stdout.write(presets.preset_text(name))
         return
     if output is not None:
-        from paramcalc.errors import ModelError
-
         raise ModelError("--output needs --export")
     _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json)
 
 
+@app.command("schema", help=SCHEMA_HELP)
 def schema_command() -> None:
     from paramcalc.models.schema import model_json_schema
 
     print_json(model_json_schema())
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``summary``, ``presets``, ``preset`` and ``schema`` to the Typer app."""
-    app.command("summary", help=SUMMARY_HELP, no_args_is_help=True)(boundary(summary_command))
-    app.command("presets", help="List the famous architectures shipped as model files, with their counts.\n\n"
-                "Python: paramcalc.list_presets()")(boundary(presets_command))
-    app.command("preset", help=PRESET_HELP, no_args_is_help=True)(boundary(preset_command))
-    app.command("schema", help="Print the JSON Schema of model files (for editors: validation and completion).\n\n"
-                "[bold]Example[/bold]\n\n  paramcalc schema > paramcalc-model.schema.json\n\n"
-                "Python: paramcalc.models.schema.model_json_schema()")(boundary(schema_command))

@@ -1,0 +1,159 @@
+"""The ``paramcalc`` Typer app: its commands, its root options, and the one place errors are shown.
+
+The commands live in one module per group (:mod:`~paramcalc.cli.layer`, :mod:`~paramcalc.cli.check`,
+:mod:`~paramcalc.cli.models`, :mod:`~paramcalc.cli.memory`), each a Typer app merged into this one.
+Beside them, every layer type has a command generated from its spec
+(:mod:`~paramcalc.cli.layer_commands`), built when a run asks for it and listed by ``paramcalc
+layers`` rather than in the help. :class:`RootGroup` runs it all and turns every error into one
+line on stderr: a library error or a usage error exits with status 2, a bug with status 70.
+"""
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from paramcalc import __version__
+from paramcalc.cli.check import app as check_app
+from paramcalc.cli.layer import app as layer_app
+from paramcalc.cli.memory import app as memory_app
+from paramcalc.cli.models import app as models_app
+from paramcalc.cli.output import EXIT_BAD_INPUT, EXIT_INTERNAL, print_error
+from paramcalc.errors import ParamcalcError
+
+
+def internal_error(exc: BaseException) -> NoReturn:
+    """A bug, not bad input: one line and exit status 70; the traceback only with PARAMCALC_DEBUG=1."""
+    if os.environ.get("PARAMCALC_DEBUG"):
+        raise exc
+    sys.stderr.write(
+        f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+        "set PARAMCALC_DEBUG=1 to see the traceback\n"
+    )
+    sys.exit(EXIT_INTERNAL)
+
+
+def usage_message(exc: typer.TyperException) -> str:
+    """One line for a usage error: the message and where to read the command's help."""
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
+
+
+class RootGroup(TyperGroup):
+    """The root command group: the named commands, one command per layer type, and the error boundary."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            from paramcalc.cli.layer_commands import layer_command
+
+            command = layer_command(cmd_name)
+        return command
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The named commands, for the help; shell completion also offers the layer commands."""
+        named = super().list_commands(ctx)
+        if not ctx.resilient_parsing:
+            return named
+        from paramcalc.cli.layer_types import layer_commands
+
+        return [*named, *(key for key in layer_commands() if key not in named)]
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
+            import difflib
+
+            from paramcalc.cli.layer_types import layer_commands
+
+            known = [*super().list_commands(ctx), *layer_commands()]
+            close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+            hint = f" Did you mean {' or '.join(close)}?" if close else " Run `paramcalc --help` or `paramcalc layers`."
+            ctx.fail(f"no command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        """Run the command line; every error ends here as one line on stderr and an exit status."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ParamcalcError as exc:  # bad input, in the library's words
+            print_error(exc)
+            sys.exit(EXIT_BAD_INPUT)
+        except RecursionError:
+            print_error("input nested too deeply")
+            sys.exit(EXIT_BAD_INPUT)
+        except MemoryError:
+            print_error("input too large")
+            sys.exit(EXIT_BAD_INPUT)
+        except typer.TyperException as exc:  # a usage error (status 2), as Typer reports it, on one line
+            if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the message is the help
+                sys.stdout.write(exc.format_message() + "\n")
+                sys.exit(exc.exit_code)
+            print_error(usage_message(exc))
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            print_error("aborted")
+            sys.exit(1)
+        except ValueError as exc:  # a value the library refused without its own error type
+            print_error(exc)
+            sys.exit(EXIT_BAD_INPUT)
+        except Exception as exc:  # a bug, not bad input
+            internal_error(exc)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+app = typer.Typer(
+    name="paramcalc",
+    cls=RootGroup,
+    help=(
+        "Exact parameter counts and output shapes of neural-network layers and models, with the "
+        "working shown.\n\nEvery layer type also has its own command with its constructor's "
+        "arguments as options (paramcalc lstm --help); paramcalc layers lists them."
+    ),
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  paramcalc layer \"LSTM(100, 128, num_layers=2)\" --input-shape 32,50,100\n"
+        "  paramcalc conv2d --in-channels 3 --out-channels 64 --kernel-size 3 --padding 1 --input-shape 1,3,224,224\n"
+        "  paramcalc layer \"layers.LSTM(128)\" --input-shape 32,50,100 --all-conventions\n"
+        "  paramcalc formula lstm"
+    ),
+    no_args_is_help=True,
+    # Typer's plain help: flags read as flags (its Rich panels label each one <bool>), and --help
+    # loads neither Rich nor pydantic.
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"paramcalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Exact parameter counts and output shapes, with the working shown."""
+
+
+app.add_typer(layer_app)  # layer, layers, formula
+app.add_typer(check_app)  # check, check-sheet
+app.add_typer(models_app)  # summary, presets, preset, schema
+app.add_typer(memory_app)  # memory
+
+
+def main() -> None:
+    """Entry point of the ``paramcalc`` console script and ``python -m paramcalc``."""
+    app(prog_name="paramcalc")

@@ -1,0 +1,213 @@
+"""Linear and Embedding, and the shape-only layers Flatten, Dropout and Identity: specs and their arithmetic."""
+
+# Annotations are evaluated at class creation on purpose (see paramcalc.specs.base).
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from paramcalc import formulas as f
+from paramcalc.errors import SpecError
+from paramcalc.formulas import textbook as tb
+from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.ops as ops
+from paramcalc.specs.base import LayerSpec, NonNegInt, Probability, Shape, StrictBool, _ParameterFree
+from paramcalc.specs.parts import Part
+from paramcalc.specs.registry import layer_class
+from paramcalc.specs.working import chain, n, shape_str, times
+
+
+def _t(name: str, shape: tuple[int, ...], description: str) -> Tensor:
+    return Tensor(name, tuple(shape), "trainable", description)
+
+
+class Linear(LayerSpec):
+    """A fully connected layer: y = x·Wᵀ + b."""
+
+    summary: ClassVar[str] = "fully connected layer, y = xWᵀ + b"
+    infer_field: ClassVar[str | None] = "in_features"
+    type: Literal["Linear"] = "Linear"
+    in_features: NonNegInt | None = None
+    out_features: NonNegInt
+    bias: StrictBool = True
+
+    def _infer_value(self, shape: Shape) -> Any:
+        if not shape:
+            raise SpecError(f"{self.name}: cannot infer {self.infer_field} from a 0-dimensional input")
+        return shape[-1]
+
+    def _pytorch_count(self) -> Count:
+        return Count(f.linear_params(in_features=self.in_features, out_features=self.out_features, bias=self.bias))
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        return {"output": f.linear_output_shape(
+            input_shape=shapes[0], in_features=self.in_features, out_features=self.out_features)}
+
+    def _shape_notes(self, x: Shape, out: Shape) -> list[str]:
+        return []
+
+    def _keras_parts(self) -> list[Part]:
+        dense = layer_class("keras.Dense")(units=self.out_features, use_bias=self.bias)
+        return [Part("", dense, ((None, self.in_features),))]
+
+    def _textbook_count(self, shapes: Any) -> Count:
+        return Count(tb.linear_params(in_features=self.in_features, out_features=self.out_features, bias=self.bias))
+
+    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
+        i, o = self.in_features, self.out_features
+        out = [_t("W", (i, o), f"connection weights: {i} × {o}")]
+        if self.bias:
+            out.append(_t("b", (o,), "connection bias"))
+        return out
+
+    def _worked_params(self, convention: str) -> list[str]:
+        i, o = self.in_features, self.out_features
+        if convention == "textbook":
+            if not self.bias:
+                return [chain("W", times(i, o), i * o)]
+            return [chain("W + b", f"{times(i, o)} + {n(o)}", f"{n(i * o)} + {n(o)}", i * o + o)]
+        total = f.linear_params(in_features=i, out_features=o, bias=self.bias)
+        if self.bias:
+            return [chain("weight + bias", f"{times(i, o)} + {n(o)}", f"{n(i * o)} + {n(o)}", total)]
+        return [chain("weight", times(i, o), total)]
+
+    def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
+        return [f"last dimension: in_features {self.in_features} → out_features {self.out_features}"]
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        return ops.linear(shapes[0][:-1], self.in_features, self.out_features, self.bias)
+
+
+class Embedding(LayerSpec):
+    """A lookup table of num_embeddings vectors of size embedding_dim."""
+
+    summary: ClassVar[str] = "lookup table: num_embeddings vectors of size embedding_dim"
+    type: Literal["Embedding"] = "Embedding"
+    num_embeddings: NonNegInt
+    embedding_dim: NonNegInt
+    padding_idx: Annotated[int, Field(strict=True)] | None = None
+    max_norm: float | None = None
+    norm_type: float = 2.0
+    scale_grad_by_freq: StrictBool = False
+    sparse: StrictBool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> "Embedding":
+        if self.padding_idx is not None and not -self.num_embeddings <= self.padding_idx < self.num_embeddings:
+            raise self._fail(
+                "padding_idx must be within num_embeddings (-num_embeddings <= padding_idx < num_embeddings)",
+                num_embeddings=self.num_embeddings, padding_idx=self.padding_idx,
+            )
+        return self
+
+    def _pytorch_count(self) -> Count:
+        return Count(f.embedding_params(num_embeddings=self.num_embeddings, embedding_dim=self.embedding_dim))
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        return {"output": f.embedding_output_shape(
+            input_shape=shapes[0], embedding_dim=self.embedding_dim, num_embeddings=self.num_embeddings)}
+
+    def _shape_notes(self, x: Shape, out: Shape) -> list[str]:
+        return []
+
+    def _keras_parts(self) -> list[Part]:
+        table = layer_class("keras.Embedding")(input_dim=self.num_embeddings, output_dim=self.embedding_dim)
+        return [Part("", table, ((None, None),))]
+
+    def _textbook_count(self, shapes: Any) -> Count:
+        return Count(tb.embedding_params(vocab_size=self.num_embeddings, embedding_dim=self.embedding_dim))
+
+    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
+        return [_t("E", (self.num_embeddings, self.embedding_dim), "one vector per token: V × d")]
+
+    def _worked_params(self, convention: str) -> list[str]:
+        v, d = self.num_embeddings, self.embedding_dim
+        if convention == "textbook":
+            return [chain("V·d", times(v, d), v * d)]
+        return [chain("weight", times(v, d), f.embedding_params(num_embeddings=v, embedding_dim=d))]
+
+    def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
+        d = self.embedding_dim
+        return [f"each index becomes a vector of embedding_dim {d}: (*) → (*, {d})"]
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        return Compute(notes=("Embedding: a table lookup, no arithmetic",))
+
+
+class Flatten(_ParameterFree):
+    """Flattens dimensions start_dim..end_dim into one."""
+
+    summary: ClassVar[str] = "flattens dims start_dim..end_dim into one (no parameters)"
+    type: Literal["Flatten"] = "Flatten"
+    start_dim: Annotated[int, Field(strict=True)] = 1
+    end_dim: Annotated[int, Field(strict=True)] = -1
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        x = shapes[0]
+        rank = max(len(x), 1)
+        dims = []
+        for name in ("start_dim", "end_dim"):
+            d = getattr(self, name)
+            if not -rank <= d < rank:
+                raise SpecError(
+                    f"Flatten: {name} out of range (expected to be in [{-rank}, {rank - 1}]). "
+                    f"Received: {name}={d}, input_shape={x}"
+                )
+            dims.append(d % rank)
+        start, end = dims
+        if start > end:
+            raise SpecError(
+                f"Flatten: start_dim cannot come after end_dim. Received: start_dim={self.start_dim}, "
+                f"end_dim={self.end_dim}, input_shape={x}"
+            )
+        if not x:
+            return {"output": (1,)}
+        merged = 1
+        for d in x[start:end + 1]:
+            merged *= d
+        return {"output": (*x[:start], merged, *x[end + 1:])}
+
+    def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
+        x = shapes[0]
+        out = outputs[next(iter(outputs))]
+        rank = max(len(x), 1)
+        start, end = self.start_dim % rank, self.end_dim % rank
+        if not x:
+            return []
+        merged = "·".join(str(d) for d in x[start:end + 1])
+        dims = [*map(str, x[:start]), merged, *map(str, x[end + 1:])]
+        return [chain("output", f"({', '.join(dims)}{',' if len(dims) == 1 else ''})", shape_str(out))]
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        return Compute()
+
+
+class Dropout(_ParameterFree):
+    """Zeroes elements with probability p during training."""
+
+    summary: ClassVar[str] = "randomly zeroes elements while training (no parameters)"
+    type: Literal["Dropout"] = "Dropout"
+    p: Probability = 0.5
+    inplace: StrictBool = False
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        return {"output": shapes[0]}
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        return Compute(notes=("Dropout: identity at inference",))
+
+
+class Identity(_ParameterFree):
+    """Passes its input through. Like torch.nn.Identity, it accepts and ignores any arguments."""
+
+    summary: ClassVar[str] = "passes its input through (no parameters)"
+    type: Literal["Identity"] = "Identity"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(**({"type": kwargs["type"]} if "type" in kwargs else {}))
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        return {"output": shapes[0]}
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        return Compute()
