@@ -81,15 +81,16 @@ __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 _LAZY = {
     **{name: "paramcalc.specs" for name in _TORCH_EXPORTS},
     "formulas": "paramcalc.formulas", "parse_layer": "paramcalc.parse", "check": "paramcalc.checking",
+    "mistakes": "paramcalc.checking.mistakes",
     "Count": "paramcalc.results", "Tensor": "paramcalc.results",
     "Comparison": "paramcalc.conventions", "compare": "paramcalc.conventions",
     # Compute and memory.
     "Compute": "paramcalc.compute", "layer_compute": "paramcalc.compute", "model_compute": "paramcalc.compute",
     "Memory": "paramcalc.memory", "layer_memory": "paramcalc.memory", "model_memory": "paramcalc.memory",
     # Whole models: model files, summaries, presets, print(model) text.
-    "Model": "paramcalc.model", "load_model": "paramcalc.model", "Summary": "paramcalc.summary",
-    "summarize": "paramcalc.summary", "load_preset": "paramcalc.presets", "list_presets": "paramcalc.presets",
-    "summarize_torch_print": "paramcalc.torchprint",
+    "Model": "paramcalc.models.format", "load_model": "paramcalc.models.format", "Summary": "paramcalc.models.summary",
+    "summarize": "paramcalc.models.format", "load_preset": "paramcalc.models.presets",
+    "list_presets": "paramcalc.models.presets", "summarize_torch_print": "paramcalc.models.torchprint",
     # The building blocks of modern architectures.
     **{name: "paramcalc.specs.blocks" for name in (
         "RMSNorm", "SelfAttention", "CausalSelfAttention", "FeedForward", "SwiGLU", "DecoderBlock",
@@ -98,6 +99,18 @@ _LAZY = {
 }
 __all__ += [name for name in _LAZY if name not in __all__]
 
+#: Modules loaded as a whole under their own name (``paramcalc.mistakes.CATALOGUE``).
+_MODULES = ("formulas", "mistakes")
+
+#: The renderer loaded with a name whose results it draws, so that ``rich.print(result)`` shows what
+#: the CLI shows (paramcalc.forms): summaries, and checked answers.
+_RENDERERS = {
+    **{name: "paramcalc.render.summary" for name in (
+        "Model", "load_model", "Summary", "summarize", "load_preset", "summarize_torch_print",
+    )},
+    "check": "paramcalc.render.check",
+}
+
 
 def __getattr__(name: str) -> object:
     """Load a public name on first use (a PyTorch-only query never pays for Keras, models or checking)."""
@@ -105,7 +118,9 @@ def __getattr__(name: str) -> object:
         import importlib
 
         module = importlib.import_module(_LAZY[name])
-        value = module if name == "formulas" else getattr(module, name)
+        value = module if name in _MODULES else getattr(module, name)
+        if name in _RENDERERS:
+            importlib.import_module(_RENDERERS[name])
         globals()[name] = value
         return value
     if name == "keras_layers" or name in _KERAS_EXPORTS:

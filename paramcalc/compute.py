@@ -559,7 +559,7 @@ def model_compute(summary: Any) -> ModelCompute:
     """MACs and FLOPs of a summarised model: each layer's, × its repeats, and the joining adds.
 
     Args:
-        summary: a :class:`~paramcalc.summary.Summary` with known input shapes, or anything
+        summary: a :class:`~paramcalc.models.summary.Summary` with known input shapes, or anything
             :func:`paramcalc.memory.model_memory` takes (a model, a model file, a preset's name),
             summarised with its own input shape.
 
@@ -568,7 +568,7 @@ def model_compute(summary: Any) -> ModelCompute:
     """
     if not hasattr(summary, "rows"):
         from paramcalc.memory import load_model_or_preset
-        from paramcalc.model import evaluate
+        from paramcalc.models.evaluate import evaluate
 
         summary = evaluate(load_model_or_preset(summary))
     rows = tuple(summary.rows)

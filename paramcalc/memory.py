@@ -349,13 +349,13 @@ def kv_cache_of(rows: Iterable[Any], batch: int, seq_len: int) -> KVCache | None
 
 
 def load_model_or_preset(model: Any) -> Any:
-    """A :class:`~paramcalc.model.Model` from a model, a dict, a file path, or a preset name.
+    """A :class:`~paramcalc.models.format.Model` from a model, a dict, a file path, or a preset name.
 
     A string names a file when that file exists or it ends in .yaml, .yml or .json; otherwise a preset.
     """
     from pathlib import Path
 
-    from paramcalc.model import load_model
+    from paramcalc.models.format import load_model
 
     if isinstance(model, str) and not model.lower().endswith((".yaml", ".yml", ".json")):
         try:
@@ -363,7 +363,7 @@ def load_model_or_preset(model: Any) -> Any:
         except (OSError, ValueError):  # a name too long for a path, or with a NUL
             is_file = False
         if not is_file:
-            from paramcalc.presets import load_preset
+            from paramcalc.models.presets import load_preset
 
             return load_preset(model)
     return load_model(model)
@@ -383,7 +383,7 @@ def model_memory(
     """Memory of a whole model under the rules above (PyTorch's parameters and buffers).
 
     Args:
-        model: a :class:`~paramcalc.model.Model`, a model-file dict, a model file's path, or a
+        model: a :class:`~paramcalc.models.format.Model`, a model-file dict, a model file's path, or a
             preset's name (``"llama2-7b"``).
         dtype: fp32, fp16, bf16, int8 or int4.
         batch_size: replaces the input's first dimension.
@@ -398,7 +398,8 @@ def model_memory(
     Raises:
         ModelError, SpecError: the model cannot be read, a shape does not fit, a choice is unknown.
     """
-    from paramcalc.model import _input_shapes, evaluate
+    from paramcalc.models.evaluate import evaluate
+    from paramcalc.models.evaluate import input_shapes as _input_shapes
 
     check_dtype(dtype)
     for name, value in (("batch_size", batch_size), ("seq_len", seq_len)):

@@ -40,8 +40,9 @@ from paramcalc.limits import (
     MAX_SIZE,
     MAX_STACKED_LAYERS,
 )
-from paramcalc.model import evaluate, load_model, parse_model_text
-from paramcalc.sheet import check_sheet, load_sheet
+from paramcalc.models.evaluate import evaluate
+from paramcalc.models.format import load_model, parse_model_text
+from paramcalc.checking.sheet import check_sheet, load_sheet
 
 BIG = 2**62
 

@@ -406,7 +406,7 @@ def test_several_shapes_and_bad_ones() -> None:
     (99_960_000_000_000_000, "1.0e17"),  # rounding carries into the next power of ten
 ])
 def test_short_form_of_counts(n: int, text: str) -> None:
-    from paramcalc.render import short
+    from paramcalc.render.layer import short
 
     assert short(n) == text
 

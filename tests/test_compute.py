@@ -511,7 +511,7 @@ def test_keras_and_torch_layers_multiply_the_same(keras_expr, keras_shape, torch
 
 
 def _summary(layers, input_shape, **extra):
-    from paramcalc.summary import summarize
+    from paramcalc.models.format import summarize
 
     return summarize({"name": "m", "framework": "pytorch", "input_shape": list(input_shape), "layers": layers, **extra})
 
@@ -561,7 +561,7 @@ def test_model_with_token_inputs_has_6nd():
 
 def test_model_compute_needs_the_input_shape():
     from paramcalc.compute import model_compute
-    from paramcalc.summary import summarize
+    from paramcalc.models.format import summarize
 
     s = summarize({"name": "m", "layers": ["Linear(3, 4)"]})
     with pytest.raises(SpecError, match="input shape is unknown"):
@@ -586,7 +586,7 @@ TORCHVISION_GMACS = {
 @pytest.mark.parametrize("preset", list(TORCHVISION_GMACS))
 def test_cnn_and_vit_presets_match_torchvision(preset):
     from paramcalc.compute import model_compute
-    from paramcalc.presets import load_preset
+    from paramcalc.models.presets import load_preset
 
     published, exact = TORCHVISION_GMACS[preset]
     macs = model_compute(load_preset(preset).summarize()).macs
@@ -596,7 +596,7 @@ def test_cnn_and_vit_presets_match_torchvision(preset):
 
 def test_every_preset_has_a_compute():
     from paramcalc.compute import model_compute
-    from paramcalc.presets import load_preset, names
+    from paramcalc.models.presets import load_preset, names
 
     for name in names():
         summary = load_preset(name).summarize()
@@ -608,7 +608,7 @@ def test_every_preset_has_a_compute():
 
 def test_gpt2_small_forward_per_token_and_6nd():
     from paramcalc.compute import model_compute
-    from paramcalc.presets import load_preset
+    from paramcalc.models.presets import load_preset
 
     # GPT-2 small on its full 1,024-token context: 145,824,153,600 MACs, about 142.4M per token:
     # 12 blocks · 12·768² = 84,934,656 (the non-embedding weights), the tied head 768·50,257
@@ -623,7 +623,7 @@ def test_gpt2_small_forward_per_token_and_6nd():
 def test_six_n_d_reproduces_gpt3_training_compute():
     # Brown et al. 2020, Table D.1: GPT-3 175B trained on 300 billion tokens took 3.14E+23 FLOPs,
     # computed there as 6 · N · D with N its 174.6 billion parameters
-    from paramcalc.presets import load_preset
+    from paramcalc.models.presets import load_preset
 
     n = load_preset("gpt3-175b").summarize().total
     assert round(n / 10**9, 1) == 174.6

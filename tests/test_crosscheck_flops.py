@@ -234,8 +234,8 @@ def test_preset_macs_equal_torch_on_the_meta_device(preset):
     import torch_archs as A
 
     from paramcalc.compute import model_compute
-    from paramcalc.model import evaluate
-    from paramcalc.presets import load_preset
+    from paramcalc.models.evaluate import evaluate
+    from paramcalc.models.presets import load_preset
 
     summary = evaluate(load_preset(preset))
     build = getattr(A, PRESET_BUILDERS[preset])
@@ -253,8 +253,8 @@ def test_transformer_base_with_different_source_and_target_lengths():
     import torch_archs as A
 
     from paramcalc.compute import model_compute
-    from paramcalc.model import evaluate
-    from paramcalc.presets import load_preset
+    from paramcalc.models.evaluate import evaluate
+    from paramcalc.models.presets import load_preset
 
     summary = evaluate(load_preset("transformer-base"), input_shape={"src": (1, 24), "tgt": (1, 40)})
     model = A.transformer_base(device="cpu")

@@ -1,7 +1,7 @@
 """Cross-check of the presets against the same architectures built in torch (tests/torch_archs.py):
 totals, buffers, the counts of named parts, and the output shape of a forward pass (run on the meta
 device, which computes shapes without memory or arithmetic). Also the ``print(model)`` text of
-each torch build, read by paramcalc.torchprint."""
+each torch build, read by paramcalc.models.torchprint."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from conftest import require
 
 import paramcalc
-from paramcalc.presets import GPT3_FAMILY, load_preset
-from paramcalc.torchprint import summarize_torch_print
+from paramcalc.models.presets import GPT3_FAMILY, load_preset
+from paramcalc.models.torchprint import summarize_torch_print
 
 torch = require("torch")
 import torch_archs as A  # noqa: E402 - needs torch

@@ -210,7 +210,7 @@ def test_seq_len_needs_a_sequence_input():
 
 def test_llama2_7b_preset():
     from paramcalc.memory import model_memory
-    from paramcalc.presets import load_preset
+    from paramcalc.models.presets import load_preset
 
     model = load_preset("llama2-7b")
     m = model_memory(model, dtype="fp16")
@@ -227,7 +227,7 @@ def test_llama2_7b_preset():
 
 def test_gpt2_kv_cache():
     from paramcalc.memory import model_memory
-    from paramcalc.presets import load_preset
+    from paramcalc.models.presets import load_preset
 
     # GPT-2 small: 12 layers × 768 keys and 768 values per token, fp16: 2·12·768·2 = 36,864 bytes/token
     m = model_memory(load_preset("gpt2"), dtype="fp16", batch_size=4, seq_len=1024)
@@ -236,7 +236,7 @@ def test_gpt2_kv_cache():
 
 def test_encoders_have_no_kv_cache():
     from paramcalc.memory import model_memory
-    from paramcalc.presets import load_preset
+    from paramcalc.models.presets import load_preset
 
     names = [line.name for line in model_memory(load_preset("bert-base"), dtype="fp16").lines]
     assert "KV cache" not in names

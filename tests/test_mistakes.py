@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 
 from paramcalc.checking import check
-from paramcalc.mistakes import CATALOGUE, MISTAKES, Diagnosis, Mistake, Situation, diagnose_count
+from paramcalc.checking.mistakes import CATALOGUE, MISTAKES, Diagnosis, Mistake, Situation, diagnose_count
 from paramcalc.parse import parse_layer
 from paramcalc.results import Count
 

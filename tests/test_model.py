@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 
 from paramcalc import ModelError
-from paramcalc.model import (
+from paramcalc.models.evaluate import evaluate
+from paramcalc.models.format import (
     MAX_DATA_NODES,
     MAX_FILE_BYTES,
     MAX_LAYERS,
     MAX_NESTING,
     BlockNode,
     Model,
-    evaluate,
     load_model,
-    model_json_schema,
     parse_model_text,
 )
+from paramcalc.models.schema import model_json_schema
 
 
 def run(data: dict, **kw):
@@ -391,10 +391,27 @@ def test_a_recursive_alias_is_refused() -> None:
         parse_model_text("layers: &a [*a]")
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, "- " * 100_000 + "x", "{a: " * 50_000 + "1" + "}" * 50_000])
-def test_deep_nesting_is_refused_without_recursing(text: str) -> None:
-    with pytest.raises(ModelError, match="nested more than 200 levels deep"):
+DEEP_YAML = ["[" * 100_000 + "]" * 100_000, "- " * 100_000 + "x", "{a: " * 50_000 + "1" + "}" * 50_000]
+
+
+@pytest.mark.parametrize("text", DEEP_YAML)
+def test_deep_nesting_is_refused_without_recursing(text: str, tmp_path: Path) -> None:
+    # paramcalc's bound (MAX_DATA_DEPTH) or the YAML parser's own nesting limit, whichever is met first:
+    # either way a ModelError of one line that names the file, never a RecursionError.
+    with pytest.raises(ModelError) as info:
         parse_model_text(text)
+    assert str(info.value).startswith("model file: ") and "\n" not in str(info.value)
+    path = tmp_path / "deep.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        load_model(path)
+    assert str(info.value).startswith("model file deep.yaml: ") and "\n" not in str(info.value)
+
+
+def test_nesting_past_the_bound_is_refused_in_paramcalc_words() -> None:
+    # Just past MAX_DATA_DEPTH (far below any parser's own limit) the bound speaks.
+    with pytest.raises(ModelError, match="model file: nested more than 200 levels deep"):
+        parse_model_text("layers: " + "[" * 201 + "]" * 201)
 
 
 def test_deep_json_is_refused() -> None:
@@ -438,6 +455,17 @@ def test_model_files_validate_against_the_schema() -> None:
     assert not list(validator.iter_errors(RESIDUAL))
     assert list(validator.iter_errors({"layers": [{"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "bogus": 1}]}))
     assert list(validator.iter_errors({"layers": [{"layers": ["ReLU()"], "repaet": 2}]}))
+
+
+def test_the_presets_validate_against_the_schema() -> None:
+    import jsonschema
+    import yaml
+
+    from paramcalc.models.presets import PRESET_DIR
+
+    validator = jsonschema.Draft202012Validator(model_json_schema())
+    for path in sorted(PRESET_DIR.glob("*.yaml")):
+        assert not list(validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))), path.name
 
 
 def test_pydantic_objects_build_a_model() -> None:
@@ -486,7 +514,7 @@ def test_a_repeat_equals_its_copies(body: list[str], n: int, residual: bool, wid
 
 
 def test_repeats_that_never_settle_are_bounded() -> None:
-    from paramcalc.model import MAX_ROWS
+    from paramcalc.models.format import MAX_ROWS
 
     # Each padded convolution grows the image by 2: no two repeats are alike, one row each.
     data = {"framework": "pytorch", "input_shape": [1, 1, 4, 4],

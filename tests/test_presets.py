@@ -9,7 +9,7 @@ import pytest
 
 import paramcalc
 from paramcalc import ModelError
-from paramcalc.presets import (
+from paramcalc.models.presets import (
     GPT2_FAMILY,
     GPT3_FAMILY,
     PRESET_DIR,
@@ -93,7 +93,7 @@ def test_gpt3_175b() -> None:
 @pytest.mark.parametrize("size", GPT2_FAMILY + GPT3_FAMILY, ids=lambda g: g.preset)
 def test_the_gpt_files_are_what_the_tables_give(size) -> None:
     assert (PRESET_DIR / f"{size.preset}.yaml").read_text(encoding="utf-8") == gpt_text(size), (
-        "regenerate with: python -m paramcalc.presets"
+        "regenerate with: python -m paramcalc.models.presets"
     )
 
 

@@ -13,15 +13,8 @@ from pathlib import Path
 import pytest
 
 from paramcalc.errors import ParamcalcError
-from paramcalc.sheet import (
-    EXIT_BAD_INPUT,
-    EXIT_OK,
-    EXIT_WRONG,
-    check_sheet,
-    load_sheet,
-    render_sheet_text,
-    report_rows,
-)
+from paramcalc.checking.sheet import EXIT_BAD_INPUT, EXIT_OK, EXIT_WRONG, check_sheet, load_sheet
+from paramcalc.render.check import render_sheet_text, report_rows
 
 COURSE_SHEET = resources.files("paramcalc") / "examples" / "course_sheet.yaml"
 

@@ -4,6 +4,9 @@ the ``summary``, ``preset``, ``presets`` and ``schema`` commands."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,10 +15,10 @@ from typer.testing import CliRunner
 
 import paramcalc
 from paramcalc.cli import app
-from paramcalc.presets import load_preset, names
+from paramcalc.models.presets import PRESET_DIR, load_preset, names
+from paramcalc.models.summary import Summary
+from paramcalc.render.summary import binary_size, percent_gap, render, short_count
 from paramcalc.results import Count
-from paramcalc.summary import Summary
-from paramcalc.summary_render import binary_size, percent_gap, render, short_count
 
 runner = CliRunner()
 PLAIN = {"COLUMNS": "80", "LINES": "50", "NO_COLOR": "1", "FORCE_COLOR": None, "TTY_COMPATIBLE": None,
@@ -138,6 +141,22 @@ def test_rich_print_shows_what_the_cli_shows() -> None:
     assert [line.rstrip() for line in console.export_text().splitlines()] == out.splitlines()
 
 
+def test_rich_print_needs_no_renderer_import() -> None:
+    # The public names load the renderer of what they return: a fresh process that imports only
+    # paramcalc prints the table (and a check's report), not a repr.
+    script = (
+        "import rich, paramcalc\n"
+        "rich.print(paramcalc.summarize(paramcalc.load_preset('lenet5')))\n"
+        "rich.print(paramcalc.check('Conv2d(3, 64, 3)', params=1728))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+           "NO_COLOR": "1", "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Total params              61,706" in done.stdout and "expected 1,792" in done.stdout
+
+
 def test_json(golden) -> None:
     status, out, err = cli("preset", "lenet5", "--json")
     assert (status, err) == (0, "")
@@ -202,6 +221,15 @@ def test_errors_are_one_line(args: tuple[str, ...], message: str) -> None:
     assert (status, out, err) == (2, "", message)
 
 
+def test_a_file_nested_too_deep_is_bad_input(tmp_path: Path) -> None:
+    # Refused by paramcalc's bound or by the YAML parser's own limit, whichever is met first.
+    path = tmp_path / "deep.yaml"
+    path.write_text("layers: " + "[" * 5_000 + "]" * 5_000, encoding="utf-8")
+    status, out, err = cli("summary", str(path))
+    assert (status, out) == (2, "")
+    assert err.startswith("error: model file deep.yaml: ") and err.count("\n") == 1
+
+
 def test_a_shape_error_names_the_layer_path(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(
@@ -226,7 +254,7 @@ def test_presets_listing(golden) -> None:
 
 def test_export(tmp_path: Path) -> None:
     status, out, _ = cli("preset", "vgg16", "--export")
-    assert status == 0 and out == (Path(paramcalc.__file__).parent / "presets" / "vgg16.yaml").read_text(encoding="utf-8")
+    assert status == 0 and out == (PRESET_DIR / "vgg16.yaml").read_text(encoding="utf-8")
     target = tmp_path / "mine.yaml"
     status, out, _ = cli("preset", "vgg16", "--export", "-o", str(target))
     assert (status, out) == (0, f"wrote {target}\n")
@@ -261,7 +289,7 @@ def test_ties_hold_under_every_convention() -> None:
 
 
 def test_reference_line_under_another_convention() -> None:
-    from paramcalc.summary_render import reference_text
+    from paramcalc.render.summary import reference_text
 
     s = paramcalc.summarize(load_preset("resnet18"), convention="keras")
     assert reference_text(s) == (

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from paramcalc import ModelError
 from paramcalc.cli import app
-from paramcalc.torchprint import parse_torch_print, summarize_torch_print
+from paramcalc.models.torchprint import parse_torch_print, summarize_torch_print
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()

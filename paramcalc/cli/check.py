@@ -88,7 +88,7 @@ def check_command(
     if json:
         print_json(result.as_dict())
     else:
-        from paramcalc.checking import render_check
+        from paramcalc.render.check import render_check
 
         print_rich(render_check(result, derivations=not no_working))
     if not result.ok:
@@ -101,7 +101,7 @@ def check_sheet_command(
                                           show_default=False)],
     json: Json = False,
 ) -> None:
-    from paramcalc.sheet import check_sheet
+    from paramcalc.checking.sheet import check_sheet
 
     report = check_sheet(sheet)
     if json:
@@ -109,11 +109,11 @@ def check_sheet_command(
     else:
         console = make_console()
         if console.is_terminal:
-            from paramcalc.sheet import render_sheet
+            from paramcalc.render.check import render_sheet
 
             console.print(render_sheet(report))
         else:  # what print_rich would write, without laying out a thousand lines through Rich
-            from paramcalc.sheet import render_sheet_text
+            from paramcalc.render.check import render_sheet_text
 
             sys.stdout.write(render_sheet_text(report, console.width) + "\n")
     if report.errors:  # the report shows each problem's error; stderr says why the status is 2

@@ -21,7 +21,7 @@ def show_layer(
     as_json: bool = False,
 ) -> None:
     """Count, explain and print one layer: the body of ``paramcalc layer`` and of every layer command."""
-    from paramcalc.render import collect, default_convention
+    from paramcalc.render.layer import collect, default_convention
 
     shapes = parse_shapes(input_shape)
     chosen = Convention(convention).value if convention is not None else default_convention(spec)

@@ -1,5 +1,6 @@
 """The model commands: ``summary``, ``presets``, ``preset`` and ``schema`` (thin wrappers over
-:func:`paramcalc.summarize`, :mod:`paramcalc.presets` and :func:`paramcalc.model.model_json_schema`).
+:func:`paramcalc.summarize`, :mod:`paramcalc.models.presets` and
+:func:`paramcalc.models.schema.model_json_schema`).
 """
 
 import sys
@@ -43,7 +44,7 @@ Python: paramcalc.summarize(paramcalc.load_preset("resnet50"))
 
 PRESETS_HELP = """List the famous architectures shipped as model files, with their counts.
 
-Python: paramcalc.presets.list_presets()
+Python: paramcalc.list_presets()
 """
 
 SCHEMA_HELP = """Print the JSON Schema of model files (for editors: validation and completion).
@@ -53,7 +54,7 @@ Example:
 \b
   paramcalc schema > paramcalc-model.schema.json
 
-Python: paramcalc.model.model_json_schema()
+Python: paramcalc.models.schema.model_json_schema()
 """
 
 InputShape = Annotated[Optional[str], typer.Option(
@@ -71,7 +72,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print one JSON document: row
 
 def _read_text(path: str) -> str:
     from paramcalc.errors import ModelError
-    from paramcalc.model import MAX_FILE_BYTES
+    from paramcalc.models.format import MAX_FILE_BYTES
 
     if path == "-":
         raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
@@ -101,15 +102,17 @@ def _read_text(path: str) -> str:
 
 def _show(summary: Any, depth: int | None, as_json: bool) -> None:
     if as_json:
-        print_json(summary.as_dict(depth))
+        from paramcalc.render.summary import summary_dict
+
+        print_json(summary_dict(summary, depth))
         return
-    from paramcalc.summary_render import DEFAULT_DEPTH, render
+    from paramcalc.render.summary import DEFAULT_DEPTH, render
 
     print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth))
 
 
 def _summarize(model: Any, input_shape: str | None, convention: Convention | None) -> Any:
-    from paramcalc.model import evaluate
+    from paramcalc.models.evaluate import evaluate
 
     chosen = convention.value if convention is not None else (
         "keras" if getattr(model, "framework", None) == "keras" else "pytorch"
@@ -131,13 +134,13 @@ def summary_command(
     from paramcalc.errors import ModelError
 
     if from_torch_print:
-        from paramcalc.torchprint import summarize_torch_print
+        from paramcalc.models.torchprint import summarize_torch_print
 
         if input_shape is not None or (convention is not None and convention.value != "pytorch"):
             raise ModelError("--from-torch-print counts PyTorch modules as printed: no --input-shape, pytorch convention")
         _show(summarize_torch_print(_read_text(model_file)), depth, json)
         return
-    from paramcalc.model import load_model, parse_model_text
+    from paramcalc.models.format import load_model, parse_model_text
 
     if model_file == "-":
         data = parse_model_text(_read_text("-"), what="standard input")
@@ -151,8 +154,8 @@ def summary_command(
 
 @app.command("presets", help=PRESETS_HELP)
 def presets_command(json: Json = False) -> None:
-    from paramcalc.model import evaluate
-    from paramcalc.presets import list_presets, load_preset
+    from paramcalc.models.evaluate import evaluate
+    from paramcalc.models.presets import list_presets, load_preset
 
     rows = [(info, evaluate(load_preset(info.name))) for info in list_presets()]
     if json:
@@ -165,7 +168,7 @@ def presets_command(json: Json = False) -> None:
     from rich import box
     from rich.table import Table
 
-    from paramcalc.summary_render import published_cell
+    from paramcalc.render.summary import published_cell
 
     table = Table(title="Presets: paramcalc preset NAME", box=box.SIMPLE_HEAD, title_style="bold",
                   header_style="bold", pad_edge=False, show_edge=False)
@@ -190,8 +193,8 @@ def preset_command(
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites).")] = None,
 ) -> None:
-    from paramcalc import presets
     from paramcalc.errors import ModelError
+    from paramcalc.models import presets
 
     if export:
         if json:
@@ -209,6 +212,6 @@ def preset_command(
 
 @app.command("schema", help=SCHEMA_HELP)
 def schema_command() -> None:
-    from paramcalc.model import model_json_schema
+    from paramcalc.models.schema import model_json_schema
 
     print_json(model_json_schema())

@@ -1,20 +1,19 @@
 """Model summaries: immutable rows (one per layer or block) plus totals, like torchinfo and Keras.
 
-Collecting the rows happens in :mod:`paramcalc.model` (or :mod:`paramcalc.torchprint`); this module
-holds the result and its arithmetic; :mod:`paramcalc.summary_render` turns it into a Rich table or a
-JSON-able dict.
+Collecting the rows happens in :mod:`paramcalc.models.evaluate` (or :mod:`paramcalc.models.torchprint`);
+this module holds the result, its arithmetic and its plain data; :mod:`paramcalc.render.summary` turns
+it into a Rich table (registered as its Rich form, :mod:`paramcalc.forms`) and the JSON document the CLI
+prints (with MACs and FLOPs).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from paramcalc import forms
 from paramcalc.errors import ModelError
 from paramcalc.results import Count
-
-if TYPE_CHECKING:
-    from paramcalc.model import Model
 
 Shape = tuple[int, ...]
 
@@ -54,6 +53,24 @@ class Row:
         if self.count.non_trainable == 0:
             return "yes"
         return "no" if self.count.trainable == 0 else "partial"
+
+
+def row_dict(row: Row) -> dict[str, Any]:
+    """One row as plain data."""
+    return {
+        "path": row.path,
+        "name": row.name,
+        "type": row.type,
+        "depth": row.depth,
+        "output_shape": None if row.output_shape is None else list(row.output_shape),
+        "params": row.count.as_dict(),
+        "repeat": row.repeat,
+        "leaf": row.leaf,
+        "trainable": row.trainable,
+        "layer": row.layer,
+        "inferred": {k: list(v) if isinstance(v, tuple) else v for k, v in row.inferred.items()},
+        "note": row.note,
+    }
 
 
 @dataclass(frozen=True)
@@ -130,39 +147,27 @@ class Summary:
         return abs(self.total - params) * 50 <= params
 
     def as_dict(self, depth: int | None = None) -> dict[str, Any]:
-        """Plain data for ``--json``: rows, totals, memory, notes."""
-        from paramcalc.summary_render import summary_dict
-
-        return summary_dict(self, depth)
+        """Plain data: rows (down to ``depth``), totals, memory, reference, notes. (``paramcalc summary
+        --json`` adds each row's MACs and FLOPs: :func:`paramcalc.render.summary.summary_dict`.)"""
+        return {
+            "model": self.name,
+            "description": self.description,
+            "convention": self.convention,
+            "inputs": {k: None if v is None else list(v) for k, v in self.input_shapes.items()},
+            "output_shape": None if self.output_shape is None else list(self.output_shape),
+            "rows": [row_dict(r) for r in self.visible_rows(depth)],
+            "totals": self.totals.as_dict(),
+            "memory_bytes": self.memory,
+            "reference": None if self.reference is None else {**self.reference, "matches": self.matches_reference()},
+            "divisions": list(self.divisions),
+            "notes": list(self.notes),
+            "incomplete": list(self.incomplete),
+        }
 
     def __rich__(self) -> Any:
-        from paramcalc.summary_render import render
+        """The table the CLI prints (:func:`paramcalc.render.summary.render`): ``rich.print(summary)``."""
+        return forms.draw(self, "rich", renderer=RENDERER)
 
-        return render(self)
 
-
-def summarize(
-    model: Model | dict[str, Any] | str | Any,
-    *,
-    input_shape: Any = None,
-    convention: str = "pytorch",
-) -> Summary:
-    """Summarise a model: one row per layer and block, output shapes, and totals.
-
-    Args:
-        model: a :class:`~paramcalc.model.Model`, a dict in the model-file format, or the path of a
-            YAML or JSON model file.
-        input_shape: overrides the file's input shape: one shape, or one per input (a list of shapes
-            or a dict by input name).
-        convention: "pytorch" (default), "keras" or "textbook".
-
-    Returns:
-        A :class:`Summary`; ``rich.print(summary)`` shows the table the CLI prints.
-
-    Raises:
-        ModelError: the file cannot be read, or a layer does not fit its input (the message names
-            the layer by its path, such as ``encoder.layers[3].linear1``).
-    """
-    from paramcalc.model import evaluate, load_model
-
-    return evaluate(load_model(model), input_shape=input_shape, convention=convention)
+#: The module that draws summaries.
+RENDERER = "paramcalc.render.summary"

@@ -19,7 +19,7 @@ from typing import Any
 
 from paramcalc.errors import ModelError, SpecError
 from paramcalc.results import Count
-from paramcalc.summary import Row, Summary
+from paramcalc.models.summary import Row, Summary
 
 #: Longest text read, in characters, and most modules.
 MAX_TEXT = 4_000_000

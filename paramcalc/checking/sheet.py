@@ -19,27 +19,28 @@ A sheet is YAML (or JSON)::
         answers: {params: 529441}
 
 :func:`check_sheet` gives a :class:`SheetReport`: one row per answer (problem, given, expected, ✓/✗,
-diagnosis) and a summary such as ``17/20 correct``.
+diagnosis) and a summary such as ``17/20 correct`` (drawn by :mod:`paramcalc.render.check`).
 """
 
-# Annotations are evaluated at class creation (paramcalc.record reads them as types).
+from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-from paramcalc.record import ConfigDict, Field, Invalid, Record, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from paramcalc.checking import (
-    AnswerCheck,
-    CheckResult,
-    check,
-    format_shape,
-    parse_input_shape,
-)
+from paramcalc import forms
+from paramcalc.checking import check
+from paramcalc.checking.answers import parse_input_shape
+from paramcalc.checking.results import AnswerCheck, CheckResult
 from paramcalc.errors import ParamcalcError
 from paramcalc.limits import MAX_FILE_BYTES, MAX_SHEET_PROBLEMS, check_data, check_yaml_text
+from paramcalc.models import validation
+
+#: The module that draws sheet reports.
+RENDERER = "paramcalc.render.check"
 
 #: Exit statuses, as for ``paramcalc check``: all right, an answer wrong, bad input.
 EXIT_OK, EXIT_WRONG, EXIT_BAD_INPUT = 0, 1, 2
@@ -48,10 +49,14 @@ EXIT_OK, EXIT_WRONG, EXIT_BAD_INPUT = 0, 1, 2
 # -- The file format -------------------------------------------------------------------------
 
 
-class Answers(Record):
+#: The settings of every class of the format: frozen, no unknown keys, built on first use.
+SHEET_CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+class Answers(BaseModel):
     """The answers a problem gives (any of them)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = SHEET_CONFIG
 
     params: Union[int, str, None] = None
     trainable: Union[int, str, None] = None
@@ -59,16 +64,16 @@ class Answers(Record):
     shape: Union[str, int, list[Union[int, float, str]], None] = None
 
     @model_validator(mode="after")
-    def _some(self) -> "Answers":
+    def _some(self) -> Answers:
         if all(getattr(self, k) is None for k in ("params", "trainable", "non_trainable", "shape")):
             raise ValueError("give at least one answer: params, trainable, non_trainable or shape")
         return self
 
 
-class Problem(Record):
+class Problem(BaseModel):
     """One problem: a layer or a model, its input shape, and the answers to check."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = SHEET_CONFIG
 
     id: Union[str, int, None] = None
     question: Optional[str] = None
@@ -80,16 +85,16 @@ class Problem(Record):
     note: Optional[str] = None
 
     @model_validator(mode="after")
-    def _one_target(self) -> "Problem":
+    def _one_target(self) -> Problem:
         if (self.layer is None) == (self.model is None):
             raise ValueError("give exactly one of layer or model")
         return self
 
 
-class Sheet(Record):
+class Sheet(BaseModel):
     """A problem sheet: a title, a default convention, and the problems."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = SHEET_CONFIG
 
     title: Optional[str] = None
     convention: Optional[Literal["pytorch", "keras", "textbook"]] = None
@@ -161,20 +166,23 @@ def load_sheet(source: str | Path | dict[str, Any]) -> tuple[Sheet, Path | None]
     if any(not isinstance(key, str) for key in data):
         raise ParamcalcError("sheet: keys must be names such as problems")
     try:
-        return Sheet(**data), base
-    except Invalid as problem:
-        raise ParamcalcError(_problem_message(problem)) from None
+        return Sheet.model_validate(data), base
+    except ValidationError as exc:
+        raise ParamcalcError(_problem_message(data, exc)) from None
 
 
-def _problem_message(problem: Invalid) -> str:
+def _problem_message(data: Any, exc: ValidationError) -> str:
     """``sheet: problem 3: unknown key 'hint'``: the place, problems numbered from 1, then the problem."""
-    path = list(problem.path)
-    if problem.kind in ("missing", "extra_forbidden"):  # the key is named in the message
-        path = path[:-1]
+    error = validation.first_error(exc)
+    loc = tuple(error["loc"])
+    if error["type"] in ("missing", "extra_forbidden"):  # the key is named in the message
+        loc = loc[:-1]
+    path: list[Any] = validation.data_path(data, loc)
     if len(path) >= 2 and path[0] == "problems" and isinstance(path[1], int):
         path[:2] = [f"problem {path[1] + 1}"]
     where = ".".join(str(p) for p in path)
-    return f"sheet: {where}: {problem.message()}" if where else f"sheet: {problem.message()}"
+    message = validation.message(error)
+    return f"sheet: {where}: {message}" if where else f"sheet: {message}"
 
 
 # -- Checking --------------------------------------------------------------------------------
@@ -259,7 +267,8 @@ class SheetReport:
         }
 
     def __rich__(self) -> Any:
-        return render_sheet(self)
+        """What ``paramcalc check-sheet`` prints (:func:`paramcalc.render.check.render_sheet`)."""
+        return forms.draw(self, "rich", renderer=RENDERER)
 
 
 @lru_cache(maxsize=4096)
@@ -326,110 +335,6 @@ def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
     return SheetReport(sheet.title, results)
 
 
-# -- Rendering -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    """One answer of a sheet, as the report shows it: the verdict, and what explains or qualifies it."""
-
-    problem: str
-    given: str
-    expected: str
-    mark: str
-    details: tuple[str, ...] = ()
-
-    @property
-    def diagnosis(self) -> str:
-        """The details in one line."""
-        return "; ".join(self.details)
-
-
-def report_rows(report: SheetReport) -> list[ReportRow]:
-    """The report's rows: problem, given, expected, ✓/✗ (! for a problem that could not be checked), diagnosis."""
-    rows = []
-    for p in report.problems:
-        if p.error is not None:
-            rows.append(ReportRow(p.id, "--", "--", "!", (f"error: {p.error}",)))
-            continue
-        assert p.result is not None
-        inexact = any("not a whole number" in n for n in p.result.notes)
-        for a in p.result.answers:
-            label = p.id if len(p.result.answers) == 1 else f"{p.id} {a.quantity}"
-            if a.correct:
-                details = [a.remark] if a.remark else []
-                if a.quantity == "shape" and a.layout:
-                    details.append(a.layout)
-            else:
-                details = [d.text for d in a.diagnoses] or [a.diagnosis_text()]
-            if a.quantity == "shape" and inexact:
-                details.append("the division is not exact (it is floored)")
-            rows.append(ReportRow(label, a.given_text(), a.expected_text(), a.mark, tuple(details)))
-    return rows
-
-
-MAX_PROBLEM_WIDTH = 34
-
-
-def _report_lines(report: SheetReport, width: int) -> list[tuple[str, str]]:
-    """The report as (text, style) lines: a header, one line per answer with its diagnosis below, the summary."""
-    import textwrap
-
-    rows = report_rows(report)
-    heads = ("Problem", "Given", "Expected")
-    w_problem = min(max([len(heads[0]), *(len(r.problem) for r in rows)]), MAX_PROBLEM_WIDTH)
-    w_given = max([len(heads[1]), *(len(r.given) for r in rows)])
-    w_expected = max([len(heads[2]), *(len(r.expected) for r in rows)])
-
-    def line(mark: str, problem: str, given: str, expected: str) -> str:
-        if len(problem) > w_problem:
-            problem = problem[: w_problem - 1] + "…"
-        return f"{mark} {problem:<{w_problem}}  {given:>{w_given}}  {expected:>{w_expected}}"
-
-    out: list[tuple[str, str]] = [(report.title or "Problem sheet", "bold"), ("", "")]
-    header = line(" ", *heads)
-    out.append((header, "bold"))
-    out.append(("─" * len(header), "dim"))
-    styles = {"✓": "green", "✗": "red", "!": "yellow"}
-    for r in rows:
-        out.append((line(r.mark, r.problem, r.given, r.expected), styles.get(r.mark, "")))
-        style = "cyan" if r.mark == "✗" else ("yellow" if r.mark == "!" else "dim")
-        for detail in r.details:
-            for i, wrapped in enumerate(textwrap.wrap(detail, max(width - 6, 20), break_on_hyphens=False)):
-                out.append((f"    {wrapped}" if i == 0 else f"      {wrapped}", style))
-    out.append(("─" * len(header), "dim"))
-    out.append((report.summary, "bold green" if report.ok else "bold red"))
-    return out
-
-
-class SheetView:
-    """A Rich renderable of a sheet report (what ``paramcalc check-sheet`` prints)."""
-
-    def __init__(self, report: SheetReport) -> None:
-        self.report = report
-
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        from rich.text import Text
-
-        out = Text(no_wrap=True, overflow="ellipsis", end="")
-        for i, (text, style) in enumerate(_report_lines(self.report, options.max_width)):
-            if i:
-                out.append("\n")
-            out.append(text, style=style or None)
-        yield out
-
-
-def render_sheet(report: SheetReport) -> Any:
-    """A Rich renderable: a line per answer (✓/✗, problem, given, expected), its diagnosis below, the summary."""
-    return SheetView(report)
-
-
-def render_sheet_text(report: SheetReport, width: int = 80) -> str:
-    """The report as plain text, as the CLI prints it when the output is not a terminal."""
-    return "\n".join(text for text, _ in _report_lines(report, width))
-
-
 __all__ = [
     "Answers", "Problem", "ProblemResult", "Sheet", "SheetReport", "check_problem", "check_sheet", "load_sheet",
-    "ReportRow", "render_sheet", "render_sheet_text", "report_rows",
 ]

@@ -1,6 +1,7 @@
-"""Rendering a :class:`~paramcalc.summary.Summary`: a Rich table like torchinfo's, or a JSON-able dict.
+"""Rendering a :class:`~paramcalc.models.summary.Summary`: a Rich table like torchinfo's, or a JSON-able dict.
 
-Nothing here computes a count; it lays out what the summary holds.
+Nothing here computes a count; it lays out what the summary holds. Loading this module registers the
+table as the summary's Rich form (``rich.print(summary)``; :mod:`paramcalc.forms`).
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from paramcalc.summary import DTYPE_BYTES, Row, Summary
+from paramcalc import forms
+from paramcalc.models.summary import DTYPE_BYTES, Row, Summary
 
 #: Rows shown by default: three levels, as torchinfo does.
 DEFAULT_DEPTH = 3
@@ -245,41 +247,13 @@ def division_text(divisions: tuple[str, ...]) -> str:
     return f"output sizes that do not divide exactly, {how}: " + "; ".join(items)
 
 
-def row_dict(row: Row) -> dict[str, Any]:
-    """One row as plain data."""
-    return {
-        "path": row.path,
-        "name": row.name,
-        "type": row.type,
-        "depth": row.depth,
-        "output_shape": None if row.output_shape is None else list(row.output_shape),
-        "params": row.count.as_dict(),
-        "repeat": row.repeat,
-        "leaf": row.leaf,
-        "trainable": row.trainable,
-        "layer": row.layer,
-        "inferred": {k: list(v) if isinstance(v, tuple) else v for k, v in row.inferred.items()},
-        "note": row.note,
-    }
-
-
 def summary_dict(summary: Summary, depth: int | None = None) -> dict[str, Any]:
-    """The summary as plain data for ``--json``: rows (down to ``depth``), totals, memory, notes, compute."""
+    """The document ``--json`` prints: the summary's own data (rows down to ``depth``, totals, memory,
+    notes; :meth:`~paramcalc.models.summary.Summary.as_dict`) with each row's MACs and FLOPs and a
+    ``compute`` section."""
     from paramcalc.compute_render import add_compute_json
 
-    return add_compute_json(summary, {
-        "model": summary.name,
-        "description": summary.description,
-        "convention": summary.convention,
-        "inputs": {k: None if v is None else list(v) for k, v in summary.input_shapes.items()},
-        "output_shape": None if summary.output_shape is None else list(summary.output_shape),
-        "rows": [row_dict(r) for r in summary.visible_rows(depth)],
-        "totals": summary.totals.as_dict(),
-        "memory_bytes": summary.memory,
-        "reference": None if summary.reference is None else {
-            **summary.reference, "matches": summary.matches_reference(),
-        },
-        "divisions": list(summary.divisions),
-        "notes": list(summary.notes),
-        "incomplete": list(summary.incomplete),
-    })
+    return add_compute_json(summary, summary.as_dict(depth))
+
+
+forms.register(Summary, "rich", render)

@@ -1,0 +1,394 @@
+"""Parameter mistakes: each recomputes a layer's count the wrong way a student would (forgetting the
+biases, counting 3 gates instead of 4, another convention's rules, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+
+from paramcalc.checking.situation import (
+    CONV,
+    CONV_ANY,
+    RECURRENT,
+    TRANSFORMER,
+    AnswerShape,
+    Mistake,
+    Situation,
+    is_attention,
+    is_batchnorm,
+    is_cell,
+    is_conv,
+    is_dense,
+    is_keras,
+    is_recurrent,
+    keras_name,
+    replace,
+)
+from paramcalc.results import Count, Tensor
+from paramcalc.specs import LayerSpec, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
+
+
+def _leaf(name: str) -> str:
+    return name.replace("/", ".").rsplit(".", 1)[-1]
+
+
+def _sum(tensors: Iterable[Tensor], scale: Callable[[Tensor], Fraction | int] | None = None) -> Count:
+    """Sum tensor sizes by kind, each scaled (exactly) by ``scale``; a non-whole total is an ArithmeticError."""
+    sums: dict[str, Fraction | int] = {"trainable": 0, "non_trainable": 0, "buffer": 0}
+    for t in tensors:
+        sums[t.kind] += t.numel * scale(t) if scale else t.numel
+    if any(isinstance(v, Fraction) and v.denominator != 1 for v in sums.values()):
+        raise ArithmeticError("not a whole count")
+    return Count(int(sums["trainable"]), int(sums["non_trainable"]), int(sums["buffer"]))
+
+
+def _params(s: Situation) -> list[Tensor]:
+    return [t for t in s.tensors() if t.kind != "buffer"]
+
+
+def _without(s: Situation, drop: Callable[[Tensor], bool]) -> Count | None:
+    tensors = _params(s)
+    kept = [t for t in tensors if not drop(t)]
+    if not tensors or len(kept) == len(tensors):
+        return None
+    return _sum(kept)
+
+
+def _is_bias(t: Tensor) -> bool:
+    return "bias" in _leaf(t.name)
+
+
+def _regated(s: Situation, gates: int) -> Count | None:
+    """The count with every gate block scaled from the layer's gate count to ``gates``."""
+    old = getattr(type(s.spec), "gates", 0)
+    if not is_recurrent(s.spec) or not old or old == gates:
+        return None
+    return _sum(_params(s), lambda t: 1 if _leaf(t.name).startswith("weight_hr") else Fraction(gates, old))
+
+
+# -- Parameter mistakes ----------------------------------------------------------------------
+
+
+def _other_convention(convention: str) -> Callable[[Situation], Count | None]:
+    def count(s: Situation) -> Count | None:
+        if s.convention == convention:
+            return None
+        return s.count(convention=convention)
+
+    return count
+
+
+def _keras_detail(s: Situation) -> str:
+    spec = s.spec
+    if is_cell(spec, "GRU"):
+        return "reset_after: two biases per gate"
+    if is_recurrent(spec):
+        return "one bias per gate"
+    if is_batchnorm(spec):
+        return "moving mean and variance counted as non-trainable parameters"
+    return ""
+
+
+def _textbook_detail(s: Situation) -> str:
+    spec = s.spec
+    if is_recurrent(spec):
+        return "one bias per gate"
+    if is_attention(spec):
+        return "4·d², no biases"
+    if isinstance(spec, TRANSFORMER):
+        return "4·d² + 2·d·d_ff, no biases or LayerNorm"
+    return ""
+
+
+def _pytorch_detail(s: Situation) -> str:
+    spec = s.spec
+    if is_recurrent(spec):
+        return "two biases per gate"
+    if is_batchnorm(spec):
+        return "running statistics are buffers, not parameters"
+    if is_attention(spec) or isinstance(spec, TRANSFORMER):
+        return "with biases and LayerNorms"
+    return ""
+
+
+def _no_bias(s: Situation) -> Count | None:
+    return _without(s, _is_bias)
+
+
+def _single_bias(s: Situation) -> Count | None:
+    if not (is_dense(s.spec) or is_conv(s.spec)):
+        return None
+    tensors = _params(s)
+    if not any(_is_bias(t) for t in tensors):
+        return None
+    return _sum(tensors, lambda t: Fraction(1, t.numel) if _is_bias(t) and t.numel else 1)
+
+
+def _filter_depth_axis(s: Situation, t: Tensor) -> int | None:
+    """Where the input channels (per group) sit in a convolution's weight tensor."""
+    leaf = _leaf(t.name)
+    if is_keras(s.spec) and leaf == "kernel" and len(t.shape) >= 3:
+        return len(t.shape) - (1 if "Transpose" in type(s.spec).__name__ else 2)
+    if not is_keras(s.spec) and leaf == "weight" and len(t.shape) >= 3:
+        return 0 if isinstance(s.spec, CONV_ANY) and not isinstance(s.spec, CONV) else 1
+    return None
+
+
+def _no_input_channels(s: Situation) -> Count | None:
+    if not is_conv(s.spec, transposed=False):
+        return None
+    tensors = _params(s)
+    found = False
+
+    def scale(t: Tensor) -> Fraction | int:
+        nonlocal found
+        axis = _filter_depth_axis(s, t)
+        if axis is None or t.shape[axis] in (0, 1):
+            return 1
+        found = True
+        return Fraction(1, t.shape[axis])
+
+    wrong = _sum(tensors, scale)
+    return wrong if found else None
+
+
+def _groups_ignored(s: Situation) -> Count | None:
+    if not is_conv(s.spec) or getattr(s.spec, "groups", 1) == 1:
+        return None
+    whole = s.replaced(groups=1)
+    return None if whole is None else s.count(whole)
+
+
+def _lstm_three_gates(s: Situation) -> Count | None:
+    return _regated(s, 3) if is_cell(s.spec, "LSTM") else None
+
+
+def _gru_four_gates(s: Situation) -> Count | None:
+    return _regated(s, 4) if is_cell(s.spec, "GRU") else None
+
+
+def _gates_forgotten(s: Situation) -> Count | None:
+    return _regated(s, 1) if is_cell(s.spec, "LSTM") or is_cell(s.spec, "GRU") else None
+
+
+def _one_bias_per_gate(s: Situation) -> Count | None:
+    if not isinstance(s.spec, RECURRENT) or s.convention != "pytorch":
+        return None
+    return _without(s, lambda t: _leaf(t.name).startswith("bias_hh"))
+
+
+def _one_direction(s: Situation) -> LayerSpec | None:
+    if keras_name(s.spec) == "Bidirectional":
+        return s.spec.layer  # type: ignore[attr-defined]
+    if getattr(s.spec, "bidirectional", False):
+        return s.replaced(bidirectional=False)
+    return None
+
+
+def _bidirectional_once(s: Situation) -> Count | None:
+    one = _one_direction(s)
+    return None if one is None else s.count(one)
+
+
+def _bidirectional_once_shape(s: Situation) -> AnswerShape | None:
+    one = _one_direction(s)
+    outs = None if one is None else s.outputs(one)
+    return None if outs is None else next(iter(outs.values()))
+
+
+def _stacked_input_size(s: Situation) -> Count | None:
+    spec = s.spec
+    if not isinstance(spec, RECURRENT) or spec.num_layers < 2:
+        return None
+    first = s.replaced(num_layers=1)
+    one = None if first is None else s.count(first)
+    return None if one is None else one * spec.num_layers
+
+
+def _first_layer_only(s: Situation) -> Count | None:
+    spec = s.spec
+    if not isinstance(spec, (*RECURRENT, TransformerEncoder)) or spec.num_layers < 2:
+        return None
+    first = s.replaced(num_layers=1)
+    return None if first is None else s.count(first)
+
+
+def _is_output_projection(t: Tensor) -> bool:
+    name = t.name.lower()
+    return "out_proj" in name or "attention_output" in name or _leaf(name) in ("w_o", "wo") or "output_dense" in name
+
+
+def _no_output_projection(s: Situation) -> Count | None:
+    if not (is_attention(s.spec) or isinstance(s.spec, TRANSFORMER)):
+        return None
+    return _without(s, _is_output_projection)
+
+
+def _no_layernorm(s: Situation) -> Count | None:
+    if not isinstance(s.spec, TRANSFORMER):
+        return None
+    return _without(s, lambda t: "norm" in t.name.lower())
+
+
+def _ffn_four_d(s: Situation) -> Count | None:
+    spec = s.spec
+    if isinstance(spec, (TransformerEncoderLayer, TransformerDecoderLayer)):
+        changed = s.replaced(dim_feedforward=4 * spec.d_model)
+    elif isinstance(spec, TransformerEncoder):
+        inner = replace(spec.encoder_layer, dim_feedforward=4 * spec.encoder_layer.d_model)
+        changed = None if inner is None else s.replaced(encoder_layer=inner)
+    else:
+        return None
+    return None if changed is None else s.count(changed)
+
+
+STAT_NAMES = ("running_mean", "running_var", "moving_mean", "moving_variance")
+
+
+def _running_stats(with_counter: bool) -> Callable[[Situation], Count | None]:
+    def count(s: Situation) -> Count | None:
+        if not is_batchnorm(s.spec) or s.convention == "keras":
+            return None
+        expected = s.expected
+        names = STAT_NAMES + (("num_batches_tracked",) if with_counter else ())
+        stats = sum(t.numel for t in s.tensors() if t.kind == "buffer" and _leaf(t.name) in names)
+        if expected is None or not stats:
+            return None
+        return Count(expected.trainable, expected.non_trainable + stats)
+
+    return count
+
+
+def _stats_trainable(s: Situation) -> Count | None:
+    """Keras: moving mean and variance counted as trainable (every weight trainable)."""
+    if not is_batchnorm(s.spec) or s.convention != "keras":
+        return None
+    expected = s.expected
+    if expected is None or not expected.non_trainable:
+        return None
+    return Count(expected.total)
+
+
+#: The parameter mistakes, in the order they are tried.
+PARAM_MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "keras_convention", "the keras convention",
+        "Keras's SimpleRNN and LSTM have one bias vector per gate (torch has two: bias_ih and bias_hh); its "
+        "BatchNormalization counts the moving mean and variance as non-trainable parameters (torch keeps them "
+        "as buffers).",
+        "every layer", params=_other_convention("keras"), detail=_keras_detail,
+    ),
+    Mistake(
+        "textbook_convention", "the textbook convention",
+        "The course formulas keep one bias vector per layer or gate (RNN H·(I+H)+H, LSTM 4×, GRU 3×); "
+        "attention is 4·d² and an encoder layer 4·d² + 2·d·d_ff (12·d² when d_ff = 4·d), without biases or "
+        "LayerNorm.",
+        "every layer", params=_other_convention("textbook"), detail=_textbook_detail,
+    ),
+    Mistake(
+        "pytorch_convention", "the pytorch convention",
+        "PyTorch's recurrent layers have two bias vectors per gate (bias_ih and bias_hh), and its BatchNorm "
+        "keeps the running mean and variance as buffers, which are not parameters.",
+        "every layer", params=_other_convention("pytorch"), detail=_pytorch_detail,
+    ),
+    Mistake(
+        "no_bias", "forgetting the biases",
+        "Every output unit, channel or gate has a bias: a Linear layer is I·O + O, a convolution "
+        "((K_h·K_w·C_in/groups) + 1)·C_out (the +1 is the bias of each filter), an RNN adds its bias vectors "
+        "to every gate.",
+        "Linear, Conv, recurrent, attention, Transformer", params=_no_bias,
+    ),
+    Mistake(
+        "single_bias", "adding a single bias instead of one per output",
+        "A bias is a vector with one value per output unit or filter: + O for Linear and + C_out for a "
+        "convolution, not + 1.",
+        "Linear, Conv", params=_single_bias,
+    ),
+    Mistake(
+        "no_input_channels", "forgetting the input channels",
+        "A filter spans every input channel (of its group): each of the C_out filters has K_h·K_w·C_in/groups "
+        "weights, not K_h·K_w.",
+        "Conv", params=_no_input_channels,
+    ),
+    Mistake(
+        "groups_ignored", "using in_channels instead of in_channels/groups",
+        "With groups = g each filter sees only C_in/g input channels, so the weights are "
+        "K_h·K_w·(C_in/g)·C_out.",
+        "Conv with groups > 1", params=_groups_ignored,
+    ),
+    Mistake(
+        "one_bias_per_gate", "counting one bias per gate (as Keras and the textbook do)",
+        "torch.nn.RNN, LSTM and GRU have two bias vectors per gate, bias_ih and bias_hh, so each gate adds 2·H "
+        "biases, not H.",
+        "RNN, LSTM, GRU (pytorch)", params=_one_bias_per_gate,
+    ),
+    Mistake(
+        "lstm_three_gates", "counting 3 gates instead of 4",
+        "An LSTM has four gate blocks (input, forget, cell candidate, output), so it is 4 × the RNN count, "
+        "not 3 × (that is a GRU).",
+        "LSTM", params=_lstm_three_gates,
+    ),
+    Mistake(
+        "gru_four_gates", "counting 4 gates instead of 3",
+        "A GRU has three gate blocks (reset, update, new), so it is 3 × the RNN count, not 4 × (that is an "
+        "LSTM).",
+        "GRU", params=_gru_four_gates,
+    ),
+    Mistake(
+        "gates_forgotten", "counting a single gate (a plain RNN)",
+        "An LSTM repeats the RNN weights for 4 gates and a GRU for 3: multiply the RNN count by the gates.",
+        "LSTM, GRU", params=_gates_forgotten,
+    ),
+    Mistake(
+        "bidirectional_once", "a bidirectional layer counted once",
+        "A bidirectional layer has a second, reverse-direction copy of every weight, and its output "
+        "concatenates both directions (2·H features).",
+        "bidirectional RNN, LSTM, GRU", params=_bidirectional_once, shape=_bidirectional_once_shape,
+    ),
+    Mistake(
+        "stacked_input_size", "forgetting that stacked layers take hidden_size inputs",
+        "Only the first layer of a stack reads input_size features; every later layer reads the previous "
+        "layer's output, hidden_size (2·hidden_size when bidirectional) features.",
+        "stacked RNN, LSTM, GRU", params=_stacked_input_size,
+    ),
+    Mistake(
+        "first_layer_only", "counting only the first layer of the stack",
+        "num_layers stacks that many layers, each with its own weights.",
+        "stacked RNN, LSTM, GRU, TransformerEncoder", params=_first_layer_only,
+    ),
+    Mistake(
+        "no_output_projection", "forgetting the output projection of multi-head attention",
+        "Multi-head attention has four projections: Q, K and V, and the output projection W_O (d·d weights "
+        "plus d biases) applied to the concatenated heads.",
+        "MultiheadAttention, Transformer layers", params=_no_output_projection,
+    ),
+    Mistake(
+        "no_layernorm", "forgetting the LayerNorm parameters",
+        "Each LayerNorm of a Transformer layer has a scale and a shift per feature: 2·d parameters.",
+        "Transformer layers", params=_no_layernorm,
+    ),
+    Mistake(
+        "ffn_four_d", "assuming the feed-forward width is 4·d",
+        "The 12·d² rule holds only when dim_feedforward = 4·d_model; the feed-forward block has "
+        "2·d·d_ff weights for the d_ff actually given.",
+        "Transformer layers", params=_ffn_four_d,
+    ),
+    Mistake(
+        "batchnorm_running_stats", "counting BatchNorm running statistics as parameters",
+        "In PyTorch BatchNorm's running_mean and running_var are buffers, not parameters: only gamma and "
+        "beta (2·C; gamma alone, C, with bias=False) are counted.",
+        "BatchNorm (pytorch)", params=_running_stats(False),
+    ),
+    Mistake(
+        "batchnorm_all_buffers", "counting every BatchNorm buffer as a parameter",
+        "running_mean, running_var and num_batches_tracked (2·C + 1 values) are buffers, not parameters.",
+        "BatchNorm (pytorch)", params=_running_stats(True),
+    ),
+    Mistake(
+        "batchnorm_stats_trainable", "counting the moving statistics as trainable",
+        "Keras's BatchNormalization has 4·C weights, but only gamma and beta are trainable; moving_mean and "
+        "moving_variance are non-trainable.",
+        "BatchNormalization (keras)", params=_stats_trainable,
+    ),
+)
