@@ -80,7 +80,7 @@ __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 #: so a terminal query pays only for what it uses.
 _LAZY = {
     **{name: "paramcalc.specs" for name in _TORCH_EXPORTS},
-    "formulas": "paramcalc.formulas", "parse_layer": "paramcalc.parse", "check": "paramcalc.checking",
+    "formulas": "paramcalc.formulas", "parse_layer": "paramcalc.specs.parse", "check": "paramcalc.checking",
     "mistakes": "paramcalc.checking.mistakes",
     "Count": "paramcalc.results", "Tensor": "paramcalc.results",
     "Comparison": "paramcalc.conventions", "compare": "paramcalc.conventions",

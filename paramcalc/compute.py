@@ -520,7 +520,7 @@ _EMBEDDINGS = ("Embedding", "keras.Embedding")
 
 
 def _row_spec(row: Any) -> LayerSpec:
-    from paramcalc.parse import parse_layer
+    from paramcalc.specs.parse import parse_layer
 
     return parse_layer(row.layer)
 

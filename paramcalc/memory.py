@@ -324,7 +324,7 @@ def _with_sizes(shape: tuple[int, ...] | None, batch_size: int | None, seq_len: 
 
 def kv_cache_of(rows: Iterable[Any], batch: int, seq_len: int) -> KVCache | None:
     """The KV cache of a decoder transformer's summary rows: causal attention layers and decoder blocks."""
-    from paramcalc.parse import parse_layer
+    from paramcalc.specs.parse import parse_layer
 
     layers = 0
     kv_dim = None
@@ -413,7 +413,7 @@ def model_memory(
     summary = evaluate(loaded, input_shape=shapes, convention="pytorch")
     leaves = [r for r in summary.rows if r.leaf]
     floats = ints = 0
-    from paramcalc.parse import parse_layer
+    from paramcalc.specs.parse import parse_layer
 
     for row in leaves:
         if row.count.buffers and row.layer is not None:

@@ -208,7 +208,7 @@ def test_specs_are_frozen_layer_specs():
 
 
 def test_known_names_list_keras_after_torch():
-    from paramcalc.parse import known_names
+    from paramcalc.specs.parse import known_names
 
     names = known_names()
     assert names.index("Linear") < names.index("Dense") and names.count("LSTM") == 1

@@ -13,7 +13,7 @@ import pytest
 
 from paramcalc.checking import check
 from paramcalc.checking.mistakes import CATALOGUE, MISTAKES, Diagnosis, Mistake, Situation, diagnose_count
-from paramcalc.parse import parse_layer
+from paramcalc.specs.parse import parse_layer
 from paramcalc.results import Count
 
 # (entry key, layer, keyword answers for check(), quantity checked, hand derivation)

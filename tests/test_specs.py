@@ -302,7 +302,7 @@ def test_hostile_expressions_are_refused_and_never_run(text: str, tripwire: list
 
 def test_the_parser_has_no_eval() -> None:
     """parse.py reads the syntax tree with ast and never calls eval, exec or compile."""
-    import paramcalc.parse as parse_module
+    import paramcalc.specs.parse as parse_module
 
     tree = ast.parse(Path(parse_module.__file__).read_text(encoding="utf-8"))
     called = {

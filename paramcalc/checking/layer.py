@@ -53,7 +53,7 @@ def natural_convention(spec: LayerSpec) -> str:
 
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str) -> LayerSpec:
-    from paramcalc.parse import parse_layer
+    from paramcalc.specs.parse import parse_layer
 
     return parse_layer(text)
 
@@ -62,7 +62,7 @@ def load_layer(layer: LayerSpec | dict[str, Any] | str) -> LayerSpec:
     """A spec from a spec, a dict or an expression; expressions are parsed once and remembered."""
     if isinstance(layer, str):
         return _parse_cached(layer.strip())
-    from paramcalc.parse import parse_layer
+    from paramcalc.specs.parse import parse_layer
 
     return parse_layer(layer)
 

@@ -149,7 +149,7 @@ def compare(layer: LayerSpec | dict[str, Any] | str, *, input_shape: Any = None)
         SpecError: the layer itself cannot be read.
     """
     from paramcalc.conventions import CONVENTIONS
-    from paramcalc.parse import parse_layer
+    from paramcalc.specs.parse import parse_layer
 
     spec = parse_layer(layer)
     rows = [_row(spec, c, input_shape) for c in CONVENTIONS]

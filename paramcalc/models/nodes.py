@@ -82,7 +82,7 @@ def parse_spec(value: Any, info: ValidationInfo | None) -> LayerSpec:
     if isinstance(value, LayerSpec):
         return value
     if isinstance(value, (str, dict)):
-        from paramcalc.parse import parse_layer
+        from paramcalc.specs.parse import parse_layer
 
         context = info.context if info is not None else None
         framework = context.get("framework") if isinstance(context, dict) else None

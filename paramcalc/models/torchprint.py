@@ -157,7 +157,7 @@ class _Walk:
 
 def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any] | None]:
     """Count a one-line module through its spec; (0, None) for a known parameter-free one."""
-    from paramcalc.parse import parse_layer
+    from paramcalc.specs.parse import parse_layer
     from paramcalc.specs import TORCH_LAYERS
 
     cls = RENAMED.get(module.cls, module.cls)

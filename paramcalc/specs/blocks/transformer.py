@@ -2,7 +2,6 @@
 
 # Annotations are evaluated at class creation on purpose (see paramcalc.specs.base).
 
-from importlib import import_module
 from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator, model_validator
@@ -64,15 +63,6 @@ class TransformerDecoder(LayerSpec):
     decoder_layer: TransformerDecoderLayer
     num_layers: PosInt  # torch builds 0 layers, but its forward then fails on every input
     norm: LayerNorm | None = None
-
-    @field_validator("decoder_layer", "norm", mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        if isinstance(value, (dict, str)):
-            # A nested layer written as a mapping or an expression: the reader of layer expressions
-            # sits above the specs (it knows every family), so it is looked up when it is needed.
-            return import_module("paramcalc.parse").parse_layer(value)
-        return value
 
     @model_validator(mode="after")
     def _check(self) -> "TransformerDecoder":

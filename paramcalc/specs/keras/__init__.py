@@ -12,7 +12,7 @@ One module per family: core, conv, pool, norm, recurrent, attention.
 
 from paramcalc.specs.keras.attention import GroupQueryAttention, MultiHeadAttention
 from paramcalc.specs.keras.base import IGNORED_KERAS_ARGUMENTS, IGNORED_KERAS_SUFFIXES, KerasLayer
-from paramcalc.specs.keras.build import build, build_from_mapping, choose
+from paramcalc.specs.keras.calls import build, build_from_mapping, choose
 from paramcalc.specs.keras.conv import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose
 from paramcalc.specs.keras.core import Activation, Dense, Dropout, Embedding, Flatten
 from paramcalc.specs.keras.norm import BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization

@@ -13,7 +13,7 @@ from paramcalc.results import Compute, Count, Tensor
 from paramcalc.specs.recurrent import GRU_FAMILY, LSTM_FAMILY, RNN_FAMILY
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
 from paramcalc.specs.keras.base import Activation_, KerasLayer, check_rank, known, require_shapes, textbook, weight
-from paramcalc.specs.keras.build import build_from_mapping
+from paramcalc.specs.keras.calls import build_from_mapping
 from paramcalc.specs.ops import dot, elements, op
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.shapes import KShape

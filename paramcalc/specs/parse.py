@@ -9,11 +9,12 @@ from __future__ import annotations
 import ast
 import difflib
 import warnings
-from typing import Any
+from typing import Any, get_args
 
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_EXPRESSION_LENGTH, MAX_NESTING
-from paramcalc.specs import TORCH_LAYERS, LayerSpec
+from paramcalc.specs.base import LayerSpec
+from paramcalc.specs.registry import layers
 
 TORCH_QUALIFIERS = ("nn", "torch.nn")
 KERAS_QUALIFIERS = ("layers", "keras.layers", "tf.keras.layers", "keras", "tf.keras")
@@ -22,18 +23,16 @@ IGNORED_TORCH_ARGUMENTS = ("device", "dtype")
 
 
 def _keras_registry() -> Any:
-    """The Keras layer module, if present (it maps Keras names and arguments onto specs)."""
-    try:
-        from paramcalc import keras_layers
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return None
-    return keras_layers
+    """The Keras layer specs' builder (Keras names and arguments onto specs), loaded on first use."""
+    from paramcalc.specs.keras import calls
+
+    return calls
 
 
 def known_names() -> list[str]:
     """Every layer name ``parse_layer`` accepts, PyTorch's then Keras's."""
-    keras = _keras_registry()
-    return list(TORCH_LAYERS) + ([n for n in keras.KERAS_LAYERS if n not in TORCH_LAYERS] if keras else [])
+    torch_layers = layers("pytorch")
+    return list(torch_layers) + [n for n in layers("keras") if n not in torch_layers]
 
 
 def _unknown(name: str) -> SpecError:
@@ -60,21 +59,22 @@ def build_layer(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], qualif
         )
     if qualifier in TORCH_QUALIFIERS:
         return _build_torch(name, args, kwargs)
-    keras = None if qualifier is None and name in TORCH_LAYERS else _keras_registry()
+    torch_layers = layers("pytorch")
+    keras = None if qualifier is None and name in torch_layers else _keras_registry()
     if keras is not None and qualifier in KERAS_QUALIFIERS:
-        return keras.build(name, args, kwargs)
+        return _build_keras(keras, name, args, kwargs)
     if keras is not None and name.startswith("keras."):
-        return keras.build(name.removeprefix("keras."), args, kwargs)
-    if name in TORCH_LAYERS:
+        return _build_keras(keras, name.removeprefix("keras."), args, kwargs)
+    if name in torch_layers:
         try:
             return _build_torch(name, args, kwargs)
         except SpecError as torch_error:
             keras = _keras_registry()
-            if keras is None or name not in keras.KERAS_LAYERS or _broke_a_rule(torch_error):
+            if keras is None or name not in layers("keras") or _broke_a_rule(torch_error):
                 raise
             return keras.choose(name, args, kwargs)  # Keras's reading, or an error naming both
-    if keras is not None and name in keras.KERAS_LAYERS:
-        return keras.build(name, args, kwargs)
+    if keras is not None and name in layers("keras"):
+        return _build_keras(keras, name, args, kwargs)
     return _build_torch(name, args, kwargs)
 
 
@@ -91,15 +91,45 @@ def _broke_a_rule(error: SpecError) -> bool:
 
 
 def _build_torch(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpec:
-    cls = TORCH_LAYERS.get(name)
+    cls = layers("pytorch").get(name)
     if cls is None:
         raise _unknown(name)
     kwargs = {k: v for k, v in kwargs.items() if k not in IGNORED_TORCH_ARGUMENTS}
-    if name == "TransformerEncoder":
-        for key in ("encoder_layer", "norm"):
-            if isinstance(kwargs.get(key), dict):
-                kwargs[key] = parse_layer(kwargs[key])
+    args, kwargs = read_nested(cls, cls.positional_fields(), args, kwargs)
     return cls(*args, **kwargs)
+
+
+def _build_keras(keras: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpec:
+    cls = layers("keras").get(name)
+    if cls is not None:
+        args, kwargs = read_nested(cls, cls.positional, args, kwargs)
+    return keras.build(name, args, kwargs)
+
+
+def read_nested(
+    cls: type[LayerSpec], positional: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The arguments with every layer they hold (a TransformerEncoder's ``encoder_layer``, a
+    Bidirectional's ``layer``) read into a spec when written as a mapping or an expression."""
+    nested = _layer_fields(cls)
+    if not nested:
+        return args, kwargs
+    args = tuple(_read(v) if f in nested else v for f, v in zip(positional, args)) + args[len(positional):]
+    return args, {k: _read(v) if k in nested else v for k, v in kwargs.items()}
+
+
+def _layer_fields(cls: type[LayerSpec]) -> set[str]:
+    """The fields of ``cls`` that hold a layer spec."""
+    found = set()
+    for field, info in cls.model_fields.items():
+        options = get_args(info.annotation) or (info.annotation,)
+        if any(isinstance(t, type) and issubclass(t, LayerSpec) for t in options):
+            found.add(field)
+    return found
+
+
+def _read(value: Any) -> Any:
+    return parse_layer(value) if isinstance(value, (dict, str)) else value
 
 
 def parse_layer(layer: LayerSpec | dict[str, Any] | str) -> LayerSpec:
