@@ -85,8 +85,10 @@ _LAZY = {
     "Count": "paramcalc.results", "Tensor": "paramcalc.results",
     "Comparison": "paramcalc.conventions", "compare": "paramcalc.conventions",
     # Compute and memory.
-    "Compute": "paramcalc.compute", "layer_compute": "paramcalc.compute", "model_compute": "paramcalc.compute",
-    "Memory": "paramcalc.memory", "layer_memory": "paramcalc.memory", "model_memory": "paramcalc.memory",
+    "Compute": "paramcalc.results", "layer_compute": "paramcalc.analysis.compute",
+    "model_compute": "paramcalc.analysis.compute",
+    "Memory": "paramcalc.analysis.memory", "layer_memory": "paramcalc.analysis.memory",
+    "model_memory": "paramcalc.analysis.memory",
     # Whole models: model files, summaries, presets, print(model) text.
     "Model": "paramcalc.models.format", "load_model": "paramcalc.models.format", "Summary": "paramcalc.models.summary",
     "summarize": "paramcalc.models.format", "load_preset": "paramcalc.models.presets",

@@ -21,7 +21,7 @@ from test_fuzz_library import time_limit
 import paramcalc.limits as limits
 from paramcalc import LSTM, Conv2d, Conv3d, Embedding, Flatten, Linear, parse_layer
 from paramcalc.checking import check, parse_count
-from paramcalc.compute import layer_compute
+from paramcalc.analysis.compute import layer_compute
 from paramcalc.errors import ModelError, ParamcalcError, SpecError
 from paramcalc.formulas.compute import adaptive_window_sum
 from paramcalc.keras_layers import Dense

@@ -25,7 +25,8 @@ from paramcalc.cli.layer_commands import example_options
 from paramcalc.cli.layer_types import EXAMPLES, command_for, layer_commands
 from paramcalc.cli.options import parse_shape, parse_shapes
 from paramcalc.errors import ParamcalcError
-from paramcalc.explain import FAMILIES, last_number
+from paramcalc.specs.explaining import last_number
+from paramcalc.specs.families import FAMILIES
 
 runner = CliRunner()
 #: A plain, 80-column, colourless environment (whatever the machine running the tests has set).

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paramcalc import SpecError, parse_layer
-from paramcalc.compute import Compute, layer_compute, total
+from paramcalc.analysis.compute import Compute, layer_compute, total
 from paramcalc.formulas import compute as fc
 
 
@@ -517,7 +517,7 @@ def _summary(layers, input_shape, **extra):
 
 
 def test_model_rows_add_up_with_repeats_and_shortcut_adds():
-    from paramcalc.compute import model_compute
+    from paramcalc.analysis.compute import model_compute
 
     # 3 residual blocks of Conv2d(4, 4, 3, padding=1) + ReLU on (2, 4, 8, 8), evaluated once:
     # conv 2·4·8·8·4·9 = 18,432 MACs each; bias, ReLU and the shortcut add 512 each per block.
@@ -534,7 +534,7 @@ def test_model_rows_add_up_with_repeats_and_shortcut_adds():
 
 
 def test_model_with_token_inputs_has_6nd():
-    from paramcalc.compute import model_compute
+    from paramcalc.analysis.compute import model_compute
 
     # token + position embeddings (added: 2·16·32 adds), 3 GPT-2 blocks (d 32, 4 heads) and a tied head:
     # each block 4·32·32² + 2·2·16²·32 + 2·32·32·128 = 131,072 + 32,768 + 262,144 = 425,984 MACs;
@@ -560,7 +560,7 @@ def test_model_with_token_inputs_has_6nd():
 
 
 def test_model_compute_needs_the_input_shape():
-    from paramcalc.compute import model_compute
+    from paramcalc.analysis.compute import model_compute
     from paramcalc.models.format import summarize
 
     s = summarize({"name": "m", "layers": ["Linear(3, 4)"]})
@@ -585,7 +585,7 @@ TORCHVISION_GMACS = {
 
 @pytest.mark.parametrize("preset", list(TORCHVISION_GMACS))
 def test_cnn_and_vit_presets_match_torchvision(preset):
-    from paramcalc.compute import model_compute
+    from paramcalc.analysis.compute import model_compute
     from paramcalc.models.presets import load_preset
 
     published, exact = TORCHVISION_GMACS[preset]
@@ -595,7 +595,7 @@ def test_cnn_and_vit_presets_match_torchvision(preset):
 
 
 def test_every_preset_has_a_compute():
-    from paramcalc.compute import model_compute
+    from paramcalc.analysis.compute import model_compute
     from paramcalc.models.presets import load_preset, names
 
     for name in names():
@@ -607,7 +607,7 @@ def test_every_preset_has_a_compute():
 
 
 def test_gpt2_small_forward_per_token_and_6nd():
-    from paramcalc.compute import model_compute
+    from paramcalc.analysis.compute import model_compute
     from paramcalc.models.presets import load_preset
 
     # GPT-2 small on its full 1,024-token context: 145,824,153,600 MACs, about 142.4M per token:

@@ -158,7 +158,7 @@ def test_pytorch_equivalent_of_a_keras_groupnorm():
 
 
 def test_worked_formula_of_a_keras_groupnorm():
-    from paramcalc.explain import explain_params
+    from paramcalc.specs.explaining import explain_params
 
     lines = explain_params(parse_layer("GroupNormalization(8)"), "keras", input_shape=(None, 32, 32, 64))
     assert lines[-1] == "gamma + beta (one per channel, C = 64; the 8 groups add none): 2·64 = 128"

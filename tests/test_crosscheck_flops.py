@@ -32,7 +32,7 @@ from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from paramcalc import parse_layer  # noqa: E402
-from paramcalc.compute import layer_compute, total  # noqa: E402
+from paramcalc.analysis.compute import layer_compute, total  # noqa: E402
 from paramcalc.formulas import compute as fc  # noqa: E402
 
 pytestmark = pytest.mark.crosscheck
@@ -233,7 +233,7 @@ def test_preset_macs_equal_torch_on_the_meta_device(preset):
     # arithmetic, but every op dispatched, so FlopCounterMode sees each product
     import torch_archs as A
 
-    from paramcalc.compute import model_compute
+    from paramcalc.analysis.compute import model_compute
     from paramcalc.models.evaluate import evaluate
     from paramcalc.models.presets import load_preset
 
@@ -252,7 +252,7 @@ def test_transformer_base_with_different_source_and_target_lengths():
     # matters. Training mode, so torch runs its generic path (every product counted).
     import torch_archs as A
 
-    from paramcalc.compute import model_compute
+    from paramcalc.analysis.compute import model_compute
     from paramcalc.models.evaluate import evaluate
     from paramcalc.models.presets import load_preset
 

@@ -24,17 +24,16 @@ from paramcalc import parse_layer
 from paramcalc.cli.layer_types import EXAMPLES
 from paramcalc.cli.options import parse_shapes
 from paramcalc.errors import SpecError
-from paramcalc.explain import (
-    FAMILIES,
-    FAMILY_OF,
-    explain_params,
-    explain_shape,
-    find_family,
-    is_core_torch,
-    last_number,
-    tensor_sum,
-)
 from paramcalc.specs import TORCH_LAYERS
+from paramcalc.specs.base import LayerSpec
+from paramcalc.specs.explaining import explain_params, explain_shape, last_number, tensor_sum
+from paramcalc.specs.families import FAMILIES, FAMILY_OF, find_family
+
+
+def is_core_torch(spec: LayerSpec) -> bool:
+    """Whether the spec is a PyTorch layer whose family writes its own worked formula."""
+    cls = type(spec)
+    return cls.framework == "pytorch" and cls._worked_params is not LayerSpec._worked_params
 
 # -- Reading the arithmetic back -----------------------------------------------------------------
 

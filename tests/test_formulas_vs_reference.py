@@ -1,6 +1,6 @@
 """The formulas and the independent reference agree over the valid argument space of every family.
 
-``spec.count()`` and ``spec.output_shapes()`` go through :mod:`paramcalc.dispatch` to the closed
+``spec.count()`` and ``spec.output_shapes()`` go through their family's methods to the closed
 forms in :mod:`paramcalc.formulas`; :mod:`paramcalc.reference` enumerates the tensors torch creates
 and simulates the windows. Hypothesis draws bounded cases (tests/strategies.py) and checks that both
 give the same counts and shapes, and that both refuse the same inputs (each raising SpecError).

@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 from paramcalc import check, parse_layer
 from paramcalc.cli.layer_types import EXAMPLES
 from paramcalc.cli.options import parse_shapes
-from paramcalc.compute import layer_compute
+from paramcalc.analysis.compute import layer_compute
 from paramcalc.errors import ParamcalcError, SpecError
 from paramcalc.keras_layers import KERAS_LAYERS
 from paramcalc.limits import MAX_EXPRESSION_LENGTH
-from paramcalc.memory import layer_memory
+from paramcalc.analysis.memory import layer_memory
 from paramcalc.results import Count
 from paramcalc.specs import TORCH_LAYERS, LayerSpec
 

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from test_fuzz_library import SENTINEL, clean_error, examples, time_limit, values
 
 from paramcalc.checking.sheet import check_sheet
-from paramcalc.compute import model_compute
+from paramcalc.analysis.compute import model_compute
 from paramcalc.errors import ParamcalcError, SpecError
 from paramcalc.limits import MAX_DATA_NODES, MAX_FILE_BYTES
-from paramcalc.memory import model_memory
+from paramcalc.analysis.memory import model_memory
 from paramcalc.models.evaluate import evaluate
 from paramcalc.models.format import Model, load_model, parse_model_text
 from paramcalc.models.presets import PRESET_DIR, load_preset

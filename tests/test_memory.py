@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paramcalc import SpecError, parse_layer
-from paramcalc.memory import KVCache, estimate, format_bytes, kv_cache_bytes, layer_memory, nbytes
+from paramcalc.analysis.memory import KVCache, estimate, format_bytes, kv_cache_bytes, layer_memory, nbytes
 
 LLAMA2_7B = 6_738_415_616  # parameters of meta-llama/Llama-2-7b-hf (tests/test_torch_archs.py)
 
@@ -167,7 +167,7 @@ LLAMA_FILE = {
 
 
 def test_llama2_7b_model_weights_and_kv_cache():
-    from paramcalc.memory import model_memory
+    from paramcalc.analysis.memory import model_memory
 
     m = model_memory(LLAMA_FILE, dtype="fp16", seq_len=4096)
     assert m.line("parameters").bytes == 13_476_831_232
@@ -180,7 +180,7 @@ def test_llama2_7b_model_weights_and_kv_cache():
 
 
 def test_model_training_memory_has_no_kv_cache():
-    from paramcalc.memory import model_memory
+    from paramcalc.analysis.memory import model_memory
 
     m = model_memory(LLAMA_FILE, dtype="bf16", training=True, batch_size=2, seq_len=8)
     names = [line.name for line in m.lines]
@@ -191,7 +191,7 @@ def test_model_training_memory_has_no_kv_cache():
 
 
 def test_model_buffers_split_float_and_int():
-    from paramcalc.memory import model_memory
+    from paramcalc.analysis.memory import model_memory
 
     # two BatchNorm2d(8): 2·16 running statistics in fp16 + 2 num_batches_tracked int64
     m = model_memory({"name": "bn", "framework": "pytorch", "input_shape": [1, 8, 4, 4],
@@ -200,7 +200,7 @@ def test_model_buffers_split_float_and_int():
 
 
 def test_seq_len_needs_a_sequence_input():
-    from paramcalc.memory import model_memory
+    from paramcalc.analysis.memory import model_memory
 
     with pytest.raises(SpecError, match="seq-len needs a sequence input"):
         model_memory({"name": "c", "input_shape": [1, 3, 8, 8], "layers": ["Conv2d(3, 4, 3)"]}, seq_len=4)
@@ -209,7 +209,7 @@ def test_seq_len_needs_a_sequence_input():
 
 
 def test_llama2_7b_preset():
-    from paramcalc.memory import model_memory
+    from paramcalc.analysis.memory import model_memory
     from paramcalc.models.presets import load_preset
 
     model = load_preset("llama2-7b")
@@ -226,7 +226,7 @@ def test_llama2_7b_preset():
 
 
 def test_gpt2_kv_cache():
-    from paramcalc.memory import model_memory
+    from paramcalc.analysis.memory import model_memory
     from paramcalc.models.presets import load_preset
 
     # GPT-2 small: 12 layers × 768 keys and 768 values per token, fp16: 2·12·768·2 = 36,864 bytes/token
@@ -235,7 +235,7 @@ def test_gpt2_kv_cache():
 
 
 def test_encoders_have_no_kv_cache():
-    from paramcalc.memory import model_memory
+    from paramcalc.analysis.memory import model_memory
     from paramcalc.models.presets import load_preset
 
     names = [line.name for line in model_memory(load_preset("bert-base"), dtype="fp16").lines]

@@ -98,22 +98,12 @@ def _pool_readings(spec: LayerSpec, shape: Shape) -> Shape | None:
 # -- Derivations -----------------------------------------------------------------------------
 
 
-def _explain() -> Any:
-    try:
-        from paramcalc import explain
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return None
-    return explain
-
-
 def derive_params(spec: LayerSpec, convention: str, input_shape: Any) -> str:
     """The worked derivation of a layer's parameter count."""
-    explain = _explain()
-    if explain is not None and hasattr(explain, "explain_params"):
-        try:
-            return _as_text(explain.explain_params(spec, convention, input_shape=input_shape))
-        except (ParamcalcError, TypeError, NotImplementedError):
-            pass
+    try:
+        return _as_text(spec.explain_params(convention, input_shape=input_shape))
+    except ParamcalcError:
+        pass
     tensors = [t for t in spec.param_tensors(convention, input_shape=input_shape) if t.kind != "buffer"]
     if not tensors:
         return f"{spec.name} has no parameters"
@@ -128,12 +118,10 @@ def derive_params(spec: LayerSpec, convention: str, input_shape: Any) -> str:
 
 def derive_shape(spec: LayerSpec, input_shapes: tuple[Shape, ...]) -> str:
     """The worked derivation of a layer's output shape."""
-    explain = _explain()
-    if explain is not None and hasattr(explain, "explain_shape"):
-        try:
-            return _as_text(explain.explain_shape(spec, *input_shapes))
-        except (ParamcalcError, TypeError, NotImplementedError):
-            pass
+    try:
+        return _as_text(spec.explain_shape(*input_shapes))
+    except ParamcalcError:
+        pass
     out = spec.output_shape(*input_shapes)
     w = window(Situation(spec, "pytorch", input_shapes[0] if len(input_shapes) == 1 else input_shapes))
     lines = []

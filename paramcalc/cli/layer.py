@@ -109,7 +109,7 @@ def formula(
     json: Json = False,
 ) -> None:
     """Print the general formulas of a layer family under each convention, and its output shape."""
-    from paramcalc.explain import find_family
+    from paramcalc.specs.families import find_family
 
     fam = find_family(family)
     if json:

@@ -1,5 +1,5 @@
 """The ``paramcalc memory`` command (a thin wrapper over :func:`paramcalc.model_memory`); the tables
-it prints come from :mod:`paramcalc.compute_render`.
+it prints come from :mod:`paramcalc.render.compute`.
 """
 
 from enum import Enum
@@ -11,7 +11,7 @@ from paramcalc.cli.options import choice, int_range, shape_argument
 from paramcalc.cli.output import print_json, print_rich
 
 if TYPE_CHECKING:
-    from paramcalc.memory import Memory
+    from paramcalc.analysis.memory import Memory
 
 app = typer.Typer()
 
@@ -88,7 +88,8 @@ def memory_command(
         help="Input shape(s) instead of the file's ('8,3,224,224'; several separated by ';').")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
 ) -> None:
-    from paramcalc.memory import load_model_or_preset, model_memory
+    from paramcalc.analysis.memory import model_memory
+    from paramcalc.models.presets import load_model_or_preset
 
     if not training and (optimizer is not None or momentum):
         from paramcalc.errors import ParamcalcError
@@ -104,7 +105,7 @@ def memory_command(
         return
     from rich.text import Text
 
-    from paramcalc.compute_render import memory_table
+    from paramcalc.render.compute import memory_table
 
     parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name))]
     if memory.notes:

@@ -7,6 +7,7 @@ from typing import Any
 
 from paramcalc.errors import ParamcalcError
 from paramcalc.results import Count
+from paramcalc.specs.working import CONVENTIONS
 from paramcalc.specs import LayerSpec
 
 _RECURRENT_TORCH = ("RNN", "LSTM", "GRU")
@@ -127,10 +128,8 @@ def _explain(spec: LayerSpec, convention: str) -> str:
 
 
 def _row(spec: LayerSpec, convention: str, input_shape: Any) -> ConventionRow:
-    from paramcalc.conventions import count
-
     try:
-        return ConventionRow(convention, count(spec, convention, input_shape))
+        return ConventionRow(convention, spec.count(convention, input_shape=input_shape))  # type: ignore[arg-type]
     except ParamcalcError as exc:
         return ConventionRow(convention, None, error=str(exc))
 
@@ -148,7 +147,6 @@ def compare(layer: LayerSpec | dict[str, Any] | str, *, input_shape: Any = None)
     Raises:
         SpecError: the layer itself cannot be read.
     """
-    from paramcalc.conventions import CONVENTIONS
     from paramcalc.specs.parse import parse_layer
 
     spec = parse_layer(layer)

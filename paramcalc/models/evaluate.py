@@ -426,7 +426,7 @@ class _Evaluator:
 
 def input_shapes(model: Model, input_shape: Any) -> dict[str, Shape | None]:
     """The model's input shapes by name, with ``input_shape`` (one shape, a list, or a dict by name) in place."""
-    from paramcalc.dispatch import as_shape
+    from paramcalc.specs.shapes import as_shape
 
     shapes = model.input_shapes()
     if input_shape is None:

@@ -11,7 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from paramcalc.errors import ModelError
 from paramcalc.models.format import Model, load_model, read_model_data
@@ -233,6 +233,21 @@ def write_gpt_presets(directory: Path = PRESET_DIR) -> list[Path]:
         path.write_text(gpt_text(size), encoding="utf-8")
         written.append(path)
     return written
+
+
+def load_model_or_preset(model: Any) -> Any:
+    """A :class:`~paramcalc.models.format.Model` from a model, a dict, a file path, or a preset name.
+
+    A string names a file when that file exists or it ends in .yaml, .yml or .json; otherwise a preset.
+    """
+    if isinstance(model, str) and not model.lower().endswith((".yaml", ".yml", ".json")):
+        try:
+            is_file = Path(model).exists()
+        except (OSError, ValueError):  # a name too long for a path, or with a NUL
+            is_file = False
+        if not is_file:
+            return load_preset(model)
+    return load_model(model)
 
 
 if __name__ == "__main__":  # pragma: no cover

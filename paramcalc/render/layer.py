@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from paramcalc.explain import explain_params, explain_shape, shape_str
+from paramcalc.specs.working import shape_str
 from paramcalc.results import Count, Tensor
 
 Shape = tuple[int, ...]
@@ -92,7 +92,7 @@ class LayerReport:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     conventions: tuple[ConventionRow, ...] | None = None
-    #: MACs and FLOPs of one forward pass (:class:`paramcalc.compute.Compute`), when the input shape is known.
+    #: MACs and FLOPs of one forward pass (:class:`paramcalc.results.Compute`), when the input shape is known.
     compute: Any = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -148,13 +148,13 @@ def collect(
         resolved = spec.resolve(shapes[0] if shapes else None)
         notes.append(f"{field_name} = {getattr(resolved, field_name)!r}, read from the input shape")
     outputs = spec.output_shapes(*shapes) if shapes else {}
-    formula = tuple(explain_params(spec, convention, input_shape=arg))
-    shape_formula = tuple(explain_shape(spec, *shapes)) if shapes else ()
+    formula = tuple(spec.explain_params(convention, input_shape=arg))
+    shape_formula = tuple(spec.explain_shape(*shapes)) if shapes else ()
     warnings = tuple(spec.shape_notes(*shapes)) if shapes else ()
     if not shapes:
         notes.append("give --input-shape to see the output shapes")
     rows = compare_conventions(spec, arg) if all_conventions else None
-    from paramcalc.compute import try_layer_compute
+    from paramcalc.analysis.compute import try_layer_compute
 
     compute, why = try_layer_compute(spec, *shapes)
     if why:
@@ -213,7 +213,7 @@ def render_report(report: LayerReport) -> Any:
     for note in report.notes:
         parts.append(Padding(Text(f"note: {note}", style="dim"), (0, 0, 0, 2)))
     if report.compute is not None:
-        from paramcalc.compute_render import compute_parts
+        from paramcalc.render.compute import compute_parts
 
         parts += [Text()] + compute_parts(report.compute)
     if report.conventions is not None:

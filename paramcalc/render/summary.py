@@ -132,7 +132,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
 
     rows = summary.visible_rows(depth)
     shapes = any(r.output_shape is not None for r in rows) or bool(summary.input_shapes)
-    from paramcalc.compute_render import compute_note_lines, compute_total_rows, macs_cell, summary_compute
+    from paramcalc.render.compute import compute_note_lines, compute_total_rows, macs_cell, summary_compute
 
     mc = summary_compute(summary)
     headers = ["Layer", "Type"] + (["Output shape"] if shapes else []) + ["Params"] + (["MACs"] if mc else [])
@@ -251,7 +251,7 @@ def summary_dict(summary: Summary, depth: int | None = None) -> dict[str, Any]:
     """The document ``--json`` prints: the summary's own data (rows down to ``depth``, totals, memory,
     notes; :meth:`~paramcalc.models.summary.Summary.as_dict`) with each row's MACs and FLOPs and a
     ``compute`` section."""
-    from paramcalc.compute_render import add_compute_json
+    from paramcalc.render.compute import add_compute_json
 
     return add_compute_json(summary, summary.as_dict(depth))
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_RANK, MAX_SIZE, MAX_STACKED_LAYERS, oversized, size_rule
-from paramcalc.specs import explaining
+from paramcalc.specs.explaining import explain_params, explain_shape
 from paramcalc.specs.parts import parts_count, parts_tensors
 from paramcalc.specs.shapes import as_shape, first_shape
 from paramcalc.specs.working import CONVENTIONS, NO_PARAMS, Family
@@ -279,11 +279,11 @@ class LayerSpec(BaseModel):
     def explain_params(self, convention: Convention = "pytorch", *, input_shape: Any = None) -> list[str]:
         """The parameter count worked out step by step: the general formula, then the layer's
         numbers put in, the last line ending on ``count(convention).total``."""
-        return explaining.explain_params(self, convention, input_shape=input_shape)
+        return explain_params(self, convention, input_shape=input_shape)
 
     def explain_shape(self, *input_shapes: Any) -> list[str]:
         """The output shape worked out per dimension, ending with one line per named output."""
-        return explaining.explain_shape(self, *input_shapes)
+        return explain_shape(self, *input_shapes)
 
     def compute(self, *input_shapes: Any) -> "Compute":
         """MACs and FLOPs of one forward pass on inputs of these shapes, itemised.

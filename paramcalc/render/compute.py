@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from paramcalc.compute import Compute
-    from paramcalc.memory import Memory
+from paramcalc import forms
+from paramcalc.analysis.memory import Memory
+from paramcalc.results import KIND_LABELS, Compute
 
 
 def short(n: int) -> str:
@@ -88,8 +88,8 @@ def compute_parts(compute: Compute) -> list[Any]:
 
 
 def summary_compute(summary: Any) -> Any:
-    """The model's :class:`~paramcalc.compute.ModelCompute`, or None when an input shape is unknown."""
-    from paramcalc.compute import model_compute
+    """The model's :class:`~paramcalc.analysis.compute.ModelCompute`, or None when an input shape is unknown."""
+    from paramcalc.analysis.compute import model_compute
     from paramcalc.errors import ParamcalcError
 
     if any(s is None for s in summary.input_shapes.values()):
@@ -123,7 +123,6 @@ def compute_total_rows(mc: Any) -> list[tuple[str, str, str]]:
 
 def compute_note_lines(mc: Any) -> list[str]:
     """Notes for a summary: what the FLOPs hold beyond the MACs, and what 6·N·D's N is."""
-    from paramcalc.compute import KIND_LABELS
 
     other = ", ".join(f"{n:,} {KIND_LABELS[k]}" for k, n in mc.total.by_kind().items())
     lines = [f"FLOPs = 2 × MACs + {other} (paramcalc layer itemises any layer)"]
@@ -152,3 +151,7 @@ def add_compute_json(summary: Any, data: dict[str, Any]) -> dict[str, Any]:
         section.pop("rows")
         data["compute"] = section
     return data
+
+
+forms.register(Compute, "rich", compute_table)
+forms.register(Memory, "rich", memory_table)

@@ -31,8 +31,10 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any, Literal
 
+from paramcalc import forms
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_SIZE, size_rule
+from paramcalc.specs.shapes import as_shape
 
 DType = Literal["fp32", "fp16", "bf16", "int8", "int4"]
 Optimizer = Literal["sgd", "adam", "adamw"]
@@ -152,9 +154,7 @@ class Memory:
         }
 
     def __rich__(self) -> Any:
-        from paramcalc.compute_render import memory_table
-
-        return memory_table(self)
+        return forms.draw(self, "rich", renderer="paramcalc.render.compute")
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,14 +288,12 @@ def layer_memory(
 
     Activations: the input(s) and every named output (a recurrent layer's h_n and c_n too).
     """
-    from paramcalc.dispatch import as_shape, output_shapes, resolve
-
     if not input_shapes:
         raise SpecError(f"{spec.name}: an input shape is needed to estimate activation memory")
-    spec = resolve(spec, input_shapes[0])
+    spec = spec.resolve(input_shapes[0])
     count = spec.count("pytorch")
     floats, ints = buffer_split(spec.param_tensors("pytorch"))
-    outs = output_shapes(spec, *input_shapes)
+    outs = spec.output_shapes(*input_shapes)
     values = sum(prod(as_shape(s)) for s in input_shapes) + sum(prod(s) for s in outs.values())
     return estimate(
         params=count.total, trainable=count.trainable, float_buffers=floats, int_buffers=ints, dtype=dtype,
@@ -348,27 +346,6 @@ def kv_cache_of(rows: Iterable[Any], batch: int, seq_len: int) -> KVCache | None
     return None if kv_dim is None else KVCache(layers, kv_dim, batch, seq_len)
 
 
-def load_model_or_preset(model: Any) -> Any:
-    """A :class:`~paramcalc.models.format.Model` from a model, a dict, a file path, or a preset name.
-
-    A string names a file when that file exists or it ends in .yaml, .yml or .json; otherwise a preset.
-    """
-    from pathlib import Path
-
-    from paramcalc.models.format import load_model
-
-    if isinstance(model, str) and not model.lower().endswith((".yaml", ".yml", ".json")):
-        try:
-            is_file = Path(model).exists()
-        except (OSError, ValueError):  # a name too long for a path, or with a NUL
-            is_file = False
-        if not is_file:
-            from paramcalc.models.presets import load_preset
-
-            return load_preset(model)
-    return load_model(model)
-
-
 def model_memory(
     model: Any,
     *,
@@ -399,6 +376,7 @@ def model_memory(
         ModelError, SpecError: the model cannot be read, a shape does not fit, a choice is unknown.
     """
     from paramcalc.models.evaluate import evaluate
+    from paramcalc.models.presets import load_model_or_preset
     from paramcalc.models.evaluate import input_shapes as _input_shapes
 
     check_dtype(dtype)
