@@ -111,6 +111,8 @@ _RENDERERS = {
         "Model", "load_model", "Summary", "summarize", "load_preset", "summarize_torch_print",
     )},
     "check": "paramcalc.render.check",
+    **dict.fromkeys(("Memory", "layer_memory", "model_memory"), "paramcalc.render.memory"),
+    **dict.fromkeys(("Compute", "layer_compute", "model_compute"), "paramcalc.render.compute"),
 }
 
 

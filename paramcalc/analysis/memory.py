@@ -154,7 +154,7 @@ class Memory:
         }
 
     def __rich__(self) -> Any:
-        return forms.draw(self, "rich", renderer="paramcalc.render.compute")
+        return forms.draw(self, "rich", renderer="paramcalc.render.memory")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """The ``paramcalc memory`` command (a thin wrapper over :func:`paramcalc.model_memory`); the tables
-it prints come from :mod:`paramcalc.render.compute`.
+it prints come from :mod:`paramcalc.render.memory`.
 """
 
 from enum import Enum
@@ -105,7 +105,7 @@ def memory_command(
         return
     from rich.text import Text
 
-    from paramcalc.render.compute import memory_table
+    from paramcalc.render.memory import memory_table
 
     parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name))]
     if memory.notes:

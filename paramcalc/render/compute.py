@@ -1,11 +1,10 @@
-"""Compute and memory as Rich tables and plain lines, and MACs and FLOPs for model summaries."""
+"""Compute as Rich tables and plain lines, and MACs and FLOPs for model summaries."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from paramcalc import forms
-from paramcalc.analysis.memory import Memory
 from paramcalc.results import KIND_LABELS, Compute
 
 
@@ -47,30 +46,6 @@ def compute_lines(compute: Compute) -> list[str]:
         f"training step ≈ 3 × forward FLOPs = {compute.training_flops:,} ({short(compute.training_flops)})",
     ]
     return lines + [f"note: {note}" for note in compute.notes]
-
-
-def memory_table(memory: Memory, title: str | None = None) -> Any:
-    """A Rich table: one row per memory line with its formula, bytes and binary size, total in the footer."""
-    from rich.table import Table
-    from rich.text import Text
-
-    mode = "training" if memory.training else "inference"
-    opt = f", {memory.optimizer}" if memory.optimizer else ""
-    from rich import box
-
-    table = Table(
-        title=title or f"Memory, {mode} in {memory.dtype}{opt}", show_footer=True, title_justify="left",
-        title_style="bold", box=box.SIMPLE_HEAD, header_style="bold", footer_style="bold", pad_edge=False,
-        show_edge=False,
-    )
-    table.add_column("what", footer="total", overflow="fold")
-    table.add_column("bytes", justify="right", footer=f"{memory.total_bytes:,}")
-    table.add_column("size", justify="right", footer=memory.total)
-    for line in memory.lines:
-        cell = Text(line.name)
-        cell.append(f"\n{line.formula}", style="dim")
-        table.add_row(cell, f"{line.bytes:,}", line.human)
-    return table
 
 
 def compute_parts(compute: Compute) -> list[Any]:
@@ -154,4 +129,3 @@ def add_compute_json(summary: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 forms.register(Compute, "rich", compute_table)
-forms.register(Memory, "rich", memory_table)

@@ -14,7 +14,7 @@ from typing import Any, get_args
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_EXPRESSION_LENGTH, MAX_NESTING
 from paramcalc.specs.base import LayerSpec
-from paramcalc.specs.registry import layers
+from paramcalc.specs.registry import layer_class, layers, names
 
 TORCH_QUALIFIERS = ("nn", "torch.nn")
 KERAS_QUALIFIERS = ("layers", "keras.layers", "tf.keras.layers", "keras", "tf.keras")
@@ -31,7 +31,7 @@ def _keras_registry() -> Any:
 
 def known_names() -> list[str]:
     """Every layer name ``parse_layer`` accepts, PyTorch's then Keras's."""
-    torch_layers = layers("pytorch")
+    torch_layers = names("pytorch")
     return list(torch_layers) + [n for n in layers("keras") if n not in torch_layers]
 
 
@@ -59,7 +59,7 @@ def build_layer(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], qualif
         )
     if qualifier in TORCH_QUALIFIERS:
         return _build_torch(name, args, kwargs)
-    torch_layers = layers("pytorch")
+    torch_layers = names("pytorch")
     keras = None if qualifier is None and name in torch_layers else _keras_registry()
     if keras is not None and qualifier in KERAS_QUALIFIERS:
         return _build_keras(keras, name, args, kwargs)
@@ -91,9 +91,9 @@ def _broke_a_rule(error: SpecError) -> bool:
 
 
 def _build_torch(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpec:
-    cls = layers("pytorch").get(name)
-    if cls is None:
+    if name not in names("pytorch"):
         raise _unknown(name)
+    cls = layer_class(name)
     kwargs = {k: v for k, v in kwargs.items() if k not in IGNORED_TORCH_ARGUMENTS}
     args, kwargs = read_nested(cls, cls.positional_fields(), args, kwargs)
     return cls(*args, **kwargs)

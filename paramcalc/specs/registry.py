@@ -1,9 +1,9 @@
-"""Every layer class by its ``type`` tag, loaded on first use.
+"""Every layer class by its ``type`` tag, and the family module that defines it, loaded on first use.
 
-A family module that needs a class of another framework (the Keras layers a PyTorch layer is
-counted as, or the torch.nn module a Keras layer stands for) looks it up here by tag instead of
-importing the other family: families never import each other, and a query loads only the
-families it uses.
+A query loads only the families it uses. A family module that needs a class of another framework
+(the Keras layers a PyTorch layer is counted as, or the torch.nn module a Keras layer stands for)
+looks it up here by tag instead of importing that family: families never import each other in a
+cycle. A new PyTorch layer type is listed in ``_TORCH`` with its family module.
 """
 
 from __future__ import annotations
@@ -11,18 +11,55 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-#: Where the classes of each framework are listed (a module with a tag → class mapping).
-_TABLES = {"keras": ("paramcalc.specs.keras", "KERAS_LAYERS"), "pytorch": ("paramcalc.specs", "TORCH_LAYERS")}
+#: Every PyTorch layer (torch.nn's and the building blocks) in the order listings show them → its family module.
+_TORCH = {
+    "Linear": "linear",
+    **dict.fromkeys(("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"), "conv"),
+    **dict.fromkeys((
+        "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+        "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    ), "pool"),
+    **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"), "norm"),
+    "Embedding": "linear",
+    **dict.fromkeys(("RNN", "LSTM", "GRU"), "recurrent"),
+    **dict.fromkeys(
+        ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer"), "attention"
+    ),
+    **dict.fromkeys(("Flatten", "Dropout", "Identity"), "linear"),
+    **dict.fromkeys(("ReLU", "GELU", "Tanh", "Sigmoid", "Softmax"), "activation"),
+    "RMSNorm": "blocks.norm",
+    **dict.fromkeys(("SelfAttention", "CausalSelfAttention"), "blocks.attention"),
+    **dict.fromkeys(("FeedForward", "SwiGLU"), "blocks.mlp"),
+    "DecoderBlock": "blocks.decoder",
+    **dict.fromkeys(("PatchEmbedding", "SinusoidalPositionalEncoding", "Select"), "blocks.vision"),
+    **dict.fromkeys(("TransformerDecoder", "Transformer"), "blocks.transformer"),
+}
+
+
+def names(framework: str) -> tuple[str, ...]:
+    """The layer names of ``framework`` ("pytorch" or "keras"), in listing order, without loading them."""
+    if framework == "pytorch":
+        return tuple(_TORCH)
+    return tuple(layers("keras"))
 
 
 def layers(framework: str) -> dict[str, Any]:
-    """Every layer class of ``framework`` ("pytorch" or "keras") by class name."""
-    module, table = _TABLES[framework]
-    return getattr(import_module(module), table)
+    """Every layer class of ``framework`` ("pytorch" or "keras") by class name (all families loaded)."""
+    if framework == "pytorch":
+        return {name: _torch_class(name) for name in _TORCH}
+    return dict(import_module("paramcalc.specs.keras").KERAS_LAYERS)
 
 
 def layer_class(tag: str) -> Any:
-    """The class of a ``type`` tag: ``"LSTM"`` is torch.nn's, ``"keras.LSTM"`` Keras's."""
+    """The class of a ``type`` tag: ``"LSTM"`` is torch.nn's, ``"keras.LSTM"`` Keras's.
+
+    Raises:
+        KeyError: no layer has that tag.
+    """
     if tag.startswith("keras."):
         return layers("keras")[tag.removeprefix("keras.")]
-    return layers("pytorch")[tag]
+    return _torch_class(tag)
+
+
+def _torch_class(name: str) -> Any:
+    return getattr(import_module(f"paramcalc.specs.{_TORCH[name]}"), name)
