@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from paramcalc import parse_layer
 from paramcalc.cli import app
 from paramcalc.cli.layer_commands import example_options
-from paramcalc.cli.layer_types import EXAMPLES, command_for, layer_commands
+from paramcalc.cli.layer_types import command_for, examples, layer_commands
 from paramcalc.cli.options import parse_shape, parse_shapes
 from paramcalc.errors import ParamcalcError
 from paramcalc.specs.explaining import last_number
@@ -197,11 +197,11 @@ def test_json_error_prints_nothing_on_stdout() -> None:
 # -- Both ways: the generated command and the expression agree ---------------------------------
 
 
-@pytest.mark.parametrize("command", sorted(EXAMPLES))
+@pytest.mark.parametrize("command", sorted(examples()))
 def test_every_example_runs_both_ways(command: str) -> None:
     if command not in layer_commands():
         pytest.skip(f"no {command} command here")
-    expr, shape = EXAMPLES[command]
+    expr, shape = examples()[command]
     options, _ = example_options(command)
     by_command = run(command, *shlex.split(options), "--input-shape", shape, "--json")
     by_expression = run("layer", expr, "--input-shape", shape, "--json")
@@ -212,8 +212,11 @@ def test_every_example_runs_both_ways(command: str) -> None:
 
 
 def test_every_layer_command_has_an_example() -> None:
-    missing = sorted(set(layer_commands()) - set(EXAMPLES))
-    assert not missing, f"add an example query for {missing} to paramcalc.cli.layer_types.EXAMPLES"
+    missing = sorted(set(layer_commands()) - set(examples()))
+    assert not missing, f"give the spec classes of {missing} an example (the class attribute example)"
+    # Each class's own example, not one inherited from a class it extends.
+    wrong = sorted(key for key, (_, cls) in layer_commands().items() if type(parse_layer(cls.example[0])) is not cls)
+    assert not wrong, f"the examples of {wrong} build another layer type"
 
 
 @pytest.mark.parametrize("command", sorted(layer_commands()))

@@ -21,7 +21,7 @@ from strategies import FAMILIES as CASE_FAMILIES
 from strategies import valid_cases
 
 from paramcalc import parse_layer
-from paramcalc.cli.layer_types import EXAMPLES
+from paramcalc.cli.layer_types import examples
 from paramcalc.cli.options import parse_shapes
 from paramcalc.errors import SpecError
 from paramcalc.specs import TORCH_LAYERS
@@ -117,7 +117,7 @@ VARIANTS = [
 ]
 CASES = [
     pytest.param(expr, shape, id=expr)
-    for expr, shape in [*EXAMPLES.values(), *VARIANTS]
+    for expr, shape in [*examples().values(), *VARIANTS]
     if is_core_torch(parse_layer(expr))
 ]
 

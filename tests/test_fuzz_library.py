@@ -21,7 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from paramcalc import check, parse_layer
-from paramcalc.cli.layer_types import EXAMPLES
+from paramcalc.cli.layer_types import examples as layer_examples
 from paramcalc.cli.options import parse_shapes
 from paramcalc.analysis.compute import layer_compute
 from paramcalc.errors import ParamcalcError, SpecError
@@ -346,8 +346,8 @@ def test_check_takes_any_answers(target: Any, params: Any, shape: Any, trainable
 
 # -- Near misses: every layer type's example inputs, perturbed -----------------------------------
 
-#: Every layer command's example: an expression and input shapes that fit it (paramcalc.cli.layer_types.EXAMPLES).
-EXAMPLE_CASES = [(expr, tuple(parse_shapes(shape))) for expr, shape in EXAMPLES.values()]
+#: Every layer command's example: an expression and input shapes that fit it (each spec class's example).
+EXAMPLE_CASES = [(expr, tuple(parse_shapes(shape))) for expr, shape in layer_examples().values()]
 
 
 @st.composite

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Optional
 import typer
 
 from paramcalc.cli.layer import show_layer
-from paramcalc.cli.layer_types import ARGUMENT_HELP, EXAMPLES, command_for, layer_commands
+from paramcalc.cli.layer_types import ARGUMENT_HELP, command_for, layer_commands
 from paramcalc.cli.options import (
     ALL_CONVENTIONS_HELP,
     CONVENTION_HELP,
@@ -236,11 +236,17 @@ def _option_help(cls: type, opt: FieldOption) -> str:
     return " ".join(parts)
 
 
+def _example(command: str) -> tuple[str, str] | None:
+    """The example call and input shape of the command's spec class, if it gives one."""
+    entry = layer_commands().get(command)
+    return entry[1].example if entry else None
+
+
 def example_options(command: str) -> tuple[str, str] | None:
     """The layer command's options for its example, and the example's input shape."""
     from paramcalc import LayerSpec, parse_layer
 
-    example = EXAMPLES.get(command)
+    example = _example(command)
     if example is None:
         return None
     spec = parse_layer(example[0])
@@ -272,7 +278,7 @@ def example_options(command: str) -> tuple[str, str] | None:
 
 def layer_epilog(command: str, name: str) -> str:
     """Examples for a layer command: the options form and the expression form of the same query."""
-    example = EXAMPLES.get(command)
+    example = _example(command)
     options = example_options(command) if example else None
     lines = []
     if example and options:

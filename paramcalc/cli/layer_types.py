@@ -1,5 +1,5 @@
 """The layer types the command line knows: one command per type (PyTorch's names lowercased, then
-Keras's), what each constructor argument means, and an example query per command.
+Keras's), what each constructor argument means, and each type's example query (from its spec class).
 """
 
 from __future__ import annotations
@@ -31,6 +31,15 @@ def layer_commands() -> dict[str, tuple[str, type]]:
             key = f"keras-{key}"
         commands[key] = (name, cls)
     return commands
+
+
+def examples() -> dict[str, tuple[str, str]]:
+    """Example queries by command: the expression and an input shape each spec class gives as its ``example``.
+
+    A layer command's example options are derived from the expression, so both forms of every
+    example stay in step (tests run them).
+    """
+    return {key: cls.example for key, (_, cls) in layer_commands().items() if cls.example is not None}
 
 
 def command_for(name: str) -> str | None:
@@ -158,92 +167,4 @@ ARGUMENT_HELP = {
     "output_shape": "output features (default: the query's features)",
     "rate": "fraction of the inputs to drop (Keras)",
     "noise_shape": "shape of the dropout mask",
-}
-
-#: Example queries by command: the expression and an input shape. A layer command's example options
-#: are derived from the expression, so both forms of every example stay in step (tests run them).
-EXAMPLES: dict[str, tuple[str, str]] = {
-    # PyTorch
-    "linear": ("Linear(100, 10)", "32,100"),
-    "conv1d": ("Conv1d(16, 33, 3, stride=2)", "20,16,50"),
-    "conv2d": ("Conv2d(3, 64, kernel_size=3, padding=1)", "1,3,224,224"),
-    "conv3d": ("Conv3d(16, 33, kernel_size=3, stride=2)", "20,16,10,50,100"),
-    "convtranspose1d": ("ConvTranspose1d(16, 33, 3, stride=2)", "20,16,50"),
-    "convtranspose2d": ("ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)", "1,16,28,28"),
-    "convtranspose3d": ("ConvTranspose3d(16, 33, 3, stride=2)", "20,16,10,50,100"),
-    "maxpool1d": ("MaxPool1d(3, stride=2)", "20,16,50"),
-    "maxpool2d": ("MaxPool2d(3, stride=2, ceil_mode=True)", "1,64,112,112"),
-    "maxpool3d": ("MaxPool3d(3, stride=2)", "20,16,50,44,31"),
-    "avgpool1d": ("AvgPool1d(3, stride=2)", "20,16,50"),
-    "avgpool2d": ("AvgPool2d(2)", "1,64,32,32"),
-    "avgpool3d": ("AvgPool3d(3, stride=2)", "20,16,50,44,31"),
-    "adaptiveavgpool1d": ("AdaptiveAvgPool1d(5)", "1,64,8"),
-    "adaptiveavgpool2d": ("AdaptiveAvgPool2d((7, 7))", "1,512,13,13"),
-    "adaptiveavgpool3d": ("AdaptiveAvgPool3d((5, 7, 9))", "1,64,8,9,10"),
-    "batchnorm1d": ("BatchNorm1d(100)", "20,100"),
-    "batchnorm2d": ("BatchNorm2d(64)", "8,64,32,32"),
-    "batchnorm3d": ("BatchNorm3d(100)", "20,100,35,45,10"),
-    "layernorm": ("LayerNorm(512)", "32,10,512"),
-    "groupnorm": ("GroupNorm(32, 256)", "8,256,32,32"),
-    "embedding": ("nn.Embedding(10000, 300)", "32,50"),
-    "rnn": ("RNN(64, 64)", "32,20,64"),
-    "lstm": ("LSTM(100, 128, num_layers=2)", "32,50,100"),
-    "gru": ("GRU(100, 128, bidirectional=True)", "32,50,100"),
-    "multiheadattention": ("MultiheadAttention(512, 8)", "10,32,512"),
-    "transformerencoderlayer": ("TransformerEncoderLayer(512, 8)", "10,32,512"),
-    "transformerencoder": ("TransformerEncoder(TransformerEncoderLayer(512, 8), num_layers=6)", "10,32,512"),
-    "transformerdecoderlayer": ("TransformerDecoderLayer(512, 8)", "20,32,512;10,32,512"),
-    "flatten": ("nn.Flatten()", "32,64,7,7"),
-    "dropout": ("nn.Dropout(0.2)", "32,100"),
-    "identity": ("Identity()", "32,100"),
-    "relu": ("ReLU()", "32,100"),
-    "gelu": ("GELU()", "32,100"),
-    "tanh": ("Tanh()", "32,100"),
-    "sigmoid": ("Sigmoid()", "32,100"),
-    "softmax": ("Softmax(dim=1)", "32,10"),
-    # PyTorch building blocks
-    "rmsnorm": ("RMSNorm(4096)", "1,16,4096"),
-    "selfattention": ("SelfAttention(4096, 32)", "1,16,4096"),
-    "causalselfattention": ("CausalSelfAttention(768, 12)", "1,16,768"),
-    "feedforward": ("FeedForward(768, 3072)", "1,16,768"),
-    "swiglu": ("SwiGLU(4096, 11008)", "1,16,4096"),
-    "decoderblock": ("DecoderBlock(768, 12)", "1,16,768"),
-    "patchembedding": ("PatchEmbedding(3, 768, 16, 224)", "1,3,224,224"),
-    "sinusoidalpositionalencoding": ("SinusoidalPositionalEncoding(512)", "1,16,512"),
-    "select": ("Select(1, 0)", "1,197,768"),
-    "transformerdecoder": ("TransformerDecoder(TransformerDecoderLayer(512, 8), num_layers=6)", "20,32,512;10,32,512"),
-    "transformer": ("Transformer()", "10,32,512;20,32,512"),
-    # Keras
-    "dense": ("layers.Dense(64)", "32,100"),
-    "keras-conv1d": ("layers.Conv1D(32, 3)", "8,100,16"),
-    "keras-conv2d": ("layers.Conv2D(32, 3)", "8,28,28,1"),
-    "keras-conv3d": ("layers.Conv3D(8, 3)", "2,16,16,16,1"),
-    "conv1dtranspose": ("layers.Conv1DTranspose(16, 3, strides=2)", "8,50,32"),
-    "conv2dtranspose": ("layers.Conv2DTranspose(16, 3, strides=2, padding='same')", "8,14,14,32"),
-    "conv3dtranspose": ("layers.Conv3DTranspose(8, 3, strides=2)", "2,8,8,8,16"),
-    "maxpooling1d": ("layers.MaxPooling1D(2)", "8,100,16"),
-    "maxpooling2d": ("layers.MaxPooling2D(2)", "8,28,28,32"),
-    "maxpooling3d": ("layers.MaxPooling3D(2)", "2,16,16,16,8"),
-    "averagepooling1d": ("layers.AveragePooling1D(2)", "8,100,16"),
-    "averagepooling2d": ("layers.AveragePooling2D(2)", "8,28,28,32"),
-    "averagepooling3d": ("layers.AveragePooling3D(2)", "2,16,16,16,8"),
-    "globalaveragepooling1d": ("layers.GlobalAveragePooling1D()", "8,100,16"),
-    "globalaveragepooling2d": ("layers.GlobalAveragePooling2D()", "8,7,7,512"),
-    "globalaveragepooling3d": ("layers.GlobalAveragePooling3D()", "2,4,4,4,64"),
-    "batchnormalization": ("layers.BatchNormalization()", "8,28,28,32"),
-    "layernormalization": ("layers.LayerNormalization()", "8,10,64"),
-    "rmsnormalization": ("layers.RMSNormalization()", "8,10,64"),
-    "groupnormalization": ("layers.GroupNormalization(8)", "8,32,32,64"),
-    "keras-embedding": ("layers.Embedding(5000, 100)", "32,50"),
-    "simplernn": ("layers.SimpleRNN(128)", "32,50,100"),
-    "keras-lstm": ("layers.LSTM(128)", "32,50,100"),
-    "keras-gru": ("layers.GRU(128)", "32,50,100"),
-    "bidirectional": ("layers.Bidirectional(layers.LSTM(64))", "32,50,100"),
-    "keras-multiheadattention": ("layers.MultiHeadAttention(num_heads=8, key_dim=64)", "32,10,512;32,20,512"),
-    "groupqueryattention": (
-        "layers.GroupQueryAttention(head_dim=64, num_query_heads=8, num_key_value_heads=2)", "2,10,512;2,20,512"
-    ),
-    "keras-flatten": ("layers.Flatten()", "8,7,7,64"),
-    "keras-dropout": ("layers.Dropout(0.5)", "32,100"),
-    "activation": ("layers.Activation('relu')", "32,100"),
 }

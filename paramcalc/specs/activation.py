@@ -30,6 +30,7 @@ class ReLU(_Activation):
 
     summary: ClassVar[str] = "activation max(0, x) (no parameters)"
     what: ClassVar[str] = "max(0, x)"
+    example = ("ReLU()", "32,100")
     type: Literal["ReLU"] = "ReLU"
     inplace: StrictBool = False
 
@@ -39,6 +40,7 @@ class GELU(_Activation):
 
     summary: ClassVar[str] = "activation x·Φ(x) (no parameters)"
     what: ClassVar[str] = "x·Φ(x)"
+    example = ("GELU()", "32,100")
     type: Literal["GELU"] = "GELU"
     approximate: Literal["none", "tanh"] = "none"
 
@@ -48,6 +50,7 @@ class Tanh(_Activation):
 
     summary: ClassVar[str] = "activation tanh(x) (no parameters)"
     what: ClassVar[str] = "tanh(x)"
+    example = ("Tanh()", "32,100")
     type: Literal["Tanh"] = "Tanh"
 
 
@@ -56,6 +59,7 @@ class Sigmoid(_Activation):
 
     summary: ClassVar[str] = "activation 1/(1+e^−x) (no parameters)"
     what: ClassVar[str] = "1/(1+e^−x)"
+    example = ("Sigmoid()", "32,100")
     type: Literal["Sigmoid"] = "Sigmoid"
 
 
@@ -63,6 +67,7 @@ class Softmax(_ParameterFree):
     """Softmax along dim."""
 
     summary: ClassVar[str] = "softmax along dim (no parameters)"
+    example = ("Softmax(dim=1)", "32,10")
     type: Literal["Softmax"] = "Softmax"
     dim: Annotated[int, Field(strict=True)] | None = None
 

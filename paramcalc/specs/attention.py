@@ -92,6 +92,7 @@ class MultiheadAttention(LayerSpec):
     summary: ClassVar[str] = "multi-head attention with Q/K/V and output projections"
     inputs: ClassVar[tuple[str, ...]] = ("query", "key", "value")
     infer_field: ClassVar[str | None] = "embed_dim"
+    example = ("MultiheadAttention(512, 8)", "10,32,512")
     type: Literal["MultiheadAttention"] = "MultiheadAttention"
     embed_dim: PosInt | None = None
     num_heads: PosInt
@@ -304,6 +305,7 @@ class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention and a feed-forward block, each with a residual connection and LayerNorm."""
 
     summary: ClassVar[str] = "self-attention + feed-forward, residuals and 2 LayerNorms"
+    example = ("TransformerEncoderLayer(512, 8)", "10,32,512")
     type: Literal["TransformerEncoderLayer"] = "TransformerEncoderLayer"
 
     def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
@@ -317,6 +319,7 @@ class TransformerDecoderLayer(_TransformerLayer):
 
     summary: ClassVar[str] = "self-attention + cross-attention + feed-forward, 3 LayerNorms"
     inputs: ClassVar[tuple[str, ...]] = ("tgt", "memory")
+    example = ("TransformerDecoderLayer(512, 8)", "20,32,512;10,32,512")
     type: Literal["TransformerDecoderLayer"] = "TransformerDecoderLayer"
     decoder: ClassVar[bool] = True
 
@@ -350,6 +353,7 @@ class TransformerEncoder(LayerSpec):
     family = TRANSFORMER_FAMILY
 
     summary: ClassVar[str] = "a stack of encoder layers with an optional final norm"
+    example = ("TransformerEncoder(TransformerEncoderLayer(512, 8), num_layers=6)", "10,32,512")
     type: Literal["TransformerEncoder"] = "TransformerEncoder"
     encoder_layer: TransformerEncoderLayer
     num_layers: PosInt  # torch builds 0 layers, but its forward then fails on every input

@@ -179,6 +179,8 @@ class LayerSpec(BaseModel):
     keyword_only: ClassVar[tuple[str, ...]] = ()
     #: The family's general formulas (``paramcalc formula``), where the layer belongs to one.
     family: ClassVar[Family | None] = None
+    #: An example call and input shape, for the help and the docs.
+    example: ClassVar[tuple[str, str] | None] = None
 
     @classmethod
     def positional_fields(cls) -> list[str]:

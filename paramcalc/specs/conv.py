@@ -246,6 +246,7 @@ class Conv1d(_Conv):
 
     summary: ClassVar[str] = "1-D convolution over (N, C, L)"
     nd: ClassVar[int] = 1
+    example = ("Conv1d(16, 33, 3, stride=2)", "20,16,50")
     type: Literal["Conv1d"] = "Conv1d"
 
 
@@ -254,6 +255,7 @@ class Conv2d(_Conv):
 
     summary: ClassVar[str] = "2-D convolution over (N, C, H, W)"
     nd: ClassVar[int] = 2
+    example = ("Conv2d(3, 64, kernel_size=3, padding=1)", "1,3,224,224")
     type: Literal["Conv2d"] = "Conv2d"
 
 
@@ -262,6 +264,7 @@ class Conv3d(_Conv):
 
     summary: ClassVar[str] = "3-D convolution over (N, C, D, H, W)"
     nd: ClassVar[int] = 3
+    example = ("Conv3d(16, 33, kernel_size=3, stride=2)", "20,16,10,50,100")
     type: Literal["Conv3d"] = "Conv3d"
 
 
@@ -332,6 +335,7 @@ class ConvTranspose1d(_ConvTranspose):
 
     summary: ClassVar[str] = "1-D transposed convolution over (N, C, L)"
     nd: ClassVar[int] = 1
+    example = ("ConvTranspose1d(16, 33, 3, stride=2)", "20,16,50")
     type: Literal["ConvTranspose1d"] = "ConvTranspose1d"
 
 
@@ -340,6 +344,7 @@ class ConvTranspose2d(_ConvTranspose):
 
     summary: ClassVar[str] = "2-D transposed convolution over (N, C, H, W)"
     nd: ClassVar[int] = 2
+    example = ("ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)", "1,16,28,28")
     type: Literal["ConvTranspose2d"] = "ConvTranspose2d"
 
 
@@ -348,4 +353,5 @@ class ConvTranspose3d(_ConvTranspose):
 
     summary: ClassVar[str] = "3-D transposed convolution over (N, C, D, H, W)"
     nd: ClassVar[int] = 3
+    example = ("ConvTranspose3d(16, 33, 3, stride=2)", "20,16,10,50,100")
     type: Literal["ConvTranspose3d"] = "ConvTranspose3d"

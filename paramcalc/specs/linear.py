@@ -53,6 +53,7 @@ class Linear(LayerSpec):
 
     summary: ClassVar[str] = "fully connected layer, y = xWᵀ + b"
     infer_field: ClassVar[str | None] = "in_features"
+    example = ("Linear(100, 10)", "32,100")
     type: Literal["Linear"] = "Linear"
     in_features: NonNegInt | None = None
     out_features: NonNegInt
@@ -111,6 +112,7 @@ class Embedding(LayerSpec):
     family = EMBEDDING_FAMILY
 
     summary: ClassVar[str] = "lookup table: num_embeddings vectors of size embedding_dim"
+    example = ("nn.Embedding(10000, 300)", "32,50")
     type: Literal["Embedding"] = "Embedding"
     num_embeddings: NonNegInt
     embedding_dim: NonNegInt
@@ -167,6 +169,7 @@ class Flatten(_ParameterFree):
     """Flattens dimensions start_dim..end_dim into one."""
 
     summary: ClassVar[str] = "flattens dims start_dim..end_dim into one (no parameters)"
+    example = ("nn.Flatten()", "32,64,7,7")
     type: Literal["Flatten"] = "Flatten"
     start_dim: Annotated[int, Field(strict=True)] = 1
     end_dim: Annotated[int, Field(strict=True)] = -1
@@ -215,6 +218,7 @@ class Dropout(_ParameterFree):
     """Zeroes elements with probability p during training."""
 
     summary: ClassVar[str] = "randomly zeroes elements while training (no parameters)"
+    example = ("nn.Dropout(0.2)", "32,100")
     type: Literal["Dropout"] = "Dropout"
     p: Probability = 0.5
     inplace: StrictBool = False
@@ -230,6 +234,7 @@ class Identity(_ParameterFree):
     """Passes its input through. Like torch.nn.Identity, it accepts and ignores any arguments."""
 
     summary: ClassVar[str] = "passes its input through (no parameters)"
+    example = ("Identity()", "32,100")
     type: Literal["Identity"] = "Identity"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

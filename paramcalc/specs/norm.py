@@ -210,6 +210,7 @@ class BatchNorm1d(_BatchNorm):
 
     summary: ClassVar[str] = "batch normalisation over (N, C) or (N, C, L)"
     nd: ClassVar[int] = 1
+    example = ("BatchNorm1d(100)", "20,100")
     type: Literal["BatchNorm1d"] = "BatchNorm1d"
 
 
@@ -218,6 +219,7 @@ class BatchNorm2d(_BatchNorm):
 
     summary: ClassVar[str] = "batch normalisation over (N, C, H, W)"
     nd: ClassVar[int] = 2
+    example = ("BatchNorm2d(64)", "8,64,32,32")
     type: Literal["BatchNorm2d"] = "BatchNorm2d"
 
 
@@ -226,6 +228,7 @@ class BatchNorm3d(_BatchNorm):
 
     summary: ClassVar[str] = "batch normalisation over (N, C, D, H, W)"
     nd: ClassVar[int] = 3
+    example = ("BatchNorm3d(100)", "20,100,35,45,10")
     type: Literal["BatchNorm3d"] = "BatchNorm3d"
 
 
@@ -236,6 +239,7 @@ class LayerNorm(LayerSpec):
 
     summary: ClassVar[str] = "layer normalisation over the trailing normalized_shape"
     infer_field: ClassVar[str | None] = "normalized_shape"
+    example = ("LayerNorm(512)", "32,10,512")
     type: Literal["LayerNorm"] = "LayerNorm"
     normalized_shape: tuple[NonNegInt, ...] | None = None
     eps: float = 1e-5  # torch's layer_norm takes any eps, 0 included
@@ -321,6 +325,7 @@ class GroupNorm(LayerSpec):
 
     summary: ClassVar[str] = "group normalisation over (N, C, *), num_groups groups of channels"
     infer_field: ClassVar[str | None] = "num_channels"
+    example = ("GroupNorm(32, 256)", "8,256,32,32")
     type: Literal["GroupNorm"] = "GroupNorm"
     num_groups: PosInt  # torch refuses 0 when built and a negative number on every input
     num_channels: NonNegInt | None = None

@@ -130,6 +130,7 @@ class MaxPool1d(_MaxPool):
 
     summary: ClassVar[str] = "1-D max pooling (no parameters)"
     nd: ClassVar[int] = 1
+    example = ("MaxPool1d(3, stride=2)", "20,16,50")
     type: Literal["MaxPool1d"] = "MaxPool1d"
 
 
@@ -138,6 +139,7 @@ class MaxPool2d(_MaxPool):
 
     summary: ClassVar[str] = "2-D max pooling (no parameters)"
     nd: ClassVar[int] = 2
+    example = ("MaxPool2d(3, stride=2, ceil_mode=True)", "1,64,112,112")
     type: Literal["MaxPool2d"] = "MaxPool2d"
 
 
@@ -146,6 +148,7 @@ class MaxPool3d(_MaxPool):
 
     summary: ClassVar[str] = "3-D max pooling (no parameters)"
     nd: ClassVar[int] = 3
+    example = ("MaxPool3d(3, stride=2)", "20,16,50,44,31")
     type: Literal["MaxPool3d"] = "MaxPool3d"
 
 
@@ -171,6 +174,7 @@ class AvgPool1d(_AvgPool):
 
     summary: ClassVar[str] = "1-D average pooling (no parameters)"
     nd: ClassVar[int] = 1
+    example = ("AvgPool1d(3, stride=2)", "20,16,50")
     type: Literal["AvgPool1d"] = "AvgPool1d"
 
 
@@ -189,6 +193,7 @@ class AvgPool2d(_AvgPoolDivisor):
 
     summary: ClassVar[str] = "2-D average pooling (no parameters)"
     nd: ClassVar[int] = 2
+    example = ("AvgPool2d(2)", "1,64,32,32")
     type: Literal["AvgPool2d"] = "AvgPool2d"
 
 
@@ -198,6 +203,7 @@ class AvgPool3d(_AvgPoolDivisor):
     summary: ClassVar[str] = "3-D average pooling (no parameters)"
     nd: ClassVar[int] = 3
     kernel_within_input: ClassVar[bool] = True
+    example = ("AvgPool3d(3, stride=2)", "20,16,50,44,31")
     type: Literal["AvgPool3d"] = "AvgPool3d"
 
 
@@ -250,6 +256,7 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPool):
 
     summary: ClassVar[str] = "1-D adaptive average pooling to a fixed length"
     nd: ClassVar[int] = 1
+    example = ("AdaptiveAvgPool1d(5)", "1,64,8")
     type: Literal["AdaptiveAvgPool1d"] = "AdaptiveAvgPool1d"
     output_size: tuple[NonNegInt]
 
@@ -259,6 +266,7 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPool):
 
     summary: ClassVar[str] = "2-D adaptive average pooling to a fixed size"
     nd: ClassVar[int] = 2
+    example = ("AdaptiveAvgPool2d((7, 7))", "1,512,13,13")
     type: Literal["AdaptiveAvgPool2d"] = "AdaptiveAvgPool2d"
 
 
@@ -267,4 +275,5 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPool):
 
     summary: ClassVar[str] = "3-D adaptive average pooling to a fixed size"
     nd: ClassVar[int] = 3
+    example = ("AdaptiveAvgPool3d((5, 7, 9))", "1,64,8,9,10")
     type: Literal["AdaptiveAvgPool3d"] = "AdaptiveAvgPool3d"

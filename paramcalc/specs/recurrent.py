@@ -269,6 +269,7 @@ class RNN(_Recurrent):
 
     summary: ClassVar[str] = "Elman recurrent layer (tanh or relu)"
     gates: ClassVar[int] = 1
+    example = ("RNN(64, 64)", "32,20,64")
     type: Literal["RNN"] = "RNN"
     nonlinearity: Literal["tanh", "relu"] = "tanh"
     bias: StrictBool = True
@@ -284,6 +285,7 @@ class LSTM(_Recurrent):
 
     summary: ClassVar[str] = "long short-term memory, 4 gates (i, f, g, o), optional projection"
     gates: ClassVar[int] = 4
+    example = ("LSTM(100, 128, num_layers=2)", "32,50,100")
     type: Literal["LSTM"] = "LSTM"
     bias: StrictBool = True
     batch_first: StrictBool = False
@@ -307,6 +309,7 @@ class GRU(_Recurrent):
 
     summary: ClassVar[str] = "gated recurrent unit, 3 gates (r, z, n)"
     gates: ClassVar[int] = 3
+    example = ("GRU(100, 128, bidirectional=True)", "32,50,100")
     type: Literal["GRU"] = "GRU"
     bias: StrictBool = True
     batch_first: StrictBool = False

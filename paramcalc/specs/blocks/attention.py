@@ -36,6 +36,7 @@ class SelfAttention(_SequenceBlock):
 
     summary: ClassVar[str] = "self-attention with separate q/k/v/o projections (BERT, LLaMA)"
     infer_field: ClassVar[str | None] = "embed_dim"
+    example = ("SelfAttention(4096, 32)", "1,16,4096")
     type: Literal["SelfAttention"] = "SelfAttention"
     embed_dim: PosInt | None = None
     num_heads: PosInt
@@ -109,6 +110,7 @@ class CausalSelfAttention(_SequenceBlock):
 
     summary: ClassVar[str] = "GPT-2 causal self-attention: fused c_attn (q, k, v) and c_proj"
     infer_field: ClassVar[str | None] = "embed_dim"
+    example = ("CausalSelfAttention(768, 12)", "1,16,768")
     type: Literal["CausalSelfAttention"] = "CausalSelfAttention"
     embed_dim: PosInt | None = None
     num_heads: PosInt

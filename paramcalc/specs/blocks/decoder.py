@@ -38,6 +38,7 @@ class DecoderBlock(LayerSpec):
     """
 
     summary: ClassVar[str] = "pre-norm decoder-only block, GPT-2 or LLaMA style"
+    example = ("DecoderBlock(768, 12)", "1,16,768")
     type: Literal["DecoderBlock"] = "DecoderBlock"
     d_model: PosInt
     nhead: PosInt

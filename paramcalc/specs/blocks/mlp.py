@@ -34,6 +34,7 @@ class FeedForward(_FeaturesBlock):
 
     summary: ClassVar[str] = "feed-forward: Linear, activation, Linear (fc1, fc2)"
     infer_field: ClassVar[str | None] = "in_features"
+    example = ("FeedForward(768, 3072)", "1,16,768")
     type: Literal["FeedForward"] = "FeedForward"
     in_features: PosInt | None = None
     hidden_features: PosInt
@@ -68,6 +69,7 @@ class SwiGLU(_FeaturesBlock):
 
     summary: ClassVar[str] = "gated SwiGLU feed-forward: gate, up and down projections"
     infer_field: ClassVar[str | None] = "in_features"
+    example = ("SwiGLU(4096, 11008)", "1,16,4096")
     type: Literal["SwiGLU"] = "SwiGLU"
     in_features: PosInt | None = None
     hidden_features: PosInt

@@ -22,6 +22,7 @@ class RMSNorm(LayerSpec):
 
     summary: ClassVar[str] = "RMS normalisation: a scale per feature, no shift (LLaMA)"
     infer_field: ClassVar[str | None] = "normalized_shape"
+    example = ("RMSNorm(4096)", "1,16,4096")
     type: Literal["RMSNorm"] = "RMSNorm"
     normalized_shape: tuple[NonNegInt, ...] | None = None
     eps: Eps | None = None

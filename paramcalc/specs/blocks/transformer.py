@@ -59,6 +59,7 @@ class TransformerDecoder(LayerSpec):
     inputs: ClassVar[tuple[str, ...]] = ("tgt", "memory")
 
     summary: ClassVar[str] = "a stack of decoder layers with an optional final norm"
+    example = ("TransformerDecoder(TransformerDecoderLayer(512, 8), num_layers=6)", "20,32,512;10,32,512")
     type: Literal["TransformerDecoder"] = "TransformerDecoder"
     decoder_layer: TransformerDecoderLayer
     num_layers: PosInt  # torch builds 0 layers, but its forward then fails on every input
@@ -123,6 +124,7 @@ class Transformer(LayerSpec):
     inputs: ClassVar[tuple[str, ...]] = ("src", "tgt")
 
     summary: ClassVar[str] = "encoder-decoder Transformer (stacks and final norms, no embeddings)"
+    example = ("Transformer()", "10,32,512;20,32,512")
     type: Literal["Transformer"] = "Transformer"
     d_model: PosInt = 512
     nhead: PosInt = 8

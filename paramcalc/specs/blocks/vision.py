@@ -29,6 +29,7 @@ class PatchEmbedding(LayerSpec):
     summary: ClassVar[str] = "ViT patch embedding: patch conv, class token, position embeddings"
     infer_field: ClassVar[str | None] = "in_channels"
     nd: ClassVar[int] = 2
+    example = ("PatchEmbedding(3, 768, 16, 224)", "1,3,224,224")
     type: Literal["PatchEmbedding"] = "PatchEmbedding"
     in_channels: PosInt | None = None
     embed_dim: PosInt
@@ -135,6 +136,7 @@ class SinusoidalPositionalEncoding(LayerSpec):
 
     summary: ClassVar[str] = "adds fixed sin/cos position encodings (no parameters)"
     infer_field: ClassVar[str | None] = "d_model"
+    example = ("SinusoidalPositionalEncoding(512)", "1,16,512")
     type: Literal["SinusoidalPositionalEncoding"] = "SinusoidalPositionalEncoding"
     d_model: PosInt | None = None
     max_len: PosInt | None = None
@@ -173,6 +175,7 @@ class Select(LayerSpec):
     """Takes one index along a dimension, dropping it: x.select(dim, index), e.g. x[:, 0]."""
 
     summary: ClassVar[str] = "x.select(dim, index), e.g. the class token x[:, 0] (no parameters)"
+    example = ("Select(1, 0)", "1,197,768")
     type: Literal["Select"] = "Select"
     dim: Annotated[int, Field(strict=True)] = 1
     index: Annotated[int, Field(strict=True)] = 0

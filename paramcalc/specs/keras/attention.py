@@ -82,6 +82,7 @@ class MultiHeadAttention(KerasLayer):
     positional: ClassVar[tuple[str, ...]] = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape")
     keep_tuples: ClassVar[tuple[str, ...]] = ("input_shape", "output_shape_")
     example_shape: ClassVar[str] = "[(None, 50, 512), (None, 60, 512)]"
+    example = ("layers.MultiHeadAttention(num_heads=8, key_dim=64)", "32,10,512;32,20,512")
     type: Literal["keras.MultiHeadAttention"] = "keras.MultiHeadAttention"
     model_config = ConfigDict(populate_by_name=True)
 
@@ -208,6 +209,9 @@ class GroupQueryAttention(KerasLayer):
     summary: ClassVar[str] = "Keras grouped-query attention: fewer key/value heads than query heads"
     positional: ClassVar[tuple[str, ...]] = ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias")
     example_shape: ClassVar[str] = "(None, 50, 4096)"
+    example = (
+        "layers.GroupQueryAttention(head_dim=64, num_query_heads=8, num_key_value_heads=2)", "2,10,512;2,20,512"
+    )
     type: Literal["keras.GroupQueryAttention"] = "keras.GroupQueryAttention"
     head_dim: PosInt
     num_query_heads: PosInt

@@ -202,6 +202,7 @@ class Conv1D(_KerasConv):
     summary: ClassVar[str] = "Keras 1-D convolution over (batch, steps, channels)"
     nd: ClassVar[int] = 1
     example_shape: ClassVar[str] = "(None, 100, 16)"
+    example = ("layers.Conv1D(32, 3)", "8,100,16")
     type: Literal["keras.Conv1D"] = "keras.Conv1D"
     padding: Literal["valid", "same", "causal"] = "valid"
 
@@ -212,6 +213,7 @@ class Conv2D(_KerasConv):
     summary: ClassVar[str] = "Keras 2-D convolution over (batch, height, width, channels)"
     nd: ClassVar[int] = 2
     example_shape: ClassVar[str] = "(None, 28, 28, 3)"
+    example = ("layers.Conv2D(32, 3)", "8,28,28,1")
     type: Literal["keras.Conv2D"] = "keras.Conv2D"
 
 
@@ -221,6 +223,7 @@ class Conv3D(_KerasConv):
     summary: ClassVar[str] = "Keras 3-D convolution over (batch, depth, height, width, channels)"
     nd: ClassVar[int] = 3
     example_shape: ClassVar[str] = "(None, 16, 28, 28, 3)"
+    example = ("layers.Conv3D(8, 3)", "2,16,16,16,1")
     type: Literal["keras.Conv3D"] = "keras.Conv3D"
 
 
@@ -279,6 +282,7 @@ class Conv1DTranspose(_KerasConvTranspose):
     summary: ClassVar[str] = "Keras 1-D transposed convolution over (batch, steps, channels)"
     nd: ClassVar[int] = 1
     example_shape: ClassVar[str] = "(None, 100, 16)"
+    example = ("layers.Conv1DTranspose(16, 3, strides=2)", "8,50,32")
     type: Literal["keras.Conv1DTranspose"] = "keras.Conv1DTranspose"
 
 
@@ -288,6 +292,7 @@ class Conv2DTranspose(_KerasConvTranspose):
     summary: ClassVar[str] = "Keras 2-D transposed convolution over (batch, height, width, channels)"
     nd: ClassVar[int] = 2
     example_shape: ClassVar[str] = "(None, 14, 14, 64)"
+    example = ("layers.Conv2DTranspose(16, 3, strides=2, padding='same')", "8,14,14,32")
     type: Literal["keras.Conv2DTranspose"] = "keras.Conv2DTranspose"
 
 
@@ -301,4 +306,5 @@ class Conv3DTranspose(_KerasConvTranspose):
     )
     nd: ClassVar[int] = 3
     example_shape: ClassVar[str] = "(None, 8, 14, 14, 64)"
+    example = ("layers.Conv3DTranspose(8, 3, strides=2)", "2,8,8,8,16")
     type: Literal["keras.Conv3DTranspose"] = "keras.Conv3DTranspose"

@@ -51,6 +51,7 @@ class Dense(KerasLayer):
     summary: ClassVar[str] = "Keras fully connected layer: kernel (features, units) + bias"
     positional: ClassVar[tuple[str, ...]] = ("units", "activation", "use_bias")
     example_shape: ClassVar[str] = "(None, 784)"
+    example = ("layers.Dense(64)", "32,100")
     type: Literal["keras.Dense"] = "keras.Dense"
     units: PosInt
     activation: Activation_ = None
@@ -106,6 +107,7 @@ class Embedding(KerasLayer):
     positional: ClassVar[tuple[str, ...]] = ("input_dim", "output_dim")
     needs_input_shape: ClassVar[bool] = False
     example_shape: ClassVar[str] = "(None, 30)"
+    example = ("layers.Embedding(5000, 100)", "32,50")
     type: Literal["keras.Embedding"] = "keras.Embedding"
     input_dim: NonNegInt
     output_dim: NonNegInt
@@ -141,6 +143,7 @@ class Flatten(KerasLayer):
     summary: ClassVar[str] = "Keras: flattens all but the batch dimension (no weights)"
     positional: ClassVar[tuple[str, ...]] = ("data_format",)
     needs_input_shape: ClassVar[bool] = False
+    example = ("layers.Flatten()", "8,7,7,64")
     type: Literal["keras.Flatten"] = "keras.Flatten"
     data_format: DataFormat = "channels_last"
 
@@ -167,6 +170,7 @@ class Dropout(KerasLayer):
     positional: ClassVar[tuple[str, ...]] = ("rate", "noise_shape", "seed")
     needs_input_shape: ClassVar[bool] = False
     keep_tuples: ClassVar[tuple[str, ...]] = ("input_shape", "noise_shape")
+    example = ("layers.Dropout(0.5)", "32,100")
     type: Literal["keras.Dropout"] = "keras.Dropout"
     rate: Probability
     noise_shape: tuple[NonNegInt | None, ...] | None = None
@@ -187,6 +191,7 @@ class Activation(KerasLayer):
     summary: ClassVar[str] = "Keras: applies an activation function (no weights)"
     positional: ClassVar[tuple[str, ...]] = ("activation",)
     needs_input_shape: ClassVar[bool] = False
+    example = ("layers.Activation('relu')", "32,100")
     type: Literal["keras.Activation"] = "keras.Activation"
     activation: Activation_
 

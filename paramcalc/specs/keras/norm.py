@@ -74,6 +74,7 @@ class BatchNormalization(_KerasNorm):
     summary: ClassVar[str] = "Keras batch norm: gamma, beta + non-trainable moving mean/variance"
     positional: ClassVar[tuple[str, ...]] = ("axis", "momentum", "epsilon", "center", "scale")
     example_shape: ClassVar[str] = "(None, 28, 28, 64)"
+    example = ("layers.BatchNormalization()", "8,28,28,32")
     type: Literal["keras.BatchNormalization"] = "keras.BatchNormalization"
     axis: Axis = -1
     momentum: float = 0.99
@@ -147,6 +148,7 @@ class LayerNormalization(_KerasAxisNorm):
     positional: ClassVar[tuple[str, ...]] = ("axis", "epsilon", "center", "scale")
     keep_tuples: ClassVar[tuple[str, ...]] = ("input_shape", "axis")
     example_shape: ClassVar[str] = "(None, 50, 512)"
+    example = ("layers.LayerNormalization()", "8,10,64")
     type: Literal["keras.LayerNormalization"] = "keras.LayerNormalization"
     axis: Axis | tuple[Axis, ...] = -1
     epsilon: Annotated[float, Field(gt=0.0)] = 1e-3
@@ -191,6 +193,7 @@ class RMSNormalization(_KerasAxisNorm):
     positional: ClassVar[tuple[str, ...]] = ("axis", "epsilon")
     keep_tuples: ClassVar[tuple[str, ...]] = ("input_shape", "axis")
     example_shape: ClassVar[str] = "(None, 50, 4096)"
+    example = ("layers.RMSNormalization()", "8,10,64")
     type: Literal["keras.RMSNormalization"] = "keras.RMSNormalization"
     axis: Axis | tuple[Axis, ...] = -1
     epsilon: Annotated[float, Field(gt=0.0)] = 1e-6
@@ -228,6 +231,7 @@ class GroupNormalization(_KerasNorm):
     summary: ClassVar[str] = "Keras group norm: statistics per group of channels, gamma and beta per channel"
     positional: ClassVar[tuple[str, ...]] = ("groups", "axis", "epsilon", "center", "scale")
     example_shape: ClassVar[str] = "(None, 32, 32, 64)"
+    example = ("layers.GroupNormalization(8)", "8,32,32,64")
     type: Literal["keras.GroupNormalization"] = "keras.GroupNormalization"
     groups: Annotated[int, Field(strict=True)] = 32
     axis: Axis = -1

@@ -98,6 +98,7 @@ class MaxPooling1D(_KerasMaxPool):
 
     summary: ClassVar[str] = "Keras 1-D max pooling over (batch, steps, channels) (no weights)"
     nd: ClassVar[int] = 1
+    example = ("layers.MaxPooling1D(2)", "8,100,16")
     type: Literal["keras.MaxPooling1D"] = "keras.MaxPooling1D"
 
 
@@ -106,6 +107,7 @@ class MaxPooling2D(_KerasMaxPool):
 
     summary: ClassVar[str] = "Keras 2-D max pooling over (batch, height, width, channels) (no weights)"
     nd: ClassVar[int] = 2
+    example = ("layers.MaxPooling2D(2)", "8,28,28,32")
     type: Literal["keras.MaxPooling2D"] = "keras.MaxPooling2D"
 
 
@@ -114,6 +116,7 @@ class MaxPooling3D(_KerasMaxPool):
 
     summary: ClassVar[str] = "Keras 3-D max pooling (no weights)"
     nd: ClassVar[int] = 3
+    example = ("layers.MaxPooling3D(2)", "2,16,16,16,8")
     type: Literal["keras.MaxPooling3D"] = "keras.MaxPooling3D"
 
 
@@ -122,6 +125,7 @@ class AveragePooling1D(_KerasPool):
 
     summary: ClassVar[str] = "Keras 1-D average pooling over (batch, steps, channels) (no weights)"
     nd: ClassVar[int] = 1
+    example = ("layers.AveragePooling1D(2)", "8,100,16")
     type: Literal["keras.AveragePooling1D"] = "keras.AveragePooling1D"
 
 
@@ -130,6 +134,7 @@ class AveragePooling2D(_KerasPool):
 
     summary: ClassVar[str] = "Keras 2-D average pooling over (batch, height, width, channels) (no weights)"
     nd: ClassVar[int] = 2
+    example = ("layers.AveragePooling2D(2)", "8,28,28,32")
     type: Literal["keras.AveragePooling2D"] = "keras.AveragePooling2D"
 
 
@@ -138,6 +143,7 @@ class AveragePooling3D(_KerasPool):
 
     summary: ClassVar[str] = "Keras 3-D average pooling (no weights)"
     nd: ClassVar[int] = 3
+    example = ("layers.AveragePooling3D(2)", "2,16,16,16,8")
     type: Literal["keras.AveragePooling3D"] = "keras.AveragePooling3D"
 
 
@@ -171,6 +177,7 @@ class GlobalAveragePooling1D(_KerasGlobalPool):
 
     summary: ClassVar[str] = "Keras mean over the steps: (batch, steps, C) -> (batch, C)"
     nd: ClassVar[int] = 1
+    example = ("layers.GlobalAveragePooling1D()", "8,100,16")
     type: Literal["keras.GlobalAveragePooling1D"] = "keras.GlobalAveragePooling1D"
 
 
@@ -179,6 +186,7 @@ class GlobalAveragePooling2D(_KerasGlobalPool):
 
     summary: ClassVar[str] = "Keras mean over height and width: (batch, H, W, C) -> (batch, C)"
     nd: ClassVar[int] = 2
+    example = ("layers.GlobalAveragePooling2D()", "8,7,7,512")
     type: Literal["keras.GlobalAveragePooling2D"] = "keras.GlobalAveragePooling2D"
 
 
@@ -187,4 +195,5 @@ class GlobalAveragePooling3D(_KerasGlobalPool):
 
     summary: ClassVar[str] = "Keras mean over depth, height and width -> (batch, C)"
     nd: ClassVar[int] = 3
+    example = ("layers.GlobalAveragePooling3D()", "2,4,4,4,64")
     type: Literal["keras.GlobalAveragePooling3D"] = "keras.GlobalAveragePooling3D"

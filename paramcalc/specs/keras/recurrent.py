@@ -156,6 +156,7 @@ class SimpleRNN(_KerasRecurrent):
 
     summary: ClassVar[str] = "Keras Elman RNN: kernel, recurrent_kernel, one bias"
     positional: ClassVar[tuple[str, ...]] = ("units", "activation", "use_bias")
+    example = ("layers.SimpleRNN(128)", "32,50,100")
     type: Literal["keras.SimpleRNN"] = "keras.SimpleRNN"
 
 
@@ -168,6 +169,7 @@ class LSTM(_KerasRecurrent):
     gates: ClassVar[int] = 4
     cell_name: ClassVar[str] = "lstm_cell"
     layer_name: ClassVar[str] = "lstm"
+    example = ("layers.LSTM(128)", "32,50,100")
     type: Literal["keras.LSTM"] = "keras.LSTM"
     recurrent_activation: Activation_ = "sigmoid"
     unit_forget_bias: StrictBool = True
@@ -185,6 +187,7 @@ class GRU(_KerasRecurrent):
     gates: ClassVar[int] = 3
     cell_name: ClassVar[str] = "gru_cell"
     layer_name: ClassVar[str] = "gru"
+    example = ("layers.GRU(128)", "32,50,100")
     type: Literal["keras.GRU"] = "keras.GRU"
     recurrent_activation: Activation_ = "sigmoid"
     reset_after: StrictBool = True
@@ -204,6 +207,7 @@ class Bidirectional(KerasLayer):
     summary: ClassVar[str] = "Keras wrapper: forward and backward copies of an RNN layer"
     positional: ClassVar[tuple[str, ...]] = ("layer", "merge_mode")
     example_shape: ClassVar[str] = "(None, 50, 100)"
+    example = ("layers.Bidirectional(layers.LSTM(64))", "32,50,100")
     type: Literal["keras.Bidirectional"] = "keras.Bidirectional"
     layer: KerasRecurrent
     merge_mode: Literal["concat", "sum", "mul", "ave"] | None = "concat"
