@@ -74,7 +74,7 @@ class RootGroup(TyperGroup):
 
             known = [*super().list_commands(ctx), *layer_commands()]
             close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
-            hint = f" Did you mean {' or '.join(close)}?" if close else " Run `paramcalc --help` or `paramcalc layers`."
+            hint = f" Did you mean {' or '.join(close)}?" if close else " `paramcalc layers` lists the layer commands."
             ctx.fail(f"no command {name!r}.{hint}")
         return super().resolve_command(ctx, args)
 

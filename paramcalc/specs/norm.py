@@ -67,7 +67,7 @@ GROUPNORM_FAMILY = Family(
         "keras": "2·C (gamma if scale, beta if center)",
         "textbook": "2·C (γ and β)",
     },
-    "output = input (N, C, *); C must divide into num_groups groups",
+    "output = input (N, C, *); num_groups must divide C",
     "C = num_channels, G = num_groups (statistics per sample and group)",
 )
 
