@@ -251,20 +251,3 @@ def parse_expression(text: str) -> LayerSpec:
         return _call(body, 0)
     except RecursionError:
         raise SpecError(f"expression: nested more than {MAX_NESTING} levels deep") from None
-
-
-def spec_expression(spec: LayerSpec) -> str:
-    """The constructor expression of a spec with its non-default arguments: ``LSTM(input_size=100, ...)``."""
-    parts = []
-    fields = type(spec).model_fields
-    for key, value in spec:
-        if key == "type":
-            continue
-        default = fields[key].default
-        if isinstance(default, int) and isinstance(value, tuple) and set(value) == {default}:
-            continue
-        if value != default:
-            if isinstance(value, tuple) and len(set(value)) == 1 and key not in ("normalized_shape", "output_size"):
-                value = value[0]
-            parts.append(f"{key}={value}" if isinstance(value, LayerSpec) else f"{key}={value!r}")
-    return f"{spec.type}({', '.join(parts)})"

@@ -56,6 +56,15 @@ class _KerasNorm(KerasLayer):
     def _textbook_tensors(self, shapes: tuple[KShape, ...]) -> list[Tensor]:
         return norm_tensors(self._norm_shape(shapes), self.scale, self.center)
 
+    def _gamma_beta(self, shape: tuple[int, ...], per: str) -> list[Tensor]:
+        """gamma (if scale) and beta (if center), one value per ``per``."""
+        out = []
+        if self.scale:
+            out.append(weight("gamma", shape, f"scale per {per}"))
+        if self.center:
+            out.append(weight("beta", shape, f"shift per {per}"))
+        return out
+
     def _trailing_norm_shape(self, shapes: tuple[KShape, ...], torch_name: str) -> tuple[int, ...]:
         """The normalised shape; ``axis`` must name trailing dimensions, the only ones a torch norm normalises."""
         normalized = self._norm_shape(shapes)
@@ -88,11 +97,7 @@ class BatchNormalization(_KerasNorm):
 
     def _keras_tensors(self, shapes: tuple[KShape, ...], inner_name: str | None = None) -> list[Tensor]:
         shape = self._norm_shape(shapes)
-        out = []
-        if self.scale:
-            out.append(weight("gamma", shape, "scale per channel"))
-        if self.center:
-            out.append(weight("beta", shape, "shift per channel"))
+        out = self._gamma_beta(shape, "channel")
         out += [
             weight("moving_mean", shape, "moving mean per channel (non-trainable)", False),
             weight("moving_variance", shape, "moving variance per channel (non-trainable)", False),
@@ -161,11 +166,7 @@ class LayerNormalization(_KerasAxisNorm):
 
     def _keras_tensors(self, shapes: tuple[KShape, ...], inner_name: str | None = None) -> list[Tensor]:
         shape = self._norm_shape(shapes)
-        out = []
-        if self.scale:
-            out.append(weight("gamma", shape, "scale per normalised feature"))
-        if self.center:
-            out.append(weight("beta", shape, "shift per normalised feature"))
+        out = self._gamma_beta(shape, "normalised feature")
         return self._frozen(out)
 
     def _torch_equivalent(self, shapes: tuple[KShape, ...]) -> LayerSpec:
@@ -273,11 +274,7 @@ class GroupNormalization(_KerasNorm):
 
     def _keras_tensors(self, shapes: tuple[KShape, ...], inner_name: str | None = None) -> list[Tensor]:
         shape = self._norm_shape(shapes)
-        out = []
-        if self.scale:
-            out.append(weight("gamma", shape, "scale per channel"))
-        if self.center:
-            out.append(weight("beta", shape, "shift per channel"))
+        out = self._gamma_beta(shape, "channel")
         return self._frozen(out)
 
     def _torch_equivalent(self, shapes: tuple[KShape, ...]) -> LayerSpec:
