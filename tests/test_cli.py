@@ -298,8 +298,6 @@ ERRORS = [
     (["lstm", "--hidden-size", "abc"], "error: --hidden-size: must be an integer. Received: 'abc'"),
     (["conv2d", "--out-channels", "8", "--kernel-size", "3,3,3", "-i", "1,3,8,8"],
      "error: Conv2d: kernel_size must be an int or a tuple of 2 ints."),
-    (["layer", "LSTM(100, 128)", "--convention", "caffe"], "error: Invalid value for '--convention'"),
-    (["layer", "LSTM(100, 128)", "--frobnicate"], "error: No such option: --frobnicate"),
     (["lstn"], "error: no command 'lstn'. Did you mean lstm?"),
 ]
 
@@ -569,6 +567,8 @@ USAGE_ERRORS = [
     (["conv2d", "--in-channels", "3", "--out-channels", "8", "--kernel-size", "3", "--padding-mode", "zz"],
      "'--padding-mode'"),
     (["lstm", "--input-size", "3", "--hidden-size", "4", "--frobnicate"], "--frobnicate"),
+    (["layer", "LSTM(100, 128)", "--convention", "caffe"], "'--convention'"),
+    (["layer", "LSTM(100, 128)", "--frobnicate"], "--frobnicate"),
 ]
 
 
