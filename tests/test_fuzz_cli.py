@@ -108,6 +108,13 @@ LAYER_COMMANDS = sorted(layer_commands())
 VALUES = ["3", "4", "8", "16", "0", "-1", "1,1", "3,3", "3x3", "(2, 2)", "none", "true", "false", "same", "valid",
           "relu", "gelu", "zeros", "channels_first", "0.5", "1.5", "'TransformerEncoderLayer(8, 2)'",
           "TransformerEncoderLayer(8, 2)", "LayerNorm(8)", "layers.LSTM(4)", "Linear(2, 2)", *JUNK[:20]]
+#: Values a user can type that read as structured literals (mappings, sets, nested lists, an unhashable key),
+#: numbers beyond every bound, not-a-number, and digits and letters from other scripts.
+STRUCTURED = ["{[]: 1}", "{1: 2}", "{1, 2}", "{{}}", "[[]]", "[1, [2]]", "{'a': [1]}", "[{}]", "((1,),)", "set()",
+              "{}", "[]", "()", "(None,)", "9" * 25, "-" + "9" * 25, "9" * 4400, "2**64", str(2**63), str(2**62),
+              "nan", "NaN", "-inf", "inf", "1e309", "0j", "1+2j", "b'x'", "...", "-True", "1_000", "0b11", "0x1f",
+              "ñ", "𝟙", "٣", "１", "３,３", "\u202e", "\x00", "'", '""']
+VALUES += STRUCTURED
 
 
 def _layer_options(command: str) -> dict[str, list[str]]:
@@ -183,6 +190,32 @@ def test_every_command_with_random_arguments(words: list[str]) -> None:
 @given(words=command_lines(LAYER_COMMANDS))
 def test_layer_commands_with_random_arguments(words: list[str]) -> None:
     run(words)
+
+
+@st.composite
+def one_structured_value(draw: Any) -> list[str]:
+    """A layer command with its example's options, one of which is given a structured or hostile value."""
+    command = draw(st.sampled_from(LAYER_COMMANDS))
+    example = example_options(command)
+    words = [command, *(shlex.split(example[0]) + ["--input-shape", example[1]] if example else [])]
+    values = [opt.flag for opt in spec_options(layer_commands()[command][1]) if opt.kind == "value"]
+    if values:
+        words += [draw(st.sampled_from(values)), draw(st.sampled_from(STRUCTURED))]
+    return words
+
+
+@examples(150)
+@given(words=one_structured_value())
+def test_layer_command_options_with_structured_values(words: list[str]) -> None:
+    run(words)
+
+
+@pytest.mark.parametrize("command", ["layernormalization", "rmsnormalization", "groupnormalization",
+                                     "batchnormalization"])
+@pytest.mark.parametrize("value", ["{[]: 1}", "{1: 2}", "{1, 2}", "[[1]]", "nan", "9" * 40])
+def test_a_bad_keras_norm_axis_is_one_error_line(command: str, value: str) -> None:
+    status, out, err = run([command, "--axis", value, "--input-shape", "2,4"])
+    assert status == 2 and out == "" and "axis" in err
 
 
 @examples(100)

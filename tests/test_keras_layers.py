@@ -350,3 +350,13 @@ def test_none_sizes_pass_through():
     assert fk.conv_output_length(size=None, kernel_size=3) is None
     assert fk.conv_transpose_output_length(size=None, kernel_size=3) is None
     assert fk.pool_output_length(size=None, pool_size=2, stride=2) is None
+
+
+@pytest.mark.parametrize("name", ["LayerNormalization", "RMSNormalization"])
+@pytest.mark.parametrize("axis", [{1, 2}, frozenset({1}), {"a": 1}, {1: 2}, [[1]], (1, 1.5), float("nan"), "1"])
+def test_a_bad_norm_axis_is_a_spec_error(name, axis):
+    # Keras takes an int or a list/tuple of ints; a set or a mapping is refused, as Keras refuses it
+    from paramcalc.specs.registry import layer_class
+
+    with pytest.raises(SpecError, match="axis"):
+        layer_class(f"keras.{name}")(axis=axis)

@@ -189,7 +189,7 @@ def _read_base(base: Any, text: str, flag: str) -> Any:
 
     try:
         return ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):  # e.g. {[]: 1}: unhashable key
         return text
 
 

@@ -137,7 +137,7 @@ def _check_bounds(layer: str, kwargs: dict[str, Any]) -> None:
             odd, inner = _odd_key(value)
             if odd:
                 raise SpecError(
-                    f"{layer}: argument names must be identifiers such as out_features. Received: {short_repr(inner)}"
+                    f"{layer}: {key}: argument names must be identifiers such as out_features. Received: {short_repr(inner)}"
                 )
         big = oversized(value)
         if big is not None:

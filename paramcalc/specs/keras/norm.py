@@ -6,7 +6,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from paramcalc.errors import SpecError
+from paramcalc.errors import SpecError, short_repr
 from paramcalc.formulas import keras as fk
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
@@ -30,6 +30,15 @@ def norm_tensors(shape: tuple[int, ...], scale: bool, center: bool) -> list[Tens
     if center:
         out.append(textbook("beta", shape, "shift"))
     return out
+
+
+def _axis_value(value: Any) -> Any:
+    """An int, or a list or tuple of ints as a tuple; anything else (a set, a mapping) is refused, as Keras does."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, (int, tuple)):
+        return value
+    raise ValueError(f"axis must be an int or a tuple of ints. Received: {short_repr(value)}")
 
 
 class _KerasNorm(KerasLayer):
@@ -133,9 +142,7 @@ class BatchNormalization(_KerasNorm):
 class _KerasAxisNorm(_KerasNorm):
     """A normalisation over ``axis`` (an int or a tuple of ints, declared by each subclass)."""
 
-    _axis = field_validator("axis", mode="before", check_fields=False)(
-        classmethod(lambda cls, v: tuple(v) if isinstance(v, list) else v)
-    )
+    _axis = field_validator("axis", mode="before", check_fields=False)(classmethod(lambda cls, v: _axis_value(v)))
 
     @model_validator(mode="after")
     def _check(self) -> "_KerasAxisNorm":
