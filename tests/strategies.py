@@ -609,3 +609,68 @@ INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("Dropout", {"p": -0.1}, "negative dropout probability"),
     ("GELU", {"approximate": "sigmoid"}, "unknown GELU approximation"),
 ]
+
+
+# -- Keras layers ----------------------------------------------------------------------------
+#: Keras cases are (expression, input shape with the batch dimension); sizes as small as above.
+
+
+@st.composite
+def keras_case(draw: Any, name: str) -> tuple[str, Shape]:
+    """A Keras layer of type ``name`` as an expression, and an input shape it builds on."""
+    i = st.integers
+    b = draw(st.booleans())
+    if name == "Dense":
+        return f"Dense({draw(i(1, 16))}, use_bias={b})", (2, *draw(st.lists(i(1, 4), max_size=2)), draw(i(1, 16)))
+    if name.startswith("Conv"):
+        nd = int(name[4])
+        k = draw(i(1, 3))
+        groups = draw(i(1, 2)) if "Transpose" not in name else 1
+        shape = (2, *(draw(i(k, 6)) for _ in range(nd)), groups * draw(i(1, 4)))
+        return f"{name}({groups * draw(i(1, 4))}, {k}, use_bias={b}{f', groups={groups}' if groups > 1 else ''})", shape
+    if "Pooling" in name:
+        nd = int(name[-2])
+        args = "" if name.startswith("Global") else "2"
+        return f"{name}({args})", (2, *(draw(i(2, 6)) for _ in range(nd)), draw(i(1, 4)))
+    if name in ("BatchNormalization", "LayerNormalization", "RMSNormalization", "GroupNormalization"):
+        rank = draw(i(2, 4))
+        shape = (2, *(draw(i(1, 6)) for _ in range(rank - 1)))
+        axis = draw(i(1, rank - 1))
+        if name == "GroupNormalization":
+            groups = draw(st.sampled_from([g for g in range(1, shape[axis] + 1) if shape[axis] % g == 0] + [-1]))
+            return f"GroupNormalization({groups}, axis={axis}, center={b}, scale={draw(st.booleans())})", shape
+        if name == "RMSNormalization":
+            return f"RMSNormalization(axis={axis})", shape
+        flags = f"center={b}, scale={draw(st.booleans())}"
+        if name == "LayerNormalization" and draw(st.booleans()):
+            return f"LayerNormalization(axis={tuple(range(axis, rank))}, {flags})", shape
+        return f"{name}(axis={axis}, {flags})", shape
+    if name == "Embedding":
+        return f"Embedding({draw(i(1, 50))}, {draw(i(1, 8))})", (2, draw(i(1, 6)))
+    if name in ("SimpleRNN", "LSTM", "GRU", "Bidirectional"):
+        cell = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"])) if name == "Bidirectional" else name
+        extra = f", reset_after={draw(st.booleans())}" if cell == "GRU" else ""
+        layer = f"{cell}({draw(i(1, 8))}, use_bias={b}{extra})"
+        return (f"Bidirectional({layer})" if name == "Bidirectional" else layer), (2, draw(i(1, 5)), draw(i(1, 8)))
+    if name == "MultiHeadAttention":
+        value = f", value_dim={draw(i(1, 6))}" if draw(st.booleans()) else ""
+        return f"MultiHeadAttention({draw(i(1, 3))}, {draw(i(1, 6))}, use_bias={b}{value})", (2, draw(i(1, 4)), draw(i(1, 8)))
+    if name == "GroupQueryAttention":
+        kv = draw(i(1, 3))
+        return (f"GroupQueryAttention({draw(i(1, 6))}, {kv * draw(i(1, 3))}, {kv}, use_bias={b})",
+                (2, draw(i(1, 4)), draw(i(1, 8))))
+    if name == "Flatten":
+        return "Flatten()", (2, draw(i(1, 4)), draw(i(1, 4)))
+    if name == "Dropout":
+        return "Dropout(0.5)", (2, draw(i(1, 8)))
+    return "Activation('relu')", (2, draw(i(1, 8)))
+
+
+#: The Keras layer types with a strategy (every Keras layer paramcalc knows).
+KERAS_FAMILIES = (
+    "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "BatchNormalization",
+    "LayerNormalization", "RMSNormalization", "GroupNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU",
+    "Bidirectional", "MultiHeadAttention", "GroupQueryAttention", "Flatten", "Dropout", "Activation",
+)

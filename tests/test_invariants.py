@@ -6,11 +6,12 @@ from dataclasses import FrozenInstanceError
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import strategies as S
-from paramcalc import Count, formulas, parse_layer
+from paramcalc import Count, SpecError, formulas, parse_layer
+from test_blocks import block_specs
 
 sizes = st.integers(1, 64)
 
@@ -185,3 +186,45 @@ def test_counts_beyond_float_precision_are_exact() -> None:
 )
 def test_formulas_return_python_ints(formula: Any, kwargs: dict[str, Any]) -> None:
     assert type(formula(**kwargs)) is int
+
+
+# -- The tensors a convention lists sum to its count ------------------------------------------
+
+CONVENTIONS = ("pytorch", "keras", "textbook")
+
+
+def assert_tensors_sum_to_count(spec: Any, input_shape: Any) -> None:
+    """Under every convention: trainable, non-trainable and buffer tensors each sum to the count's part."""
+    for convention in CONVENTIONS:
+        try:
+            count = spec.count(convention, input_shape=input_shape)
+        except SpecError:  # no such layer under this convention (e.g. no Keras equivalent): no tensors either
+            with pytest.raises(SpecError):
+                spec.param_tensors(convention, input_shape=input_shape)
+            continue
+        tensors = spec.param_tensors(convention, input_shape=input_shape)
+        summed = {kind: sum(t.numel for t in tensors if t.kind == kind)
+                  for kind in ("trainable", "non_trainable", "buffer")}
+        assert (summed["trainable"], summed["non_trainable"], summed["buffer"]) == (
+            count.trainable, count.non_trainable, count.buffers), (str(spec), convention, tensors)
+
+
+@pytest.mark.parametrize("family", sorted(S.FAMILIES))
+@given(data=st.data())
+def test_tensors_sum_to_the_count_for_torch_layers(family: str, data: Any) -> None:
+    case = data.draw(S.valid_cases(family))
+    assert_tensors_sum_to_count(parse_layer(case.layer()), case.shapes[0] if case.shapes else None)
+
+
+@example("MultiheadAttention(4, 1, kdim=0)")  # the textbook listed W_K as 4×4 and counted it 0×4
+@example("MultiheadAttention(4, 2, kdim=0, vdim=0)")
+@given(expr=block_specs())
+def test_tensors_sum_to_the_count_for_blocks(expr: str) -> None:
+    assert_tensors_sum_to_count(parse_layer(expr), None)
+
+
+@pytest.mark.parametrize("family", S.KERAS_FAMILIES)
+@given(data=st.data())
+def test_tensors_sum_to_the_count_for_keras_layers(family: str, data: Any) -> None:
+    expr, shape = data.draw(S.keras_case(family))
+    assert_tensors_sum_to_count(parse_layer(f"layers.{expr}"), shape)

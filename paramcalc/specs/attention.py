@@ -36,7 +36,7 @@ def _attention_tensors(prefix: str, q: int, k: int, v: int, inner: int, out: int
 
 
 def _keras_attention(name: str, d: int, heads: int, bias: bool, kdim: int | None = None, vdim: int | None = None) -> Part:
-    shapes = ((None, None, d), (None, None, vdim or d), (None, None, kdim or d))
+    shapes = ((None, None, d), (None, None, d if vdim is None else vdim), (None, None, d if kdim is None else kdim))
     layer = layer_class("keras.MultiHeadAttention")(num_heads=heads, key_dim=d // heads, use_bias=bias)
     return Part(name, layer, shapes)
 
@@ -146,7 +146,9 @@ class MultiheadAttention(LayerSpec):
 
     def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
         e = self.embed_dim
-        return _attention_tensors("", e, self.kdim or e, self.vdim or e, e, e)
+        # kdim=0 is a size (torch's too), not "left out": only None means "the same as embed_dim"
+        return _attention_tensors("", e, e if self.kdim is None else self.kdim, e if self.vdim is None else self.vdim,
+                                  e, e)
 
     def _worked_params(self, convention: str) -> list[str]:
         e = self.embed_dim
