@@ -228,3 +228,41 @@ def test_tensors_sum_to_the_count_for_blocks(expr: str) -> None:
 def test_tensors_sum_to_the_count_for_keras_layers(family: str, data: Any) -> None:
     expr, shape = data.draw(S.keras_case(family))
     assert_tensors_sum_to_count(parse_layer(f"layers.{expr}"), shape)
+
+
+# -- A spec's expression reads back as the same spec ------------------------------------------
+
+
+def assert_round_trip(spec: Any) -> None:
+    assert parse_layer(str(spec)) == spec, str(spec)
+
+
+@pytest.mark.parametrize("family", sorted(S.FAMILIES))
+@given(data=st.data())
+def test_expression_reads_back_for_torch_layers(family: str, data: Any) -> None:
+    assert_round_trip(parse_layer(data.draw(S.valid_cases(family)).layer()))
+
+
+@example("DecoderBlock(1152921504606846976, 4)")  # dim_feedforward = 4·d_model = 2**62, within the bound
+@example("FeedForward(4611686018427387903, 2)")
+@given(expr=block_specs())
+def test_expression_reads_back_for_blocks(expr: str) -> None:
+    assert_round_trip(parse_layer(expr))
+
+
+@pytest.mark.parametrize("family", S.KERAS_FAMILIES)
+@given(data=st.data())
+def test_expression_reads_back_for_keras_layers(family: str, data: Any) -> None:
+    expr, shape = data.draw(S.keras_case(family))
+    assert_round_trip(parse_layer(f"layers.{expr}"))
+    assert_round_trip(parse_layer({"type": f"keras.{expr.split('(')[0]}", "input_shape": shape[1:]}
+                                  if expr.endswith("()") else f"layers.{expr[:-1]}, input_shape={shape[1:]})"))
+
+
+@pytest.mark.parametrize("expr", [
+    "DecoderBlock(4611686018427387904, 4)",  # dim_feedforward = 4·d_model = 2**64
+    "DecoderBlock(4611686018427387904, 4, style='llama')",
+])
+def test_a_derived_value_beyond_the_bound_is_refused(expr: str) -> None:
+    with pytest.raises(SpecError, match=r"2\*\*63 - 1"):
+        parse_layer(expr)

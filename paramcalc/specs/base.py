@@ -206,6 +206,13 @@ class LayerSpec(BaseModel):
             super().__init__(**kwargs)
         except ValidationError as exc:
             raise SpecError(describe_problem(name, exc, type(self).model_fields)) from None
+        for field, value in self:  # a value the spec derived (4·d_model, ...) keeps the bounds too
+            if field not in kwargs and oversized(value) is not None:
+                raise SpecError(
+                    f"{name}: {field}, derived from the other arguments, {size_rule()}. Received: "
+                    + ", ".join(f"{k}={short_repr(v)}" for k, v in kwargs.items() if oversized(v) is None
+                                and isinstance(v, int)) + f"; {field} would be {short_repr(value)}"
+                )
 
     # -- the public surface ------------------------------------------------------------------
     @property
