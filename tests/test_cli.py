@@ -492,8 +492,11 @@ def test_bad_layer_queries(argv: list[str]) -> None:
 def test_a_missing_argument() -> None:
     status, out, err = run("layer")
     assert (status, out) == (2, "") and err.startswith("error: ") and "EXPR" in err and err.count("\n") == 1
-    status, out, err = run("check")  # commands with several ways to be called show their help instead
-    assert (status, err) == (2, "") and out.startswith("Usage: paramcalc check")
+    for command in ("check", "check-sheet", "summary", "preset", "memory", "lstm"):
+        status, out, err = run(command)  # every command: one line on stderr, nothing on stdout
+        assert (status, out) == (2, "") and err.startswith("error: ") and err.count("\n") == 1, command
+    status, out, err = run()
+    assert (status, out) == (2, "") and err.startswith("error: ") and "--help" in err
 
 
 EXPRESSIONS = [

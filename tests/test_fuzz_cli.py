@@ -261,3 +261,18 @@ def test_huge_numbers_stay_exact_in_the_cli() -> None:
 def test_json_is_one_document(words: list[str]) -> None:
     status, out, _ = run([*words, "--json"])
     assert status in (0, 1) and isinstance(json.loads(out), (dict, list))
+
+
+# -- Hostile environment values (budget: 30 examples, each under the time guard) ------------------
+
+ENV_VALUES = st.one_of(st.sampled_from(["", "0", "-1", "99999999999999999999", "²", "abc", "1e9", " 80", "\x1b[31m"]),
+                       st.text(max_size=12).filter(lambda t: "\x00" not in t))
+
+
+@given(columns=ENV_VALUES, lines=ENV_VALUES, term=ENV_VALUES, no_color=ENV_VALUES,
+       argv=st.sampled_from([["layer", "Linear(2, 3)"], ["presets"], ["--help"], ["layers"], ["formula", "lstm"]]))
+def test_hostile_environment_values(columns: str, lines: str, term: str, no_color: str, argv: list[str]) -> None:
+    env = {**PLAIN, "COLUMNS": columns, "LINES": lines, "TERM": term, "NO_COLOR": no_color}
+    with time_limit(30):
+        result = runner.invoke(app, argv, env=env)
+    assert result.exit_code == 0 and result.stderr == "" and result.stdout, argv

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from paramcalc import forms
 from paramcalc.checking import check
@@ -38,6 +38,7 @@ from paramcalc.checking.results import AnswerCheck, CheckResult
 from paramcalc.errors import ParamcalcError
 from paramcalc.limits import MAX_FILE_BYTES, MAX_SHEET_PROBLEMS, check_data, check_yaml_text
 from paramcalc.models import validation
+from paramcalc.models.files import DuplicateKeyError, read_regular_file, yaml_loader
 
 #: The module that draws sheet reports.
 RENDERER = "paramcalc.render.check"
@@ -62,6 +63,13 @@ class Answers(BaseModel):
     trainable: Union[int, str, None] = None
     non_trainable: Union[int, str, None] = None
     shape: Union[str, int, list[Union[int, float, str]], None] = None
+
+    @field_validator("params", "trainable", "non_trainable", "shape", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: Any) -> Any:
+        if isinstance(value, bool) or (isinstance(value, list) and any(isinstance(v, bool) for v in value)):
+            raise ValueError("an answer is a number or a shape, not true or false")
+        return value
 
     @model_validator(mode="after")
     def _some(self) -> Answers:
@@ -101,19 +109,10 @@ class Sheet(BaseModel):
     problems: list[Problem] = Field(min_length=1)
 
 
-def _yaml_loader() -> Any:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read_sheet_data(path: Path) -> Any:
     """The data of a sheet file, read within the bounds of model files (size, nesting, alias expansion)."""
     try:
-        if "\x00" in str(path):
-            raise FileNotFoundError(2, "No such file or directory")
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(path)
     except OSError as exc:
         raise ParamcalcError(f"sheet: cannot read {str(path)!r}: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:
@@ -128,7 +127,9 @@ def _read_sheet_data(path: Path) -> Any:
 
     try:
         check_yaml_text(text, f"sheet: {path.name}")
-        data = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=yaml_loader())  # noqa: S506 - a safe loader
+    except DuplicateKeyError as exc:
+        raise ParamcalcError(f"sheet: {path.name}: {exc}") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""

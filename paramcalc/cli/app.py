@@ -8,6 +8,7 @@ layers`` rather than in the help. :class:`RootGroup` runs it all and turns every
 line on stderr: a library error or a usage error exits with status 2, a bug with status 70.
 """
 
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -29,11 +30,38 @@ def internal_error(exc: BaseException) -> NoReturn:
     """A bug, not bad input: one line and exit status 70; the traceback only with PARAMCALC_DEBUG=1."""
     if os.environ.get("PARAMCALC_DEBUG"):
         raise exc
-    sys.stderr.write(
-        f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
-        "set PARAMCALC_DEBUG=1 to see the traceback\n"
+    print_error(
+        f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+        "set PARAMCALC_DEBUG=1 to see the traceback"
     )
-    sys.exit(EXIT_INTERNAL)
+    finish(EXIT_INTERNAL)
+
+
+#: The errors of a write to standard output that fails (the environment's fault, not paramcalc's).
+WRITE_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def finish(status: int, *, reported: bool = False) -> NoReturn:
+    """Exit with ``status`` once standard output is flushed.
+
+    When the flush fails (a full disk, a closed pipe), the failure is reported (unless it already
+    was, or the reader went away), the status becomes 2, and standard output is pointed at the
+    null device so that the interpreter's own flush at exit cannot fail again.
+    """
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        if not reported and getattr(exc, "errno", None) != errno.EPIPE:
+            print_error(f"cannot write output: {getattr(exc, 'strerror', None) or exc}")
+        status = max(status, EXIT_BAD_INPUT)
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())  # type: ignore[union-attr]
+            os.close(null)
+        except (OSError, ValueError):
+            pass
+    sys.exit(status)
 
 
 def usage_message(exc: typer.TyperException) -> str:
@@ -83,32 +111,38 @@ class RootGroup(TyperGroup):
         """Run the command line; every error ends here as one line on stderr and an exit status."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if sys.stdout is None:  # started with standard output closed: nowhere to write a result
+            print_error("cannot write output: standard output is closed")
+            sys.exit(EXIT_BAD_INPUT)
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except ParamcalcError as exc:  # bad input, in the library's words
             print_error(exc)
-            sys.exit(EXIT_BAD_INPUT)
+            finish(EXIT_BAD_INPUT)
         except RecursionError:
             print_error("input nested too deeply")
-            sys.exit(EXIT_BAD_INPUT)
+            finish(EXIT_BAD_INPUT)
         except MemoryError:
             print_error("input too large")
-            sys.exit(EXIT_BAD_INPUT)
+            finish(EXIT_BAD_INPUT)
         except typer.TyperException as exc:  # a usage error (status 2), as Typer reports it, on one line
-            if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the message is the help
-                sys.stdout.write(exc.format_message() + "\n")
-                sys.exit(exc.exit_code)
             print_error(usage_message(exc))
-            sys.exit(exc.exit_code)
+            finish(exc.exit_code)
         except typer.Abort:
             print_error("aborted")
-            sys.exit(1)
+            finish(1)
         except ValueError as exc:  # a value the library refused without its own error type
             print_error(exc)
-            sys.exit(EXIT_BAD_INPUT)
+            finish(EXIT_BAD_INPUT)
+        except OSError as exc:
+            if exc.errno not in WRITE_ERRORS:
+                internal_error(exc)
+            if exc.errno != errno.EPIPE:  # a reader that went away needs no message
+                print_error(f"cannot write output: {exc.strerror or exc}")
+            finish(EXIT_BAD_INPUT, reported=True)
         except Exception as exc:  # a bug, not bad input
             internal_error(exc)
-        sys.exit(status if isinstance(status, int) else 0)
+        finish(status if isinstance(status, int) else 0)
 
 
 app = typer.Typer(
@@ -126,7 +160,6 @@ app = typer.Typer(
         "  paramcalc layer \"layers.LSTM(128)\" --input-shape 32,50,100 --all-conventions\n"
         "  paramcalc formula lstm"
     ),
-    no_args_is_help=True,
     # Typer's plain help: flags read as flags (its Rich panels label each one <bool>), and --help
     # loads neither Rich nor pydantic.
     rich_markup_mode=None,

@@ -46,7 +46,7 @@ Examples:
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document and nothing else.")]
 
 
-@app.command("check", help=CHECK_HELP, no_args_is_help=True)
+@app.command("check", help=CHECK_HELP)
 def check_command(
     target: Annotated[str, typer.Argument(
         metavar="LAYER_EXPR_OR_MODEL_FILE", show_default=False,
@@ -95,7 +95,7 @@ def check_command(
         raise typer.Exit(EXIT_WRONG)
 
 
-@app.command("check-sheet", help=SHEET_HELP, no_args_is_help=True)
+@app.command("check-sheet", help=SHEET_HELP)
 def check_sheet_command(
     sheet: Annotated[Path, typer.Argument(metavar="SHEET.yaml", help="The problem sheet (YAML or JSON).",
                                           show_default=False)],

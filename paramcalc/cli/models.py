@@ -72,26 +72,27 @@ Json = Annotated[bool, typer.Option("--json", help="Print one JSON document: row
 
 def _read_text(path: str) -> str:
     from paramcalc.errors import ModelError
+    from paramcalc.models.files import read_regular_file, read_standard_input
     from paramcalc.models.format import MAX_FILE_BYTES
 
     if path == "-":
-        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        try:
+            raw = read_standard_input()
+        except OSError as exc:
+            raise ModelError(f"standard input: cannot be read ({exc.strerror or exc})") from None
         if len(raw) > MAX_FILE_BYTES:
             raise ModelError(f"standard input: larger than the {MAX_FILE_BYTES:,}-byte limit")
     else:
-        p = Path(path)
-        if "\x00" in path:
-            raise ModelError(f"file not found: {path!r}")
         try:
-            if p.stat().st_size > MAX_FILE_BYTES:
-                raise ModelError(f"{p.name}: larger than the {MAX_FILE_BYTES:,}-byte limit")
-            raw = p.read_bytes()
+            raw = read_regular_file(path)
         except FileNotFoundError:
-            raise ModelError(f"file not found: {path}") from None
+            raise ModelError(f"file not found: {path!r}" if "\x00" in path else f"file not found: {path}") from None
         except IsADirectoryError:
             raise ModelError(f"{path} is a directory, not a file") from None
         except OSError as exc:
             raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise ModelError(f"{Path(path).name}: larger than the {MAX_FILE_BYTES:,}-byte limit")
     if b"\x00" in raw:
         raise ModelError(f"{path}: binary data, not text")
     try:
@@ -120,7 +121,7 @@ def _summarize(model: Any, input_shape: str | None, convention: Convention | Non
     return evaluate(model, input_shape=shape_argument(input_shape), convention=chosen)
 
 
-@app.command("summary", help=SUMMARY_HELP, no_args_is_help=True)
+@app.command("summary", help=SUMMARY_HELP)
 def summary_command(
     model_file: Annotated[str, typer.Argument(
         metavar="MODEL_FILE", show_default=False, help="A YAML or JSON model file ('-' reads standard input).")],
@@ -181,7 +182,7 @@ def presets_command(json: Json = False) -> None:
     print_rich(table)
 
 
-@app.command("preset", help=PRESET_HELP, no_args_is_help=True)
+@app.command("preset", help=PRESET_HELP)
 def preset_command(
     name: Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="A preset (paramcalc presets).")],
     input_shape: InputShape = None,
@@ -191,7 +192,7 @@ def preset_command(
     export: Annotated[bool, typer.Option(
         "--export", help="Print the preset's model file (YAML, with comments) to edit.")] = False,
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites).")] = None,
+        "--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites; '-' is standard output).")] = None,
 ) -> None:
     from paramcalc.errors import ModelError
     from paramcalc.models import presets
@@ -199,7 +200,7 @@ def preset_command(
     if export:
         if json:
             raise ModelError("--export prints the model file as YAML: leave out --json")
-        if output is not None:
+        if output is not None and str(output) != "-":
             path = presets.export_preset(name, output)
             sys.stdout.write(f"wrote {path}\n")
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from typing import Any
@@ -24,21 +25,51 @@ def one_line(message: object) -> str:
 
 
 def print_error(message: object) -> None:
-    """Write ``error: MESSAGE`` on one line to stderr."""
-    sys.stderr.write(f"error: {one_line(message)}\n")
+    """Write ``error: MESSAGE`` on one line to stderr, if stderr can be written (the exit status says it anyway)."""
+    try:
+        sys.stderr.write(f"error: {one_line(message)}\n")
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):  # stderr closed (None), full, or a broken pipe
+        pass
+
+
+def env_size(name: str) -> int | None:
+    """The terminal size an environment variable (COLUMNS, LINES) gives, if it is a usable one.
+
+    Any value is input: one that is not a plain positive number of at most 5 digits is ignored.
+    """
+    text = os.environ.get(name, "")
+    if text.isascii() and text.isdigit() and len(text) <= 5 and int(text) > 0:
+        return int(text)
+    return None
+
+
+def _terminal_size() -> tuple[int, int]:
+    """Columns and lines of the terminal on stdout (else stdin), 80 x 25 when there is none."""
+    for stream in (sys.stdout, sys.stdin):
+        try:
+            size = os.get_terminal_size(stream.fileno())  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):
+            continue
+        if size.columns > 0 and size.lines > 0:
+            return size.columns, size.lines
+    return 80, 25
 
 
 def make_console() -> Any:
     """A Rich console made per command (so NO_COLOR, FORCE_COLOR and tests behave), 80 columns at most.
 
     Rich writes plain text (no colour codes) when the output is not a terminal, and honours ``NO_COLOR``.
+    The width and height are given to it: ``COLUMNS`` and ``LINES`` when they are usable numbers,
+    else the terminal's size (a huge, negative or non-numeric value never reaches Rich).
     """
     from rich.console import Console
 
-    console = Console(highlight=False, soft_wrap=False)
-    if console.width > MAX_WIDTH:
-        console.width = MAX_WIDTH
-    return console
+    columns, lines = env_size("COLUMNS"), env_size("LINES")
+    if columns is None or lines is None:
+        found = _terminal_size()
+        columns, lines = columns or found[0], lines or found[1]
+    return Console(highlight=False, soft_wrap=False, width=min(columns, MAX_WIDTH), height=lines)
 
 
 def print_rich(*renderables: Any) -> None:

@@ -20,7 +20,6 @@ bounded (:mod:`paramcalc.limits`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -31,6 +30,7 @@ from paramcalc.limits import MAX_BLOCK_NESTING as MAX_NESTING  # the bounds on m
 from paramcalc.limits import MAX_DATA_DEPTH, MAX_DATA_NODES, MAX_FILE_BYTES, MAX_LAYERS, MAX_RANK, MAX_ROWS, MAX_SIZE  # noqa: F401
 from paramcalc.limits import check_data, check_yaml_text
 from paramcalc.models import validation
+from paramcalc.models.files import DuplicateKeyError, load_json, read_regular_file, yaml_loader
 from paramcalc.models.evaluate import Shape, evaluate
 from paramcalc.models.nodes import (  # noqa: F401 - the format's entry types, importable from here
     NAME_RE,
@@ -141,11 +141,7 @@ def read_model_data(path: str | Path) -> Any:
     if "\x00" in str(path):  # no file has such a name (os.stat would raise ValueError)
         raise ModelError(f"model file not found: {short_repr(str(path))}")
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ModelError(f"model file {p.name}: {size:,} bytes is larger than the {MAX_FILE_BYTES:,}-byte limit")
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(p)
     except FileNotFoundError:
         raise ModelError(f"model file not found: {path}") from None
     except IsADirectoryError:
@@ -173,7 +169,9 @@ def parse_model_text(raw: bytes | str, *, json_first: bool = False, what: str = 
     stripped = text.lstrip()
     if json_first or stripped.startswith("{"):
         try:
-            data = json.loads(text)
+            data = load_json(text)
+        except DuplicateKeyError as exc:
+            raise ModelError(f"{what}: {exc}") from None
         except RecursionError:
             raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep") from None
         except ValueError as exc:
@@ -186,12 +184,14 @@ def parse_model_text(raw: bytes | str, *, json_first: bool = False, what: str = 
 
     try:
         check_yaml_text(text, what)
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
+        data = yaml.load(text, Loader=yaml_loader())  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ModelError(f"{what}: invalid YAML{where}: {problem}") from None
+    except DuplicateKeyError as exc:
+        raise ModelError(f"{what}: {exc}") from None
     except ModelError:
         raise
     except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail on bad scalars (2001-02-30) in many ways
