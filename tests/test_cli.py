@@ -597,3 +597,15 @@ def test_help_shows_flags_as_flags(args: list[str]) -> None:
     status, out, _ = run(*args, "--help")
     assert status == 0 and out.startswith("Usage: paramcalc")
     assert "<bool>" not in out and "--help" in out and ("--json" in out or not args)
+
+
+def test_an_invalid_built_in_layer_in_a_torch_print_is_an_error(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from paramcalc.cli import app
+
+    path = tmp_path / "model.txt"
+    path.write_text("Linear(in_features=999999999999999999999999999999, out_features=2, bias=True)\n")
+    result = CliRunner().invoke(app, ["summary", str(path), "--from-torch-print"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: torch print: line 1: ") and result.stderr.count("\n") == 1

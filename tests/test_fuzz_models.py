@@ -346,7 +346,10 @@ TORCH_PRINT = """ResNet(
 @examples(150)
 @given(cut=st.integers(0, len(TORCH_PRINT)), junk=st.text(max_size=30), where=st.integers(0, len(TORCH_PRINT)))
 def test_torch_print_text(cut: int, junk: str, where: int) -> None:
-    for text in (TORCH_PRINT[:cut], TORCH_PRINT[:where] + junk + TORCH_PRINT[where:], "(" * 5000, "x(" * 3000):
+    huge = "9" * (cut % 6000 + 1)  # a repeat count or size of any length; an invalid built-in layer
+    for text in (TORCH_PRINT[:cut], TORCH_PRINT[:where] + junk + TORCH_PRINT[where:], "(" * 5000, "x(" * 3000,
+                 f"Net(\n  (l): ModuleList(\n    (0-1): {huge} x ReLU()\n  )\n)",
+                 f"Net(\n  (a): Linear(in_features={huge}, out_features=2, bias=True)\n)"):
         with time_limit():
             try:
                 summary = summarize_torch_print(text)

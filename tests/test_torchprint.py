@@ -137,3 +137,26 @@ def test_cli(golden) -> None:
     golden("summary_torchprint_resnet18.txt", result.stdout)
     piped = runner.invoke(app, ["summary", "-", "--from-torch-print", "--json"], input=SMALL, env=PLAIN)
     assert piped.exit_code == 0 and '"total": ' in piped.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Linear(in_features=999999999999999999999999999999, out_features=2, bias=True)", 1),
+        ("Net(\n  (a): Conv2d(3, 64, kernel_size=(3, 3), groups=2)\n)", 2),
+        ("Net(\n  (l): ModuleList(\n    (0-9): " + "9" * 5000 + " x Linear(in_features=2, out_features=2, bias=True)\n  )\n)", 3),
+        ("Net(\n  (p): ParameterList(\n      (0): Parameter containing: [torch.float32 of size " + "9" * 5000 + "]\n  )\n)", 3),
+        ("Net(\n  (a): PReLU(num_parameters=" + "9" * 5000 + ")\n)", 2),
+    ],
+)
+def test_invalid_built_in_layers_and_huge_numbers_are_errors_naming_the_line(text: str, line: int) -> None:
+    with pytest.raises(ModelError) as exc:
+        summarize_torch_print(text)
+    message = str(exc.value)
+    assert message.startswith(f"torch print: line {line}: ") and "\n" not in message and len(message) < 400
+
+
+def test_arguments_torch_prints_unquoted_are_read() -> None:
+    s = summarize_torch_print("Net(\n  (a): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=same, "
+                              "padding_mode=circular)\n)")
+    assert s.total == 3 * 8 * 9 + 8 and not any("could not be read" in n for n in s.incomplete)

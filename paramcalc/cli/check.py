@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from paramcalc.cli.options import Convention, choice, parse_shapes
-from paramcalc.cli.output import EXIT_WRONG, make_console, print_json, print_rich
+from paramcalc.cli.output import EXIT_WRONG, make_console, print_error, print_json, print_rich
 
 app = typer.Typer()
 
@@ -118,8 +118,6 @@ def check_sheet_command(
             sys.stdout.write(render_sheet_text(report, console.width) + "\n")
     if report.errors:  # the report shows each problem's error; stderr says why the status is 2
         problems = report.total + report.errors
-        sys.stderr.write(
-            f"error: {report.errors} of {problems} problems in {sheet} could not be checked (see the report)\n"
-        )
+        print_error(f"{report.errors} of {problems} problems in {sheet} could not be checked (see the report)")
     if report.exit_status:
         raise typer.Exit(report.exit_status)

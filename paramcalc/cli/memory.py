@@ -106,8 +106,9 @@ def memory_command(
     from rich.text import Text
 
     from paramcalc.render.memory import memory_table
+    from paramcalc.render.text import one_line
 
     parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name))]
     if memory.notes:
-        parts.append(Text("\n".join(f"- {n}" for n in memory.notes)))
+        parts.append(Text("\n".join(f"- {one_line(n)}" for n in memory.notes)))
     print_rich(*parts)

@@ -7,6 +7,8 @@ import re
 import sys
 from typing import Any
 
+from paramcalc.render.text import json_safe, one_line
+
 #: Exit statuses: 0 all good, 1 a checked answer is wrong (like ``diff``), 2 bad input (like a usage error).
 EXIT_WRONG = 1
 EXIT_BAD_INPUT = 2
@@ -16,12 +18,6 @@ EXIT_INTERNAL = 70
 MAX_WIDTH = 80
 
 _INT_LIST = re.compile(r"\[\s*-?\d+(?:,\s*-?\d+)*\s*\]")
-
-
-def one_line(message: object) -> str:
-    """The message on one line, its control characters shown escaped (never sent to the terminal)."""
-    text = " ".join(str(message).split())
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def print_error(message: object) -> None:
@@ -61,7 +57,8 @@ def make_console() -> Any:
 
     Rich writes plain text (no colour codes) when the output is not a terminal, and honours ``NO_COLOR``.
     The width and height are given to it: ``COLUMNS`` and ``LINES`` when they are usable numbers,
-    else the terminal's size (a huge, negative or non-numeric value never reaches Rich).
+    else the terminal's size (a huge, negative or non-numeric value never reaches Rich). Strings are
+    never read as markup or emoji codes (text from files is shown as written).
     """
     from rich.console import Console
 
@@ -69,7 +66,9 @@ def make_console() -> Any:
     if columns is None or lines is None:
         found = _terminal_size()
         columns, lines = columns or found[0], lines or found[1]
-    return Console(highlight=False, soft_wrap=False, width=min(columns, MAX_WIDTH), height=lines)
+    return Console(
+        highlight=False, soft_wrap=False, markup=False, emoji=False, width=min(columns, MAX_WIDTH), height=lines
+    )
 
 
 def print_rich(*renderables: Any) -> None:
@@ -87,9 +86,10 @@ def print_rich(*renderables: Any) -> None:
 
 
 def print_json(data: Any) -> None:
-    """Print one JSON document and nothing else (ints stay exact; lists of ints such as shapes on one line)."""
+    """Print one JSON document and nothing else (ints stay exact; lists of ints such as shapes on one line;
+    characters that would act on a terminal, such as bidi overrides, written as ``\\uXXXX``)."""
     import json
 
     text = json.dumps(data, indent=2, ensure_ascii=False)
     text = _INT_LIST.sub(lambda m: "[" + ", ".join(re.findall(r"-?\d+", m.group(0))) + "]", text)
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(json_safe(text) + "\n")

@@ -18,6 +18,7 @@ from math import prod
 from typing import Any
 
 from paramcalc.errors import ModelError, SpecError
+from paramcalc.limits import MAX_SIZE
 from paramcalc.results import Count
 from paramcalc.models.summary import Row, Summary
 
@@ -51,6 +52,21 @@ _REPEAT = re.compile(r"^(?P<first>\d+)-(?P<last>\d+)$")
 _TIMES = re.compile(r"^(?P<n>\d+) x (?P<rest>.*)$")
 _CALL = re.compile(r"^(?P<cls>[A-Za-z_][A-Za-z0-9_.]*)\((?P<args>.*)$")
 _PARAMETER = re.compile(r"Parameter containing:\s*\[\S+ of size (?P<size>[\dx]+)\]")
+#: An argument torch prints without quotes (``padding=same``, ``padding_mode=circular``).
+_BARE = re.compile(r"(?<==)\s*(?!(?:True|False|None)\b)([A-Za-z_][A-Za-z0-9_]*)\s*(?=,|$)")
+
+
+def _number(digits: str, line: int, what: str) -> int:
+    """An integer printed in the text, at most MAX_SIZE (no module or tensor is larger)."""
+    if len(digits.lstrip("0")) > 19 or int(digits) > MAX_SIZE:
+        shown = digits if len(digits) <= 40 else f"<an integer of {len(digits):,} digits>"
+        raise ModelError(f"torch print: line {line}: {what} must be at most {MAX_SIZE:,}. Received: {shown}")
+    return int(digits)
+
+
+def _size(match: re.Match[str], line: int) -> int:
+    """The number of values of a printed ``Parameter containing: [... of size 4x8]``."""
+    return prod(_number(d, line, "a parameter size") for d in match["size"].split("x") if d)
 
 
 @dataclass
@@ -59,6 +75,7 @@ class _Module:
     cls: str
     args: str | None  # the argument text of a one-line module, None for a block
     repeat: int = 1
+    line: int = 0  # where it is printed
     children: list[_Module] = field(default_factory=list)
     parameters: list[int] = field(default_factory=list)  # printed nn.Parameter sizes (ParameterList)
     extra: list[str] = field(default_factory=list)
@@ -112,10 +129,10 @@ def parse_torch_print(text: str) -> _Module:
         repeat = 1
         times = _TIMES.match(rest)
         if times:
-            repeat, rest = int(times["n"]), times["rest"]
+            repeat, rest = _number(times["n"], number, "a repeat count"), times["rest"]
         if rest.startswith("Parameter containing"):  # a ParameterList / ParameterDict entry
             if stack:
-                stack[-1].parameters.extend(prod(int(d) for d in m["size"].split("x")) for m in _PARAMETER.finditer(rest))
+                stack[-1].parameters.extend(_size(m, number) for m in _PARAMETER.finditer(rest))
             continue
         call = _CALL.match(rest)
         if not call:
@@ -127,9 +144,10 @@ def parse_torch_print(text: str) -> _Module:
         opens = _balance(rest) > 0
         if opens:
             # One-line parameter lists print their parameters after the '(' on the same line.
-            module = _Module(name, call["cls"].rsplit(".", 1)[-1], None, repeat)
+            module = _Module(name, call["cls"].rsplit(".", 1)[-1], None, repeat, number)
         else:
-            module = _Module(name, call["cls"].rsplit(".", 1)[-1], args[:-1] if args.endswith(")") else args, repeat)
+            module = _Module(name, call["cls"].rsplit(".", 1)[-1], args[:-1] if args.endswith(")") else args, repeat,
+                             number)
         if stack:
             stack[-1].children.append(module)
         elif root is None:
@@ -138,7 +156,7 @@ def parse_torch_print(text: str) -> _Module:
             stack.append(module)
             trailing = rest[rest.index("(") + 1:]
             for m in _PARAMETER.finditer(trailing):
-                module.parameters.append(prod(int(d) for d in m["size"].split("x")))
+                module.parameters.append(_size(m, number))
     if stack:
         raise ModelError(f"torch print: {len(stack)} module(s) not closed; is the text complete?")
     assert root is not None
@@ -156,7 +174,11 @@ class _Walk:
 
 
 def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any] | None]:
-    """Count a one-line module through its spec; (0, None) for a known parameter-free one."""
+    """Count a one-line module through its spec; (0, None) for a known parameter-free one.
+
+    Raises:
+        ModelError: a built-in layer whose printed arguments are not valid (the message names the line).
+    """
     from paramcalc.specs.parse import parse_layer
     from paramcalc.specs import TORCH_LAYERS
 
@@ -169,19 +191,19 @@ def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any
     if cls in PARAMETER_FREE:
         return Count(0), None
     if cls in ("ParameterList", "ParameterDict"):
-        return Count(sum(prod(int(d) for d in m["size"].split("x")) for m in _PARAMETER.finditer(args))), None
+        return Count(sum(_size(m, module.line) for m in _PARAMETER.finditer(args))), None
     if cls == "PReLU":
         m = re.search(r"num_parameters=(\d+)", args)
-        return Count(int(m[1]) if m else 1), None
+        return Count(_number(m[1], module.line, "num_parameters") if m else 1), None
     if cls == "GroupNorm":
         m = re.fullmatch(r"\s*(\d+),\s*(\d+)(.*)", args)
         if m:
             affine = "affine=False" not in m[3]
-            return Count(2 * int(m[2]) if affine else 0), None
+            return Count(2 * _number(m[2], module.line, "num_channels") if affine else 0), None
     if cls.startswith("InstanceNorm") and cls[-2:] in ("1d", "2d", "3d"):
         m = re.match(r"\s*(\d+)", args)
         if m:
-            c = int(m[1])
+            c = _number(m[1], module.line, "num_features")
             affine = "affine=True" in args
             stats = "track_running_stats=True" in args
             return Count(2 * c if affine else 0, buffers=2 * c + 1 if stats else 0), None
@@ -189,11 +211,11 @@ def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any
         walk.incomplete.append(f"{path} ({module.cls}): not a layer paramcalc knows; its parameters are not counted")
         return Count(0), None
     try:
-        spec = parse_layer(f"nn.{cls}({args})")
+        spec = parse_layer(f"nn.{cls}({_BARE.sub(lambda m: repr(m[1]), args)})")
         count = spec.count("pytorch")
-    except SpecError as exc:
-        walk.incomplete.append(f"{path} ({module.cls}): could not be read ({exc}); not counted")
-        return Count(0), None
+    except SpecError as exc:  # torch prints only layers it could build: this text was not printed by torch
+        text = str(exc) if str(exc).startswith(cls) else f"{module.cls}: {exc}"
+        raise ModelError(f"torch print: line {module.line}: {text}") from None
     data = spec.spec_dict()
     if cls == "Embedding":
         walk.embeddings.append((path, (data["num_embeddings"], data["embedding_dim"])))
@@ -244,10 +266,10 @@ def _mha_own(module: _Module, path: str, depth: int, walk: _Walk) -> Count:
     """MultiheadAttention prints only out_proj; in_proj_weight (3E × E) and in_proj_bias (3E) are its own."""
     out = next((c for c in module.children if c.name == "out_proj" and c.args is not None), None)
     m = re.search(r"in_features=(\d+)", out.args or "") if out else None
-    if m is None:
+    if m is None or out is None:
         walk.incomplete.append(f"{path} (MultiheadAttention): no out_proj printed; its in_proj is not counted")
         return Count(0)
-    e = int(m[1])
+    e = _number(m[1], out.line, "in_features")
     bias = "bias=False" not in (out.args or "")
     own = Count(3 * e * e + (3 * e if bias else 0))
     walk.rows.append(Row(path=f"{path}.in_proj", name="in_proj", type="Parameter", depth=depth, output_shape=None,

@@ -14,6 +14,7 @@ from paramcalc import forms
 from paramcalc.checking.answers import format_shape
 from paramcalc.checking.results import CheckResult
 from paramcalc.checking.sheet import SheetReport
+from paramcalc.render.text import one_line, printable
 
 
 # -- One check -------------------------------------------------------------------------------
@@ -28,7 +29,7 @@ def render_check(result: CheckResult, *, derivations: bool = True) -> Any:
         return Indented(text, style, by)
 
     head = Text()
-    head.append(result.target, style="bold")
+    head.append(printable(result.target), style="bold")
     conv = result.convention if result.convention_chosen else f"{result.convention} (any convention accepted)"
     head.append(f"\nconvention: {conv}", style="dim")
     if result.input_shape is not None:
@@ -39,13 +40,13 @@ def render_check(result: CheckResult, *, derivations: bool = True) -> Any:
     for a in result.answers:
         line = Text()
         line.append(f"{a.mark} ", style="bold green" if a.correct else "bold red")
-        line.append(f"{a.quantity:<14}")
-        line.append(f"given {a.given_text()}")
+        line.append(f"{printable(a.quantity):<14}")
+        line.append(f"given {printable(a.given_text())}")
         if a.correct:
             if a.layout:
                 line.append(f"  ({a.layout})", style="dim")
         else:
-            line.append(f"   expected {a.expected_text()}", style="bold")
+            line.append(f"   expected {printable(a.expected_text())}", style="bold")
         parts.append(line)
         detail = a.diagnosis_text()
         if detail:
@@ -74,7 +75,7 @@ class Indented:
 
         width = max(options.max_width - self.by - self.hang, 20)
         lines = []
-        for raw in self.text.splitlines() or [""]:
+        for raw in [printable(line) for line in self.text.splitlines()] or [""]:
             wrapped = textwrap.wrap(raw, width, break_on_hyphens=False, break_long_words=True) or [""]
             lines.extend(" " * self.by + (" " * self.hang if i else "") + w for i, w in enumerate(wrapped))
         yield Text("\n".join(lines), style=self.style, no_wrap=True, overflow="fold")
@@ -135,7 +136,11 @@ def _report_lines(report: SheetReport, width: int) -> list[tuple[str, str]]:
     """The report as (text, style) lines: a header, one line per answer with its diagnosis below, the summary."""
     import textwrap
 
-    rows = report_rows(report)
+    rows = [
+        ReportRow(printable(r.problem), printable(r.given), printable(r.expected), r.mark,
+                  tuple(one_line(d) for d in r.details))
+        for r in report_rows(report)
+    ]
     heads = ("Problem", "Given", "Expected")
     w_problem = min(max([len(heads[0]), *(len(r.problem) for r in rows)]), MAX_PROBLEM_WIDTH)
     w_given = max([len(heads[1]), *(len(r.given) for r in rows)])
@@ -146,7 +151,7 @@ def _report_lines(report: SheetReport, width: int) -> list[tuple[str, str]]:
             problem = problem[: w_problem - 1] + "…"
         return f"{mark} {problem:<{w_problem}}  {given:>{w_given}}  {expected:>{w_expected}}"
 
-    out: list[tuple[str, str]] = [(report.title or "Problem sheet", "bold"), ("", "")]
+    out: list[tuple[str, str]] = [(printable(report.title or "Problem sheet"), "bold"), ("", "")]
     header = line(" ", *heads)
     out.append((header, "bold"))
     out.append(("─" * len(header), "dim"))

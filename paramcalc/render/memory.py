@@ -6,6 +6,7 @@ from typing import Any
 
 from paramcalc import forms
 from paramcalc.analysis.memory import Memory
+from paramcalc.render.text import printable
 
 
 def memory_table(memory: Memory, title: str | None = None) -> Any:
@@ -18,7 +19,8 @@ def memory_table(memory: Memory, title: str | None = None) -> Any:
     from rich import box
 
     table = Table(
-        title=title or f"Memory, {mode} in {memory.dtype}{opt}", show_footer=True, title_justify="left",
+        title=Text(printable(title or f"Memory, {mode} in {memory.dtype}{opt}"), style="bold"), show_footer=True,
+        title_justify="left",
         title_style="bold", box=box.SIMPLE_HEAD, header_style="bold", footer_style="bold", pad_edge=False,
         show_edge=False,
     )
@@ -26,9 +28,9 @@ def memory_table(memory: Memory, title: str | None = None) -> Any:
     table.add_column("bytes", justify="right", footer=f"{memory.total_bytes:,}")
     table.add_column("size", justify="right", footer=memory.total)
     for line in memory.lines:
-        cell = Text(line.name)
-        cell.append(f"\n{line.formula}", style="dim")
-        table.add_row(cell, f"{line.bytes:,}", line.human)
+        cell = Text(printable(line.name))
+        cell.append(f"\n{printable(line.formula)}", style="dim")
+        table.add_row(cell, Text(f"{line.bytes:,}"), Text(printable(line.human)))
     return table
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from paramcalc import forms
 from paramcalc.models.summary import DTYPE_BYTES, Row, Summary
+from paramcalc.render.text import literal, one_line, printable
 
 #: Rows shown by default: three levels, as torchinfo does.
 DEFAULT_DEPTH = 3
@@ -94,6 +95,7 @@ class LayerTable:
     MIN_LAYER, MIN_TYPE = 12, 10
 
     def __init__(self, title: str, headers: list[str], body: list[tuple[list[str], bool]]) -> None:
+        """``title`` and the cells are shown as written (callers pass them through ``printable``)."""
         self.title, self.headers, self.body = title, headers, body
 
     def widths(self, max_width: int) -> list[int]:
@@ -113,13 +115,13 @@ class LayerTable:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=self.title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+        table = Table(title=Text(self.title, style="bold"), box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
                       title_style="bold", header_style="bold", collapse_padding=True)
         for i, (header, width) in enumerate(zip(self.headers, self.widths(options.max_width))):
             justify = "left" if i < 2 or header == "Output shape" else ("center" if header == "Trainable" else "right")
             table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis", width=width)
         for cells, plain in self.body:
-            table.add_row(Text(cells[0], style="" if plain else "bold"), *cells[1:])
+            table.add_row(Text(cells[0], style="" if plain else "bold"), *(Text(c) for c in cells[1:]))
         yield table
 
 
@@ -139,15 +141,15 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     headers.append("Trainable")
     body = []
     for row in rows:
-        cells = ["  " * (row.depth - 1) + row.name, type_text(row)]
+        cells = ["  " * (row.depth - 1) + printable(row.name), printable(type_text(row))]
         if shapes:
             cells.append(shape_text(row.output_shape))
         cells.append(count_text(row.count.total))
         if mc is not None:
             cells.append(macs_cell(mc, row.path))
-        cells.append(row.trainable)
+        cells.append(printable(row.trainable))
         body.append((cells, row.leaf or (depth is not None and row.depth >= depth)))
-    table = LayerTable(title_text(summary), headers, body)
+    table = LayerTable(printable(title_text(summary)), headers, body)
     totals = Table.grid(padding=(0, 2))
     totals.add_column(no_wrap=True)
     totals.add_column(justify="right", no_wrap=True)
@@ -170,7 +172,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     if summary.reference is not None:
         facts.append(reference_text(summary))
     if facts:
-        parts.append(Text("\n".join(facts)))
+        parts.append(Text("\n".join(one_line(f) for f in facts)))
 
     notes = list(summary.notes) + (compute_note_lines(mc) if mc is not None else [])
     divisions = division_text(summary.divisions)
@@ -188,7 +190,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
         grid.add_column(no_wrap=True)
         grid.add_column()
         for n in notes:
-            grid.add_row("-", n)
+            grid.add_row("-", literal(one_line(n)))
         parts += [Text("Notes:"), grid]
     return Group(*parts)
 
