@@ -35,10 +35,12 @@ from paramcalc.checking.mistakes import (
 )
 from paramcalc.checking.mistakes import count_or_none as safe_count
 from paramcalc.checking.results import AnswerCheck, CheckResult
-from paramcalc.checking.situation import AnswerShape, Quantity
+from paramcalc.checking.situation import AnswerShape, Quantity, lists_tensors, stacked_layers
 from paramcalc.errors import ParamcalcError, SpecError
+from paramcalc.limits import MAX_LISTED_LAYERS
 from paramcalc.results import Count
 from paramcalc.specs import LayerSpec
+from paramcalc.specs.explaining import worked_params
 
 COUNT_QUANTITIES: tuple[Quantity, ...] = ("params", "trainable", "non_trainable")
 
@@ -99,7 +101,9 @@ def _pool_readings(spec: LayerSpec, shape: Shape) -> Shape | None:
 
 
 def derive_params(spec: LayerSpec, convention: str, input_shape: Any) -> str:
-    """The worked derivation of a layer's parameter count."""
+    """The worked derivation of a layer's parameter count (by formula for a stack too deep to list)."""
+    if not lists_tensors(spec):
+        return _as_text(_stack_derivation(spec, convention, input_shape))
     try:
         return _as_text(spec.explain_params(convention, input_shape=input_shape))
     except ParamcalcError:
@@ -114,6 +118,24 @@ def derive_params(spec: LayerSpec, convention: str, input_shape: Any) -> str:
     total = sum(t.numel for t in tensors)
     lines.append(f"total: {' + '.join(f'{t.numel:,}' for t in tensors)} = {total:,}")
     return "\n".join(lines)
+
+
+def _stack_derivation(spec: LayerSpec, convention: str, input_shape: Any) -> list[str]:
+    """A deep stack's count by formula, per layer × layers where the family works it out, with a note
+    that its tensors are not listed (nor the mistakes that need them searched)."""
+    depth = stacked_layers(spec)
+    note = (f"(the tensors of a stack of more than {MAX_LISTED_LAYERS:,} layers are not listed, {depth:,} here, "
+            f"and the mistakes that need them are not searched)")
+    fam = type(spec).family
+    head = [f"formula: {fam.params[convention]}"] if fam and convention in fam.params else []
+    try:
+        lines = worked_params(spec, convention, input_shape=input_shape)
+        total = spec.count(convention, input_shape=input_shape).total
+    except ParamcalcError as exc:
+        return [str(exc), note]
+    if lines is None:
+        lines = [f"{spec.name}: {total:,} by formula"]
+    return [*head, *lines, note]
 
 
 def derive_shape(spec: LayerSpec, input_shapes: tuple[Shape, ...]) -> str:

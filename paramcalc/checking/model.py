@@ -58,7 +58,7 @@ def _summary(model: Any, input_shape: Any, convention: str) -> Any:
     from paramcalc.models.evaluate import evaluate
 
     summary = evaluate(model, input_shape=input_shape, convention=convention)
-    if len(_SUMMARIES) > 1024:
+    if len(_SUMMARIES) > 64:  # a summary may hold MAX_ROWS rows
         _SUMMARIES.clear()
     _SUMMARIES[key] = (model, summary)
     return summary

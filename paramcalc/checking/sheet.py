@@ -36,7 +36,7 @@ from paramcalc.checking import check
 from paramcalc.checking.answers import parse_input_shape
 from paramcalc.checking.results import AnswerCheck, CheckResult
 from paramcalc.errors import ParamcalcError
-from paramcalc.limits import MAX_FILE_BYTES, MAX_SHEET_PROBLEMS, check_data, check_yaml_text
+from paramcalc.limits import MAX_FILE_BYTES, MAX_SHEET_PROBLEMS, MAX_SHEET_WORK, check_data, check_yaml_text
 from paramcalc.models import validation
 from paramcalc.models.files import DuplicateKeyError, read_regular_file, yaml_loader
 
@@ -323,17 +323,46 @@ def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
         A :class:`SheetReport`; ``report.summary`` reads ``17/20 correct``.
 
     Raises:
-        ParamcalcError: the sheet itself cannot be read or does not follow the format (a bad problem
-            does not raise: it is reported as that problem's error).
+        ParamcalcError: the sheet itself cannot be read or does not follow the format, or its problems
+            ask for more than ``MAX_SHEET_WORK`` layers in all (a bad problem does not raise: it is
+            reported as that problem's error).
     """
     if isinstance(source, Sheet):
         sheet, base = source, None
     else:
         sheet, base = load_sheet(source)
+    work = 0
+    for i, problem in enumerate(sheet.problems, 1):  # the whole sheet's work is counted before any is done
+        work += _problem_work(problem, base)
+        if work > MAX_SHEET_WORK:
+            pid = f" ({problem.id})" if problem.id is not None else ""
+            raise ParamcalcError(
+                f"sheet: more than {MAX_SHEET_WORK:,} layers to evaluate (paramcalc's bound on a sheet: a layer "
+                f"problem counts 1, a model its layers once repeats are expanded; split it). "
+                f"Reached at problem {i}{pid}: {work:,} layers"
+            )
     results = tuple(
         check_problem(p, index=i, base=base, convention=sheet.convention) for i, p in enumerate(sheet.problems, 1)
     )
     return SheetReport(sheet.title, results)
+
+
+def _problem_work(problem: Problem, base: Path | None) -> int:
+    """What a problem costs of MAX_SHEET_WORK: 1 for a layer, a model's layers once repeats are expanded
+    (1 for a model that cannot be read: checking it reports the error)."""
+    if problem.model is None:
+        return 1
+    model: Any = problem.model
+    if isinstance(model, str):
+        path = Path(model)
+        model = base / path if base is not None and not path.is_absolute() else path
+    from paramcalc.checking.model import load_model_target
+    from paramcalc.models.nodes import count_layers
+
+    try:
+        return max(1, count_layers(load_model_target(model).layers))
+    except (ParamcalcError, RecursionError, AttributeError, TypeError):
+        return 1
 
 
 __all__ = [

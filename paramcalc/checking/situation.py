@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from paramcalc.errors import ParamcalcError
+from paramcalc.limits import MAX_LISTED_LAYERS
 from paramcalc.results import Count, Tensor
 from paramcalc.specs import (
     GRU,
@@ -59,8 +60,25 @@ def count_or_none(spec: LayerSpec, convention: str, input_shape: Any) -> Count |
         return None
 
 
+#: The arguments that stack copies of a layer (their sum is a spec's depth, for MAX_LISTED_LAYERS).
+STACK_FIELDS = ("num_layers", "num_encoder_layers", "num_decoder_layers")
+
+
+def stacked_layers(spec: Any) -> int:
+    """How many layers ``spec`` stacks (1 for a layer that stacks none): the sum of its STACK_FIELDS."""
+    values = [getattr(spec, f, None) for f in STACK_FIELDS]
+    return sum(v for v in values if isinstance(v, int) and not isinstance(v, bool)) or 1
+
+
+def lists_tensors(spec: Any) -> bool:
+    """Whether checking lists ``spec``'s tensors one by one (a stack of at most MAX_LISTED_LAYERS layers)."""
+    return stacked_layers(spec) <= MAX_LISTED_LAYERS
+
+
 @lru_cache(maxsize=4096)
 def _tensors(spec: LayerSpec, convention: str, input_shape: Any) -> tuple[Tensor, ...]:
+    if not lists_tensors(spec):  # the mistakes that need every tensor are not searched (see derive_params)
+        return ()
     try:
         return tuple(spec.param_tensors(convention, input_shape=input_shape))
     except (ParamcalcError, NotImplementedError, ImportError):

@@ -382,6 +382,13 @@ class TransformerEncoder(LayerSpec):
         norm = self._final_norm()
         return stack if norm is None else stack + norm._pytorch_count()
 
+    def _count(self, convention: str, input_shape: Any) -> Count:
+        if convention != "keras":
+            return super()._count(convention, input_shape)
+        norm = self._final_norm()  # keras: one layer's parts × num_layers (its copies differ by name only)
+        stack = self.encoder_layer.count("keras") * self.num_layers
+        return stack if norm is None else stack + norm.count("keras")
+
     def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
         out = transformer_output_shape(input_shape=shapes[0], d_model=self.encoder_layer.d_model, layer=self.name)
         if self.norm is not None and self.norm.normalized_shape is not None:

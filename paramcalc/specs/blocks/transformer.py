@@ -84,6 +84,12 @@ class TransformerDecoder(LayerSpec):
             return stack
         return stack + self._final_norm().count()
 
+    def _count(self, convention: str, input_shape: Any) -> Count:
+        if convention != "keras":
+            return super()._count(convention, input_shape)
+        stack = self.decoder_layer.count("keras") * self.num_layers  # copies differ by name only
+        return stack if self.norm is None else stack + self._final_norm().count("keras")
+
     def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
         layer = self.decoder_layer
         _stack_shapes(self, shapes, layer.d_model, layer.batch_first, ("tgt", "memory"))
@@ -163,6 +169,16 @@ class Transformer(LayerSpec):
         parts += _stack_parts(layer_class("TransformerDecoderLayer")(**common), self.num_decoder_layers, "decoder")
         parts.append(Part("layer_normalization_1", norm, seq))
         return parts
+
+    def _count(self, convention: str, input_shape: Any) -> Count:
+        if convention != "keras":
+            return super()._count(convention, input_shape)
+        common = {"d_model": self.d_model, "nhead": self.nhead, "dim_feedforward": self.dim_feedforward,
+                  "layer_norm_eps": self.layer_norm_eps, "bias": self.bias}
+        norm = layer_class("LayerNorm")(self.d_model, eps=self.layer_norm_eps, bias=self.bias).count("keras")
+        enc = layer_class("TransformerEncoderLayer")(**common).count("keras") * self.num_encoder_layers
+        dec = layer_class("TransformerDecoderLayer")(**common).count("keras") * self.num_decoder_layers
+        return enc + norm + dec + norm  # as _keras_parts, whose copies differ by name only
 
     def _textbook_count(self, shapes: tuple[Any, ...] = ()) -> Count:
         d, ff = self.d_model, self.dim_feedforward
