@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from math import prod
@@ -81,6 +82,136 @@ class Tensor:
             "kind": self.kind,
             "description": self.description,
         }
+
+
+# -- Runs of tensors: stacked layers shown once ------------------------------------------------
+
+#: Fewest consecutive layers with the same tensors that a table shows as one run.
+MIN_RUN = 3
+#: Most tensors in one layer of a run (a Transformer decoder layer has 18).
+MAX_RUN_BLOCK = 128
+_DIGITS = re.compile(r"(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class TensorRow:
+    """One row of a tensor table: a tensor, or ``repeat`` tensors that differ only by a layer index.
+
+    ``encoder.layers.0-999.self_attn.in_proj_weight`` with ``repeat=1000`` stands for the 1,000
+    tensors ``encoder.layers.0.self_attn.in_proj_weight`` ... ``encoder.layers.999...``, each of ``shape``.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    kind: TensorKind = "trainable"
+    description: str = ""
+    repeat: int = 1
+
+    @property
+    def numel(self) -> int:
+        """Values in one of the tensors: the product of the shape."""
+        return prod(self.shape)
+
+    @property
+    def total(self) -> int:
+        """Values in all the tensors of the row: ``repeat × numel``."""
+        return self.repeat * self.numel
+
+
+def _layer_positions(tokens: list[str]) -> tuple[int, ...]:
+    """Where a name split on its digits holds a layer index: after ``layers.``, ``layer``, ``_l``
+    (``weight_ih_l3``) or a Keras suffix ``_3/``; never ``norm1`` or ``linear2``."""
+    out = []
+    for p in range(1, len(tokens), 2):
+        before, after = tokens[p - 1], tokens[p + 1]
+        if before.endswith(("layers.", "layer", "_l")) or (before.endswith("_") and after.startswith("/")):
+            out.append(p)
+    return tuple(out)
+
+
+def _layer_words(description: str, index: str) -> str:
+    return re.sub(rf"\blayer {index}\b", "layer #", description)
+
+
+class _Split:
+    __slots__ = ("tensor", "tokens", "positions")
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = tensor
+        self.tokens = _DIGITS.split(tensor.name)
+        self.positions = _layer_positions(self.tokens)
+
+
+def _same_but_index(a: _Split, b: _Split, p: int, step: int) -> bool:
+    """b is a's tensor ``step`` layers further on: same name but for index p, same shape, kind, words."""
+    ta, tb = a.tensor, b.tensor
+    if ta.shape != tb.shape or ta.kind != tb.kind or len(a.tokens) != len(b.tokens) or p not in b.positions:
+        return False
+    if int(b.tokens[p]) != int(a.tokens[p]) + step:
+        return False
+    if a.tokens[:p] != b.tokens[:p] or a.tokens[p + 1:] != b.tokens[p + 1:]:
+        return False
+    return ta.description == tb.description or (
+        _layer_words(ta.description, a.tokens[p]) == _layer_words(tb.description, b.tokens[p]))
+
+
+def _run_at(split: list[_Split], s: int, min_run: int) -> tuple[int, list[int]] | None:
+    """The shortest layer (m tensors, and where each holds its index) repeated min_run times from s.
+
+    A layer's tensors all hold the same index, so a run starts and ends on a layer's bounds.
+    """
+    first = split[s]
+    if not first.positions:
+        return None
+    for m in range(1, min(MAX_RUN_BLOCK, (len(split) - s) // min_run) + 1):
+        if not any(_same_but_index(first, split[s + m], p, 1) for p in first.positions):
+            continue
+        positions = []
+        for j in range(m):
+            a = split[s + j]
+            fits = [p for p in a.positions
+                    if all(_same_but_index(a, split[s + i * m + j], p, i) for i in range(1, min_run))]
+            if not fits:
+                break
+            positions.append(fits[0])
+        else:
+            if len({split[s + j].tokens[p] for j, p in enumerate(positions)}) == 1:  # one whole layer
+                return m, positions
+    return None
+
+
+def collapse_tensors(tensors: Iterable[Tensor], min_run: int = MIN_RUN) -> tuple[TensorRow, ...]:
+    """Tensors as table rows, with runs of ``min_run`` or more stacked layers that hold the same
+    tensors (equal shapes, names differing only by the layer index) shown as one row per tensor.
+
+    ``weight_hh_l1`` ... ``weight_hh_l4`` (each (80, 20)) become ``weight_hh_l1-4`` with
+    ``repeat=4``. Rows keep the tensors' order; ``sum(row.repeat)`` is the number of tensors and
+    ``sum(row.total)`` their number of values. Tensors that do not repeat are rows of their own.
+    """
+    split = [_Split(t) for t in tensors]
+    rows: list[TensorRow] = []
+    s = 0
+    while s < len(split):
+        found = _run_at(split, s, min_run)
+        if found is None:
+            t = split[s].tensor
+            rows.append(TensorRow(t.name, t.shape, t.kind, t.description))
+            s += 1
+            continue
+        m, positions = found
+        k = min_run
+        while s + (k + 1) * m <= len(split) and all(
+                _same_but_index(split[s + j], split[s + k * m + j], positions[j], k) for j in range(m)):
+            k += 1
+        for j, p in enumerate(positions):
+            a = split[s + j]
+            first = a.tokens[p]
+            last = str(int(first) + k - 1)
+            name = "".join(f"{first}-{last}" if i == p else tok for i, tok in enumerate(a.tokens))
+            words = re.sub(rf"\blayer {first}\b", f"layers {first}-{last}", a.tensor.description)
+            rows.append(TensorRow(name, a.tensor.shape, a.tensor.kind, words, k))
+        s += k * m
+    return tuple(rows)
 
 
 # -- Compute: MACs and FLOPs, itemised --------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from paramcalc.cli.options import AllConventions, Convention, ConventionOption, InputShape, Json, parse_shapes
+from paramcalc.cli.options import AllConventions, AllTensors, Convention, ConventionOption, InputShape, Json, parse_shapes
 from paramcalc.cli.output import print_json, print_rich
 
 app = typer.Typer()
@@ -19,13 +19,14 @@ def show_layer(
     convention: Convention | str | None = None,
     all_conventions: bool = False,
     as_json: bool = False,
+    all_tensors: bool = False,
 ) -> None:
     """Count, explain and print one layer: the body of ``paramcalc layer`` and of every layer command."""
     from paramcalc.render.layer import collect, default_convention
 
     shapes = parse_shapes(input_shape)
     chosen = Convention(convention).value if convention is not None else default_convention(spec)
-    report = collect(spec, chosen, shapes, all_conventions=all_conventions)
+    report = collect(spec, chosen, shapes, all_conventions=all_conventions, all_tensors=all_tensors)
     if as_json:
         print_json(report.as_dict())
     else:
@@ -53,12 +54,13 @@ def layer(
     input_shape: InputShape = None,
     convention: ConventionOption = None,
     all_conventions: AllConventions = False,
+    all_tensors: AllTensors = False,
     json: Json = False,
 ) -> None:
     """Count a layer's parameters, list its tensors, and work out its formula and output shape."""
     from paramcalc import parse_layer
 
-    show_layer(parse_layer(expr), input_shape, convention, all_conventions, json)
+    show_layer(parse_layer(expr), input_shape, convention, all_conventions, json, all_tensors)
 
 
 @app.command(epilog="Examples:\n\n\b\n  paramcalc layers\n  paramcalc layers --json\n  paramcalc lstm --help")

@@ -21,6 +21,7 @@ from paramcalc.cli.layer import show_layer
 from paramcalc.cli.layer_types import ARGUMENT_HELP, command_for, layer_commands
 from paramcalc.cli.options import (
     ALL_CONVENTIONS_HELP,
+    ALL_TENSORS_HELP,
     CONVENTION_HELP,
     INPUT_SHAPE_HELP,
     JSON_HELP,
@@ -219,7 +220,7 @@ def _read_tuple(base: Any, text: str, flag: str) -> Any:
 # -- Help and examples -------------------------------------------------------------------------
 
 #: Fields that the query's own options take the names of.
-_RESERVED = {"input_shape", "convention", "all_conventions", "json", "help"}
+_RESERVED = {"input_shape", "convention", "all_conventions", "all_tensors", "json", "help"}
 
 
 def _option_help(cls: type, opt: FieldOption) -> str:
@@ -326,6 +327,7 @@ def build_layer_command(command: str, name: str, cls: type) -> Any:
             "--convention", "-c", help=CONVENTION_HELP, parser=choice(Convention))], None),
         _parameter("pc_all_conventions", Annotated[bool, typer.Option("--all-conventions", help=ALL_CONVENTIONS_HELP)],
                    False),
+        _parameter("pc_all_tensors", Annotated[bool, typer.Option("--all-tensors", help=ALL_TENSORS_HELP)], False),
         _parameter("pc_json", Annotated[bool, typer.Option("--json", help=JSON_HELP)], False),
     ]
     by_field = {opt.field: opt for opt in options}
@@ -341,7 +343,8 @@ def build_layer_command(command: str, name: str, cls: type) -> Any:
         if missing:
             raise ParamcalcError(f"{name}: missing required option {', '.join(missing)} (see paramcalc {command} --help)")
         spec = cls(**values)
-        show_layer(spec, given["pc_input_shape"], given["pc_convention"], given["pc_all_conventions"], given["pc_json"])
+        show_layer(spec, given["pc_input_shape"], given["pc_convention"], given["pc_all_conventions"], given["pc_json"],
+                   given["pc_all_tensors"])
 
     run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     doc = (cls.__doc__ or name).strip().splitlines()[0].rstrip(".")

@@ -86,12 +86,15 @@ INPUT_SHAPE_HELP = (
 )
 CONVENTION_HELP = "Count as pytorch, keras or textbook. Default: keras for Keras layers, else pytorch."
 ALL_CONVENTIONS_HELP = "Also show the count under every convention, side by side, with the reason for each difference."
+ALL_TENSORS_HELP = ("List every tensor, not one row per tensor for a run of 3 or more stacked layers with the same "
+                    "tensors (--json always lists every tensor).")
 JSON_HELP = "Print one JSON document (the schema is in the README) and nothing else."
 
 InputShape = Annotated[Optional[str], typer.Option("--input-shape", "-i", help=INPUT_SHAPE_HELP, metavar="SHAPE")]
 ConventionOption = Annotated[Optional[Convention], typer.Option(
     "--convention", "-c", help=CONVENTION_HELP, parser=choice(Convention))]
 AllConventions = Annotated[bool, typer.Option("--all-conventions", help=ALL_CONVENTIONS_HELP)]
+AllTensors = Annotated[bool, typer.Option("--all-tensors", help=ALL_TENSORS_HELP)]
 Json = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 

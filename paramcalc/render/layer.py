@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paramcalc.specs.working import shape_str
-from paramcalc.results import Count, Tensor
+from paramcalc.results import Count, Tensor, TensorRow, collapse_tensors
 
 Shape = tuple[int, ...]
 
@@ -94,6 +94,15 @@ class LayerReport:
     conventions: tuple[ConventionRow, ...] | None = None
     #: MACs and FLOPs of one forward pass (:class:`paramcalc.results.Compute`), when the input shape is known.
     compute: Any = None
+    #: List every tensor in the text form, not one row per run of stacked layers (JSON lists all).
+    all_tensors: bool = False
+
+    def tensor_rows(self) -> tuple[TensorRow, ...]:
+        """The rows of the tensor table: runs of 3 or more stacked layers with the same tensors
+        are one row per tensor (``layers.0-999.linear1.weight ×1000``) unless ``all_tensors``."""
+        if self.all_tensors:
+            return tuple(TensorRow(t.name, t.shape, t.kind, t.description) for t in self.tensors)
+        return collapse_tensors(self.tensors)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON document of ``paramcalc layer --json``."""
@@ -124,7 +133,8 @@ def shape_argument(shapes: tuple[Shape, ...]) -> Any:
 
 
 def collect(
-    spec: Any, convention: str = "pytorch", input_shapes: Any = (), *, all_conventions: bool = False
+    spec: Any, convention: str = "pytorch", input_shapes: Any = (), *, all_conventions: bool = False,
+    all_tensors: bool = False,
 ) -> LayerReport:
     """Ask the library everything about one layer under one convention.
 
@@ -133,6 +143,7 @@ def collect(
         convention: "pytorch", "keras" or "textbook".
         input_shapes: the input shapes (batch dimension included), one per input; may be empty.
         all_conventions: also count under every convention, with the reason for each difference.
+        all_tensors: the text form lists every tensor, not one row per run of stacked layers.
 
     Raises:
         SpecError: the layer cannot be counted, or the input shape does not fit it.
@@ -162,7 +173,7 @@ def collect(
     return LayerReport(
         spec=resolved, convention=convention, count=count, tensors=tensors, input_shapes=shapes,
         output_shapes=outputs, formula=formula, shape_formula=shape_formula, notes=tuple(notes),
-        warnings=warnings, conventions=rows, compute=compute,
+        warnings=warnings, conventions=rows, compute=compute, all_tensors=all_tensors,
     )
 
 
@@ -251,17 +262,25 @@ def _tensor_table(report: LayerReport) -> Any:
 
     if not report.tensors:
         return Text("Tensors: none (this layer has no weights)")
-    kinds = any(t.kind != "trainable" for t in report.tensors)
+    rows = report.tensor_rows()
+    kinds = any(t.kind != "trainable" for t in rows)
+    runs = any(t.repeat > 1 for t in rows)
     table = Table(title="Tensors", title_justify="left", box=box.SIMPLE_HEAD, show_footer=True,
                   show_edge=False, pad_edge=False, title_style="bold")
-    table.add_column("Name", footer="Total", no_wrap=True, overflow="fold")
+    # long run names ("decoder.layers.0-999.multihead_attn...") fold rather than crush the numbers
+    table.add_column("Name", footer="Total", no_wrap=not runs, overflow="fold")
     table.add_column("Shape", no_wrap=True)
+    if runs:
+        table.add_column("Times", justify="right", no_wrap=True)
     table.add_column("Count", justify="right", footer=f"{report.count.total:,}", no_wrap=True)
     if kinds:
         table.add_column("Kind", no_wrap=True)
     table.add_column("Description", ratio=1)
-    for t in report.tensors:
-        row = [t.name, shape_str(t.shape), f"{t.numel:,}"]
+    for t in rows:
+        row = [t.name, shape_str(t.shape)]
+        if runs:
+            row.append(f"×{t.repeat:,}" if t.repeat > 1 else "")
+        row.append(f"{t.total:,}")
         if kinds:
             row.append(_KIND[t.kind])
         row.append(t.description)

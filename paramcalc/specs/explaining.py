@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from paramcalc.results import collapse_tensors
 from paramcalc.specs.shapes import as_shape, first_shape
 from paramcalc.specs.working import chain, n, shape_str, sum_line, times
 
@@ -76,14 +77,21 @@ def tensor_sum(spec: Any, convention: str = "pytorch", *, input_shape: Any = Non
 
 
 def _tensor_lines(tensors: list[Any], kind: str, total: int) -> list[str]:
-    """``a + b: 100·64 + 64 = 6,400 + 64 = 6,464`` for a few tensors; one line each for many."""
+    """``a + b: 100·64 + 64 = 6,400 + 64 = 6,464`` for a few tensors; one line each for many, with
+    a run of 3 or more stacked layers holding the same tensors as one line per tensor
+    (``layers.0-999.linear1.weight (16, 8) × 1,000: 1,000 × 16·8 = 128,000``)."""
     if len(tensors) <= 4:
         label = " + ".join(t.name for t in tensors)
         exprs = " + ".join(times(*t.shape) if t.shape else "1" for t in tensors)
         values = " + ".join(n(t.numel) for t in tensors)
         return [chain(f"{kind} ({label})" if kind else label, exprs, values, total)]
-    lines = [chain(f"{t.name} {shape_str(t.shape)}", times(*t.shape) if t.shape else "1", t.numel) for t in tensors]
-    return [*lines, sum_line(kind or "total", [t.numel for t in tensors], total)]
+    rows = collapse_tensors(tensors)
+    lines = [
+        chain(f"{r.name} {shape_str(r.shape)}", times(*r.shape) if r.shape else "1", r.numel) if r.repeat == 1
+        else chain(f"{r.name} {shape_str(r.shape)} × {n(r.repeat)}", times(r.repeat, *r.shape), r.total)
+        for r in rows
+    ]
+    return [*lines, sum_line(kind or "total", [r.total for r in rows], total)]
 
 
 def explain_shape(spec: Any, *input_shapes: Any) -> list[str]:
