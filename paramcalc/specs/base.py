@@ -206,8 +206,11 @@ class LayerSpec(BaseModel):
             super().__init__(**kwargs)
         except ValidationError as exc:
             raise SpecError(describe_problem(name, exc, type(self).model_fields)) from None
-        for field, value in self:  # a value the spec derived (4·d_model, ...) keeps the bounds too
-            if field not in kwargs and oversized(value) is not None:
+        for field in type(self).model_fields.keys() - kwargs.keys():  # a value the spec derived
+            value = getattr(self, field)  # (4·d_model, ...) keeps the bounds too
+            if type(value) in _PLAIN or (type(value) is int and -MAX_SIZE <= value <= MAX_SIZE):
+                continue
+            if oversized(value) is not None:
                 raise SpecError(
                     f"{name}: {field}, derived from the other arguments, {size_rule()}. Received: "
                     + ", ".join(f"{k}={short_repr(v)}" for k, v in kwargs.items() if oversized(v) is None
