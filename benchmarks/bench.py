@@ -33,17 +33,27 @@ def paramcalc_cmd() -> list[str]:
     return [exe] if exe else [PY, "-m", "paramcalc"]
 
 
-def median_time(cmd: list[str], runs: int, env: dict[str, str]) -> float | None:
-    times = []
+def run_once(cmd: list[str], env: dict[str, str]) -> float | None:
+    """One run's wall time, or None when the command fails."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        sys.stderr.write(f"  ! {' '.join(cmd)[:70]} exited {done.returncode}: {done.stderr.decode()[:200]}\n")
+        return None
+    return elapsed
+
+
+def median_times(cases: list[tuple[str, list[str]]], runs: int, env: dict[str, str]) -> dict[str, float | None]:
+    """The median time of each command, the runs taken in rounds (each command once per round), so
+    that a slower or faster spell of the machine weighs on every command alike."""
+    times: dict[str, list[float] | None] = {label: [] for label, _ in cases}
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        elapsed = time.perf_counter() - start
-        if done.returncode not in (0, 1):
-            sys.stderr.write(f"  ! {' '.join(cmd)[:70]} exited {done.returncode}: {done.stderr.decode()[:200]}\n")
-            return None
-        times.append(elapsed)
-    return statistics.median(times)
+        for label, cmd in cases:
+            if times[label] is not None:
+                t = run_once(cmd, env)
+                times[label] = None if t is None else [*times[label], t]  # type: ignore[misc]
+    return {label: None if t is None else statistics.median(t) for label, t in times.items()}
 
 
 def make_sheet(path: Path, problems: int) -> None:
@@ -132,9 +142,7 @@ def main() -> None:
                 "torch: import torch; count LSTM(100, 128, 2)",
                 [PY, "-c", "import torch; m = torch.nn.LSTM(100, 128, 2); print(sum(p.numel() for p in m.parameters()))"],
             ))
-        results = {}
-        for label, cmd in cases:
-            results[label] = median_time(cmd, args.runs, env)
+        results = median_times(cases, args.runs, env)
 
     floor = results[FLOOR_LABEL]
     width = max(len(label) for label in results)
