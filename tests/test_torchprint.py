@@ -160,3 +160,20 @@ def test_arguments_torch_prints_unquoted_are_read() -> None:
     s = summarize_torch_print("Net(\n  (a): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=same, "
                               "padding_mode=circular)\n)")
     assert s.total == 3 * 8 * 9 + 8 and not any("could not be read" in n for n in s.incomplete)
+
+
+# torch 2.13 prints nn.MultiheadAttention(8, 2) and nn.MultiheadAttention(8, 2, kdim=4, vdim=4) alike:
+# only out_proj is shown. Their counts differ (in_proj 3·8·8 + 24 = 216 vs q/k/v weights 64 + 32 + 32 and
+# in_proj_bias 24 = 152), so the total is exact only for kdim = vdim = embed_dim, and the summary says so.
+MHA_PRINT = """M(
+  (attn): MultiheadAttention(
+    (out_proj): NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)
+  )
+)
+"""
+
+
+def test_multihead_attention_printout_says_what_it_assumes() -> None:
+    s = summarize_torch_print(MHA_PRINT)
+    assert s.totals.total == 3 * 8 * 8 + 3 * 8 + 8 * 8 + 8  # in_proj (kdim = vdim = 8) + out_proj = 288
+    assert any("kdim" in note and "vdim" in note and "exact only when" in note for note in s.notes)

@@ -272,6 +272,11 @@ def _mha_own(module: _Module, path: str, depth: int, walk: _Walk) -> Count:
     e = _number(m[1], out.line, "in_features")
     bias = "bias=False" not in (out.args or "")
     own = Count(3 * e * e + (3 * e if bias else 0))
+    walk.notes.append(
+        f"{path or 'the model'} (MultiheadAttention): print(model) does not show kdim and vdim; its in_proj is "
+        f"counted as 3·E·E = 3·{e}·{e} (+ 3·E bias), exact only when kdim = vdim = embed_dim (otherwise torch "
+        f"holds q_proj_weight E×E, k_proj_weight E×kdim and v_proj_weight E×vdim)"
+    )
     walk.rows.append(Row(path=f"{path}.in_proj", name="in_proj", type="Parameter", depth=depth, output_shape=None,
                          count=own, leaf=True,
                          note="in_proj_weight (3E×E) and in_proj_bias, held by MultiheadAttention (kdim = vdim = E)"))
