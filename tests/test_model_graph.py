@@ -201,3 +201,67 @@ def test_keras_cross_attention_and_merges_equal_keras() -> None:
     assert s.convention == "keras"
     assert s.total == model.count_params()  # value projection reads 32 features, not the query's 16
     assert s.output_shape[1:] == tuple(model.output.shape[1:])
+
+
+# -- Keras shapes: None for a size not known yet -------------------------------------------------
+
+
+def test_none_batch_and_sequence_length_propagate_as_keras_shows_them() -> None:
+    s = paramcalc.summarize({"input_shape": [None, None, 8], "layers": [
+        "LSTM(16, return_sequences=True)", {"name": "gru", "layer": "GRU(8)"}, "Dense(3)"]})
+    # Keras: LSTM 4·(16·(8 + 16) + 16) = 1,600; GRU (reset_after) 3·(8·(16 + 8) + 2·8) = 624; Dense 8·3 + 3
+    assert [r.output_shape for r in s.rows] == [(None, None, 16), (None, 8), (None, 3)]
+    assert s.total == 1_600 + 624 + 27
+
+
+def test_merges_keep_unknown_sizes() -> None:
+    s = paramcalc.summarize({"inputs": {"text": [None, None, 16], "image": [None, 8]}, "layers": [
+        {"name": "enc", "layer": "LSTM(8)", "input": "text"},
+        {"name": "both", "merge": "concat", "input": ["enc", "image"]},
+        {"name": "seqs", "merge": "concat", "input": ["text", "text"], "axis": 1},
+        {"name": "sum", "merge": "add", "input": ["text", "text"]},
+    ]})
+    shapes = {r.path: r.output_shape for r in s.rows}
+    assert shapes["both"] == (None, 16) and shapes["seqs"] == (None, None, 16) and shapes["sum"] == (None, None, 16)
+
+
+def test_a_torch_layer_refuses_an_unknown_size() -> None:
+    with pytest.raises(ModelError) as exc:
+        run({"input_shape": [None, 10], "layers": ["Linear(10, 5)"]})
+    assert str(exc.value) == (
+        "layer 0 (Linear): a PyTorch layer needs every size; its input (None, 10) has one not known yet (None, "
+        "which only Keras layers accept)"
+    )
+
+
+def test_memory_counts_an_unknown_batch_as_one_sample() -> None:
+    from paramcalc.analysis.memory import model_memory
+
+    data = {"input_shape": [None, 4], "layers": ["Dense(3)"]}
+    one = model_memory(data)
+    eight = model_memory(data, batch_size=8)
+    assert one.batch_size == 1 and eight.batch_size == 8
+    with pytest.raises(paramcalc.SpecError, match="has a size not known yet"):
+        model_memory({"input_shape": [None, None, 4], "layers": ["LSTM(3)"]})
+
+
+@pytest.mark.crosscheck
+def test_keras_functional_graph_with_none_batch_equals_keras() -> None:
+    keras = require("keras")
+    x = keras.Input((32, 32, 3))
+    a = keras.layers.Conv2D(8, 3, padding="same")(x)
+    b = keras.layers.Conv2D(8, 1)(x)
+    cat = keras.layers.Concatenate()([a, b])
+    total = keras.layers.Add()([a, b])
+    out = keras.layers.Dense(10)(keras.layers.GlobalAveragePooling2D()(total))
+    model = keras.Model(x, [cat, out])
+    s = paramcalc.summarize({"input_shape": [None, 32, 32, 3], "layers": [
+        {"name": "a", "layer": "Conv2D(8, 3, padding='same')"},
+        {"name": "b", "layer": "Conv2D(8, 1)", "input": "input"},
+        {"name": "cat", "merge": "concat", "input": ["a", "b"]},
+        {"name": "sum", "merge": "add", "input": ["a", "b"]},
+        "GlobalAveragePooling2D()",
+        "Dense(10)",
+    ]})
+    assert s.total == model.count_params()
+    assert s.row("cat").output_shape == tuple(cat.shape) and s.output_shape == tuple(out.shape)

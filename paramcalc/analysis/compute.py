@@ -144,7 +144,12 @@ def _merge_adds(row: Any, rows: tuple[Any, ...], index: int) -> Compute:
     a merge entry's inputs (concatenation only copies: no operation)."""
     if row.output_shape is None:
         return Compute()
-    elements, work = _elements(row.output_shape)
+    shape = row.output_shape
+    if shape and shape[0] is None:  # Keras's unknown batch: counted for one sample, as its layers are
+        shape = (1, *shape[1:])
+    if None in shape:
+        raise SpecError(f"{row.path}: counting MACs needs every size but the batch. Received: {row.output_shape}")
+    elements, work = _elements(shape)
     kind = getattr(row, "merge", "") or "add"
     if kind == "concat":
         return Compute()

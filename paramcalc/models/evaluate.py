@@ -111,6 +111,12 @@ class _Evaluator:
               shapes: tuple[Shape | None, ...], ctx: _Ctx) -> tuple[Shape | None, Count]:
         x = shapes[0]
         inferred: dict[str, Any] = {}
+        unknown = next((s for s in shapes if s is not None and None in s), None)
+        if unknown is not None and _native(spec) != "keras":
+            raise ModelError(
+                f"{shown(path)} ({spec.name}): a PyTorch layer needs every size; its input {unknown} has one not "
+                f"known yet (None, which only Keras layers accept)"
+            )
         try:
             if x is None:
                 if not spec.is_resolved():
@@ -427,7 +433,7 @@ class _Evaluator:
 
 def input_shapes(model: Model, input_shape: Any) -> dict[str, Shape | None]:
     """The model's input shapes by name, with ``input_shape`` (one shape, a list, or a dict by name) in place."""
-    from paramcalc.specs.shapes import as_shape
+    from paramcalc.specs.shapes import check_shape as as_shape  # None: a size not known yet (Keras)
 
     shapes = model.input_shapes()
     if input_shape is None:

@@ -48,6 +48,9 @@ def merge_shapes(kind: str, named: list[tuple[str, Shape | None]], axis: int | N
         for name, shape in named[1:]:
             padded = [1] * (rank - len(shape)) + list(shape)  # type: ignore[arg-type]
             for i, (a, b) in enumerate(zip(out, padded)):
+                if a is None or b is None:  # a size not known yet (Keras's None) stays unknown
+                    out[i] = None
+                    continue
                 if a != b and 1 not in (a, b):
                     raise ModelError(
                         f"{where}: cannot {_VERB[kind]} {first_name} {first} and {name} {shape}: "
@@ -62,16 +65,16 @@ def merge_shapes(kind: str, named: list[tuple[str, Shape | None]], axis: int | N
             f"{where}: concat axis {position} is out of range for outputs of rank {rank}, such as {first_name} {first}"
         )
     position %= rank
-    total = 0
+    total: int | None = 0
     for name, shape in named:
         assert shape is not None
         if len(shape) != rank:
             raise ModelError(f"{where}: cannot concatenate {first_name} {first} and {name} {shape}: they differ in rank")
         for i, (a, b) in enumerate(zip(first, shape)):
-            if i != position and a != b:
+            if i != position and a != b and a is not None and b is not None:
                 raise ModelError(
                     f"{where}: cannot concatenate {first_name} {first} and {name} {shape} along axis {position}: "
                     f"axis {i} is {a} in one and {b} in the other (every other axis must match)"
                 )
-        total += shape[position]
+        total = None if total is None or shape[position] is None else total + shape[position]
     return tuple(total if i == position else d for i, d in enumerate(first))

@@ -147,7 +147,11 @@ InputRef = Annotated[
         "layer or block by name or path; a list feeds a layer several inputs (tgt, memory)",
     ),
 ]
-Dims = Annotated[list[Annotated[int, Field(strict=True, ge=0, le=MAX_SIZE)]], Field(max_length=MAX_RANK)]
+#: A shape in a model file, batch first; ``null`` is a size not known yet (Keras's ``None``: the batch,
+#: or a variable sequence length), which Keras layers accept.
+Dims = Annotated[
+    list[Optional[Annotated[int, Field(strict=True, ge=0, le=MAX_SIZE)]]], Field(max_length=MAX_RANK)
+]
 Repeat = Annotated[int, Field(strict=True, ge=1, le=MAX_LAYERS)]
 
 
