@@ -121,3 +121,31 @@ def summarize(
 
     chosen = convention or ("keras" if getattr(loaded, "framework", None) == "keras" else "pytorch")
     return evaluate(loaded, input_shape=input_shape, convention=chosen)
+
+
+def summarize_data(data: Any, format: str, *, input_shape: Any = None, convention: str | None = None,
+                   architecture: str | None = None) -> Any:
+    """Like :func:`summarize`, for JSON already read: a Hugging Face config (``"hf-config"``) or
+    Keras JSON (``"keras"``) as a dict.
+
+    Raises:
+        ModelError: not valid in that format.
+    """
+    if format == "hf-config":
+        from paramcalc.readers.hf import summarize_hf_config
+
+        return summarize_hf_config(data, architecture=architecture, input_shape=input_shape, convention=convention)
+    if format == "keras":
+        from paramcalc.readers.keras import summarize_keras
+
+        return summarize_keras(data, input_shape=input_shape, convention=convention)
+    raise ModelError(f"summarize_data reads hf-config or keras data. Received: format={format!r}")
+
+
+def load_model_or_preset(target: Any) -> Any:
+    """A preset by name, or what :func:`load` reads from a file (a model, or a checkpoint's summary)."""
+    from paramcalc.models.presets import load_model_or_preset as model_or_preset
+
+    if isinstance(target, (str, Path)) and detect_format(target) != "model":
+        return load(target)
+    return model_or_preset(target)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from paramcalc.errors import ModelError
 from paramcalc.readers.binary import read_head
 
 #: The formats read, as ``--format`` names them ("auto" detects).
@@ -25,12 +26,14 @@ def detect_format(path: str | Path) -> str:
     model file); text whose first line opens a module and whose next names a child: ``print(model)``.
     Anything else is read as a model file (YAML), whose reader names what is wrong.
 
-    Raises:
-        ModelError: the file cannot be read.
+    A file that cannot be read is a "model": the model-file reader says why.
     """
     if str(path) == "-":
         return "model"
-    head = read_head(path, _SNIFF_BYTES)
+    try:
+        head = read_head(path, _SNIFF_BYTES)
+    except ModelError:
+        return "model"
     if head[:4] == b"GGUF":
         return "gguf"
     if head[:4] == b"PK\x03\x04":
