@@ -59,8 +59,9 @@ def detect_text(text: str) -> str:
             return "hf-config"
         return "model"
     lines = [line for line in stripped.splitlines() if line.strip()][:2]
-    if lines and _TORCH_FIRST.match(lines[0]) and (len(lines) == 1 or _TORCH_CHILD.match(lines[1])
-                                                   or lines[1].strip() == ")"):
+    if len(lines) == 2 and _TORCH_FIRST.match(lines[0]) and (_TORCH_CHILD.match(lines[1]) or lines[1].strip() == ")"):
+        return "torch-print"
+    if len(lines) == 1 and _TORCH_FIRST.match(lines[0]) and "=" in lines[0]:  # torch prints keyword arguments
         return "torch-print"
     return "model"
 
