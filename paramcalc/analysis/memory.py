@@ -384,7 +384,7 @@ def model_memory(
     loaded = load_model_or_preset(model)
     base = _input_shapes(loaded, input_shape)
     shapes = {k: _with_sizes(v, batch_size, seq_len, k) for k, v in base.items()}
-    summary = evaluate(loaded, input_shape=shapes, convention="pytorch")
+    summary = evaluate(loaded, input_shape=shapes, convention="pytorch", max_rows=None)  # no rows printed
     leaves = [r for r in summary.rows if r.leaf]
     floats = ints = 0
     from paramcalc.specs.parse import parse_layer

@@ -118,7 +118,7 @@ def check_sheet_command(
         else:  # what print_rich would write, without laying out a thousand lines through Rich
             from paramcalc.render.check import render_sheet_text
 
-            sys.stdout.write(render_sheet_text(report, console.width) + "\n")
+            sys.stdout.write(render_sheet_text(report, console.width, console.encoding) + "\n")
     if report.errors:  # the report shows each problem's error; stderr says why the status is 2
         problems = report.total + report.errors
         print_error(f"{report.errors} of {problems} problems in {sheet} could not be checked (see the report)")

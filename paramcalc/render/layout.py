@@ -53,8 +53,9 @@ def _text(cell: Any, style: str = "") -> Any:
     return Text("" if cell is None else str(cell), style=style)
 
 
-#: What wrapping never splits: a shape ``(1, 64, 112, 112)``, a size and its unit ``12.55 GiB``, a word.
-_WORD = re.compile(r"\((?:\d+, )*\d+,?\)[^ ]*|\d[\d,.]*\s(?:[KMGTPE]i?B|kB|B)\b[^ ]*|\S+")
+#: What wrapping never splits: a shape ``(1, 64, 112, 112)`` or ``(N, C, H, W)``, a size and its unit
+#: ``12.55 GiB``, a word.
+_WORD = re.compile(r"\((?:[^()\s,]{1,12}, )*[^()\s,]{1,12},?\)[^ ]*|\d[\d,.]*\s(?:[KMGTPE]i?B|kB|B)\b[^ ]*|\S+")
 
 
 def wrap_text(text: Any, width: int) -> list[Any]:

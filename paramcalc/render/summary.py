@@ -176,12 +176,27 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
         notes.insert(0, f"inferred from the input: {shown}" + (f", and {more} more" if more > 0 else ""))
     if summary.incomplete:
         notes.extend(f"not counted: {n}" for n in summary.incomplete)
+    notes.extend(repeat_notes(rows))
     if notes:
         grid = Table(Column(), Column(role=WRAP, min_width=20), header=False, gap=1)
         for n in notes:
             grid.add_row("-", literal(one_line(n)))
         parts += [Text("Notes:"), grid]
     return Group(*parts)
+
+
+def repeat_notes(rows: tuple[Row, ...]) -> list[str]:
+    """What ``×N`` means beside a count: all N copies together, or one set of shared weights."""
+    shared = [r for r in rows if r.repeat > 1 and "(shared)" in type_text(r)]
+    own = [r for r in rows if r.repeat > 1 and r not in shared]
+    notes = []
+    if own:
+        r = own[0]
+        notes.append(f"×N: N copies in sequence, each with its own weights; the Params and MACs beside it are for "
+                     f"all N copies together ({printable(r.name)}: {r.count.total:,} for {r.repeat:,} copies)")
+    if shared:
+        notes.append("×N (shared): one set of weights applied N times, counted once; MACs are for all N applications")
+    return notes
 
 
 def percent_gap(total: int, params: int) -> str:
@@ -234,7 +249,7 @@ def division_text(divisions: tuple[str, ...]) -> str:
             items.append(item)
     if not items:
         return ""
-    how = "floored (rounded up with ceil_mode)" if rounded_up else "floored, as torch does"
+    how = "floored (rounded up with ceil_mode)" if rounded_up else "floored, as the framework does"
     return f"output sizes that do not divide exactly, {how}: " + "; ".join(items)
 
 
