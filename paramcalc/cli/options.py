@@ -2,7 +2,8 @@
 form, one meaning), readers of values Typer hands over as text, and input shapes.
 
 The shared options: ``-i/--input-shape``, ``-c/--convention``, ``-d/--depth``, ``--json``,
-``-q/--brief``, ``--working/--no-working``, ``--columns``, ``--decimal-bytes``, and ``-h`` beside
+``-q/--brief``, ``--working/--no-working``, ``--columns``, ``--decimal-bytes``, ``-f/--format`` and
+``--architecture`` (for files of other formats), and ``-h`` beside
 ``--help`` (:data:`CONTEXT_SETTINGS`, given to the root app and inherited by every command). A file
 argument takes ``-`` for standard input (:data:`STDIN_HELP`).
 
@@ -131,6 +132,26 @@ Working = Annotated[bool, typer.Option("--working/--no-working", help=WORKING_HE
 Columns = Annotated[Optional[str], typer.Option("--columns", metavar="COL[,COL...]", help=COLUMNS_HELP)]
 DecimalBytes = Annotated[bool, typer.Option("--decimal-bytes", help=DECIMAL_BYTES_HELP)]
 
+class FileFormat(str, Enum):
+    """What ``--format`` forces a file to be read as (``auto``: recognised by its content)."""
+
+    auto = "auto"
+    model = "model"
+    keras = "keras"
+    hf_config = "hf-config"
+    safetensors = "safetensors"
+    safetensors_index = "safetensors-index"
+    gguf = "gguf"
+    torch_print = "torch-print"
+
+
+FORMAT_HELP = ("Read the file as: model (a paramcalc model file), keras (JSON or .keras), hf-config, safetensors, "
+               "safetensors-index, gguf, torch-print; auto recognises it by its content.")
+ARCHITECTURE_HELP = ("With a Hugging Face config.json: the class to build (LlamaModel, LlamaForCausalLM); default: the "
+                     "config's architectures, or the base model.")
+FormatOption = Annotated[FileFormat, typer.Option("--format", "-f", parser=choice(FileFormat), help=FORMAT_HELP)]
+ArchitectureOption = Annotated[Optional[str], typer.Option("--architecture", metavar="CLASS", help=ARCHITECTURE_HELP)]
+
 #: ``--columns`` names (torchinfo's col_names too) → the column they show.
 COLUMN_NAMES = {
     "shape": "shape", "output_size": "shape", "output": "shape",
@@ -255,13 +276,17 @@ def read_text(path: str) -> str:
 def read_data(path: str, what: str) -> Any:
     """The data (YAML or JSON) of a file argument (``-``: standard input) that must hold a mapping:
     ``what`` is "a model" (a mapping with 'layers') or "a sheet" (a mapping with 'problems')."""
+    return model_data(read_text(path), "standard input" if path == "-" else path, what)
+
+
+def model_data(text: str, where: str, what: str) -> Any:
+    """The mapping a YAML or JSON text holds (see :func:`read_data`); ``where`` names it in errors."""
     from paramcalc.models.format import parse_model_text
 
-    where = "standard input" if path == "-" else path
-    data = parse_model_text(read_text(path), what=where)
+    data = parse_model_text(text, what=where)
     key = "problems" if what == "a sheet" else "layers"
     if data is None:
-        raise ParamcalcError(f"{where}: the {'input' if path == '-' else 'file'} is empty "
+        raise ParamcalcError(f"{where}: the {'input' if where == 'standard input' else 'file'} is empty "
                              f"({what} is a mapping with {key!r})")
     if not isinstance(data, dict):
         raise ParamcalcError(f"{where}: {what} is a mapping with {key!r}. Received: {_kind(data)}")

@@ -145,7 +145,8 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
         table.add_row(*cells)
     totals = Table(Column(), Column(justify="right"), Column(role=WRAP, min_width=20), header=False, gap=2)
     t = summary.totals
-    totals.add_row("Total params", f"{t.total:,}", f"({short_count(t.total)})" if t.total >= 1000 else "")
+    label = "Total params" if summary.bound is None else f"Total params ({summary.bound} bound)"
+    totals.add_row(label, f"{t.total:,}", f"({short_count(t.total)})" if t.total >= 1000 else "")
     totals.add_row("Trainable params", f"{t.trainable:,}", "")
     totals.add_row("Non-trainable params", f"{t.non_trainable:,}", "")
     totals.add_row("Buffers", f"{t.buffers:,}", "")
@@ -162,6 +163,8 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
     facts = [f"Input {_inputs_text(summary)} → output {shape_text(summary.output_shape)}"] if shapes else []
     if summary.reference is not None:
         facts.append(reference_text(summary))
+    facts += [exactness_text(summary)] if summary.source is not None or not summary.exact else []
+    facts += list(summary.facts)
     if facts:
         parts += [Paragraph(one_line(f), hang=2) for f in facts]
 
@@ -197,6 +200,14 @@ def repeat_notes(rows: tuple[Row, ...]) -> list[str]:
     if shared:
         notes.append("×N (shared): one set of weights applied N times, counted once; MACs are for all N applications")
     return notes
+
+
+def exactness_text(summary: Summary) -> str:
+    """``Total: exact``, or which bound it is and why."""
+    if summary.exact:
+        return "Total: exact"
+    why = "; ".join(summary.bound_reasons)
+    return f"Total: a {summary.bound} bound, not exact" + (f" ({why})" if why else "")
 
 
 def percent_gap(total: int, params: int) -> str:
