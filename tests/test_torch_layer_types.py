@@ -85,6 +85,8 @@ EDGE_CASES = [
     ("zero-pad-crop-more-than-there-is", S.Case("ZeroPad1d", {"padding": (3, -1)}, ((2, 0),))),
     ("circular-wraps-twice", S.Case("CircularPad1d", {"padding": (3, 0)}, ((1, 2),))),
     ("circular-copy-overlaps", S.Case("CircularPad1d", {"padding": (-2, 2)}, ((1, 3),))),
+    ("circular-copy-overlaps-strided", S.Case("CircularPad1d", {"padding": (-2, 2)}, ((2, 3),))),
+    ("circular-copy-overlaps-batch-1-channel-1", S.Case("CircularPad1d", {"padding": (2, -1)}, ((1, 1, 2),))),
     ("circular-copy-same-region", S.Case("CircularPad1d", {"padding": (-3, 3)}, ((1, 3),))),
     ("circular-copy-overlaps-empty-batch", S.Case("CircularPad1d", {"padding": (-2, 2)}, ((0, 1, 3),))),
     ("circular-empty-length", S.Case("CircularPad1d", {"padding": (0, 0)}, ((2, 0),))),

@@ -72,7 +72,7 @@ def circular_copies_fit(*, size: int, before: int, after: int) -> bool:
     [out − before − max(after, 0), out − max(after, 0)) and the right pad [out − after, out) from
     [max(before, 0), max(before, 0) + after), all as clamped slices. Each copy needs a source of the
     destination's length (or of 1, broadcast); a pad copy whose source partly overlaps its
-    destination is refused (only on an output with values).
+    destination is refused, where torch can see it (see :func:`pad_output_shape`).
     """
     out = size + before + after
     kept_to = _span(out, max(before, 0), out - max(after, 0))
@@ -109,7 +109,9 @@ def pad_output_shape(*, input_shape: tuple[int, ...], padding: tuple[int, ...], 
     """Output shape of a padding layer over the last len(padding) / 2 dimensions.
 
     Formula: each padded dimension becomes n + before + after (see :func:`pad_output_size`); the
-    others are kept; reflect and replicate padding refuse to crop every padded dimension to nothing
+    others are kept; circular padding is made by copies inside the output, which torch refuses when
+    a source partly overlaps its destination and both are contiguous in memory (every dimension
+    before the padded one of size 1, the output not empty); reflect and replicate padding refuse to crop every padded dimension to nothing
     (one of them may end empty). Constant padding takes any input with at least as many dimensions as it pads;
     the other modes take (C, *spatial) or (N, C, *spatial), every dimension but N non-empty (circular
     allows empty ones).
@@ -143,9 +145,15 @@ def pad_output_shape(*, input_shape: tuple[int, ...], padding: tuple[int, ...], 
         for v in out:
             values *= v
         for i, (before, after) in enumerate(pad_pairs(padding)):
-            n = x[len(x) - 1 - i]
+            axis = len(x) - 1 - i
+            n = x[axis]
+            # torch sees an overlap only between slices that are contiguous in memory: those of a
+            # dimension with nothing but size-1 dimensions before it in the output.
+            leading = 1
+            for v in out[:axis]:
+                leading *= v
             if not circular_copies_fit(size=n, before=before, after=after) or (
-                values and circular_overlaps(size=n, before=before, after=after)
+                values and leading == 1 and circular_overlaps(size=n, before=before, after=after)
             ):
                 raise SpecError(
                     f"{layer}: torch cannot make this circular padding by its copies (a cropped side "

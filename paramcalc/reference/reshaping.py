@@ -91,8 +91,11 @@ def _pad(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     if mode == "circular":
         has_values = all(out)
         for i in range(nd):
-            fits, overlaps = circular_copies(x[len(x) - 1 - i], pads[2 * i], pads[2 * i + 1])
-            if not fits or (overlaps and has_values):
+            axis = len(x) - 1 - i
+            fits, overlaps = circular_copies(x[axis], pads[2 * i], pads[2 * i + 1])
+            # memory overlap is checked between contiguous slices only: all dimensions before size 1
+            contiguous = all(v == 1 for v in out[:axis])
+            if not fits or (overlaps and has_values and contiguous):
                 raise SpecError(f"{tag}: torch's copies do not fit")
     if mode in ("reflect", "replicate") and all(n == 0 for n in out[len(x) - nd:]):
         raise SpecError(f"{tag}: every padded dimension empty")
