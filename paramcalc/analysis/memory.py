@@ -183,6 +183,7 @@ def estimate(
     batch_size: int | None = None,
     seq_len: int | None = None,
     notes: Iterable[str] = (),
+    saved: tuple[int, str] | None = None,
 ) -> Memory:
     """A memory estimate from counts: the one place the memory rules are applied.
 
@@ -198,6 +199,8 @@ def estimate(
         activations: elements of every layer output plus the input (kept in training).
         peak_activations: elements of the largest input + output of one layer (inference).
         kv_cache: the decoder's KV cache (inference only), or None.
+        saved: (bytes, formula) of the tensors autograd keeps for backward (training), replacing
+            ``activations``.
 
     Raises:
         SpecError: an unknown dtype or optimizer, or training with an integer dtype.
@@ -240,7 +243,9 @@ def estimate(
                 "optimizer: fp32 master weights", trainable * FP32_BYTES,
                 f"{trainable:,} trainable × 4 bytes (fp32)",
             ))
-        if activations:
+        if saved is not None:
+            lines.append(MemoryLine("activations: kept for backward", saved[0], saved[1]))
+        elif activations:
             lines.append(MemoryLine(
                 "activations: every layer output", nbytes(activations, act),
                 f"{activations:,} values × {ab} bytes ({act})",
@@ -356,6 +361,10 @@ def model_memory(
     optimizer: str = "adam",
     momentum: bool = False,
     input_shape: Any = None,
+    attention: str = "eager",
+    checkpointing: str = "none",
+    dropout: bool = True,
+    device: str = "cpu",
 ) -> Memory:
     """Memory of a whole model under the rules above (PyTorch's parameters and buffers).
 
@@ -371,6 +380,13 @@ def model_memory(
             of ``batch × seq_len`` tokens.
         optimizer: sgd, adam or adamw; ``momentum`` adds SGD's momentum buffer.
         input_shape: replaces the model file's input shape(s) before batch_size and seq_len apply.
+        attention: ``eager`` (scores built: ``s²`` terms kept) or ``flash`` (none kept).
+        checkpointing: ``none``, ``selective`` (the attention core recomputed) or ``full`` (only each
+            repeated block's input kept), as Korthikanti et al. 2022 define them.
+        dropout: False treats every dropout probability as 0.
+        device: ``cpu`` or ``cuda``: dropout masks take the compute type's size on the CPU, 1 byte on a GPU.
+
+    Training activations are the tensors autograd keeps (:mod:`paramcalc.analysis.activations`).
 
     Raises:
         ModelError, SpecError: the model cannot be read, a shape does not fit, a choice is unknown.
@@ -379,7 +395,13 @@ def model_memory(
     from paramcalc.models.presets import load_model_or_preset
     from paramcalc.models.evaluate import input_shapes as _input_shapes
 
+    from paramcalc.analysis import activations as acts
+
     check_dtype(dtype)
+    for name, value, choices in (("attention", attention, acts.ATTENTIONS), ("device", device, acts.DEVICES),
+                                 ("checkpointing", checkpointing, acts.CHECKPOINTING)):
+        if value not in choices:
+            raise SpecError(f"memory: {name} must be one of {', '.join(choices)}. Received: {name}={short_repr(value)}")
     for name, value in (("batch_size", batch_size), ("seq_len", seq_len)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise SpecError(f"memory: {name} must be a positive integer. Received: {name}={short_repr(value)}")
@@ -413,12 +435,24 @@ def model_memory(
             f"KV cache: {kv.layers} causal attention layers keep keys and values of {kv.kv_dim:,} values "
             f"per token: {nbytes(2 * kv.layers * kv.kv_dim, compute_dtype(dtype)):,} bytes per token"
         )
-    notes.append("activations from the layer output shapes; temporaries inside a layer are not included")
+    saved = None
+    if training:
+        settings = acts.Settings(DTYPE_BITS[compute_dtype(dtype)] // 8, device, attention, dropout, checkpointing)
+        found = acts.model_activations(loaded, list(summary.rows), settings)
+        saved = (found.total, acts.activation_formula(found, settings, compute_dtype(dtype)))
+        notes.append("activations: the tensors autograd keeps for the backward pass, layer by layer "
+                     "(Korthikanti et al. 2022; checked against torch's saved tensors)")
+        if found.uncovered:
+            notes.append(f"estimated by their output only (no saved-tensor rule): {', '.join(found.uncovered)}")
+        if device == "cpu" and dropout:
+            notes.append("dropout masks as torch keeps them on the CPU (the compute type); on a GPU 1 byte: --device cuda")
+    else:
+        notes.append("activations from the layer output shapes; temporaries inside a layer are not included")
     return estimate(
         params=summary.totals.total, trainable=summary.totals.trainable, float_buffers=floats, int_buffers=ints,
         dtype=dtype, training=training, optimizer=optimizer, momentum=momentum,
         activations=inputs + sum(outputs), peak_activations=peak, kv_cache=kv,
         batch_size=first[0] if first else None,
         seq_len=first[1] if len(first) in (2, 3) and (kv is not None or seq_len is not None) else None,
-        notes=notes,
+        notes=notes, saved=saved,
     )
