@@ -388,11 +388,11 @@ class _Walk:
         return total, flag
 
     def node(self, node: Any, prefix: str, index: int, flag: bool, scale: int) -> tuple[int, bool]:
-        from paramcalc.models.nodes import BlockNode, ParallelNode
+        from paramcalc.models.nodes import BlockNode, Entry, ParallelNode
 
-        name = getattr(node, "name", None) or str(index)
+        name = (node.name if isinstance(node, Entry) else None) or str(index)
         key = f"{prefix}.{name}" if prefix else name
-        if getattr(node, "input", None) is not None:
+        if isinstance(node, Entry) and node.input is not None:
             flag = False
         if isinstance(node, BlockNode):
             return self.block(node, key, flag, scale)
@@ -420,13 +420,33 @@ class _Walk:
     def block(self, node: Any, key: str, flag: bool, scale: int) -> tuple[int, bool]:
         if node.repeat > 1 and self.s.checkpointing == "full" and scale == 1:
             return self.checkpointed(node, key, flag)
-        if node.repeat > 1 and node.shortcut is None:
-            # later repeats take the block's own output: its last layer decides whether it is already kept
-            before = {k: list(v) for k, v in self.by_type.items()}
-            _, end = self.body(node, key, False, scale)
-            self.by_type = before
-            flag = flag and end
-        return self.body(node, key, flag, scale)
+        if node.repeat == 1:
+            return self.body(node, key, flag, scale)
+        # the first repeat takes the block's input; later ones the block's own output, which its
+        # last layer may already keep: rows stand for every repeat, so the two are averaged
+        start = self._snapshot()
+        _, end = self.body(node, key, False, scale)
+        self.by_type = self._copy(start)
+        if end == flag:
+            return self.body(node, key, flag, scale)
+        first, out = self.body(node, key, flag, scale)
+        after_first = self._copy(self.by_type)
+        self.by_type = self._copy(start)
+        later, _ = self.body(node, key, end, scale)
+        r = node.repeat
+        for name in set(after_first) | set(self.by_type):
+            base = start.get(name, [0, 0])
+            a = after_first.get(name, base)
+            b = self.by_type.get(name, base)
+            self.by_type[name] = [a[0], base[1] + ((a[1] - base[1]) + (r - 1) * (b[1] - base[1])) // r]
+        return (first + (r - 1) * later) // r, out
+
+    @staticmethod
+    def _copy(by_type: dict[str, list[int]]) -> dict[str, list[int]]:
+        return {k: list(v) for k, v in by_type.items()}
+
+    def _snapshot(self) -> dict[str, list[int]]:
+        return self._copy(self.by_type)
 
     def checkpointed(self, node: Any, key: str, flag: bool) -> tuple[int, bool]:
         rows = [r for k, rs in self.by_key.items() if k == key or k.startswith(key + ".") for r in rs]
@@ -463,3 +483,17 @@ def activation_formula(acts: Activations, s: Settings, dtype: str) -> str:
     if s.checkpointing != "none":
         how += f", {s.checkpointing} checkpointing"
     return f"{' + '.join(parts) or '0'} ({dtype}, {s.dtype_bytes} bytes; {how})"
+
+
+def layer_activations(spec: Any, *input_shapes: Any, settings: Settings = Settings()) -> int:
+    """Bytes one layer keeps for its backward pass on inputs of these shapes (batch included),
+    its input and output counted when it keeps them."""
+    from paramcalc.specs.shapes import as_shape
+
+    shapes = tuple(as_shape(x) for x in input_shapes)
+    spec = spec.resolve(shapes[0])
+    out = next(iter(spec.output_shapes(*shapes).values()))
+    saved, _ = layer_saved(spec, shapes, out, settings)
+    inner = saved.inner - (saved.recomputable if settings.checkpointing == "selective" else 0)
+    e = settings.dtype_bytes
+    return inner + (_n(shapes[0]) * e if saved.input else 0) + (_n(out) * e if saved.output else 0)
