@@ -17,7 +17,7 @@ app = typer.Typer()
 
 MEMORY_HELP = """How much memory a model needs: weights, buffers, and for training gradients, optimizer states and activations; for decoder transformers the KV cache.
 
-Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), with the exact byte count in --json. int8 and int4 quantise the weights only (activations and the KV cache stay fp16). Optimizer states are fp32 (Adam and AdamW: two moments; in fp16/bf16 also fp32 master weights). Activations come from the layer output shapes: every output in training, the largest layer input + output in inference.
+Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), with the exact byte count in --json. int8 and int4 quantise the weights only (activations and the KV cache stay fp16). Optimizer states are fp32 (Adam and AdamW: two moments; in fp16/bf16 also fp32 master weights). Training activations are the tensors autograd keeps for the backward pass, layer by layer (checked against torch's saved tensors); inference activations are the largest layer input + output.
 
 Examples:
 
@@ -25,6 +25,7 @@ Examples:
   paramcalc memory llama2-7b --dtype fp16
   paramcalc memory llama2-7b --dtype fp16 --batch-size 8 --seq-len 2048
   paramcalc memory gpt2 --training --dtype bf16 --optimizer adamw --batch-size 8
+  paramcalc memory gpt2 --training -b 8 --attention flash --checkpointing selective --device cuda
   paramcalc memory resnet50 --training --optimizer sgd --momentum --batch-size 32 --json
 
 Python: paramcalc.model_memory("llama2-7b", dtype="fp16", seq_len=2048)
@@ -39,6 +40,28 @@ class DType(str, Enum):
     bf16 = "bf16"
     int8 = "int8"
     int4 = "int4"
+
+
+class AttentionKernel(str, Enum):
+    """Attention kernels for ``--attention``."""
+
+    eager = "eager"
+    flash = "flash"
+
+
+class Checkpointing(str, Enum):
+    """Activation recomputation for ``--checkpointing`` (Korthikanti et al. 2022)."""
+
+    none = "none"
+    selective = "selective"
+    full = "full"
+
+
+class Device(str, Enum):
+    """Where the run happens, for ``--device`` (the size of dropout masks)."""
+
+    cpu = "cpu"
+    cuda = "cuda"
 
 
 class Optimizer(str, Enum):
@@ -86,6 +109,20 @@ def memory_command(
     input_shape: Annotated[Optional[str], typer.Option(
         "--input-shape", "-i", metavar="SHAPE",
         help="Input shape(s) instead of the file's ('8,3,224,224'; several separated by ';').")] = None,
+    attention: Annotated[AttentionKernel, typer.Option(
+        "--attention", parser=choice(AttentionKernel),
+        help="Attention kernel (training activations): eager builds the b·a·s² scores and keeps them; flash "
+             "(FlashAttention, torch's fused kernels) keeps none.")] = AttentionKernel.eager,
+    checkpointing: Annotated[Checkpointing, typer.Option(
+        "--checkpointing", parser=choice(Checkpointing),
+        help="Activation recomputation (Korthikanti et al. 2022): selective recomputes the attention core, full "
+             "keeps only each repeated block's input.")] = Checkpointing.none,
+    dropout: Annotated[bool, typer.Option(
+        "--dropout/--no-dropout", help="Dropout as the model file gives it, or off (no masks kept).")] = True,
+    device: Annotated[Optional[Device], typer.Option(
+        "--device", parser=choice(Device),
+        help="cpu: dropout masks in the compute type, as torch keeps them on the CPU; cuda: 1 byte (bool). "
+             "Default: cpu.")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
 ) -> None:
     from paramcalc.analysis.memory import model_memory
@@ -99,6 +136,8 @@ def memory_command(
     memory = model_memory(
         model, dtype=dtype.value, batch_size=batch_size, seq_len=seq_len, training=training,
         optimizer=(optimizer or Optimizer.adam).value, momentum=momentum, input_shape=shape_argument(input_shape),
+        attention=attention.value, checkpointing=checkpointing.value, dropout=dropout,
+        device=(device or Device.cpu).value,
     )
     if json:
         print_json({"model": model.name, **memory.as_dict()})
