@@ -27,7 +27,6 @@ workspace of its own layout), and Keras layers, which these rules do not cover, 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from math import prod
 from typing import Any, Callable, Literal
@@ -51,6 +50,8 @@ class Settings:
     attention: str = "eager"
     dropout: bool = True
     checkpointing: str = "none"
+    #: Megatron's tensor-parallel degree: attention and MLP internals are split this many ways
+    tensor_parallel: int = 1
 
     @property
     def mask_bytes(self) -> int:
@@ -75,6 +76,22 @@ class Saved:
     passthrough: bool = False
     #: bytes of ``inner`` that selective recomputation drops (the attention core's s² terms)
     recomputable: int = 0
+    #: bytes of ``inner`` that tensor parallelism splits (attention and MLP internals, recomputable included)
+    split: int = 0
+
+    def kept(self, s: Settings) -> int:
+        """Bytes of ``inner`` one GPU keeps under the settings (selective recomputation, tensor parallelism)."""
+        inner, split = self.inner, self.split
+        if s.checkpointing == "selective":
+            inner, split = inner - self.recomputable, split - self.recomputable
+        if s.tensor_parallel > 1:
+            inner = inner - split + -(-split // s.tensor_parallel)
+        return inner
+
+
+def elements(shape: Any) -> int:
+    """Elements of a shape (0 for none)."""
+    return prod(shape) if shape else 0
 
 
 def _n(shape: Any) -> int:
@@ -153,7 +170,7 @@ def _self_attention(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     core, square = attention_core(batch=b, heads=spec.num_heads, q_len=length, kv_len=length,
                                   head_dim=spec.head_size, kv_heads=spec.kv_heads, p=s.p(spec.dropout), s=s)
     context = b * length * spec.num_heads * spec.head_size * s.dtype_bytes  # the output projection's input
-    return Saved(input=True, inner=core + context, recomputable=square)
+    return Saved(input=True, inner=core + context, recomputable=square, split=core + context)
 
 
 def _causal_self_attention(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
@@ -165,7 +182,7 @@ def _causal_self_attention(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
                                   head_dim=spec.embed_dim // heads, kv_heads=heads, p=p, s=s)
     context = _n(x) * s.dtype_bytes
     resid = _n(out) * s.mask_bytes if p > 0 else 0
-    return Saved(input=True, inner=core + context + resid, recomputable=square)
+    return Saved(input=True, inner=core + context + resid, recomputable=square, split=core + context)
 
 
 def _mha(spec: Any, x: Any, out: Any, s: Settings, key: Any = None) -> Saved:
@@ -178,23 +195,25 @@ def _mha(spec: Any, x: Any, out: Any, s: Settings, key: Any = None) -> Saved:
     q = b * length * d
     kv = b * src * d
     if s.attention == "flash":
-        return Saved(input=True, inner=(q + 2 * kv + q) * e + b * heads * length * STAT_BYTES)
+        inner = (q + 2 * kv + q) * e + b * heads * length * STAT_BYTES
+        return Saved(input=True, inner=inner, split=inner)
     scores = b * heads * length * src
     square = scores * e + (scores * (s.mask_bytes + e) if s.p(spec.dropout) > 0 else 0)
-    return Saved(input=True, inner=(2 * q + 2 * kv + q) * e + square, recomputable=square)
+    inner = (2 * q + 2 * kv + q) * e + square
+    return Saved(input=True, inner=inner, recomputable=square, split=inner)
 
 
 def _feed_forward(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     hidden = _n(x) // spec.in_features * spec.hidden_features * s.dtype_bytes
     kept = {"gelu": 2, "gelu_tanh": 2, "silu": 2, "relu": 1, "tanh": 1, "gelu_new": 5}[spec.activation]
     drop = _n(out) * s.mask_bytes if s.p(spec.dropout) > 0 else 0
-    return Saved(input=True, inner=kept * hidden + drop)
+    return Saved(input=True, inner=kept * hidden + drop, split=kept * hidden)
 
 
 def _swiglu(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     hidden = _n(x) // spec.in_features * spec.hidden_features * s.dtype_bytes
     # gate output (SiLU's input), SiLU's output and up's output (the product's operands), the product
-    return Saved(input=True, inner=4 * hidden)
+    return Saved(input=True, inner=4 * hidden, split=4 * hidden)
 
 
 def _decoder_block(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
@@ -208,15 +227,18 @@ def _decoder_block(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
         attn = _causal_self_attention(parse_layer(f"CausalSelfAttention({d}, {spec.nhead}, dropout={spec.dropout})"),
                                       x, out, s)
         norms = 4 * rows * STAT_BYTES + n * e  # ln_1's statistics (its input is the block's), ln_2's input and statistics
-        mlp = n * e + 2 * rows * ff * e + (n * s.mask_bytes if s.p(spec.dropout) > 0 else 0)
+        hidden = 2 * rows * ff * e
+        mlp = n * e + hidden + (n * s.mask_bytes if s.p(spec.dropout) > 0 else 0)
     else:
         kv = spec.num_kv_heads or spec.nhead
         attn = _self_attention(parse_layer(
             f"SelfAttention({d}, {spec.nhead}, num_kv_heads={kv}, bias=False, causal=True)"), x, out, s)
         norms = (n * e + rows * e) + (2 * n * e + rows * e)  # RMSNorm 1 (input is the block's), RMSNorm 2
-        mlp = n * e + 4 * rows * ff * e
+        hidden = 4 * rows * ff * e
+        mlp = n * e + hidden
     # the attention's input is the first norm's output; its own rule counts it as its input
-    return Saved(input=True, inner=norms + n * e + attn.inner + mlp, recomputable=attn.recomputable)
+    return Saved(input=True, inner=norms + n * e + attn.inner + mlp, recomputable=attn.recomputable,
+                 split=attn.split + hidden)
 
 
 def _encoder_layer(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
@@ -329,162 +351,6 @@ def layer_saved(spec: Any, input_shapes: tuple[Any, ...], output_shape: Any, s: 
     return rule(spec, x, out, s), True
 
 
-# -- a whole model ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Activations:
-    """Bytes autograd keeps over a whole model, by layer type, and the layer types estimated by their output."""
-
-    total: int
-    by_type: tuple[tuple[str, int, int], ...]  # (type, instances, bytes)
-    uncovered: tuple[str, ...] = ()
-    checkpointed: tuple[int, int] | None = None  # (blocks kept as inputs, bytes of one recomputed block)
-
-
-def _key(path: str) -> str:
-    return re.sub(r"\[[^\]]*\]", "", path)
-
-
-class _Walk:
-    def __init__(self, rows: list[Any], s: Settings) -> None:
-        from paramcalc.specs.parse import parse_layer
-
-        self.s = s
-        self.by_key: dict[str, list[Any]] = {}
-        for row in rows:
-            if row.leaf and row.layer is not None:
-                self.by_key.setdefault(_key(row.path), []).append(row)
-        self.parse = parse_layer
-        self.by_type: dict[str, list[int]] = {}
-        self.uncovered: set[str] = set()
-        self.checkpoint: tuple[int, int] | None = None
-
-    def leaf(self, key: str, flag: bool, scale: int = 1) -> tuple[int, bool]:
-        total, out_flag = 0, flag
-        for row in self.by_key.get(key, []):
-            spec = self.parse(row.layer)
-            saved, covered = layer_saved(spec, row.input_shapes or (row.input_shape,), row.output_shape, self.s)
-            if not covered:
-                self.uncovered.add(spec.name)
-            e = self.s.dtype_bytes
-            inner = saved.inner - (saved.recomputable if self.s.checkpointing == "selective" else 0)
-            one = inner + (_n(row.output_shape) * e if saved.output and not (saved.passthrough and flag) else 0)
-            if saved.input and not flag:
-                one += _n(row.input_shape) * e
-            n = row.repeat * scale
-            entry = self.by_type.setdefault(spec.name, [0, 0])
-            entry[0] += n
-            entry[1] += one * n
-            total += one * n
-            out_flag = flag if saved.passthrough and not saved.output else saved.output
-        return total, out_flag
-
-    def sequence(self, nodes: list[Any], prefix: str, flag: bool, start: int = 0, scale: int = 1) -> tuple[int, bool]:
-        total = 0
-        for i, node in enumerate(nodes, start):
-            part, flag = self.node(node, prefix, i, flag, scale)
-            total += part
-        return total, flag
-
-    def node(self, node: Any, prefix: str, index: int, flag: bool, scale: int) -> tuple[int, bool]:
-        from paramcalc.models.nodes import BlockNode, Entry, ParallelNode
-
-        name = (node.name if isinstance(node, Entry) else None) or str(index)
-        key = f"{prefix}.{name}" if prefix else name
-        if isinstance(node, Entry) and node.input is not None:
-            flag = False
-        if isinstance(node, BlockNode):
-            return self.block(node, key, flag, scale)
-        if isinstance(node, ParallelNode):
-            total = 0
-            for i, branch in enumerate(node.parallel):
-                part, _ = self.node(branch, key, i, flag, scale)
-                total += part
-            return total, False
-        return self.leaf(key, flag, scale)
-
-    def body(self, node: Any, key: str, flag: bool, scale: int) -> tuple[int, bool]:
-        total, out = self.sequence(node.layers, key, flag, scale=scale)
-        if node.shortcut is None:
-            return total, out
-        if isinstance(node.shortcut, list):
-            part, _ = self.sequence(node.shortcut, key, flag, start=len(node.layers), scale=scale)
-            total += part
-        if node.after:
-            start = len(node.layers) + (len(node.shortcut) if isinstance(node.shortcut, list) else 0)
-            part, out = self.sequence(node.after, key, False, start=start, scale=scale)
-            return total + part, out
-        return total, False
-
-    def block(self, node: Any, key: str, flag: bool, scale: int) -> tuple[int, bool]:
-        if node.repeat > 1 and self.s.checkpointing == "full" and scale == 1:
-            return self.checkpointed(node, key, flag)
-        if node.repeat == 1:
-            return self.body(node, key, flag, scale)
-        # the first repeat takes the block's input; later ones the block's own output, which its
-        # last layer may already keep: rows stand for every repeat, so the two are averaged
-        start = self._snapshot()
-        _, end = self.body(node, key, False, scale)
-        self.by_type = self._copy(start)
-        if end == flag:
-            return self.body(node, key, flag, scale)
-        first, out = self.body(node, key, flag, scale)
-        after_first = self._copy(self.by_type)
-        self.by_type = self._copy(start)
-        later, _ = self.body(node, key, end, scale)
-        r = node.repeat
-        for name in set(after_first) | set(self.by_type):
-            base = start.get(name, [0, 0])
-            a = after_first.get(name, base)
-            b = self.by_type.get(name, base)
-            self.by_type[name] = [a[0], base[1] + ((a[1] - base[1]) + (r - 1) * (b[1] - base[1])) // r]
-        return (first + (r - 1) * later) // r, out
-
-    @staticmethod
-    def _copy(by_type: dict[str, list[int]]) -> dict[str, list[int]]:
-        return {k: list(v) for k, v in by_type.items()}
-
-    def _snapshot(self) -> dict[str, list[int]]:
-        return self._copy(self.by_type)
-
-    def checkpointed(self, node: Any, key: str, flag: bool) -> tuple[int, bool]:
-        rows = [r for k, rs in self.by_key.items() if k == key or k.startswith(key + ".") for r in rs]
-        first = next(iter(rows), None)
-        x = first.input_shape if first is not None else None
-        kept = node.repeat * _n(x) * self.s.dtype_bytes
-        before = {k: list(v) for k, v in self.by_type.items()}
-        inner = Settings(self.s.dtype_bytes, self.s.device, self.s.attention, self.s.dropout, "none")
-        walk = _Walk([], inner)
-        walk.by_key, walk.parse = self.by_key, self.parse
-        # one repetition's activations, recomputed in the backward pass
-        whole, _ = walk.body(node, key, False, 1)
-        one = whole // node.repeat if all(r.repeat % node.repeat == 0 for r in rows) else whole
-        self.by_type = before
-        self.by_type["checkpointed block inputs"] = [node.repeat, kept]
-        self.by_type["one block recomputed in backward"] = [1, one]
-        self.checkpoint = (node.repeat, one)
-        return kept + one, False
-
-
-def model_activations(model: Any, rows: list[Any], s: Settings) -> Activations:
-    """The bytes autograd keeps for a model's backward pass, from its evaluated summary rows."""
-    walk = _Walk(rows, s)
-    total, _ = walk.sequence(list(model.layers), "", False)
-    by_type = tuple(sorted(((t, n, b) for t, (n, b) in walk.by_type.items() if b), key=lambda r: -r[2]))
-    return Activations(total, by_type, tuple(sorted(walk.uncovered)), walk.checkpoint)
-
-
-def activation_formula(acts: Activations, s: Settings, dtype: str) -> str:
-    """The activation line's working: each layer type's instances and bytes, and the sizes used."""
-    parts = [f"{n:,} {name} {b:,}" for name, n, b in acts.by_type]
-    mask = "1 byte (GPU)" if s.device == "cuda" else f"{s.mask_bytes} bytes (CPU)"
-    how = f"{s.attention} attention, dropout {'on' if s.dropout else 'off'}, masks {mask}"
-    if s.checkpointing != "none":
-        how += f", {s.checkpointing} checkpointing"
-    return f"{' + '.join(parts) or '0'} ({dtype}, {s.dtype_bytes} bytes; {how})"
-
-
 def layer_activations(spec: Any, *input_shapes: Any, settings: Settings = Settings()) -> int:
     """Bytes one layer keeps for its backward pass on inputs of these shapes (batch included),
     its input and output counted when it keeps them."""
@@ -494,6 +360,6 @@ def layer_activations(spec: Any, *input_shapes: Any, settings: Settings = Settin
     spec = spec.resolve(shapes[0])
     out = next(iter(spec.output_shapes(*shapes).values()))
     saved, _ = layer_saved(spec, shapes, out, settings)
-    inner = saved.inner - (saved.recomputable if settings.checkpointing == "selective" else 0)
+    inner = saved.kept(settings)
     e = settings.dtype_bytes
     return inner + (_n(shapes[0]) * e if saved.input else 0) + (_n(out) * e if saved.output else 0)
