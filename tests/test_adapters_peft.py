@@ -80,7 +80,7 @@ def test_llama2_7b_q_v_rank_8():
 
 
 def test_qlora_stores_the_linear_weights_in_nf4():
-    from paramcalc.analysis.planning import plan
+    from paramcalc.analysis.planning import plan_memory as plan
 
     result = plan("llama2-7b", training=True, dtype="bf16", batch_size=1, seq_len=512,
                   lora=LoRA(8, 16, ("q_proj", "v_proj"), qlora=True))

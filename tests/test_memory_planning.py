@@ -12,7 +12,7 @@ from paramcalc import SpecError
 from paramcalc.analysis.formats import FORMATS
 from paramcalc.analysis.gpus import GIB, MIB, find_gpu, parse_overhead, parse_size
 from paramcalc.analysis.memory import estimate, model_memory
-from paramcalc.analysis.planning import plan
+from paramcalc.analysis.planning import plan_memory as plan
 from paramcalc.analysis.sharding import Parallel, per_gpu
 from paramcalc.cli.app import app
 

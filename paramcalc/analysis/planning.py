@@ -127,7 +127,7 @@ class Plan:
         return data
 
 
-def plan(
+def plan_memory(
     model: Any,
     *,
     gpu: str | None = None,

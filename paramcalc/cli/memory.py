@@ -33,7 +33,7 @@ Examples:
   paramcalc memory llama2-7b --dtype q4_k_m --gpu RTX4090 --max seq-len
   paramcalc memory resnet50 --training --optimizer sgd --momentum --batch-size 32 --json
 
-Python: paramcalc.model_memory("llama2-7b", dtype="fp16", seq_len=2048); with GPUs, parallelism, adapters or --max: paramcalc.analysis.planning.plan("llama2-7b", training=True, gpu="A100-80GB", maximise="batch")
+Python: paramcalc.model_memory("llama2-7b", dtype="fp16", seq_len=2048); with GPUs, parallelism, adapters or --max: paramcalc.plan_memory("llama2-7b", training=True, gpu="A100-80GB", maximise="batch")
 """
 
 
@@ -168,7 +168,7 @@ def memory_command(
         "--qlora", help="QLoRA: the frozen linear weights in 4-bit NormalFloat (nf4, double-quantised).")] = False,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
 ) -> None:
-    from paramcalc.analysis.planning import plan
+    from paramcalc.analysis.planning import plan_memory as plan
     from paramcalc.errors import ParamcalcError
     from paramcalc.models.presets import load_model_or_preset
 
