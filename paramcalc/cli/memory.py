@@ -129,7 +129,7 @@ def memory_command(
     device: Annotated[Optional[Device], typer.Option(
         "--device", parser=choice(Device),
         help="cpu: dropout masks in the compute type, as torch keeps them on the CPU; cuda: 1 byte (bool). "
-             "Default: cpu.")] = None,
+             "Default: cuda with --gpu, else cpu.")] = None,
     gpu: Annotated[Optional[str], typer.Option(
         "--gpu", metavar="NAME_OR_SIZE",
         help="Does it fit? A GPU (A100-40GB, A100-80GB, H100-80GB, H200, L4, T4, V100-16GB, V100-32GB, RTX3090, "
