@@ -165,7 +165,7 @@ def plan_memory(
     from paramcalc.analysis.gpus import DEFAULT_OVERHEAD, find_gpu, parse_overhead
     from paramcalc.analysis.memory import compute_dtype, model_memory
     from paramcalc.analysis.sharding import Parallel, per_gpu
-    from paramcalc.models.presets import load_model_or_preset
+    from paramcalc.readers import load_model_or_preset
 
     check_max(maximise)
     if maximise and gpu is None:
@@ -176,8 +176,10 @@ def plan_memory(
     rule = DEFAULT_OVERHEAD if overhead is None else overhead if isinstance(overhead, Overhead) else parse_overhead(overhead)
     parallel = Parallel(gpus, zero, tensor_parallel, pipeline_parallel)
     loaded = load_model_or_preset(model)
-    adapted = adapt(loaded.summarize(), lora) if lora is not None else None
     device = device or ("cuda" if card is not None else "cpu")
+    if not hasattr(loaded, "layers"):  # a checkpoint's summary (safetensors, GGUF): its tensors only
+        return _stored(loaded, card, rule, parallel, maximise, lora, options)
+    adapted = adapt(loaded.summarize(), lora) if lora is not None else None
 
     def estimate(batch: int | None, length: int | None) -> Memory:
         memory = model_memory(loaded, batch_size=batch, seq_len=length, device=device,
@@ -199,3 +201,17 @@ def plan_memory(
         solved = (maximise, value)
         memory = best or memory
     return Plan(memory, fit(memory, card, rule, gpus), solved)
+
+
+def _stored(summary: Any, card: GPU | None, rule: Overhead, parallel: Any, maximise: str | None, lora: Any,
+            options: dict[str, Any]) -> Plan:
+    """A checkpoint's weights (no input, so no activations): sharded and fitted, nothing to solve for."""
+    from paramcalc.analysis.sharding import per_gpu
+    from paramcalc.analysis.stored import stored_memory
+
+    if maximise or lora is not None:
+        raise SpecError(f"{summary.name}: a checkpoint has no input or layers: --max and --lora need a model file")
+    memory = per_gpu(stored_memory(summary, dtype=options.get("dtype", "fp32"), training=options.get("training", False),
+                                   optimizer=options.get("optimizer", "adam"), momentum=options.get("momentum", False)),
+                     parallel)
+    return Plan(memory, fit(memory, card, rule, parallel.gpus) if card is not None else None)

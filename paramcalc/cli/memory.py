@@ -170,7 +170,7 @@ def memory_command(
 ) -> None:
     from paramcalc.analysis.planning import plan_memory as plan
     from paramcalc.errors import ParamcalcError
-    from paramcalc.models.presets import load_model_or_preset
+    from paramcalc.readers import load_model_or_preset
 
     if not training and (optimizer is not None or momentum):
         raise ParamcalcError("--optimizer and --momentum describe training: add --training (inference keeps no optimizer state)")
@@ -182,6 +182,8 @@ def memory_command(
 
         adapters = LoRA(lora, lora_alpha, parse_targets(lora_targets), qlora)
     model = load_model_or_preset(target)
+    if not hasattr(model, "layers") and (batch_size is not None or seq_len is not None or input_shape is not None):
+        raise ParamcalcError(f"{target}: a checkpoint has no input: leave out --batch-size, --seq-len and --input-shape")
     result = plan(
         model, dtype=dtype.value, batch_size=batch_size, seq_len=seq_len, training=training,
         optimizer=(optimizer or Optimizer.adam).value, momentum=momentum, input_shape=shape_argument(input_shape),
