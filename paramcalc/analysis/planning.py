@@ -175,7 +175,7 @@ def plan_memory(
     card = find_gpu(gpu) if gpu is not None else None
     rule = DEFAULT_OVERHEAD if overhead is None else overhead if isinstance(overhead, Overhead) else parse_overhead(overhead)
     parallel = Parallel(gpus, zero, tensor_parallel, pipeline_parallel)
-    loaded = load_model_or_preset(model)
+    loaded = model if hasattr(model, "layers") or hasattr(model, "totals") else load_model_or_preset(model)
     device = device or ("cuda" if card is not None else "cpu")
     if not hasattr(loaded, "layers"):  # a checkpoint's summary (safetensors, GGUF): its tensors only
         return _stored(loaded, card, rule, parallel, maximise, lora, options)
