@@ -8,8 +8,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from paramcalc.analysis.formats import FORMATS
-from paramcalc.cli.options import choice, int_range, shape_argument
-from paramcalc.cli.output import print_json, print_rich
+from paramcalc.cli.options import (
+    STDIN_HELP,
+    Brief,
+    DecimalBytes,
+    InputShape,
+    Json,
+    Working,
+    choice,
+    int_range,
+    read_data,
+    shape_argument,
+)
+from paramcalc.cli.output import print_json, print_line, print_rich
 
 if TYPE_CHECKING:
     from paramcalc.analysis.memory import Memory
@@ -95,7 +106,7 @@ def memory_heading(memory: "Memory", name: Optional[str]) -> str:
 def memory_command(
     target: Annotated[str, typer.Argument(
         metavar="MODEL_OR_PRESET", show_default=False,
-        help="A model file (YAML or JSON) or a preset name (paramcalc presets).")],
+        help=f"A model file (YAML or JSON) or a preset name (paramcalc presets); {STDIN_HELP}")],
     dtype: Annotated[DType, typer.Option(
         "--dtype", parser=choice(DType),
         help="Type of the weights: fp32, fp16, bf16, fp8-e4m3/e5m2, int8, int4 (half a byte), int4-g32/g64/g128 "
@@ -113,9 +124,7 @@ def memory_command(
     momentum: Annotated[bool, typer.Option("--momentum", help="SGD with a momentum buffer.")] = False,
     training: Annotated[bool, typer.Option(
         "--training", help="Training: gradients, optimizer states, every activation kept.")] = False,
-    input_shape: Annotated[Optional[str], typer.Option(
-        "--input-shape", "-i", metavar="SHAPE",
-        help="Input shape(s) instead of the file's ('8,3,224,224'; several separated by ';').")] = None,
+    input_shape: InputShape = None,
     attention: Annotated[AttentionKernel, typer.Option(
         "--attention", parser=choice(AttentionKernel),
         help="Attention kernel (training activations): eager builds the b·a·s² scores and keeps them; flash "
@@ -166,7 +175,10 @@ def memory_command(
         help="Linear layers to adapt: module names (q_proj,v_proj) or all-linear.")] = "q_proj,v_proj",
     qlora: Annotated[bool, typer.Option(
         "--qlora", help="QLoRA: the frozen linear weights in 4-bit NormalFloat (nf4, double-quantised).")] = False,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
+    json: Json = False,
+    brief: Brief = False,
+    working: Working = True,
+    decimal_bytes: DecimalBytes = False,
 ) -> None:
     from paramcalc.analysis.planning import plan_memory as plan
     from paramcalc.errors import ParamcalcError
@@ -181,7 +193,7 @@ def memory_command(
         from paramcalc.analysis.adapters import LoRA, parse_targets
 
         adapters = LoRA(lora, lora_alpha, parse_targets(lora_targets), qlora)
-    model = load_model_or_preset(target)
+    model = load_model_or_preset(read_data("-", "a model") if target == "-" else target)
     if not hasattr(model, "layers") and (batch_size is not None or seq_len is not None or input_shape is not None):
         raise ParamcalcError(f"{target}: a checkpoint has no input: leave out --batch-size, --seq-len and --input-shape")
     result = plan(
@@ -195,13 +207,16 @@ def memory_command(
     if json:
         print_json({"model": model.name, **result.as_dict()})
         return
-    from rich.text import Text
-
+    memory = result.memory
+    if brief:
+        print_line(str(memory.total_bytes))
+        return
+    from paramcalc.render.layout import Paragraph
     from paramcalc.render.memory import memory_table
     from paramcalc.render.text import one_line
 
-    memory = result.memory
-    parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name))]
+    parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name), decimal_bytes=decimal_bytes,
+                                     working=working)]
     notes = list(memory.notes)
     if result.solved is not None:
         what, value = result.solved
@@ -210,6 +225,5 @@ def memory_command(
         notes.insert(0, result.fit.sentence())
         if result.fit.sequences is not None:
             notes.insert(1, f"room for {result.fit.sequences:,} sequences of this length at once (KV cache)")
-    if notes:
-        parts.append(Text("\n".join(f"- {one_line(n)}" for n in notes)))
+    parts += [Paragraph(f"- {one_line(n)}", hang=2) for n in notes]
     print_rich(*parts)
