@@ -104,6 +104,61 @@ def googlenet() -> Any:
     return m
 
 
+# -- MobileNetV3-Large (Howard et al. 2019; torchvision.models.mobilenet_v3_large) ----------------
+
+
+def make_divisible(v: float, divisor: int = 8) -> int:
+    """torchvision's rounding of widths: to the nearest multiple of 8, never below 90% of v."""
+    new = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return new + divisor if new < 0.9 * v else new
+
+
+def conv_bn_act(c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1, act: Any = None) -> Any:
+    layers = [nn.Conv2d(c_in, c_out, k, stride, (k - 1) // 2, groups=groups, bias=False),
+              nn.BatchNorm2d(c_out, eps=0.001, momentum=0.01)]
+    return nn.Sequential(*layers, *([act()] if act else []))
+
+
+class SqueezeExcitation(nn.Module):
+    def __init__(self, c: int, squeeze: int) -> None:
+        super().__init__()
+        self.avgpool, self.fc1, self.activation = nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, squeeze, 1), nn.ReLU()
+        self.fc2, self.scale_activation = nn.Conv2d(squeeze, c, 1), nn.Hardsigmoid()
+
+    def forward(self, x: Any) -> Any:
+        return x * self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, c_in: int, k: int, expanded: int, c_out: int, se: bool, act: Any, stride: int) -> None:
+        super().__init__()
+        self.use_res = stride == 1 and c_in == c_out
+        layers = [conv_bn_act(c_in, expanded, 1, act=act)] if expanded != c_in else []
+        layers.append(conv_bn_act(expanded, expanded, k, stride, groups=expanded, act=act))
+        if se:
+            layers.append(SqueezeExcitation(expanded, make_divisible(expanded // 4)))
+        layers.append(conv_bn_act(expanded, c_out, 1))
+        self.block = nn.Sequential(*layers)
+
+    def forward(self, x: Any) -> Any:
+        return x + self.block(x) if self.use_res else self.block(x)
+
+
+def mobilenet_v3_large() -> Any:
+    RE, HS = nn.ReLU, nn.Hardswish
+    setting = [  # input, kernel, expanded, output, SE, activation, stride (the paper's Table 1)
+        (16, 3, 16, 16, False, RE, 1), (16, 3, 64, 24, False, RE, 2), (24, 3, 72, 24, False, RE, 1),
+        (24, 5, 72, 40, True, RE, 2), (40, 5, 120, 40, True, RE, 1), (40, 5, 120, 40, True, RE, 1),
+        (40, 3, 240, 80, False, HS, 2), (80, 3, 200, 80, False, HS, 1), (80, 3, 184, 80, False, HS, 1),
+        (80, 3, 184, 80, False, HS, 1), (80, 3, 480, 112, True, HS, 1), (112, 3, 672, 112, True, HS, 1),
+        (112, 5, 672, 160, True, HS, 2), (160, 5, 960, 160, True, HS, 1), (160, 5, 960, 160, True, HS, 1),
+    ]
+    features = [conv_bn_act(3, 16, 3, 2, act=HS), *(InvertedResidual(*c) for c in setting),
+                conv_bn_act(160, 960, 1, act=HS)]
+    return nn.Sequential(nn.Sequential(*features), nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Sequential(
+        nn.Linear(960, 1280), nn.Hardswish(), nn.Dropout(0.2), nn.Linear(1280, 1000)))
+
+
 # -- a small U-Net (Ronneberger et al. 2015, halved widths, padded convolutions) -----------------
 
 
@@ -146,6 +201,8 @@ def forward_shape(module: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
 @pytest.mark.parametrize("name, build, published", [
     ("densenet121", densenet121, 7_978_856),  # torchvision DenseNet121_Weights.IMAGENET1K_V1.meta["num_params"]
     ("googlenet", googlenet, 6_624_904),  # torchvision GoogLeNet_Weights.IMAGENET1K_V1.meta["num_params"]
+    # torchvision MobileNet_V3_Large_Weights.IMAGENET1K_V1.meta["num_params"]
+    ("mobilenet-v3-large", mobilenet_v3_large, 5_483_032),
 ])
 def test_zoo_presets_equal_torch_builds(name: str, build: Any, published: int) -> None:
     model = build()
@@ -200,3 +257,11 @@ def test_squeeze_excitation_multiply_equals_torch() -> None:
     })
     assert summary.totals.total == totals(se)[0] == 64 * 16 + 16 + 16 * 64 + 64
     assert summary.output_shape == forward_shape(se, (2, 64, 14, 14))
+
+
+def test_mobilenet_v3_blocks_equal_torch_blocks() -> None:
+    torch_parts = parts(mobilenet_v3_large()[0])
+    rows = {r.path.removeprefix("features."): r.count.total
+            for r in paramcalc.summarize(load_preset("mobilenet-v3-large")).rows
+            if r.depth == 2 and r.path.startswith("features.")}
+    assert rows == torch_parts
