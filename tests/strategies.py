@@ -358,6 +358,34 @@ def recurrent(draw: Any, name: str = "LSTM", loose: bool = False) -> Case:
     return Case(name, kwargs, (d.spoil(shape),))
 
 
+@st.composite
+def cell(draw: Any, name: str = "LSTMCell", loose: bool = False) -> Case:
+    """RNNCell/LSTMCell/GRUCell: an (N, I) or (I,) input."""
+    d = _Draw(draw, loose)
+    in_size = d.int(1, 8, bad=(0,))
+    kwargs: dict[str, Any] = {"input_size": in_size, "hidden_size": d.int(1, 8, bad=(0,)), "bias": d.bool()}
+    if name == "RNNCell":
+        kwargs["nonlinearity"] = d.pick(("tanh", "relu"))
+    shape: Shape = (in_size,) if d.bool() else (d.int(0, 3), in_size)
+    return Case(name, kwargs, (d.spoil(shape),))
+
+
+@st.composite
+def pixel_shuffle(draw: Any, name: str = "PixelShuffle", loose: bool = False) -> Case:
+    """PixelShuffle: channels a multiple of r²; PixelUnshuffle: height and width multiples of r."""
+    d = _Draw(draw, loose)
+    r = d.int(1, 3, bad=(0,))
+    rr = max(r, 1)
+    lead = tuple(d.int(0 if loose else 1, 2) for _ in range(d.int(0, 2)))
+    if name == "PixelShuffle":
+        core: Shape = (d.int(0, 2) * rr * rr + (1 if d.stray() else 0), d.int(0, 3), d.int(0, 3))
+        kwargs = {"upscale_factor": r}
+    else:
+        core = (d.int(0, 3), d.int(0, 2) * rr + (1 if d.stray() else 0), d.int(1, 2) * rr)
+        kwargs = {"downscale_factor": r}
+    return Case(name, kwargs, (d.spoil((*lead, *core)),))
+
+
 # -- Attention and Transformers --------------------------------------------------------------
 
 
@@ -658,6 +686,10 @@ def _families() -> dict[str, Any]:
         for nd in ("1d", "2d", "3d"):
             fams[f"{kind}{nd}"] = lambda loose=False, n=f"{kind}{nd}": padding(n, loose)
     fams["Unflatten"] = unflatten
+    for name in ("RNNCell", "LSTMCell", "GRUCell"):
+        fams[name] = lambda loose=False, n=name: cell(n, loose)
+    for name in ("PixelShuffle", "PixelUnshuffle"):
+        fams[name] = lambda loose=False, n=name: pixel_shuffle(n, loose)
     return fams
 
 
@@ -740,6 +772,9 @@ INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("Unflatten", {"dim": 1, "unflattened_size": ()}, "empty unflattened_size"),
     ("Unflatten", {"dim": 1, "unflattened_size": (-1, -1)}, "two inferred sizes"),
     ("ZeroPad2d", {"padding": (1, 1, 1)}, "padding of 3 entries for 2 dimensions"),
+    ("RNNCell", {"input_size": 3, "hidden_size": 4, "nonlinearity": "gelu"}, "unknown cell nonlinearity"),
+    ("PixelShuffle", {"upscale_factor": 0}, "upscale_factor 0"),
+    ("PixelUnshuffle", {"downscale_factor": 0}, "downscale_factor 0"),
 ]
 
 

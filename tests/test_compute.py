@@ -220,6 +220,12 @@ HAND = [
         "ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad") for n in (1, 2, 3)),
     *((f"ConstantPad{n}d(1, 0.5)", [(2, 3, *(4,) * n)], {"mac": 0}) for n in (1, 2, 3)),
     ("Unflatten(1, (2, 5))", [(3, 10)], {"mac": 0}),
+    # One step of a cell, batch 2, I = 3, H = 4: W_ih·x 2·G·4·3 and W_hh·h 2·G·4·4 MACs, biases 2·2·G·4.
+    ("RNNCell(3, 4)", [(2, 3)], {"mac": 2 * 4 * 3 + 2 * 4 * 4, "bias": 16}),
+    ("LSTMCell(3, 4)", [(2, 3)], {"mac": 4 * (24 + 32), "bias": 64}),
+    ("GRUCell(3, 4)", [(2, 3)], {"mac": 3 * (24 + 32), "bias": 48}),
+    ("PixelShuffle(2)", [(1, 8, 3, 3)], {"mac": 0}),
+    ("PixelUnshuffle(2)", [(1, 2, 4, 4)], {"mac": 0}),
 ]
 
 

@@ -122,6 +122,8 @@ ARGUMENT_HELP = {
     "alpha": "scale of the negative part, alpha·(eˣ − 1)",
     "num_parameters": "learned slopes: 1 (shared) or the number of channels",
     "init": "initial value of the slopes",
+    "upscale_factor": "r: channels ÷ r², height and width × r",
+    "downscale_factor": "r: channels × r², height and width ÷ r",
     "dim": "dimension along which softmax sums to 1",
     "units": "output features (Keras)",
     "filters": "output channels (Keras)",

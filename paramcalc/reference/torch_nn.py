@@ -107,6 +107,20 @@ def _encoder(spec: Any) -> list[Tensor]:
     return out
 
 
+def _cell(spec: Any) -> list[Tensor]:
+    """``nn.RNNCell`` / ``GRUCell`` / ``LSTMCell``: one layer's tensors without the ``_l0`` suffix."""
+    kind = spec.type.removesuffix("Cell")
+    gates, h = GATES[kind], spec.hidden_size
+    what = GATE_NAMES[kind]
+    of = f" of {what}" if what else ""
+    out = [tensor("weight_ih", (gates * h, spec.input_size), f"input-to-hidden weights{of}"),
+           tensor("weight_hh", (gates * h, h), f"hidden-to-hidden weights{of}")]
+    if spec.bias:
+        out += [tensor("bias_ih", (gates * h,), f"input-to-hidden bias{of}"),
+                tensor("bias_hh", (gates * h,), f"hidden-to-hidden bias{of}")]
+    return out
+
+
 #: The tensors of each torch.nn layer with parameters or buffers, by type tag.
 TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
     "Linear": lambda s: linear("", s.in_features, s.out_features, s.bias, "connection"),
@@ -117,6 +131,7 @@ TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
     "LayerNorm": lambda s: layernorm("", s.normalized_shape, s.elementwise_affine, s.bias),
     "Embedding": lambda s: [tensor("weight", (s.num_embeddings, s.embedding_dim), "one vector per token")],
     **{kind: _recurrent for kind in GATES},
+    **{f"{kind}Cell": _cell for kind in GATES},
     "MultiheadAttention": lambda s: mha("", s.embed_dim, s.kdim, s.vdim, s.bias, s.add_bias_kv),
     "TransformerEncoderLayer": lambda s: transformer_layer("", s, decoder=False),
     "TransformerDecoderLayer": lambda s: transformer_layer("", s, decoder=True),
@@ -213,6 +228,14 @@ def _recurrent_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     return result
 
 
+def _cell_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
+    """One step: (N, I) or (I,) in; the new hidden state (and cell state) out, named as torch's docs do."""
+    if len(x) not in (1, 2) or x[-1] != spec.input_size:
+        raise SpecError(f"{spec.type}: bad input")
+    state = x[:-1] + (spec.hidden_size,)
+    return {"h_1": state, "c_1": state} if spec.type == "LSTMCell" else {"h'": state}
+
+
 def _attention_shape(spec: Any, x: Shape, *rest: Shape) -> dict[str, Shape]:
     tag = spec.type
     q = x
@@ -289,6 +312,7 @@ SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     "GroupNorm": _group_norm_shape,
     "LayerNorm": _layer_norm_shape,
     **{kind: _recurrent_shape for kind in GATES},
+    **{f"{kind}Cell": _cell_shape for kind in GATES},
     "MultiheadAttention": _attention_shape,
     **{kind: _transformer_shape for kind in ("TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder")},
     "Flatten": _flatten_shape,

@@ -22,6 +22,7 @@ _TORCH = {
     **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"), "norm"),
     "Embedding": "linear",
     **dict.fromkeys(("RNN", "LSTM", "GRU"), "recurrent"),
+    **dict.fromkeys(("RNNCell", "LSTMCell", "GRUCell"), "cells"),
     **dict.fromkeys(
         ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer"), "attention"
     ),
@@ -35,6 +36,7 @@ _TORCH = {
         f"{kind}{n}d" for kind in ("ZeroPad", "ConstantPad", "ReflectionPad", "ReplicationPad", "CircularPad")
         for n in (1, 2, 3)
     ), "padding"),
+    **dict.fromkeys(("PixelShuffle", "PixelUnshuffle"), "pixel_shuffle"),
     "RMSNorm": "blocks.norm",
     **dict.fromkeys(("SelfAttention", "CausalSelfAttention"), "blocks.attention"),
     **dict.fromkeys(("FeedForward", "SwiGLU"), "blocks.mlp"),
