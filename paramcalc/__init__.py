@@ -49,6 +49,10 @@ _TORCH_EXPORTS = (
     "TransformerEncoder",
     "TransformerEncoderLayer",
     # activations, dropouts, padding and reshaping
+    "Bilinear",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "RNNCell",
     "LSTMCell",
     "GRUCell",
@@ -101,6 +105,7 @@ __all__ = [
     "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
     "__version__", "check", "formulas", "parse_layer",
     "RNNCell", "LSTMCell", "GRUCell", "PixelShuffle", "PixelUnshuffle",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Bilinear",
     "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "LogSoftmax", "PReLU",
     "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Unflatten",
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",

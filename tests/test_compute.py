@@ -225,7 +225,14 @@ HAND = [
     ("LSTMCell(3, 4)", [(2, 3)], {"mac": 4 * (24 + 32), "bias": 64}),
     ("GRUCell(3, 4)", [(2, 3)], {"mac": 3 * (24 + 32), "bias": 48}),
     ("PixelShuffle(2)", [(1, 8, 3, 3)], {"mac": 0}),
+    # Bilinear(3, 4, 5) on a batch of 2: 2·5·3·4 = 120 MACs, 2·5 = 10 bias adds.
+    ("Bilinear(3, 4, 5)", [(2, 3), (2, 4)], {"mac": 120, "bias": 10}),
     ("PixelUnshuffle(2)", [(1, 2, 4, 4)], {"mac": 0}),
+    # Adaptive max pooling of 4 to 2: two windows of 2, one comparison each, per channel (3) and
+    # dimension: 1d 3·2 = 6; 2d windows of 2·2 = 4 values, 3 comparisons, 3·4·3 = 36.
+    ("AdaptiveMaxPool1d(2)", [(1, 3, 4)], {"pool": 6}),
+    ("AdaptiveMaxPool2d(2)", [(1, 3, 4, 4)], {"pool": 36}),
+    ("AdaptiveMaxPool3d(1)", [(1, 3, 2, 2, 2)], {"pool": 21}),
 ]
 
 

@@ -95,6 +95,8 @@ TORCH_ORDER: dict[str, list[str]] = {
     "GRUCell": ["input_size", "hidden_size", "bias"],
     "PixelShuffle": ["upscale_factor"],
     "PixelUnshuffle": ["downscale_factor"],
+    "Bilinear": ["in1_features", "in2_features", "out_features", "bias"],
+    **{f"AdaptiveMaxPool{n}d": ["output_size", "return_indices"] for n in (1, 2, 3)},
 }
 
 

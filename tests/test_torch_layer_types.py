@@ -297,3 +297,26 @@ def test_espcn_matches_torch() -> None:
     summary = summarize(data)
     assert summary.totals.total == _torch_total(torch_model) == 22_729
     assert summary.output_shape == tuple(torch_model(torch.zeros(1, 1, 17, 17)).shape) == (1, 1, 51, 51)
+
+
+# -- Bilinear: a layer on two inputs -------------------------------------------------------------
+
+
+def test_bilinear_takes_its_two_input_shapes_in_call_order() -> None:
+    """nn.Bilinear(20, 30, 40): weight (40, 20, 30) and bias (40,): 40·20·30 + 40 = 24,040. Its
+    shapes are given one per argument, in the forward call's order."""
+    spec = parse_layer("Bilinear(20, 30, 40)")
+    module = nn.Bilinear(20, 30, 40)
+    assert spec.count().total == _torch_total(module) == 24_040
+    assert [(t.name, t.shape) for t in spec.param_tensors()] == [
+        (k, tuple(v.shape)) for k, v in module.state_dict().items()]
+    out = module(torch.zeros(128, 20), torch.zeros(128, 30))
+    assert spec.output_shape((128, 20), (128, 30)) == tuple(out.shape) == (128, 40)
+    with pytest.raises(SpecError, match="in1_features and in2_features"):
+        spec.output_shape((128, 30), (128, 20))  # swapped
+
+
+def test_adaptive_max_pool_returns_indices_like_torch() -> None:
+    spec = parse_layer("AdaptiveMaxPool2d((3, None), return_indices=True)")
+    out, indices = nn.AdaptiveMaxPool2d((3, None), return_indices=True)(torch.zeros(2, 4, 7, 5))
+    assert spec.output_shapes((2, 4, 7, 5)) == {"output": tuple(out.shape), "indices": tuple(indices.shape)}

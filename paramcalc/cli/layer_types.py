@@ -122,6 +122,8 @@ ARGUMENT_HELP = {
     "alpha": "scale of the negative part, alpha·(eˣ − 1)",
     "num_parameters": "learned slopes: 1 (shared) or the number of channels",
     "init": "initial value of the slopes",
+    "in1_features": "size of each first input sample (the last dimension)",
+    "in2_features": "size of each second input sample (the last dimension)",
     "upscale_factor": "r: channels ÷ r², height and width × r",
     "downscale_factor": "r: channels × r², height and width ÷ r",
     "dim": "dimension along which softmax sums to 1",

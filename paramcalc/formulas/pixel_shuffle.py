@@ -32,11 +32,6 @@ def pixel_unshuffle_output_shape(*, input_shape: tuple[int, ...], downscale_fact
     x, r = tuple(input_shape), downscale_factor
     if len(x) < 3:
         raise SpecError(f"PixelUnshuffle: the input needs at least 3 dimensions (*, C, H, W). Received: input_shape={x}")
-    values = 1
-    for v in x:
-        values *= v
-    if values == 0:  # torch returns an input without values as it is
-        return x
     *lead, c, h, w = x
     for name, size in (("height", h), ("width", w)):
         if size % r:
@@ -44,4 +39,9 @@ def pixel_unshuffle_output_shape(*, input_shape: tuple[int, ...], downscale_fact
                 f"PixelUnshuffle: the {name} must be divisible by downscale_factor. "
                 f"Received: {name}={size}, downscale_factor={r}"
             )
+    values = 1
+    for v in x:
+        values *= v
+    if values == 0:  # torch returns an input without values as it is
+        return x
     return (*lead, c * r * r, h // r, w // r)

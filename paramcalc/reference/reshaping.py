@@ -140,15 +140,15 @@ def _pixel_shuffle(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
             raise SpecError("PixelShuffle: channels not a multiple of r²")
         return {"output": (*lead, groups[0], h * r, w * r)}
     r = spec.downscale_factor
-    values = c * h * w
-    for v in lead:
-        values *= v
-    if values == 0:
-        return {"output": x}
     heights = [k for k in range(h + 1) if k * r == h]
     widths = [k for k in range(w + 1) if k * r == w]
     if not heights or not widths:
         raise SpecError("PixelUnshuffle: height or width not a multiple of r")
+    values = c * h * w
+    for v in lead:
+        values *= v
+    if values == 0:  # torch hands an input without values back as it is
+        return {"output": x}
     return {"output": (*lead, c * r * r, heights[0], widths[0])}
 
 

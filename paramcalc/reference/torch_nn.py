@@ -15,7 +15,7 @@ GATE_NAMES = {"RNN": "", "LSTM": "the 4 gates (i, f, g, o)", "GRU": "the 3 gates
 
 #: torch.nn layers that create no tensor.
 NO_PARAMETERS = frozenset({
-    *(f"{kind}{n}d" for kind in ("MaxPool", "AvgPool", "AdaptiveAvgPool") for n in (1, 2, 3)),
+    *(f"{kind}{n}d" for kind in ("MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool") for n in (1, 2, 3)),
     "Flatten",
 })
 
@@ -124,6 +124,9 @@ def _cell(spec: Any) -> list[Tensor]:
 #: The tensors of each torch.nn layer with parameters or buffers, by type tag.
 TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
     "Linear": lambda s: linear("", s.in_features, s.out_features, s.bias, "connection"),
+    "Bilinear": lambda s: [tensor("weight", (s.out_features, s.in1_features, s.in2_features),
+                                  "one in1 × in2 matrix per output feature")]
+    + ([tensor("bias", (s.out_features,), "bias")] if s.bias else []),
     **{f"Conv{n}d": _conv for n in (1, 2, 3)},
     **{f"ConvTranspose{n}d": _conv_transpose for n in (1, 2, 3)},
     **{f"BatchNorm{n}d": _batch_norm for n in (1, 2, 3)},
@@ -145,6 +148,19 @@ TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
 def _linear_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     if not x or x[-1] != spec.in_features:
         raise SpecError("Linear: feature mismatch")
+    return {"output": x[:-1] + (spec.out_features,)}
+
+
+def _bilinear_shape(spec: Any, x: Shape, *rest: Shape) -> dict[str, Shape]:
+    """Both inputs run through together: same rank, same batch dimensions, their own feature sizes."""
+    y = tuple(rest[0]) if rest else x
+    if len(x) == 0 or len(x) != len(y):
+        raise SpecError("Bilinear: ranks differ")
+    for i, (a, b) in enumerate(zip(x[:-1], y[:-1])):
+        if a != b:
+            raise SpecError(f"Bilinear: batch dimension {i} differs")
+    if (x[-1], y[-1]) != (spec.in1_features, spec.in2_features):
+        raise SpecError("Bilinear: feature mismatch")
     return {"output": x[:-1] + (spec.out_features,)}
 
 
@@ -307,6 +323,7 @@ def _flatten_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
 #: ones (reference.elementwise) and the reshaping ones (reference.reshaping), by type tag.
 SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     "Linear": _linear_shape,
+    "Bilinear": _bilinear_shape,
     "Embedding": _embedding_shape,
     **{f"BatchNorm{n}d": _batch_norm_shape for n in (1, 2, 3)},
     "GroupNorm": _group_norm_shape,
