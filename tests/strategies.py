@@ -112,6 +112,21 @@ def linear(draw: Any, loose: bool = False) -> Case:
     return Case("Linear", kwargs, (d.spoil((*lead, in_f)),))
 
 
+@st.composite
+def bilinear(draw: Any, loose: bool = False) -> Case:
+    """Bilinear: two inputs with the same leading dimensions."""
+    d = _Draw(draw, loose)
+    i1, i2, out_f = d.int(1, 5, bad=(0,)), d.int(1, 5, bad=(0,)), d.int(0, 5)
+    lead = tuple(draw(st.lists(st.integers(0, 3), max_size=2)))
+    first, second = (*lead, i1), (*lead, i2)
+    if d.bool():
+        first = d.spoil(first)
+    else:
+        second = d.spoil(second)
+    return Case("Bilinear", {"in1_features": i1, "in2_features": i2, "out_features": out_f, "bias": d.bool()},
+                (first, second))
+
+
 # -- Convolutions ----------------------------------------------------------------------------
 
 
@@ -251,7 +266,10 @@ def adaptive_pool(draw: Any, name: str = "AdaptiveAvgPool2d", loose: bool = Fals
     channels = d.int(1, 3, bad=(0,))
     spatial = tuple(d.int(1, 6, bad=(0,)) for _ in range(nd))
     shape = d.batch((channels, *spatial))
-    return Case(name, {"output_size": output_size}, (d.spoil(shape),))
+    kwargs: dict[str, Any] = {"output_size": output_size}
+    if "Max" in name:
+        kwargs["return_indices"] = d.bool()
+    return Case(name, kwargs, (d.spoil(shape),))
 
 
 # -- Normalisation ---------------------------------------------------------------------------
@@ -356,6 +374,34 @@ def recurrent(draw: Any, name: str = "LSTM", loose: bool = False) -> Case:
         n = d.pick((1, 2, 3, 0))
         shape = (n, length, in_size) if kwargs["batch_first"] else (length, n, in_size)
     return Case(name, kwargs, (d.spoil(shape),))
+
+
+@st.composite
+def cell(draw: Any, name: str = "LSTMCell", loose: bool = False) -> Case:
+    """RNNCell/LSTMCell/GRUCell: an (N, I) or (I,) input."""
+    d = _Draw(draw, loose)
+    in_size = d.int(1, 8, bad=(0,))
+    kwargs: dict[str, Any] = {"input_size": in_size, "hidden_size": d.int(1, 8, bad=(0,)), "bias": d.bool()}
+    if name == "RNNCell":
+        kwargs["nonlinearity"] = d.pick(("tanh", "relu"))
+    shape: Shape = (in_size,) if d.bool() else (d.int(0, 3), in_size)
+    return Case(name, kwargs, (d.spoil(shape),))
+
+
+@st.composite
+def pixel_shuffle(draw: Any, name: str = "PixelShuffle", loose: bool = False) -> Case:
+    """PixelShuffle: channels a multiple of r²; PixelUnshuffle: height and width multiples of r."""
+    d = _Draw(draw, loose)
+    r = d.int(1, 3, bad=(0,))
+    rr = max(r, 1)
+    lead = tuple(d.int(0 if loose else 1, 2) for _ in range(d.int(0, 2)))
+    if name == "PixelShuffle":
+        core: Shape = (d.int(0, 2) * rr * rr + (1 if d.stray() else 0), d.int(0, 3), d.int(0, 3))
+        kwargs = {"upscale_factor": r}
+    else:
+        core = (d.int(0, 3), d.int(0, 2) * rr + (1 if d.stray() else 0), d.int(1, 2) * rr)
+        kwargs = {"downscale_factor": r}
+    return Case(name, kwargs, (d.spoil((*lead, *core)),))
 
 
 # -- Attention and Transformers --------------------------------------------------------------
@@ -629,13 +675,14 @@ def unflatten(draw: Any, loose: bool = False) -> Case:
 
 
 def _families() -> dict[str, Any]:
-    fams: dict[str, Any] = {"Linear": linear}
+    fams: dict[str, Any] = {"Linear": linear, "Bilinear": bilinear}
     for nd in ("1d", "2d", "3d"):
         fams[f"Conv{nd}"] = lambda loose=False, n=f"Conv{nd}": conv(n, loose)
         fams[f"ConvTranspose{nd}"] = lambda loose=False, n=f"ConvTranspose{nd}": conv_transpose(n, loose)
         fams[f"MaxPool{nd}"] = lambda loose=False, n=f"MaxPool{nd}": pool(n, loose)
         fams[f"AvgPool{nd}"] = lambda loose=False, n=f"AvgPool{nd}": pool(n, loose)
         fams[f"AdaptiveAvgPool{nd}"] = lambda loose=False, n=f"AdaptiveAvgPool{nd}": adaptive_pool(n, loose)
+        fams[f"AdaptiveMaxPool{nd}"] = lambda loose=False, n=f"AdaptiveMaxPool{nd}": adaptive_pool(n, loose)
         fams[f"BatchNorm{nd}"] = lambda loose=False, n=f"BatchNorm{nd}": batchnorm(n, loose)
     fams["LayerNorm"] = layernorm
     fams["GroupNorm"] = groupnorm
@@ -658,6 +705,10 @@ def _families() -> dict[str, Any]:
         for nd in ("1d", "2d", "3d"):
             fams[f"{kind}{nd}"] = lambda loose=False, n=f"{kind}{nd}": padding(n, loose)
     fams["Unflatten"] = unflatten
+    for name in ("RNNCell", "LSTMCell", "GRUCell"):
+        fams[name] = lambda loose=False, n=name: cell(n, loose)
+    for name in ("PixelShuffle", "PixelUnshuffle"):
+        fams[name] = lambda loose=False, n=name: pixel_shuffle(n, loose)
     return fams
 
 
@@ -740,6 +791,11 @@ INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("Unflatten", {"dim": 1, "unflattened_size": ()}, "empty unflattened_size"),
     ("Unflatten", {"dim": 1, "unflattened_size": (-1, -1)}, "two inferred sizes"),
     ("ZeroPad2d", {"padding": (1, 1, 1)}, "padding of 3 entries for 2 dimensions"),
+    ("RNNCell", {"input_size": 3, "hidden_size": 4, "nonlinearity": "gelu"}, "unknown cell nonlinearity"),
+    ("PixelShuffle", {"upscale_factor": 0}, "upscale_factor 0"),
+    ("Bilinear", {"in1_features": 0, "in2_features": 3, "out_features": 2}, "in1_features 0"),
+    ("Bilinear", {"in1_features": 3, "in2_features": 0, "out_features": 2}, "in2_features 0"),
+    ("PixelUnshuffle", {"downscale_factor": 0}, "downscale_factor 0"),
 ]
 
 

@@ -220,6 +220,19 @@ HAND = [
         "ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad") for n in (1, 2, 3)),
     *((f"ConstantPad{n}d(1, 0.5)", [(2, 3, *(4,) * n)], {"mac": 0}) for n in (1, 2, 3)),
     ("Unflatten(1, (2, 5))", [(3, 10)], {"mac": 0}),
+    # One step of a cell, batch 2, I = 3, H = 4: W_ih·x 2·G·4·3 and W_hh·h 2·G·4·4 MACs, biases 2·2·G·4.
+    ("RNNCell(3, 4)", [(2, 3)], {"mac": 2 * 4 * 3 + 2 * 4 * 4, "bias": 16}),
+    ("LSTMCell(3, 4)", [(2, 3)], {"mac": 4 * (24 + 32), "bias": 64}),
+    ("GRUCell(3, 4)", [(2, 3)], {"mac": 3 * (24 + 32), "bias": 48}),
+    ("PixelShuffle(2)", [(1, 8, 3, 3)], {"mac": 0}),
+    # Bilinear(3, 4, 5) on a batch of 2: 2·5·3·4 = 120 MACs, 2·5 = 10 bias adds.
+    ("Bilinear(3, 4, 5)", [(2, 3), (2, 4)], {"mac": 120, "bias": 10}),
+    ("PixelUnshuffle(2)", [(1, 2, 4, 4)], {"mac": 0}),
+    # Adaptive max pooling of 4 to 2: two windows of 2, one comparison each, per channel (3) and
+    # dimension: 1d 3·2 = 6; 2d windows of 2·2 = 4 values, 3 comparisons, 3·4·3 = 36.
+    ("AdaptiveMaxPool1d(2)", [(1, 3, 4)], {"pool": 6}),
+    ("AdaptiveMaxPool2d(2)", [(1, 3, 4, 4)], {"pool": 36}),
+    ("AdaptiveMaxPool3d(1)", [(1, 3, 2, 2, 2)], {"pool": 21}),
 ]
 
 

@@ -78,6 +78,10 @@ def forward_shapes(module: Any, case: S.Case, device: str = "cpu") -> dict[str, 
         return {"output": size(out[0]), "h_n": size(out[1])}
     if case.type == "LSTM":
         return {"output": size(out[0]), "h_n": size(out[1][0]), "c_n": size(out[1][1])}
+    if case.type == "LSTMCell":  # named as torch's documentation names them
+        return {"h_1": size(out[0]), "c_1": size(out[1])}
+    if case.type in ("RNNCell", "GRUCell"):
+        return {"h'": size(out)}
     if case.type == "MultiheadAttention":
         return {"attn_output": size(out[0]), "attn_output_weights": size(out[1])}
     if isinstance(out, tuple):  # MaxPool with return_indices
@@ -191,7 +195,7 @@ def _pool_input(nd: int) -> Any:
 PLAUSIBLE_INPUTS: dict[str, Any] = {
     **{f"Conv{n}d": _conv_input(n) for n in (1, 2, 3)},
     **{f"ConvTranspose{n}d": _conv_input(n) for n in (1, 2, 3)},
-    **{f"{p}{n}d": _pool_input(n) for n in (1, 2, 3) for p in ("MaxPool", "AvgPool", "AdaptiveAvgPool")},
+    **{f"{p}{n}d": _pool_input(n) for n in (1, 2, 3) for p in ("MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool")},
     "LayerNorm": lambda kw: [((2, 3),), ((4,),)],
     "GroupNorm": lambda kw: [((2, kw["num_channels"], 5),), ((2, kw["num_channels"]),)],
     "Embedding": lambda kw: [((2, 3),)],
@@ -208,6 +212,10 @@ PLAUSIBLE_INPUTS: dict[str, Any] = {
     "AlphaDropout": lambda kw: [((2, 3),)],
     "Unflatten": lambda kw: [((2, 6),), ((2, 6, 4),)],
     "ZeroPad2d": lambda kw: [((1, 2, 5, 5),)],
+    "RNNCell": lambda kw: [((2, kw["input_size"]),)],
+    "Bilinear": lambda kw: [((2, max(kw["in1_features"], 1)), (2, kw["in2_features"]))],
+    "PixelShuffle": lambda kw: [((1, 4, 3, 3),)],
+    "PixelUnshuffle": lambda kw: [((1, 1, 4, 4),)],
 }
 
 

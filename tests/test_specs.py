@@ -90,6 +90,13 @@ TORCH_ORDER: dict[str, list[str]] = {
     **{f"{kind}{n}d": ["padding"] for kind in ("ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad") for n in (1, 2, 3)},
     **{f"ConstantPad{n}d": ["padding", "value"] for n in (1, 2, 3)},
     "Unflatten": ["dim", "unflattened_size"],
+    "RNNCell": ["input_size", "hidden_size", "bias", "nonlinearity"],
+    "LSTMCell": ["input_size", "hidden_size", "bias"],
+    "GRUCell": ["input_size", "hidden_size", "bias"],
+    "PixelShuffle": ["upscale_factor"],
+    "PixelUnshuffle": ["downscale_factor"],
+    "Bilinear": ["in1_features", "in2_features", "out_features", "bias"],
+    **{f"AdaptiveMaxPool{n}d": ["output_size", "return_indices"] for n in (1, 2, 3)},
 }
 
 

@@ -240,3 +240,83 @@ def test_patchgan_style_discriminator_matches_torch() -> None:
         x = layer(x)
         shapes.append(tuple(x.shape))
     assert [r.output_shape for r in summary.rows if r.leaf] == shapes
+
+
+# -- Cells and pixel shuffles ----------------------------------------------------------------------
+
+CELL_KNOWN = [
+    # G·(H·I + H·H) + 2·G·H: RNNCell 1·(20·10 + 20·20) + 2·20 = 640; GRUCell 3·600 + 120 = 1,920;
+    # LSTMCell 4·600 + 160 = 2,560; without bias LSTMCell 2,400.
+    ("RNNCell(10, 20)", 640),
+    ("GRUCell(10, 20)", 1_920),
+    ("LSTMCell(10, 20)", 2_560),
+    ("LSTMCell(10, 20, bias=False)", 2_400),
+]
+
+
+@pytest.mark.parametrize(("expression", "params"), CELL_KNOWN, ids=[c[0] for c in CELL_KNOWN])
+def test_cell_known_values(expression: str, params: int) -> None:
+    assert parse_layer(expression).count().total == params
+
+
+def test_cell_outputs_are_named_as_torchs_documentation_names_them() -> None:
+    """LSTMCell returns (h_1, c_1); RNNCell and GRUCell return h'."""
+    assert parse_layer("LSTMCell(10, 20)").output_shapes((3, 10)) == {"h_1": (3, 20), "c_1": (3, 20)}
+    assert parse_layer("GRUCell(10, 20)").output_shapes((10,)) == {"h'": (20,)}
+    h_1, c_1 = nn.LSTMCell(10, 20)(torch.zeros(3, 10))
+    assert tuple(h_1.shape) == tuple(c_1.shape) == (3, 20)
+
+
+def test_cell_is_one_step_of_the_layer() -> None:
+    """A cell holds the tensors of a one-layer RNN without the _l0 suffix."""
+    for kind in ("RNN", "LSTM", "GRU"):
+        cell, layer = parse_layer(f"{kind}Cell(7, 5)"), parse_layer(f"{kind}(7, 5)")
+        assert cell.count() == layer.count()
+        assert [t.name for t in cell.param_tensors()] == [t.name.removesuffix("_l0") for t in layer.param_tensors()]
+
+
+def test_pixel_unshuffle_of_an_empty_input_keeps_its_shape() -> None:
+    """torch returns an input without values as it is; paramcalc says the same."""
+    assert tuple(nn.PixelUnshuffle(2)(torch.zeros(4, 0, 2)).shape) == (4, 0, 2)
+    assert parse_layer("PixelUnshuffle(2)").output_shape((4, 0, 2)) == (4, 0, 2)
+
+
+def test_espcn_matches_torch() -> None:
+    """ESPCN (Shi et al. 2016), ×3 super-resolution of one channel: conv 5×5 to 64, conv 3×3 to 32,
+    conv 3×3 to 1·3² = 9, PixelShuffle(3). Parameters 1·64·25 + 64 + 64·32·9 + 32 + 32·9·9 + 9
+    = 1,664 + 18,464 + 2,601 = 22,729."""
+    torch_model = nn.Sequential(
+        nn.Conv2d(1, 64, 5, padding=2), nn.Tanh(), nn.Conv2d(64, 32, 3, padding=1), nn.Tanh(),
+        nn.Conv2d(32, 9, 3, padding=1), nn.PixelShuffle(3),
+    )
+    data = {
+        "name": "espcn", "input_shape": [1, 1, 17, 17],
+        "layers": ["Conv2d(1, 64, 5, padding=2)", "Tanh()", "Conv2d(64, 32, 3, padding=1)", "Tanh()",
+                   "Conv2d(32, 9, 3, padding=1)", "PixelShuffle(3)"],
+    }
+    summary = summarize(data)
+    assert summary.totals.total == _torch_total(torch_model) == 22_729
+    assert summary.output_shape == tuple(torch_model(torch.zeros(1, 1, 17, 17)).shape) == (1, 1, 51, 51)
+
+
+# -- Bilinear: a layer on two inputs -------------------------------------------------------------
+
+
+def test_bilinear_takes_its_two_input_shapes_in_call_order() -> None:
+    """nn.Bilinear(20, 30, 40): weight (40, 20, 30) and bias (40,): 40·20·30 + 40 = 24,040. Its
+    shapes are given one per argument, in the forward call's order."""
+    spec = parse_layer("Bilinear(20, 30, 40)")
+    module = nn.Bilinear(20, 30, 40)
+    assert spec.count().total == _torch_total(module) == 24_040
+    assert [(t.name, t.shape) for t in spec.param_tensors()] == [
+        (k, tuple(v.shape)) for k, v in module.state_dict().items()]
+    out = module(torch.zeros(128, 20), torch.zeros(128, 30))
+    assert spec.output_shape((128, 20), (128, 30)) == tuple(out.shape) == (128, 40)
+    with pytest.raises(SpecError, match="in1_features and in2_features"):
+        spec.output_shape((128, 30), (128, 20))  # swapped
+
+
+def test_adaptive_max_pool_returns_indices_like_torch() -> None:
+    spec = parse_layer("AdaptiveMaxPool2d((3, None), return_indices=True)")
+    out, indices = nn.AdaptiveMaxPool2d((3, None), return_indices=True)(torch.zeros(2, 4, 7, 5))
+    assert spec.output_shapes((2, 4, 7, 5)) == {"output": tuple(out.shape), "indices": tuple(indices.shape)}

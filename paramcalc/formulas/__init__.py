@@ -19,6 +19,7 @@ from paramcalc.formulas.embedding import embedding_output_shape, embedding_param
 from paramcalc.formulas.linear import linear_output_shape, linear_params
 from paramcalc.formulas.norm import batchnorm_buffers, batchnorm_params, groupnorm_params, layernorm_params
 from paramcalc.formulas.pool import (
+    adaptive_max_pool_output_shape,
     adaptive_pool_output_shape,
     pool_output_shape,
     pool_output_size,
@@ -40,6 +41,7 @@ from paramcalc.formulas.transformer import (
 
 __all__ = [
     "GATES",
+    "adaptive_max_pool_output_shape",
     "adaptive_pool_output_shape",
     "batchnorm_buffers",
     "batchnorm_params",

@@ -109,3 +109,21 @@ def adaptive_pool_output_shape(
             raise SpecError(f"{layer}: input {name} must be >= 1. Received: input_shape={tuple(input_shape)}")
     out = tuple(n if o is None else o for n, o in zip(spatial, output_size))
     return (*batch, channels, *out)
+
+
+def adaptive_max_pool_output_shape(
+    *, input_shape: tuple[int, ...], output_size: tuple[int | None, ...], layer: str = "AdaptiveMaxPool"
+) -> tuple[int, ...]:
+    """Output shape of adaptive max pooling: the spatial sizes become output_size (None keeps the input's).
+
+    Formula: (N, C, *size) → (N, C, *output_size). Every dimension but the first (the batch, or an unbatched input's channels) must be >= 1,
+    whatever the output size (no shortcut as average pooling has for 1 × … × 1).
+    """
+    nd = len(output_size)
+    batch, core = split_batch(layer, input_shape, nd + 1)
+    if any(n < 1 for n in input_shape[1:]):  # torch checks every dimension but the first, batched or not
+        raise SpecError(
+            f"{layer}: every dimension but the first must be >= 1. Received: input_shape={tuple(input_shape)}"
+        )
+    channels, *spatial = core
+    return (*batch, channels, *(n if o is None else o for n, o in zip(spatial, output_size)))

@@ -127,3 +127,26 @@ def recurrent_output_shapes(
     if cell == "LSTM":
         shapes["c_n"] = (states, n, hidden_size)
     return shapes
+
+
+def cell_params(*, gates: int, input_size: int, hidden_size: int, bias: bool = True) -> int:
+    """Parameters of one recurrent cell (``nn.RNNCell``: 1 gate, ``nn.GRUCell``: 3, ``nn.LSTMCell``: 4).
+
+    Formula: G·(H·I + H·H) + 2·G·H with bias (bias_ih and bias_hh); an RNN layer's first layer, one direction.
+    """
+    return gates * (hidden_size * input_size + hidden_size * hidden_size) + (2 * gates * hidden_size if bias else 0)
+
+
+def cell_output_shape(*, input_shape: tuple[int, ...], input_size: int, hidden_size: int, layer: str) -> tuple[int, ...]:
+    """Shape of a recurrent cell's new state for one step: (N, I) → (N, H), or (I,) → (H,).
+
+    The state passed in, when given, has the output's shape.
+    """
+    x = tuple(input_shape)
+    if len(x) not in (1, 2):
+        raise SpecError(f"{layer}: expected a 1D (unbatched) or 2D (batched) input, got {len(x)}D. Received: input_shape={x}")
+    if x[-1] != input_size:
+        raise SpecError(
+            f"{layer}: the input's last dimension must be input_size. Received: input_size={input_size}, input_shape={x}"
+        )
+    return (*x[:-1], hidden_size)

@@ -12,7 +12,7 @@ test-sized inputs.
 - :mod:`~paramcalc.reference.torch_nn`: the torch.nn layers;
 - :mod:`~paramcalc.reference.windows`: convolutions and pooling, by counting windows;
 - :mod:`~paramcalc.reference.elementwise`: activations and dropouts;
-- :mod:`~paramcalc.reference.reshaping`: padding (cell by cell) and Unflatten;
+- :mod:`~paramcalc.reference.reshaping`: padding (cell by cell), Unflatten and pixel shuffles;
 - :mod:`~paramcalc.reference.blocks`: the building blocks (SelfAttention, DecoderBlock, ...).
 """
 

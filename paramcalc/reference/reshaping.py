@@ -14,7 +14,7 @@ PAD_MODES = {"ZeroPad": "constant", "ConstantPad": "constant", "ReflectionPad": 
 PADS = tuple(f"{kind}{n}d" for kind in PAD_MODES for n in (1, 2, 3))
 
 #: Layers of this module that create no tensor.
-NO_PARAMETERS = frozenset({*PADS, "Unflatten"})
+NO_PARAMETERS = frozenset({*PADS, "Unflatten", "PixelShuffle", "PixelUnshuffle"})
 
 
 def _source(mode: str, j: int, n: int) -> int | None:
@@ -128,8 +128,34 @@ def _unflatten(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     return {"output": (*x[:axis], *sizes, *x[axis + 1:])}
 
 
+def _pixel_shuffle(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
+    """Move every channel's r·r block of values: count where each input value lands."""
+    if len(x) < 3:
+        raise SpecError(f"{spec.type}: fewer than 3 dimensions")
+    *lead, c, h, w = x
+    if spec.type == "PixelShuffle":
+        r = spec.upscale_factor
+        groups = [k for k in range(0, c + 1) if k * r * r == c]
+        if not groups:
+            raise SpecError("PixelShuffle: channels not a multiple of r²")
+        return {"output": (*lead, groups[0], h * r, w * r)}
+    r = spec.downscale_factor
+    heights = [k for k in range(h + 1) if k * r == h]
+    widths = [k for k in range(w + 1) if k * r == w]
+    if not heights or not widths:
+        raise SpecError("PixelUnshuffle: height or width not a multiple of r")
+    values = c * h * w
+    for v in lead:
+        values *= v
+    if values == 0:  # torch hands an input without values back as it is
+        return {"output": x}
+    return {"output": (*lead, c * r * r, heights[0], widths[0])}
+
+
 #: Output shapes, by type tag.
 SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     **{kind: _pad for kind in PADS},
     "Unflatten": _unflatten,
+    "PixelShuffle": _pixel_shuffle,
+    "PixelUnshuffle": _pixel_shuffle,
 }

@@ -15,7 +15,7 @@ GATE_NAMES = {"RNN": "", "LSTM": "the 4 gates (i, f, g, o)", "GRU": "the 3 gates
 
 #: torch.nn layers that create no tensor.
 NO_PARAMETERS = frozenset({
-    *(f"{kind}{n}d" for kind in ("MaxPool", "AvgPool", "AdaptiveAvgPool") for n in (1, 2, 3)),
+    *(f"{kind}{n}d" for kind in ("MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool") for n in (1, 2, 3)),
     "Flatten",
 })
 
@@ -107,9 +107,26 @@ def _encoder(spec: Any) -> list[Tensor]:
     return out
 
 
+def _cell(spec: Any) -> list[Tensor]:
+    """``nn.RNNCell`` / ``GRUCell`` / ``LSTMCell``: one layer's tensors without the ``_l0`` suffix."""
+    kind = spec.type.removesuffix("Cell")
+    gates, h = GATES[kind], spec.hidden_size
+    what = GATE_NAMES[kind]
+    of = f" of {what}" if what else ""
+    out = [tensor("weight_ih", (gates * h, spec.input_size), f"input-to-hidden weights{of}"),
+           tensor("weight_hh", (gates * h, h), f"hidden-to-hidden weights{of}")]
+    if spec.bias:
+        out += [tensor("bias_ih", (gates * h,), f"input-to-hidden bias{of}"),
+                tensor("bias_hh", (gates * h,), f"hidden-to-hidden bias{of}")]
+    return out
+
+
 #: The tensors of each torch.nn layer with parameters or buffers, by type tag.
 TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
     "Linear": lambda s: linear("", s.in_features, s.out_features, s.bias, "connection"),
+    "Bilinear": lambda s: [tensor("weight", (s.out_features, s.in1_features, s.in2_features),
+                                  "one in1 × in2 matrix per output feature")]
+    + ([tensor("bias", (s.out_features,), "bias")] if s.bias else []),
     **{f"Conv{n}d": _conv for n in (1, 2, 3)},
     **{f"ConvTranspose{n}d": _conv_transpose for n in (1, 2, 3)},
     **{f"BatchNorm{n}d": _batch_norm for n in (1, 2, 3)},
@@ -117,6 +134,7 @@ TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
     "LayerNorm": lambda s: layernorm("", s.normalized_shape, s.elementwise_affine, s.bias),
     "Embedding": lambda s: [tensor("weight", (s.num_embeddings, s.embedding_dim), "one vector per token")],
     **{kind: _recurrent for kind in GATES},
+    **{f"{kind}Cell": _cell for kind in GATES},
     "MultiheadAttention": lambda s: mha("", s.embed_dim, s.kdim, s.vdim, s.bias, s.add_bias_kv),
     "TransformerEncoderLayer": lambda s: transformer_layer("", s, decoder=False),
     "TransformerDecoderLayer": lambda s: transformer_layer("", s, decoder=True),
@@ -130,6 +148,19 @@ TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
 def _linear_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     if not x or x[-1] != spec.in_features:
         raise SpecError("Linear: feature mismatch")
+    return {"output": x[:-1] + (spec.out_features,)}
+
+
+def _bilinear_shape(spec: Any, x: Shape, *rest: Shape) -> dict[str, Shape]:
+    """Both inputs run through together: same rank, same batch dimensions, their own feature sizes."""
+    y = tuple(rest[0]) if rest else x
+    if len(x) == 0 or len(x) != len(y):
+        raise SpecError("Bilinear: ranks differ")
+    for i, (a, b) in enumerate(zip(x[:-1], y[:-1])):
+        if a != b:
+            raise SpecError(f"Bilinear: batch dimension {i} differs")
+    if (x[-1], y[-1]) != (spec.in1_features, spec.in2_features):
+        raise SpecError("Bilinear: feature mismatch")
     return {"output": x[:-1] + (spec.out_features,)}
 
 
@@ -213,6 +244,14 @@ def _recurrent_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     return result
 
 
+def _cell_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
+    """One step: (N, I) or (I,) in; the new hidden state (and cell state) out, named as torch's docs do."""
+    if len(x) not in (1, 2) or x[-1] != spec.input_size:
+        raise SpecError(f"{spec.type}: bad input")
+    state = x[:-1] + (spec.hidden_size,)
+    return {"h_1": state, "c_1": state} if spec.type == "LSTMCell" else {"h'": state}
+
+
 def _attention_shape(spec: Any, x: Shape, *rest: Shape) -> dict[str, Shape]:
     tag = spec.type
     q = x
@@ -284,11 +323,13 @@ def _flatten_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
 #: ones (reference.elementwise) and the reshaping ones (reference.reshaping), by type tag.
 SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     "Linear": _linear_shape,
+    "Bilinear": _bilinear_shape,
     "Embedding": _embedding_shape,
     **{f"BatchNorm{n}d": _batch_norm_shape for n in (1, 2, 3)},
     "GroupNorm": _group_norm_shape,
     "LayerNorm": _layer_norm_shape,
     **{kind: _recurrent_shape for kind in GATES},
+    **{f"{kind}Cell": _cell_shape for kind in GATES},
     "MultiheadAttention": _attention_shape,
     **{kind: _transformer_shape for kind in ("TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder")},
     "Flatten": _flatten_shape,

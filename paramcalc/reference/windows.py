@@ -174,9 +174,22 @@ def adaptive(spec: Any, *shapes: Shape) -> dict[str, Shape]:
     return {"output": (*batch, c, *(n if o is None else o for n, o in zip(spatial, spec.output_size)))}
 
 
+def adaptive_max(spec: Any, *shapes: Shape) -> dict[str, Shape]:
+    """Adaptive max pooling: torch wants every dimension but the first non-empty (batched or not)."""
+    tag = spec.type
+    nd = dims_of(tag)
+    batch, core = split(tag, tuple(shapes[0]), nd + 1)
+    if 0 in tuple(shapes[0])[1:]:
+        raise SpecError(f"{tag}: empty input")
+    c, *spatial = core
+    out = (*batch, c, *(n if o is None else o for n, o in zip(spatial, spec.output_size)))
+    return {"output": out, "indices": out} if spec.return_indices else {"output": out}
+
+
 #: Output shapes by type tag.
 SHAPES = {
     **{f"{kind}{n}d": sliding for kind in ("Conv", "MaxPool", "AvgPool") for n in (1, 2, 3)},
     **{f"ConvTranspose{n}d": scattered for n in (1, 2, 3)},
     **{f"AdaptiveAvgPool{n}d": adaptive for n in (1, 2, 3)},
+    **{f"AdaptiveMaxPool{n}d": adaptive_max for n in (1, 2, 3)},
 }

@@ -1,7 +1,8 @@
-"""Linear and Embedding, and the shape-only layers Flatten, Unflatten, Dropout and Identity: specs and their arithmetic."""
+"""Linear, Bilinear and Embedding, and the shape-only layers Flatten, Unflatten, Dropout and Identity: specs and their arithmetic."""
 
 # Annotations are evaluated at class creation on purpose (see paramcalc.specs.base).
 
+from math import prod
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -9,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from paramcalc import formulas as f
 from paramcalc.errors import SpecError
 from paramcalc.formulas import textbook as tb
+from paramcalc.formulas.linear import bilinear_output_shape, bilinear_params
 from paramcalc.formulas.reshape import unflatten_output_shape
 from paramcalc.results import Compute, Count, Tensor
 import paramcalc.specs.ops as ops
@@ -105,6 +107,79 @@ class Linear(LayerSpec):
 
     def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
         return ops.linear(shapes[0][:-1], self.in_features, self.out_features, self.bias)
+
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+BILINEAR_FAMILY = Family(
+    "bilinear", "Bilinear (two inputs)", ("Bilinear",),
+    {
+        "pytorch": "O·I1·I2 + O (weight O×I1×I2, bias O if bias)",
+        "keras": "no Keras layer (a Dense of the outer product x₁⊗x₂ has the same I1·I2·O + O)",
+        "textbook": "O·I1·I2 + O",
+    },
+    "(*, I1) and (*, I2) → (*, O)",
+    "I1 = in1_features, I2 = in2_features, O = out_features",
+)
+
+
+class Bilinear(LayerSpec):
+    """y = x₁ᵀ·A·x₂ + b on two inputs, one I1 × I2 matrix A per output feature."""
+
+    family = BILINEAR_FAMILY
+    summary: ClassVar[str] = "bilinear layer on two inputs, y = x₁ᵀAx₂ + b"
+    inputs: ClassVar[tuple[str, ...]] = ("input1", "input2")
+    example = ("Bilinear(20, 30, 40)", "128,20;128,30")
+    type: Literal["Bilinear"] = "Bilinear"
+    in1_features: Annotated[int, Field(strict=True, ge=1)]  # torch's initialisation divides by it
+    in2_features: Annotated[int, Field(strict=True, ge=1)]  # torch builds 0 but fails on every input
+    out_features: NonNegInt
+    bias: StrictBool = True
+
+    def _pytorch_count(self) -> Count:
+        return Count(bilinear_params(in1_features=self.in1_features, in2_features=self.in2_features,
+                                     out_features=self.out_features, bias=self.bias))
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        second = shapes[1] if len(shapes) > 1 else shapes[0]
+        return {"output": bilinear_output_shape(
+            input1_shape=shapes[0], input2_shape=second, in1_features=self.in1_features,
+            in2_features=self.in2_features, out_features=self.out_features)}
+
+    def _keras_parts(self) -> list[Part]:
+        i1, i2, o = self.in1_features, self.in2_features, self.out_features
+        dense = layer_class("keras.Dense")(units=o, use_bias=self.bias)
+        return [Part("", dense, ((None, i1 * i2),))]
+
+    def _textbook_count(self, shapes: Any) -> Count:
+        return self._pytorch_count()
+
+    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
+        i1, i2, o = self.in1_features, self.in2_features, self.out_features
+        out = [_t("A", (o, i1, i2), "one I1 × I2 matrix per output feature")]
+        if self.bias:
+            out.append(_t("b", (o,), "bias"))
+        return out
+
+    def _worked_params(self, convention: str) -> list[str]:
+        i1, i2, o = self.in1_features, self.in2_features, self.out_features
+        total = self._pytorch_count().total
+        if self.bias:
+            return [chain("weight + bias", f"{times(o, i1, i2)} + {n(o)}", f"{n(o * i1 * i2)} + {n(o)}", total)]
+        return [chain("weight", times(o, i1, i2), total)]
+
+    def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
+        return [f"last dimensions: in1_features {self.in1_features} and in2_features {self.in2_features} "
+                f"→ out_features {self.out_features}"]
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        out = outs["output"]
+        rows = prod(out[:-1])
+        i1, i2, o = self.in1_features, self.in2_features, self.out_features
+        items = ops.op("x₁ᵀ·A·x₂ per output feature", "mac", rows * o * i1 * i2, "N·O·I1·I2",
+                       f"{rows}·{o}·{i1}·{i2}")
+        if self.bias:
+            items += ops.op("bias", "bias", rows * o, "N·O", f"{rows}·{o}")
+        return items
 
 
 class Embedding(LayerSpec):

@@ -40,7 +40,8 @@ POOL_FAMILY = Family(
 #: The general formulas of the family, for worked formulas and ``paramcalc formula``.
 ADAPTIVE_POOL_FAMILY = Family(
     "adaptive_pool", "Adaptive and global pooling",
-    ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "GlobalAveragePooling1D",
+    ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+     "AdaptiveMaxPool3d", "GlobalAveragePooling1D",
      "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
      "GlobalMaxPooling3D"),
     NO_PARAMS,
@@ -277,3 +278,51 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPool):
     nd: ClassVar[int] = 3
     example = ("AdaptiveAvgPool3d((5, 7, 9))", "1,64,8,9,10")
     type: Literal["AdaptiveAvgPool3d"] = "AdaptiveAvgPool3d"
+
+
+class _AdaptiveMaxPool(_AdaptiveAvgPool):
+    """Adaptive max pooling: the windows of adaptive average pooling, their maximum."""
+
+    return_indices: StrictBool = False
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        out = f.adaptive_max_pool_output_shape(input_shape=shapes[0], output_size=self.output_size, layer=self.name)
+        return {"output": out, "indices": out} if self.return_indices else {"output": out}
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        x, out = shapes[0], outs["output"]
+        nd = self.nd
+        lead = out[: len(out) - nd]
+        in_spatial, out_spatial = x[len(x) - nd:], out[len(out) - nd:]
+        window = fc.adaptive_pool_window_elements(channels=prod(lead), in_spatial=in_spatial, out_spatial=out_spatial)
+        compares = fc.max_pool_compares(window_elements=window, out_elements=prod(out))
+        return ops.op("maximum (K − 1 comparisons per window of K)", "pool", compares,
+                      "Σ_windows (K − 1)", f"{window:,} − {prod(out):,}")
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+    """1-D adaptive max pooling to a fixed output length."""
+
+    summary: ClassVar[str] = "1-D adaptive max pooling to a fixed length"
+    nd: ClassVar[int] = 1
+    example = ("AdaptiveMaxPool1d(5)", "1,64,8")
+    type: Literal["AdaptiveMaxPool1d"] = "AdaptiveMaxPool1d"
+    output_size: tuple[NonNegInt]
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+    """2-D adaptive max pooling to a fixed output size (None keeps the input size)."""
+
+    summary: ClassVar[str] = "2-D adaptive max pooling to a fixed size"
+    nd: ClassVar[int] = 2
+    example = ("AdaptiveMaxPool2d((7, 7))", "1,512,13,13")
+    type: Literal["AdaptiveMaxPool2d"] = "AdaptiveMaxPool2d"
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """3-D adaptive max pooling to a fixed output size (None keeps the input size)."""
+
+    summary: ClassVar[str] = "3-D adaptive max pooling to a fixed size"
+    nd: ClassVar[int] = 3
+    example = ("AdaptiveMaxPool3d((5, 7, 9))", "1,64,8,9,10")
+    type: Literal["AdaptiveMaxPool3d"] = "AdaptiveMaxPool3d"

@@ -14,14 +14,17 @@ from typing import Any
 #: Every PyTorch layer (torch.nn's and the building blocks) in the order listings show them → its family module.
 _TORCH = {
     "Linear": "linear",
+    "Bilinear": "linear",
     **dict.fromkeys(("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"), "conv"),
     **dict.fromkeys((
         "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-        "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+        "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+        "AdaptiveMaxPool3d",
     ), "pool"),
     **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"), "norm"),
     "Embedding": "linear",
     **dict.fromkeys(("RNN", "LSTM", "GRU"), "recurrent"),
+    **dict.fromkeys(("RNNCell", "LSTMCell", "GRUCell"), "cells"),
     **dict.fromkeys(
         ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer"), "attention"
     ),
@@ -35,6 +38,7 @@ _TORCH = {
         f"{kind}{n}d" for kind in ("ZeroPad", "ConstantPad", "ReflectionPad", "ReplicationPad", "CircularPad")
         for n in (1, 2, 3)
     ), "padding"),
+    **dict.fromkeys(("PixelShuffle", "PixelUnshuffle"), "pixel_shuffle"),
     "RMSNorm": "blocks.norm",
     **dict.fromkeys(("SelfAttention", "CausalSelfAttention"), "blocks.attention"),
     **dict.fromkeys(("FeedForward", "SwiGLU"), "blocks.mlp"),
