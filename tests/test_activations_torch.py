@@ -7,8 +7,8 @@ counted once, parameters excluded), on the CPU in fp32 and in training mode; par
 Tolerance: 5% (TOLERANCE), the bound the activation figure promises; most families agree to the
 byte. Where they differ it is by small tensors: position ids (Hugging Face looks positions up with
 a (1, s) tensor, paramcalc counts (b, s)), RoPE's cos/sin tables (s·head_dim each), the
-attention masks Hugging Face builds. Recurrent layers are not checked: torch's CPU kernel keeps a
-workspace whose layout is its own (paramcalc says so in its docs).
+attention masks Hugging Face builds. Recurrent layers are checked against torch's step-by-step
+kernel (oneDNN switched off): its fused oneDNN LSTM keeps a workspace of its own layout instead.
 """
 
 from __future__ import annotations
@@ -138,6 +138,27 @@ def test_family_saves_what_torch_saves(layer, build, shape, kwargs):
     theirs = saved_bytes(build(), _x(*shape), **kwargs)
     ours = layer_activations(parse_layer(layer), shape, settings=CPU)
     assert close(ours, theirs), (ours, theirs)
+
+
+RECURRENT = [
+    ("RNN(16, 12)", lambda: nn.RNN(16, 12), (20, 8, 16)),
+    ("GRU(16, 12)", lambda: nn.GRU(16, 12), (20, 8, 16)),
+    ("LSTM(16, 12)", lambda: nn.LSTM(16, 12), (20, 8, 16)),
+    ("LSTM(64, 128, num_layers=2)", lambda: nn.LSTM(64, 128, num_layers=2), (20, 8, 64)),
+    ("GRU(7, 6, num_layers=2, bidirectional=True)", lambda: nn.GRU(7, 6, num_layers=2, bidirectional=True), (5, 3, 7)),
+    ("RNN(7, 6, num_layers=2, bidirectional=True, batch_first=True)",
+     lambda: nn.RNN(7, 6, num_layers=2, bidirectional=True, batch_first=True), (3, 5, 7)),
+    ("LSTM(7, 6, batch_first=True)", lambda: nn.LSTM(7, 6, batch_first=True), (3, 5, 7)),
+]
+
+
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN:UserWarning")  # torch, on switching oneDNN
+@pytest.mark.parametrize("layer, build, shape", RECURRENT, ids=[r[0] for r in RECURRENT])
+def test_recurrent_families_save_what_the_step_kernel_saves(layer, build, shape):
+    torch.manual_seed(0)
+    with torch.backends.mkldnn.flags(enabled=False):
+        theirs = saved_bytes(build(), _x(*shape))
+    assert layer_activations(parse_layer(layer), shape, settings=CPU) == theirs
 
 
 def test_embedding_keeps_its_int64_indices():

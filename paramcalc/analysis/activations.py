@@ -21,8 +21,9 @@ compute type's size (4 bytes in fp32, 2 in fp16/bf16), ``N`` a tensor's elements
   and recomputes one block at a time in the backward pass (one block's activations on top).
 
 Tensors shared by two layers (a ReLU's output that the next convolution keeps as its input) count
-once. Recurrent layers are estimated as a textbook cell keeps them (torch's CPU kernel keeps a
-workspace of its own layout), and Keras layers, which these rules do not cover, by their output.
+once. Recurrent layers follow torch's step-by-step kernel; its fused oneDNN LSTM kernel on the CPU
+(and cuDNN's on a GPU) keeps a workspace of its own instead, 1.5 to 3 times larger for an LSTM.
+Keras layers, which these rules do not cover, are estimated by their output.
 """
 
 from __future__ import annotations
@@ -275,14 +276,19 @@ def _encoder(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
 
 
 def _recurrent(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
-    # textbook cell per step: the step's input, h_{t-1} (and c_{t-1}), the gates after their nonlinearity
-    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[spec.name]
-    steps_batch = _n(out) // out[-1] if out else 0
-    directions = 2 if spec.bidirectional else 1
+    # torch's step-by-step kernel: per layer its input (T·B·I, the first layer's is the layer input),
+    # and per direction 7·T·B·H for GRU and LSTM (gate activations and states of every step) or
+    # (T + 1)·B·H for RNN (h_0 and every h_t); later layers take the D·H_out outputs of the one before
+    steps = x[1] if spec.batch_first and len(x) == 3 else x[0]
+    steps_batch = _n(x) // x[-1]
+    batch = steps_batch // steps
     h = spec.hidden_size
-    per_layer = steps_batch * (h * (gates + 2 + (1 if spec.name == "LSTM" else 0))) * s.dtype_bytes
-    return Saved(input=True, inner=spec.num_layers * directions * per_layer
-                 + (spec.num_layers - 1) * steps_batch * directions * h * s.dtype_bytes)
+    directions = 2 if spec.bidirectional else 1
+    per_direction = 7 * steps_batch * h if spec.name in ("LSTM", "GRU") else (steps_batch + batch) * h
+    between = (spec.num_layers - 1) * steps_batch * directions * (spec.proj or h)
+    # batch-first and bidirectional: the reverse direction runs on a (T, B, I) copy of the input
+    transposed = _n(x) if spec.batch_first and spec.bidirectional and len(x) == 3 else 0
+    return Saved(input=True, inner=(spec.num_layers * directions * per_direction + between + transposed) * s.dtype_bytes)
 
 
 def _patches(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
