@@ -103,11 +103,6 @@ FAMILIES = [
     ("MultiheadAttention(16, 4, dropout=0.1, batch_first=True)",
      lambda: SelfAttend(nn.MultiheadAttention(16, 4, dropout=0.1, batch_first=True)), (4, 10, 16), {}),
     ("MultiheadAttention(16, 4)", lambda: SelfAttend(nn.MultiheadAttention(16, 4)), (10, 4, 16), {}),
-    ("TransformerEncoderLayer(16, 4, 32, batch_first=True)",
-     lambda: nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), (4, 10, 16), {}),
-    ("TransformerEncoderLayer(16, 4, 32, batch_first=True, norm_first=True, activation='gelu')",
-     lambda: nn.TransformerEncoderLayer(16, 4, 32, batch_first=True, norm_first=True, activation="gelu"),
-     (4, 10, 16), {}),
     ("CausalSelfAttention(32, 4, dropout=0.1)",
      lambda: transformers.models.gpt2.modeling_gpt2.GPT2Attention(gpt2_config(attn_pdrop=0.1, resid_pdrop=0.1)),
      (2, 12, 32), {}),
@@ -159,6 +154,51 @@ def test_recurrent_families_save_what_the_step_kernel_saves(layer, build, shape)
     with torch.backends.mkldnn.flags(enabled=False):
         theirs = saved_bytes(build(), _x(*shape))
     assert layer_activations(parse_layer(layer), shape, settings=CPU) == theirs
+
+
+class Both(nn.Module):
+    """A torch transformer stack called with its two inputs (tgt and memory, or src and tgt)."""
+
+    def __init__(self, inner) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, a, b):
+        return self.inner(a, b)
+
+
+_TEL = "16, 4, 32, batch_first=True"
+TRANSFORMERS = [
+    (f"TransformerEncoderLayer({_TEL})", lambda: nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), [(4, 10, 16)]),
+    (f"TransformerEncoderLayer({_TEL}, norm_first=True, activation='gelu')",
+     lambda: nn.TransformerEncoderLayer(16, 4, 32, batch_first=True, norm_first=True, activation="gelu"), [(4, 10, 16)]),
+    ("TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True, activation='gelu')",
+     lambda: nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True, activation="gelu"), [(4, 10, 16)]),
+    (f"TransformerEncoder(TransformerEncoderLayer({_TEL}), 2, norm=LayerNorm(16))",
+     lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), 2, norm=nn.LayerNorm(16),
+                                   enable_nested_tensor=False), [(4, 10, 16)]),
+    (f"TransformerDecoderLayer({_TEL})", lambda: Both(nn.TransformerDecoderLayer(16, 4, 32, batch_first=True)),
+     [(4, 10, 16), (4, 7, 16)]),
+    (f"TransformerDecoderLayer({_TEL}, norm_first=True)",
+     lambda: Both(nn.TransformerDecoderLayer(16, 4, 32, batch_first=True, norm_first=True)), [(4, 10, 16), (4, 7, 16)]),
+    ("TransformerDecoderLayer(16, 4, 32, dropout=0.0, batch_first=True)",
+     lambda: Both(nn.TransformerDecoderLayer(16, 4, 32, dropout=0.0, batch_first=True)), [(4, 10, 16), (4, 7, 16)]),
+    (f"TransformerDecoder(TransformerDecoderLayer({_TEL}), 2, norm=LayerNorm(16))",
+     lambda: Both(nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4, 32, batch_first=True), 2,
+                                        norm=nn.LayerNorm(16))), [(4, 10, 16), (4, 7, 16)]),
+    ("Transformer(16, 4, 1, 1, 32, batch_first=True)",
+     lambda: Both(nn.Transformer(16, 4, 1, 1, 32, batch_first=True)), [(4, 7, 16), (4, 10, 16)]),
+]
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+@pytest.mark.parametrize("layer, build, shapes", TRANSFORMERS, ids=[t[0] for t in TRANSFORMERS])
+def test_torch_transformer_layers_save_what_torch_saves(layer, build, shapes):
+    # torch calls its attention with need_weights=False: the fused kernel without dropout, the
+    # math path (scores kept) with it
+    torch.manual_seed(0)
+    theirs = saved_bytes(build(), *(_x(*shape) for shape in shapes))
+    assert layer_activations(parse_layer(layer), *shapes, settings=CPU) == theirs
 
 
 def test_embedding_keeps_its_int64_indices():

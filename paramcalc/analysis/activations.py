@@ -16,6 +16,9 @@ compute type's size (4 bytes in fp32, 2 in fp16/bf16), ``N`` a tensor's elements
   do): the projections' input, Q, K and V, the softmax output ``b·a·s²``, and with dropout its mask
   and output (``b·a·s²`` each), and the output projection's input. ``flash``: no ``s²`` terms; the
   kernel keeps Q, K, V, its output and a fp32 log-sum-exp per row (``b·a·s``).
+- torch's TransformerEncoderLayer, TransformerDecoderLayer, their stacks and nn.Transformer call
+  their attention with need_weights=False: torch runs its fused kernel without dropout and the
+  math path (scores kept, and the attention output before the projection) with it.
 - Checkpointing (Korthikanti et al. 2022): ``selective`` recomputes the attention core (the ``s²``
   terms are not kept); ``full`` keeps only the input of each repeated block (transformer layer)
   and recomputes one block at a time in the backward pass (one block's activations on top).
@@ -28,7 +31,7 @@ Keras layers, which these rules do not cover, are estimated by their output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 from typing import Any, Callable, Literal
 
@@ -200,7 +203,8 @@ def _mha(spec: Any, x: Any, out: Any, s: Settings, key: Any = None) -> Saved:
         return Saved(input=True, inner=inner, split=inner)
     scores = b * heads * length * src
     square = scores * e + (scores * (s.mask_bytes + e) if s.p(spec.dropout) > 0 else 0)
-    inner = (2 * q + 2 * kv + q) * e + square
+    scaled = q if key is None else 0  # self-attention scales a copy of q out of the packed q, k, v
+    inner = (q + scaled + 2 * kv + q) * e + square
     return Saved(input=True, inner=inner, recomputable=square, split=inner)
 
 
@@ -242,20 +246,53 @@ def _decoder_block(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
                  split=attn.split + hidden)
 
 
+def _torch_attention(spec: Any, x: Any, out: Any, s: Settings, p: float, key: Any = None) -> int:
+    """What a torch transformer layer's attention keeps (it calls MultiheadAttention with
+    need_weights=False): the fused kernel without dropout, the math path with it, which also keeps
+    the attention output before the output projection."""
+    mha = spec_attention(spec)
+    if p == 0 or s.attention == "flash":
+        return _mha(mha, x, out, replace(s, attention="flash"), key).inner
+    return _mha(mha, x, out, s, key).inner + _n(key or x) * s.dtype_bytes
+
+
+def _feed_forward_block(spec: Any, n: int, s: Settings, p: float) -> int:
+    """linear1's input, the activation's kept tensor, dropout's mask and linear2's input, dropout2's mask."""
+    e, hidden = s.dtype_bytes, n // spec.d_model * spec.dim_feedforward
+    if p > 0:  # ReLU's output or GELU's input, the mask, the dropped tensor linear2 keeps
+        inner = hidden * (2 * e + s.mask_bytes) + n * s.mask_bytes
+    else:  # ReLU's output is linear2's input; GELU keeps its input, linear2 its output
+        inner = hidden * e * (1 if spec.activation == "relu" else 2)
+    return n * e + inner
+
+
+def _layer_norms(spec: Any, n: int, count: int) -> int:
+    return count * 2 * (n // spec.d_model) * STAT_BYTES
+
+
 def _encoder_layer(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
-    e, n = s.dtype_bytes, _n(x)
-    rows = n // spec.d_model
-    p = s.p(spec.dropout)
-    attn = _mha(spec_attention(spec), x, out, s)
+    # post-LN: the sums after each residual add are the LayerNorms' inputs; pre-LN: the layer input
+    # and the sum after attention are, and the attention keeps the first LayerNorm's output
+    e, n, p = s.dtype_bytes, _n(x), s.p(spec.dropout)
+    attn = _torch_attention(spec, x, out, s, p)
     mask = n * s.mask_bytes if p > 0 else 0
-    hidden = rows * spec.dim_feedforward
-    ff = n * e + hidden * e * (1 if spec.activation == "relu" else 2)
-    ff += (hidden * (s.mask_bytes + e) if p > 0 else 0) + mask
-    norms = 2 * (n * e + 2 * rows * STAT_BYTES)
-    inner = attn.inner + mask + ff + norms
-    if not spec.norm_first:
-        inner += n * e  # the attention's input is the block input (kept by it); post-LN keeps both sums
-    return Saved(input=True, inner=inner, recomputable=attn.recomputable)
+    sums = 2 * n * e if not spec.norm_first else n * e + n * e
+    inner = attn + mask + _feed_forward_block(spec, n, s, p) + sums + _layer_norms(spec, n, 2)
+    return Saved(input=True, inner=inner, split=0)
+
+
+def _decoder_layer(spec: Any, x: Any, out: Any, s: Settings, memory: Any = None) -> Saved:
+    # self-attention, cross-attention over the memory (its keys and values: the memory, kept once),
+    # feed-forward; three LayerNorms and three residual adds, post-LN or pre-LN
+    e, n, p = s.dtype_bytes, _n(x), s.p(spec.dropout)
+    memory = memory or x
+    self_attn = _torch_attention(spec, x, out, s, p)
+    cross = _torch_attention(spec, x, out, s, p, key=memory) + _n(memory) * e
+    masks = 3 * n * s.mask_bytes if p > 0 else 0
+    sums = 4 * n * e  # the three LayerNorms' inputs but the layer's own, and the cross-attention's query
+    inner = self_attn + cross + masks - (n * s.mask_bytes if p > 0 else 0) + _feed_forward_block(spec, n, s, p)
+    inner += sums + _layer_norms(spec, n, 3)
+    return Saved(input=True, inner=inner)
 
 
 def spec_attention(spec: Any) -> Any:
@@ -268,11 +305,38 @@ def spec_attention(spec: Any) -> Any:
 
 def _encoder(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     one = _encoder_layer(spec.encoder_layer, x, out, s)
-    extra = 0
+    n, e = _n(x), s.dtype_bytes
+    # each later layer's input is the one before's output (a LayerNorm's output in post-LN: new)
+    inner = spec.num_layers * one.inner + (spec.num_layers - 1) * n * e
     if spec.norm is not None:
-        extra = _n(x) * s.dtype_bytes + 2 * (_n(x) // spec.encoder_layer.d_model) * STAT_BYTES
-    return Saved(input=True, inner=spec.num_layers * (one.inner + _n(x) * s.dtype_bytes) + extra,
-                 recomputable=spec.num_layers * one.recomputable)
+        inner += n * e + 2 * (n // spec.encoder_layer.d_model) * STAT_BYTES
+    return Saved(input=True, inner=inner)
+
+
+def _decoder(spec: Any, x: Any, out: Any, s: Settings, memory: Any = None) -> Saved:
+    one = _decoder_layer(spec.decoder_layer, x, out, s, memory)
+    n, e = _n(x), s.dtype_bytes
+    inner = spec.num_layers * one.inner + (spec.num_layers - 1) * n * e  # each layer keeps its own view of the memory
+    if spec.norm is not None:
+        inner += n * e + 2 * (n // spec.decoder_layer.d_model) * STAT_BYTES
+    return Saved(input=True, inner=inner)
+
+
+def _transformer(spec: Any, x: Any, out: Any, s: Settings, tgt: Any = None) -> Saved:
+    from paramcalc.specs.parse import parse_layer
+
+    tgt = tgt or x
+    layer = (f"d_model={spec.d_model}, nhead={spec.nhead}, dim_feedforward={spec.dim_feedforward}, "
+             f"dropout={spec.dropout}, activation={spec.activation!r}, batch_first={spec.batch_first}, "
+             f"norm_first={spec.norm_first}")
+    encoder = parse_layer(f"TransformerEncoder(TransformerEncoderLayer({layer}), {spec.num_encoder_layers}, "
+                          f"norm=LayerNorm({spec.d_model}))")
+    decoder = parse_layer(f"TransformerDecoder(TransformerDecoderLayer({layer}), {spec.num_decoder_layers}, "
+                          f"norm=LayerNorm({spec.d_model}))")
+    enc = _encoder(encoder, x, x, s)
+    dec = _decoder(decoder, tgt, out, s, memory=x)
+    # the encoder's output (its final norm's) is the decoder's memory; the target is the decoder's input
+    return Saved(input=True, inner=enc.inner + _n(tgt) * s.dtype_bytes + dec.inner)
 
 
 def _recurrent(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
@@ -332,6 +396,9 @@ RULES: dict[str, Rule] = {
     "MultiheadAttention": _mha,
     "TransformerEncoderLayer": _encoder_layer,
     "TransformerEncoder": _encoder,
+    "TransformerDecoderLayer": _decoder_layer,
+    "TransformerDecoder": _decoder,
+    "Transformer": _transformer,
     **dict.fromkeys(("Flatten", "Identity", "Select"), _view),
     "Dropout": _dropout,
     **dict.fromkeys(("ReLU", "Tanh", "Sigmoid", "Softmax"), _keeps_output),
@@ -352,8 +419,13 @@ def layer_saved(spec: Any, input_shapes: tuple[Any, ...], output_shape: Any, s: 
     out = tuple(output_shape) if output_shape is not None else ()
     if rule is None:
         return _fallback(spec, x, out, s), False
-    if spec.name == "MultiheadAttention" and len(input_shapes) > 1 and input_shapes[1] is not None:
-        return _mha(spec, x, out, s, key=tuple(input_shapes[1])), True
+    second = tuple(input_shapes[1]) if len(input_shapes) > 1 and input_shapes[1] is not None else None
+    if second is not None and spec.name == "MultiheadAttention":
+        return _mha(spec, x, out, s, key=second), True
+    if second is not None and spec.name in ("TransformerDecoderLayer", "TransformerDecoder"):
+        return RULES[spec.name](spec, x, out, s, second), True  # type: ignore[call-arg]
+    if second is not None and spec.name == "Transformer":
+        return _transformer(spec, x, out, s, tgt=second), True
     return rule(spec, x, out, s), True
 
 
