@@ -341,3 +341,14 @@ def test_cnn_presets(preset, build, shape):
     theirs = saved_bytes(getattr(A, build)(device="cpu"), torch.randn(*shape))
     ours = kept(preset, input_shape=shape)
     assert close(ours, theirs), (ours, theirs)
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+def test_transformer_base_preset():
+    import torch_archs as A
+
+    # nn.Transformer with embeddings and a causal target mask (tests/torch_archs.py), batch 2
+    torch.manual_seed(0)
+    theirs = saved_bytes(A.transformer_base(device="cpu"), torch.randint(0, 37000, (2, 24)),
+                         torch.randint(0, 37000, (2, 20)))
+    assert kept("transformer-base", input_shape={"src": (2, 24), "tgt": (2, 20)}) == theirs
