@@ -213,3 +213,10 @@ def test_q4_0_llama2_7b():
     # 6,738,415,616 weights / 32 per block × 18 bytes = 3,790,358,784 bytes
     memory = model_memory("llama2-7b", dtype="q4_0", seq_len=1)
     assert memory.line("parameters").bytes == 6_738_415_616 // 32 * 18 == 3_790_358_784
+
+
+def test_max_seq_len_stops_where_the_model_does():
+    # GPT-2's learned positions cover 1,024 tokens: longer inputs are refused, however much memory is left
+    result = plan("gpt2", dtype="fp16", gpu="A100-80GB", maximise="seq-len")
+    assert result.solved == ("seq-len", 1024) and result.fit.spare > 0
+    assert any("seq-len 1,025 is refused by the model (embeddings.wpe)" in note for note in result.memory.notes)
