@@ -471,6 +471,9 @@ def model_memory(
         saved = (found.total, walk.activation_formula(found, settings, compute_dtype(dtype)))
         notes.append("activations: the tensors autograd keeps for the backward pass, layer by layer "
                      "(Korthikanti et al. 2022; checked against torch's saved tensors)")
+        if dtype in ("fp16", "bf16"):
+            notes.append(f"activations all in {dtype}, as Megatron-LM keeps them; under torch.autocast LayerNorm and "
+                         "softmax outputs stay fp32 (a small GPT-2 keeps about 12% more on the CPU)")
         if found.uncovered:
             notes.append(f"estimated by their output only (no saved-tensor rule): {', '.join(found.uncovered)}")
         if device == "cpu" and dropout:
