@@ -220,3 +220,24 @@ def test_max_seq_len_stops_where_the_model_does():
     result = plan("gpt2", dtype="fp16", gpu="A100-80GB", maximise="seq-len")
     assert result.solved == ("seq-len", 1024) and result.fit.spare > 0
     assert any("seq-len 1,025 is refused by the model (embeddings.wpe)" in note for note in result.memory.notes)
+
+
+def test_lora_from_the_command_line():
+    result = CliRunner().invoke(app, ["memory", "llama2-7b", "--training", "--dtype", "bf16", "--lora", "8",
+                                      "--seq-len", "512", "--json"])
+    assert result.exit_code == 0
+    lines = {line["name"]: line for line in json.loads(result.stdout)["lines"]}
+    # 32 layers × (q_proj + v_proj) × 8·(4,096 + 4,096): peft's count (tests/test_adapters_peft.py)
+    assert lines["parameters: LoRA adapters"]["bytes"] == 2 * 4_194_304
+    assert lines["optimizer: Adam moments (m, v)"]["bytes"] == 8 * 4_194_304
+    assert "gradients" in lines and lines["gradients"]["bytes"] == 2 * 4_194_304
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--lora", "8"], "needs training"),
+    (["--training", "--lora", "8", "--lora-targets", "query"], "no linear layer matches"),
+    (["--training", "--lora", "0"], "'--lora'"),
+])
+def test_lora_errors_are_one_line(args, message):
+    result = CliRunner().invoke(app, ["memory", "llama2-7b", *args])
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
