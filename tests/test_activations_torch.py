@@ -70,6 +70,17 @@ class SelfAttend(nn.Module):
         return self.inner(x, x, x, **kwargs)
 
 
+class InPlace(nn.Module):
+    """An in-place activation on a copy of the input (a leaf cannot be overwritten); the copy keeps nothing."""
+
+    def __init__(self, inner) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x * 1)
+
+
 def _x(*shape):
     return torch.randn(*shape, requires_grad=True)
 
@@ -98,6 +109,20 @@ FAMILIES = [
     ("Sigmoid()", lambda: nn.Sigmoid(), (4, 10, 16), {}),
     ("Softmax(dim=-1)", lambda: nn.Softmax(dim=-1), (4, 10, 16), {}),
     ("Flatten()", lambda: nn.Flatten(), (2, 6, 9, 9), {}),
+    ("Unflatten(1, (2, 3))", lambda: nn.Unflatten(1, (2, 3)), (2, 6, 9), {}),
+    ("Dropout1d(0.2)", lambda: nn.Dropout1d(0.2), (2, 6, 9), {}),
+    ("Dropout2d(0.2)", lambda: nn.Dropout2d(0.2), (2, 6, 9, 9), {}),
+    ("Dropout3d(0.2)", lambda: nn.Dropout3d(0.2), (2, 6, 4, 5, 5), {}),
+    ("AlphaDropout(0.2)", lambda: nn.AlphaDropout(0.2), (2, 6, 9, 9), {}),
+    ("FeatureAlphaDropout(0.2)", lambda: nn.FeatureAlphaDropout(0.2), (2, 6, 9, 9), {}),
+    *((f"{name}()", (lambda name=name: getattr(nn, name)()), (2, 6, 9, 9), {}) for name in (
+        "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "PReLU")),
+    ("ELU(inplace=True)", lambda: InPlace(nn.ELU(inplace=True)), (2, 6, 9, 9), {}),
+    ("LogSoftmax(dim=1)", lambda: nn.LogSoftmax(dim=1), (2, 6, 9, 9), {}),
+    *((f"{name}(1)", (lambda name=name: getattr(nn, name)(1)), shape, {}) for name, shape in (
+        ("ZeroPad2d", (2, 6, 9, 9)), ("ReflectionPad2d", (2, 6, 9, 9)), ("ReplicationPad1d", (2, 6, 9)),
+        ("CircularPad3d", (2, 6, 4, 5, 5)), ("ReflectionPad3d", (2, 6, 4, 5, 5)))),
+    ("ConstantPad2d(1, 0.5)", lambda: nn.ConstantPad2d(1, 0.5), (2, 6, 9, 9), {}),
     ("MultiheadAttention(16, 4, batch_first=True)",
      lambda: SelfAttend(nn.MultiheadAttention(16, 4, batch_first=True)), (4, 10, 16), {}),
     ("MultiheadAttention(16, 4, dropout=0.1, batch_first=True)",

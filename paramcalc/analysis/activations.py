@@ -128,6 +128,22 @@ def _groupnorm(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True, inner=2 * batch * spec.num_groups * STAT_BYTES)
 
 
+def _channel_dropout(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    # Dropout1d/2d/3d and FeatureAlphaDropout multiply by a noise tensor of one value per example
+    # and channel, in the compute type on every device (no fused kernel)
+    if s.p(spec.p) == 0:
+        return Saved(passthrough=True)
+    # torch reads a 3-D input to Dropout2d as (N, C, L), with a warning
+    batched = spec.name == "FeatureAlphaDropout" or len(x) > {"Dropout1d": 2, "Dropout2d": 2, "Dropout3d": 4}[spec.name]
+    channels = x[0] * x[1] if batched else x[0]
+    return Saved(inner=channels * s.dtype_bytes)
+
+
+def _alpha_dropout(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    # a noise tensor like the input, in the compute type (no fused kernel)
+    return Saved(passthrough=True) if s.p(spec.p) == 0 else Saved(inner=_n(x) * s.dtype_bytes)
+
+
 def _maxpool(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True, inner=_n(out) * INDEX_BYTES)
 
@@ -360,6 +376,8 @@ def _patches(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
 
 
 def _keeps_input(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    if getattr(spec, "inplace", False):  # the output overwrites the input: one tensor, kept once
+        return Saved(output=True, passthrough=True)
     return Saved(input=True)
 
 
@@ -401,7 +419,15 @@ RULES: dict[str, Rule] = {
     "Transformer": _transformer,
     **dict.fromkeys(("Flatten", "Identity", "Select"), _view),
     "Dropout": _dropout,
-    **dict.fromkeys(("ReLU", "Tanh", "Sigmoid", "Softmax"), _keeps_output),
+    **dict.fromkeys(("ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax"), _keeps_output),
+    **dict.fromkeys(("ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "PReLU",
+                     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+                     "ReplicationPad2d", "ReplicationPad3d"), _keeps_input),
+    **dict.fromkeys(("ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+                     "CircularPad1d", "CircularPad2d", "CircularPad3d"), _nothing),
+    "Unflatten": _view,
+    **dict.fromkeys(("Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout"), _channel_dropout),
+    "AlphaDropout": _alpha_dropout,
     "SelfAttention": _self_attention,
     "CausalSelfAttention": _causal_self_attention,
     "FeedForward": _feed_forward,
