@@ -73,3 +73,11 @@ def test_gpt2_small_figure_from_the_command_line():
 def test_bad_choices_name_the_option(option):
     result = CliRunner().invoke(app, ["memory", "gpt2", "--training", option, "sometimes"])
     assert result.exit_code == 2 and option in result.stderr
+
+
+def test_every_pytorch_family_has_a_saved_tensor_rule():
+    # a new layer type says what it keeps for backward (tests/test_activations_torch.py checks it)
+    from paramcalc.analysis.activations import RULES
+    from paramcalc.specs import registry
+
+    assert [name for name in registry.names("pytorch") if name not in RULES] == []

@@ -213,3 +213,31 @@ def test_q4_0_llama2_7b():
     # 6,738,415,616 weights / 32 per block × 18 bytes = 3,790,358,784 bytes
     memory = model_memory("llama2-7b", dtype="q4_0", seq_len=1)
     assert memory.line("parameters").bytes == 6_738_415_616 // 32 * 18 == 3_790_358_784
+
+
+def test_max_seq_len_stops_where_the_model_does():
+    # GPT-2's learned positions cover 1,024 tokens: longer inputs are refused, however much memory is left
+    result = plan("gpt2", dtype="fp16", gpu="A100-80GB", maximise="seq-len")
+    assert result.solved == ("seq-len", 1024) and result.fit.spare > 0
+    assert any("seq-len 1,025 is refused by the model (embeddings.wpe)" in note for note in result.memory.notes)
+
+
+def test_lora_from_the_command_line():
+    result = CliRunner().invoke(app, ["memory", "llama2-7b", "--training", "--dtype", "bf16", "--lora", "8",
+                                      "--seq-len", "512", "--json"])
+    assert result.exit_code == 0
+    lines = {line["name"]: line for line in json.loads(result.stdout)["lines"]}
+    # 32 layers × (q_proj + v_proj) × 8·(4,096 + 4,096): peft's count (tests/test_adapters_peft.py)
+    assert lines["parameters: LoRA adapters"]["bytes"] == 2 * 4_194_304
+    assert lines["optimizer: Adam moments (m, v)"]["bytes"] == 8 * 4_194_304
+    assert "gradients" in lines and lines["gradients"]["bytes"] == 2 * 4_194_304
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--lora", "8"], "needs training"),
+    (["--training", "--lora", "8", "--lora-targets", "query"], "no linear layer matches"),
+    (["--training", "--lora", "0"], "--lora:"),
+])
+def test_lora_errors_are_one_line(args, message):
+    result = CliRunner().invoke(app, ["memory", "llama2-7b", *args])
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1

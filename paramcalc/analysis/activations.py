@@ -16,18 +16,22 @@ compute type's size (4 bytes in fp32, 2 in fp16/bf16), ``N`` a tensor's elements
   do): the projections' input, Q, K and V, the softmax output ``b·a·s²``, and with dropout its mask
   and output (``b·a·s²`` each), and the output projection's input. ``flash``: no ``s²`` terms; the
   kernel keeps Q, K, V, its output and a fp32 log-sum-exp per row (``b·a·s``).
+- torch's TransformerEncoderLayer, TransformerDecoderLayer, their stacks and nn.Transformer call
+  their attention with need_weights=False: torch runs its fused kernel without dropout and the
+  math path (scores kept, and the attention output before the projection) with it.
 - Checkpointing (Korthikanti et al. 2022): ``selective`` recomputes the attention core (the ``s²``
   terms are not kept); ``full`` keeps only the input of each repeated block (transformer layer)
   and recomputes one block at a time in the backward pass (one block's activations on top).
 
 Tensors shared by two layers (a ReLU's output that the next convolution keeps as its input) count
-once. Recurrent layers are estimated as a textbook cell keeps them (torch's CPU kernel keeps a
-workspace of its own layout), and Keras layers, which these rules do not cover, by their output.
+once. Recurrent layers follow torch's step-by-step kernel; its fused oneDNN LSTM kernel on the CPU
+(and cuDNN's on a GPU) keeps a workspace of its own instead, 1.5 to 3 times larger for an LSTM.
+Keras layers, which these rules do not cover, are estimated by their output.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 from typing import Any, Callable, Literal
 
@@ -124,6 +128,22 @@ def _groupnorm(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True, inner=2 * batch * spec.num_groups * STAT_BYTES)
 
 
+def _channel_dropout(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    # Dropout1d/2d/3d and FeatureAlphaDropout multiply by a noise tensor of one value per example
+    # and channel, in the compute type on every device (no fused kernel)
+    if s.p(spec.p) == 0:
+        return Saved(passthrough=True)
+    # torch reads a 3-D input to Dropout2d as (N, C, L), with a warning
+    batched = spec.name == "FeatureAlphaDropout" or len(x) > {"Dropout1d": 2, "Dropout2d": 2, "Dropout3d": 4}[spec.name]
+    channels = x[0] * x[1] if batched else x[0]
+    return Saved(inner=channels * s.dtype_bytes)
+
+
+def _alpha_dropout(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    # a noise tensor like the input, in the compute type (no fused kernel)
+    return Saved(passthrough=True) if s.p(spec.p) == 0 else Saved(inner=_n(x) * s.dtype_bytes)
+
+
 def _maxpool(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True, inner=_n(out) * INDEX_BYTES)
 
@@ -199,7 +219,8 @@ def _mha(spec: Any, x: Any, out: Any, s: Settings, key: Any = None) -> Saved:
         return Saved(input=True, inner=inner, split=inner)
     scores = b * heads * length * src
     square = scores * e + (scores * (s.mask_bytes + e) if s.p(spec.dropout) > 0 else 0)
-    inner = (2 * q + 2 * kv + q) * e + square
+    scaled = q if key is None else 0  # self-attention scales a copy of q out of the packed q, k, v
+    inner = (q + scaled + 2 * kv + q) * e + square
     return Saved(input=True, inner=inner, recomputable=square, split=inner)
 
 
@@ -241,20 +262,53 @@ def _decoder_block(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
                  split=attn.split + hidden)
 
 
+def _torch_attention(spec: Any, x: Any, out: Any, s: Settings, p: float, key: Any = None) -> int:
+    """What a torch transformer layer's attention keeps (it calls MultiheadAttention with
+    need_weights=False): the fused kernel without dropout, the math path with it, which also keeps
+    the attention output before the output projection."""
+    mha = spec_attention(spec)
+    if p == 0 or s.attention == "flash":
+        return _mha(mha, x, out, replace(s, attention="flash"), key).inner
+    return _mha(mha, x, out, s, key).inner + _n(key or x) * s.dtype_bytes
+
+
+def _feed_forward_block(spec: Any, n: int, s: Settings, p: float) -> int:
+    """linear1's input, the activation's kept tensor, dropout's mask and linear2's input, dropout2's mask."""
+    e, hidden = s.dtype_bytes, n // spec.d_model * spec.dim_feedforward
+    if p > 0:  # ReLU's output or GELU's input, the mask, the dropped tensor linear2 keeps
+        inner = hidden * (2 * e + s.mask_bytes) + n * s.mask_bytes
+    else:  # ReLU's output is linear2's input; GELU keeps its input, linear2 its output
+        inner = hidden * e * (1 if spec.activation == "relu" else 2)
+    return n * e + inner
+
+
+def _layer_norms(spec: Any, n: int, count: int) -> int:
+    return count * 2 * (n // spec.d_model) * STAT_BYTES
+
+
 def _encoder_layer(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
-    e, n = s.dtype_bytes, _n(x)
-    rows = n // spec.d_model
-    p = s.p(spec.dropout)
-    attn = _mha(spec_attention(spec), x, out, s)
+    # post-LN: the sums after each residual add are the LayerNorms' inputs; pre-LN: the layer input
+    # and the sum after attention are, and the attention keeps the first LayerNorm's output
+    e, n, p = s.dtype_bytes, _n(x), s.p(spec.dropout)
+    attn = _torch_attention(spec, x, out, s, p)
     mask = n * s.mask_bytes if p > 0 else 0
-    hidden = rows * spec.dim_feedforward
-    ff = n * e + hidden * e * (1 if spec.activation == "relu" else 2)
-    ff += (hidden * (s.mask_bytes + e) if p > 0 else 0) + mask
-    norms = 2 * (n * e + 2 * rows * STAT_BYTES)
-    inner = attn.inner + mask + ff + norms
-    if not spec.norm_first:
-        inner += n * e  # the attention's input is the block input (kept by it); post-LN keeps both sums
-    return Saved(input=True, inner=inner, recomputable=attn.recomputable)
+    sums = 2 * n * e if not spec.norm_first else n * e + n * e
+    inner = attn + mask + _feed_forward_block(spec, n, s, p) + sums + _layer_norms(spec, n, 2)
+    return Saved(input=True, inner=inner, split=0)
+
+
+def _decoder_layer(spec: Any, x: Any, out: Any, s: Settings, memory: Any = None) -> Saved:
+    # self-attention, cross-attention over the memory (its keys and values: the memory, kept once),
+    # feed-forward; three LayerNorms and three residual adds, post-LN or pre-LN
+    e, n, p = s.dtype_bytes, _n(x), s.p(spec.dropout)
+    memory = memory or x
+    self_attn = _torch_attention(spec, x, out, s, p)
+    cross = _torch_attention(spec, x, out, s, p, key=memory) + _n(memory) * e
+    masks = 3 * n * s.mask_bytes if p > 0 else 0
+    sums = 4 * n * e  # the three LayerNorms' inputs but the layer's own, and the cross-attention's query
+    inner = self_attn + cross + masks - (n * s.mask_bytes if p > 0 else 0) + _feed_forward_block(spec, n, s, p)
+    inner += sums + _layer_norms(spec, n, 3)
+    return Saved(input=True, inner=inner)
 
 
 def spec_attention(spec: Any) -> Any:
@@ -267,22 +321,54 @@ def spec_attention(spec: Any) -> Any:
 
 def _encoder(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     one = _encoder_layer(spec.encoder_layer, x, out, s)
-    extra = 0
+    n, e = _n(x), s.dtype_bytes
+    # each later layer's input is the one before's output (a LayerNorm's output in post-LN: new)
+    inner = spec.num_layers * one.inner + (spec.num_layers - 1) * n * e
     if spec.norm is not None:
-        extra = _n(x) * s.dtype_bytes + 2 * (_n(x) // spec.encoder_layer.d_model) * STAT_BYTES
-    return Saved(input=True, inner=spec.num_layers * (one.inner + _n(x) * s.dtype_bytes) + extra,
-                 recomputable=spec.num_layers * one.recomputable)
+        inner += n * e + 2 * (n // spec.encoder_layer.d_model) * STAT_BYTES
+    return Saved(input=True, inner=inner)
+
+
+def _decoder(spec: Any, x: Any, out: Any, s: Settings, memory: Any = None) -> Saved:
+    one = _decoder_layer(spec.decoder_layer, x, out, s, memory)
+    n, e = _n(x), s.dtype_bytes
+    inner = spec.num_layers * one.inner + (spec.num_layers - 1) * n * e  # each layer keeps its own view of the memory
+    if spec.norm is not None:
+        inner += n * e + 2 * (n // spec.decoder_layer.d_model) * STAT_BYTES
+    return Saved(input=True, inner=inner)
+
+
+def _transformer(spec: Any, x: Any, out: Any, s: Settings, tgt: Any = None) -> Saved:
+    from paramcalc.specs.parse import parse_layer
+
+    tgt = tgt or x
+    layer = (f"d_model={spec.d_model}, nhead={spec.nhead}, dim_feedforward={spec.dim_feedforward}, "
+             f"dropout={spec.dropout}, activation={spec.activation!r}, batch_first={spec.batch_first}, "
+             f"norm_first={spec.norm_first}")
+    encoder = parse_layer(f"TransformerEncoder(TransformerEncoderLayer({layer}), {spec.num_encoder_layers}, "
+                          f"norm=LayerNorm({spec.d_model}))")
+    decoder = parse_layer(f"TransformerDecoder(TransformerDecoderLayer({layer}), {spec.num_decoder_layers}, "
+                          f"norm=LayerNorm({spec.d_model}))")
+    enc = _encoder(encoder, x, x, s)
+    dec = _decoder(decoder, tgt, out, s, memory=x)
+    # the encoder's output (its final norm's) is the decoder's memory; the target is the decoder's input
+    return Saved(input=True, inner=enc.inner + _n(tgt) * s.dtype_bytes + dec.inner)
 
 
 def _recurrent(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
-    # textbook cell per step: the step's input, h_{t-1} (and c_{t-1}), the gates after their nonlinearity
-    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[spec.name]
-    steps_batch = _n(out) // out[-1] if out else 0
-    directions = 2 if spec.bidirectional else 1
+    # torch's step-by-step kernel: per layer its input (T·B·I, the first layer's is the layer input),
+    # and per direction 7·T·B·H for GRU and LSTM (gate activations and states of every step) or
+    # (T + 1)·B·H for RNN (h_0 and every h_t); later layers take the D·H_out outputs of the one before
+    steps = x[1] if spec.batch_first and len(x) == 3 else x[0]
+    steps_batch = _n(x) // x[-1]
+    batch = steps_batch // steps
     h = spec.hidden_size
-    per_layer = steps_batch * (h * (gates + 2 + (1 if spec.name == "LSTM" else 0))) * s.dtype_bytes
-    return Saved(input=True, inner=spec.num_layers * directions * per_layer
-                 + (spec.num_layers - 1) * steps_batch * directions * h * s.dtype_bytes)
+    directions = 2 if spec.bidirectional else 1
+    per_direction = 7 * steps_batch * h if spec.name in ("LSTM", "GRU") else (steps_batch + batch) * h
+    between = (spec.num_layers - 1) * steps_batch * directions * (spec.proj or h)
+    # batch-first and bidirectional: the reverse direction runs on a (T, B, I) copy of the input
+    transposed = _n(x) if spec.batch_first and spec.bidirectional and len(x) == 3 else 0
+    return Saved(input=True, inner=(spec.num_layers * directions * per_direction + between + transposed) * s.dtype_bytes)
 
 
 def _patches(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
@@ -290,6 +376,8 @@ def _patches(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
 
 
 def _keeps_input(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    if getattr(spec, "inplace", False):  # the output overwrites the input: one tensor, kept once
+        return Saved(output=True, passthrough=True)
     return Saved(input=True)
 
 
@@ -326,9 +414,20 @@ RULES: dict[str, Rule] = {
     "MultiheadAttention": _mha,
     "TransformerEncoderLayer": _encoder_layer,
     "TransformerEncoder": _encoder,
+    "TransformerDecoderLayer": _decoder_layer,
+    "TransformerDecoder": _decoder,
+    "Transformer": _transformer,
     **dict.fromkeys(("Flatten", "Identity", "Select"), _view),
     "Dropout": _dropout,
-    **dict.fromkeys(("ReLU", "Tanh", "Sigmoid", "Softmax"), _keeps_output),
+    **dict.fromkeys(("ReLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax"), _keeps_output),
+    **dict.fromkeys(("ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "PReLU",
+                     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+                     "ReplicationPad2d", "ReplicationPad3d"), _keeps_input),
+    **dict.fromkeys(("ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+                     "CircularPad1d", "CircularPad2d", "CircularPad3d"), _nothing),
+    "Unflatten": _view,
+    **dict.fromkeys(("Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout"), _channel_dropout),
+    "AlphaDropout": _alpha_dropout,
     "SelfAttention": _self_attention,
     "CausalSelfAttention": _causal_self_attention,
     "FeedForward": _feed_forward,
@@ -346,8 +445,13 @@ def layer_saved(spec: Any, input_shapes: tuple[Any, ...], output_shape: Any, s: 
     out = tuple(output_shape) if output_shape is not None else ()
     if rule is None:
         return _fallback(spec, x, out, s), False
-    if spec.name == "MultiheadAttention" and len(input_shapes) > 1 and input_shapes[1] is not None:
-        return _mha(spec, x, out, s, key=tuple(input_shapes[1])), True
+    second = tuple(input_shapes[1]) if len(input_shapes) > 1 and input_shapes[1] is not None else None
+    if second is not None and spec.name == "MultiheadAttention":
+        return _mha(spec, x, out, s, key=second), True
+    if second is not None and spec.name in ("TransformerDecoderLayer", "TransformerDecoder"):
+        return RULES[spec.name](spec, x, out, s, second), True  # type: ignore[call-arg]
+    if second is not None and spec.name == "Transformer":
+        return _transformer(spec, x, out, s, tgt=second), True
     return rule(spec, x, out, s), True
 
 

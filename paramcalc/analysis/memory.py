@@ -17,10 +17,11 @@ Rules:
   states, always fp32: SGD none, or one momentum buffer; Adam and AdamW two moments. In mixed
   precision (fp16 or bf16) the optimizer also keeps fp32 master weights. Integer types cannot
   be trained here.
-- Activations come from the layer output shapes: in training every layer output (and the model
-  input) is kept for the backward pass, so they add up; in inference only the largest input +
-  output pair of one layer is alive at once. Temporaries inside a layer (attention scores, gate
-  pre-activations) and framework workspace are not included.
+- Activations in training are the tensors autograd keeps for the backward pass, layer family by
+  layer family (:mod:`paramcalc.analysis.activations`; attention scores, dropout masks and
+  normalisation statistics included; checked against torch's saved tensors). In inference only
+  the largest input + output pair of one layer is alive at once (framework workspace not
+  included).
 - A decoder transformer generating text keeps the keys and values of every past token: the KV
   cache is 2 · layers · d_kv · batch · seq_len values, d_kv = kv_heads · head_dim (d_model for
   standard multi-head attention).
@@ -296,7 +297,9 @@ def layer_memory(
 ) -> Memory:
     """Memory of one layer on inputs of these shapes (batch included), under the rules above.
 
-    Activations: the input(s) and every named output (a recurrent layer's h_n and c_n too).
+    Activations: in training the tensors autograd keeps for the layer's backward pass
+    (:func:`paramcalc.analysis.activations.layer_activations`, torch on the CPU); in inference the
+    input(s) and every named output (a recurrent layer's h_n and c_n too).
     """
     if not input_shapes:
         raise SpecError(f"{spec.name}: an input shape is needed to estimate activation memory")
@@ -305,9 +308,17 @@ def layer_memory(
     floats, ints = buffer_split(spec.param_tensors("pytorch"))
     outs = spec.output_shapes(*input_shapes)
     values = sum(prod(as_shape(s)) for s in input_shapes) + sum(prod(s) for s in outs.values())
+    saved = None
+    if training:
+        from paramcalc.analysis.activations import Settings, layer_activations
+
+        act = compute_dtype(dtype)
+        kept = layer_activations(spec, *input_shapes, settings=Settings(nbytes(1, act)))
+        saved = (kept, f"{spec.name}'s saved tensors ({act}, {bytes_per_value(act)}; dropout masks as on the CPU)")
     return estimate(
         params=count.total, trainable=count.trainable, float_buffers=floats, int_buffers=ints, dtype=dtype,
         training=training, optimizer=optimizer, momentum=momentum, activations=values, peak_activations=values,
+        saved=saved,
     )
 
 
@@ -467,6 +478,9 @@ def model_memory(
         saved = (found.total, walk.activation_formula(found, settings, compute_dtype(dtype)))
         notes.append("activations: the tensors autograd keeps for the backward pass, layer by layer "
                      "(Korthikanti et al. 2022; checked against torch's saved tensors)")
+        if dtype in ("fp16", "bf16"):
+            notes.append(f"activations all in {dtype}, as Megatron-LM keeps them; under torch.autocast LayerNorm and "
+                         "softmax outputs stay fp32 (a small GPT-2 keeps about 12% more on the CPU)")
         if found.uncovered:
             notes.append(f"estimated by their output only (no saved-tensor rule): {', '.join(found.uncovered)}")
         if device == "cpu" and dropout:

@@ -3,12 +3,12 @@ largest batch size or sequence length that fits (found by bisection over exact e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from paramcalc.analysis.gpus import GPU, Overhead
 from paramcalc.analysis.memory import Memory, format_bytes
-from paramcalc.errors import SpecError
+from paramcalc.errors import ParamcalcError, SpecError
 from paramcalc.limits import MAX_SIZE
 
 
@@ -68,10 +68,12 @@ def fit(memory: Memory, gpu: GPU, overhead: Overhead, gpus: int = 1) -> Fit:
     return Fit(gpu, gpus, memory.total_bytes, used, str(overhead), sequences)
 
 
-def largest(estimate: Callable[[int], Memory], usable: int, what: str, limit: int = MAX_SIZE) -> tuple[int, Memory | None]:
+def largest(estimate: Callable[[int], Memory | None], usable: int, what: str,
+            limit: int = MAX_SIZE) -> tuple[int, Memory | None]:
     """The largest value in 1..limit whose estimate fits in ``usable`` bytes, and that estimate
     (0 and None when even 1 does not fit). Memory grows with batch size and sequence length, so
-    bisection finds it: doubling to a value that does not fit, then halving the gap.
+    bisection finds it: doubling to a value that does not fit, then halving the gap. An estimate
+    of None means the model cannot take that value (a position table too short): it does not fit.
 
     Raises:
         SpecError: an estimate fails for another reason than size.
@@ -83,7 +85,7 @@ def largest(estimate: Callable[[int], Memory], usable: int, what: str, limit: in
     probe = 1
     while high is None:
         memory = estimate(probe)
-        if memory.total_bytes <= usable:
+        if memory is not None and memory.total_bytes <= usable:
             best, best_memory, low = probe, memory, probe
             if probe >= limit:
                 return best, best_memory
@@ -93,7 +95,7 @@ def largest(estimate: Callable[[int], Memory], usable: int, what: str, limit: in
     while high - low > 1:
         middle = (low + high) // 2
         memory = estimate(middle)
-        if memory.total_bytes <= usable:
+        if memory is not None and memory.total_bytes <= usable:
             best, best_memory, low = middle, memory, middle
         else:
             high = middle
@@ -194,12 +196,27 @@ def plan_memory(
     solved = None
     if maximise:
         usable = card.bytes - rule.of(card.bytes)
+        refused: list[str] = []
+
+        def attempt(batch: int | None, length: int | None) -> Memory | None:
+            try:
+                return estimate(batch, length)
+            except ParamcalcError as exc:  # the model cannot take it (a position table's length)
+                refused.append(str(exc))
+                return None
+
         if maximise == "batch":
-            value, best = largest(lambda b: estimate(b, seq_len), usable, "batch")
+            value, best = largest(lambda b: attempt(b, seq_len), usable, "batch")
         else:
-            value, best = largest(lambda s: estimate(batch_size, s), usable, "seq-len")
+            value, best = largest(lambda s: attempt(batch_size, s), usable, "seq-len")
         solved = (maximise, value)
         memory = best or memory
+        if refused and value and value < MAX_SIZE:
+            refused.clear()
+            attempt(value + 1, seq_len) if maximise == "batch" else attempt(batch_size, value + 1)
+            if refused:
+                memory = replace(memory, notes=(*memory.notes, f"{maximise} {value + 1:,} is refused by the model "
+                                                f"({refused[0].split(':', 1)[0]}): {value:,} is the largest it takes"))
     return Plan(memory, fit(memory, card, rule, gpus), solved)
 
 
@@ -215,3 +232,4 @@ def _stored(summary: Any, card: GPU | None, rule: Overhead, parallel: Any, maxim
                                    optimizer=options.get("optimizer", "adam"), momentum=options.get("momentum", False)),
                      parallel)
     return Plan(memory, fit(memory, card, rule, parallel.gpus) if card is not None else None)
+

@@ -29,7 +29,7 @@ app = typer.Typer()
 
 MEMORY_HELP = """How much memory a model needs: weights, buffers, and for training gradients, optimizer states and activations; for decoder transformers the KV cache.
 
-Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), with the exact byte count in --json. int8 and int4 quantise the weights only (activations and the KV cache stay fp16). Optimizer states are fp32 (Adam and AdamW: two moments; in fp16/bf16 also fp32 master weights). Training activations are the tensors autograd keeps for the backward pass, layer by layer (checked against torch's saved tensors); inference activations are the largest layer input + output.
+Each line shows its formula; sizes are in binary units (1 GiB = 1,024³ bytes), with the exact byte count in --json. int8, int4 and the other quantised formats hold the weights only (activations and the KV cache stay fp16). Optimizer states are fp32 (Adam and AdamW: two moments; in fp16/bf16 also fp32 master weights). Training activations are the tensors autograd keeps for the backward pass, layer by layer (checked against torch's saved tensors); inference activations are the largest layer input + output.
 
 Examples:
 
@@ -108,7 +108,7 @@ def memory_command(
         metavar="MODEL_OR_PRESET", show_default=False,
         help=f"A model file (YAML or JSON) or a preset name (paramcalc presets); {STDIN_HELP}")],
     dtype: Annotated[DType, typer.Option(
-        "--dtype", parser=choice(DType),
+        "--dtype", parser=choice(DType), metavar="FORMAT",
         help="Type of the weights: fp32, fp16, bf16, fp8-e4m3/e5m2, int8, int4 (half a byte), int4-g32/g64/g128 "
              "(a fp16 scale per group), nf4 (QLoRA), GGUF q4_0, q8_0, q4_k, q4_k_m, ...; with the quantised ones "
              "(weight-only) activations and the KV cache stay fp16 (bf16 for fp8).")] = DType.fp32,
@@ -123,7 +123,7 @@ def memory_command(
         help="Optimizer whose states training keeps (with --training; adam when not given).")] = None,
     momentum: Annotated[bool, typer.Option("--momentum", help="SGD with a momentum buffer.")] = False,
     training: Annotated[bool, typer.Option(
-        "--training", help="Training: gradients, optimizer states, every activation kept.")] = False,
+        "--training", help="Training: gradients, optimizer states, the activations autograd keeps.")] = False,
     input_shape: InputShape = None,
     attention: Annotated[AttentionKernel, typer.Option(
         "--attention", parser=choice(AttentionKernel),
