@@ -349,3 +349,11 @@ def test_every_option_value_is_refused_in_paramcalcs_words(name: str) -> None:
                 assert out == "" and err.startswith("error: ") and err.count("\n") == 1, (name, param.opts[0], err)
                 for words in ("Input should", "Value error", "Invalid value", "is not one of", "not in the range"):
                     assert words not in err, (name, param.opts[0], value, err)
+
+
+def test_brief_says_when_a_total_is_a_bound(tmp_path: Path) -> None:
+    printed = tmp_path / "net.txt"
+    # Linear(3, 4): 3·4 + 4 = 16 parameters; MyThing is not a torch.nn built-in, its own parameters unseen
+    printed.write_text("Net(\n  (fc): Linear(in_features=3, out_features=4, bias=True)\n  (odd): MyThing()\n)\n",
+                       encoding="utf-8")
+    assert run("summary", str(printed), "--from-torch-print", "-q")[1] == "16 (lower bound)\n"
