@@ -19,7 +19,7 @@ MAX_DATA_DEPTH                 200          mappings and lists nested in a model
 MAX_DATA_NODES                 200,000      values in a model file or sheet once aliases are expanded
 MAX_BLOCK_NESTING              32           levels of entries in a model (its list, blocks within)
 MAX_LAYERS                     100,000      layers of a model once every repeat is expanded
-MAX_ROWS                       20,000       rows of a summary (repeats that keep their shape share one)
+MAX_ROWS                       20,000       rows a summary prints (check and memory print none: not bounded by it)
 MAX_SHEET_PROBLEMS             10,000       problems in a sheet (read within the model-file bounds)
 MAX_ANSWER_DIGITS              1,000        digits of a count or dimension given as an answer
 MAX_SHEET_WORK                 50,000       layers a sheet evaluates in all (a layer problem 1, a model its layers)
@@ -65,7 +65,8 @@ MAX_BLOCK_NESTING = 32
 #: Most layers in a model after expanding every ``repeat`` (counted, never materialised).
 MAX_LAYERS = 100_000
 #: Most rows a summary lists: repeats that keep their input's shape are evaluated once and share
-#: their rows; repeats that change it each time get a row each.
+#: their rows; repeats that change it each time get a row each. Checking and memory print no rows,
+#: so only MAX_LAYERS bounds the models they read.
 MAX_ROWS = 20_000
 
 # -- Problem sheets (read like model files: MAX_FILE_BYTES, MAX_DATA_DEPTH, MAX_DATA_NODES) ------

@@ -325,3 +325,35 @@ def test_keras_summaries_do_not_speak_of_torch(tmp_path: Path) -> None:
                      encoding="utf-8")
     out = run("summary", str(model))[1]
     assert "torch" not in out
+
+
+BASE_ARGV = {
+    "layer": ["Linear(3, 4)"], "check": ["Linear(3, 4)", "--params", "16"], "check-sheet": [str(SHEET)],
+    "summary": [str(ROOT / "paramcalc" / "models" / "data" / "lenet5.yaml")], "preset": ["lenet5"],
+    "memory": ["lenet5"], "formula": ["lstm"], "lstm": ["--input-size", "3", "--hidden-size", "4"],
+    "conv2d": ["--in-channels", "3", "--out-channels", "4", "--kernel-size", "3"], "dense": ["--units", "4"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_option_value_is_refused_in_paramcalcs_words(name: str) -> None:
+    command = COMMANDS[name]
+    base = [name, *BASE_ARGV.get(name, [])]
+    for param in command.params:
+        if param.param_type_name != "option" or param.is_flag or param.opts[0] in ("--output", "--export"):
+            continue
+        for value in ("-5", "zz"):
+            status, out, err = run(*base, param.opts[0], value)
+            assert status in (0, 1, 2), (name, param.opts[0], value, err)
+            if status == 2:
+                assert out == "" and err.startswith("error: ") and err.count("\n") == 1, (name, param.opts[0], err)
+                for words in ("Input should", "Value error", "Invalid value", "is not one of", "not in the range"):
+                    assert words not in err, (name, param.opts[0], value, err)
+
+
+def test_brief_says_when_a_total_is_a_bound(tmp_path: Path) -> None:
+    printed = tmp_path / "net.txt"
+    # Linear(3, 4): 3·4 + 4 = 16 parameters; MyThing is not a torch.nn built-in, its own parameters unseen
+    printed.write_text("Net(\n  (fc): Linear(in_features=3, out_features=4, bias=True)\n  (odd): MyThing()\n)\n",
+                       encoding="utf-8")
+    assert run("summary", str(printed), "--from-torch-print", "-q")[1] == "16 (lower bound)\n"

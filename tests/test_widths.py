@@ -15,6 +15,8 @@ from paramcalc.models.presets import list_presets
 
 ROOT = Path(__file__).resolve().parent.parent
 SHEET = str(ROOT / "paramcalc" / "examples" / "course_sheet.yaml")
+MODEL = str(ROOT / "paramcalc" / "models" / "data" / "vgg11.yaml")
+PRINTED = str(ROOT / "tests" / "data" / "resnet18_print.txt")
 PRESETS = [info.name for info in list_presets()]
 PLAIN = {"LINES": "50", "NO_COLOR": "1", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None,
          "TERM": "dumb"}
@@ -30,10 +32,19 @@ COMMANDS = {
                          "--shape", "54x54x96"],
     "check_sheet": ["check-sheet", SHEET],
     "presets": ["presets"],
+    "summary_file": ["summary", MODEL, "-i", "2,3,224,224", "-d", "2"],
+    "summary_torch_print": ["summary", PRINTED, "--from-torch-print", "-d", "2"],
     "memory_llama": ["memory", "llama2-7b", "--dtype", "fp16", "--seq-len", "4096"],
     "memory_gpt2_training": ["memory", "gpt2", "--training", "--dtype", "bf16", "-b", "8"],
     "preset_columns": ["preset", "resnet18", "-d", "2", "--columns", "shape,params,percent,kernel,trainable,macs"],
 }
+
+
+def shown(out: str) -> str:
+    """The output with this machine's paths written as the file names."""
+    for path in (SHEET, MODEL, PRINTED):
+        out = out.replace(path, Path(path).name)
+    return out
 
 
 def run(args: list[str], width: int, charset: str = "utf-8") -> tuple[int, str, str]:
@@ -127,7 +138,7 @@ def test_preset_golden(preset: str, width: int, golden) -> None:
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_command_golden(name: str, width: int, golden) -> None:
     out = run(COMMANDS[name], width)[1]
-    golden(f"widths/{name}_{width}.txt", out.replace(SHEET, "course_sheet.yaml"))
+    golden(f"widths/{name}_{width}.txt", shown(out))
 
 
 ASCII_PRESETS = ["resnet18", "gpt2", "llama2-7b"]
@@ -139,4 +150,4 @@ def test_ascii_golden(name: str, golden) -> None:
     status, out, err = run(args, 80, charset="ascii")
     assert status in (0, 1) and err == ""
     assert out.isascii()  # stand-ins (ok, x, *, -), never a codec error or an empty output
-    golden(f"ascii/{name}.txt", out.replace(SHEET, "course_sheet.yaml"))
+    golden(f"ascii/{name}.txt", shown(out))

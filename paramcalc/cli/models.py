@@ -85,8 +85,9 @@ def _show(summary: Any, depth: int | None, as_json: bool, brief: bool = False, c
 
         print_json(summary_dict(summary, depth))
         return
-    if brief:
-        print_line(str(summary.total))
+    if brief:  # a total that is not exact says which bound it is, even on one line
+        bound = getattr(summary, "bound", None) or ("lower" if summary.incomplete else None)
+        print_line(str(summary.total) + (f" ({bound} bound)" if bound else ""))
         return
     from paramcalc.render.summary import DEFAULT_DEPTH, render
 

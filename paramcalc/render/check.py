@@ -69,14 +69,14 @@ class Indented:
         self.text, self.style, self.by, self.hang = text, style, by, hang
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
-        import textwrap
-
         from rich.text import Text
+
+        from paramcalc.render.layout import wrap_text
 
         width = max(options.max_width - self.by - self.hang, 20)
         lines = []
         for raw in [printable(line) for line in self.text.splitlines()] or [""]:
-            wrapped = textwrap.wrap(raw, width, break_on_hyphens=False, break_long_words=True) or [""]
+            wrapped = [w.plain for w in wrap_text(Text(raw), width)] or [""]
             lines.extend(" " * self.by + (" " * self.hang if i else "") + w for i, w in enumerate(wrapped))
         yield Text("\n".join(lines), style=self.style, no_wrap=True, overflow="fold")
 
