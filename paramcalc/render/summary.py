@@ -155,8 +155,9 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     totals.add_column(justify="right", no_wrap=True)
     totals.add_column(no_wrap=True)
     t = summary.totals
-    label = "Total params" if summary.bound is None else f"Total params ({summary.bound} bound)"
-    totals.add_row(label, f"{t.total:,}", f"({short_count(t.total)})" if t.total >= 1000 else "")
+    shortened = f"({short_count(t.total)})" if t.total >= 1000 else ""
+    bound = f"{summary.bound} bound" if summary.bound else "" if summary.exact else "not exact"
+    totals.add_row("Total params", f"{t.total:,}", " ".join(p for p in (shortened, bound) if p))
     totals.add_row("Trainable params", f"{t.trainable:,}", "")
     totals.add_row("Non-trainable params", f"{t.non_trainable:,}", "")
     totals.add_row("Buffers", f"{t.buffers:,}", "")
@@ -187,7 +188,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
         more = len(inferred) - MAX_INFERRED_SHOWN
         notes.insert(0, f"inferred from the input: {shown}" + (f", and {more} more" if more > 0 else ""))
     if summary.incomplete:
-        notes.extend(f"not counted: {n}" for n in summary.incomplete)
+        notes.extend(f"not counted: {n}" for n in summary.incomplete if n not in summary.bound_reasons)
     if notes:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True)
@@ -202,8 +203,8 @@ def exactness_text(summary: Summary) -> str:
     """``Total: exact``, or which bound it is and why."""
     if summary.exact:
         return "Total: exact"
-    why = "; ".join(summary.bound_reasons)
-    return f"Total: a {summary.bound} bound, not exact" + (f" ({why})" if why else "")
+    what = f"a {summary.bound} bound" if summary.bound else "neither exact nor a bound"
+    return f"Total: {what}" + (f", because: {'; '.join(summary.bound_reasons)}" if summary.bound_reasons else "")
 
 
 def percent_gap(total: int, params: int) -> str:
