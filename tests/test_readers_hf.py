@@ -160,3 +160,14 @@ def test_gated_t5_with_and_without_a_tied_head(tmp_path: Path, tie: bool) -> Non
     config.architectures = ["T5ForConditionalGeneration"]
     config.save_pretrained(tmp_path)
     assert summarize(tmp_path / "config.json").total == meta_count(config, "T5ForConditionalGeneration")
+
+
+def test_mixtral_8x7b_total_and_active_as_transformers_builds_it(tmp_path: Path) -> None:
+    values = {"hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
+              "num_key_value_heads": 8, "vocab_size": 32000, "num_local_experts": 8, "num_experts_per_tok": 2}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": "mixtral", "architectures": ["MixtralForCausalLM"], **values}))
+    summary = summarize(path)
+    assert summary.total == meta_count(transformers.MixtralConfig(**values), "MixtralForCausalLM") == 46_702_792_704
+    # 6 of 8 experts idle per token in each of 32 layers: 32 · 6 · 3 · 4096 · 14336 fewer
+    assert summary.source["active_params_per_token"] == 46_702_792_704 - 32 * 6 * 3 * 4096 * 14336

@@ -335,7 +335,7 @@ def _ties(walk: _Walk) -> tuple[list[str], int]:
         saved += extra * size
         names = ", ".join(p for p, _ in group)
         lines.append(f"{names} have the weight shape {shape}: if they are one tensor (tied embeddings, as GPT-2 and "
-                     f"T5 tie them), it is printed {extra + 1} times and counted once")
+                     f"T5 tie them), it is printed {'twice' if extra == 1 else f'{extra + 1} times'} and counted once")
     return lines, saved
 
 

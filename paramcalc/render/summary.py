@@ -203,7 +203,7 @@ def exactness_text(summary: Summary) -> str:
     """``Total: exact``, or which bound it is and why."""
     if summary.exact:
         return "Total: exact"
-    what = f"a {summary.bound} bound" if summary.bound else "neither exact nor a bound"
+    what = {"lower": "a lower bound", "upper": "an upper bound"}.get(summary.bound or "", "neither exact nor a bound")
     return f"Total: {what}" + (f", because: {'; '.join(summary.bound_reasons)}" if summary.bound_reasons else "")
 
 
