@@ -25,7 +25,7 @@ from typing import Any
 from paramcalc.errors import ModelError, SpecError
 from paramcalc.limits import MAX_SIZE
 from paramcalc.models.summary import Row, Summary
-from paramcalc.readers import torchmodules as known
+import paramcalc.readers.torchmodules as known
 from paramcalc.results import Count
 
 #: Longest text read, in characters, and most modules.
