@@ -20,12 +20,13 @@ PRESET_DIR = Path(__file__).parent / "data"
 
 #: The order listings show the presets in.
 ORDER = (
-    "lenet5", "alexnet", "vgg11", "vgg16", "resnet18", "resnet50", "vit-b16", "transformer-base",
+    "lenet5", "alexnet", "vgg11", "vgg16", "resnet18", "resnet50", "googlenet", "densenet121", "vit-b16", "transformer-base",
     "bert-base", "bert-large", "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "llama2-7b",
     "gpt3-small", "gpt3-medium", "gpt3-large", "gpt3-xl", "gpt3-2.7b", "gpt3-6.7b", "gpt3-13b", "gpt3-175b",
 )
 ALIASES = {"gpt2-small": "gpt2", "vit-b-16": "vit-b16", "vit": "vit-b16", "llama-2-7b": "llama2-7b",
-           "transformer": "transformer-base", "lenet": "lenet5"}
+           "transformer": "transformer-base", "lenet": "lenet5",
+           "densenet-121": "densenet121", "inception-v1": "googlenet"}
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,19 @@ def gpt_text(size: GPTSize) -> str:
             f"reference:\n  params: {size.params}\n  source: {_quoted(f'Hugging Face {size.preset} checkpoint (GPT2LMHeadModel, tied lm_head); the paper says {size.published}')}\n"
         )
         source = _GPT2_SOURCE
+    if gpt3:
+        drop = ""
+        mlp = (
+            "          - name: mlp\n"
+            + "            layers:\n"
+            + f"              - {{name: c_fc, layer: \"Linear({d}, {ff})\"}}\n"
+            + "              - {name: act, layer: \"GELU(approximate='tanh')\"}\n"
+            + f"              - {{name: c_proj, layer: \"Linear({ff}, {d})\"}}\n"
+        )
+    else:
+        # Hugging Face's GPT2MLP (c_fc, NewGELUActivation, c_proj, dropout); attention and residual dropout 0.1
+        drop = ", dropout=0.1"
+        mlp = f"          - {{name: mlp, layer: \"FeedForward({d}, {ff}, activation='gelu_new', dropout=0.1)\"}}\n"
     return (
         header
         + f"name: {size.title}\n"
@@ -209,16 +223,12 @@ def gpt_text(size: GPTSize) -> str:
         + "      - name: attention\n"
         + "        layers:\n"
         + f"          - {{name: ln_1, layer: \"LayerNorm({d})\"}}\n"
-        + f"          - {{name: attn, layer: \"CausalSelfAttention({d}, {size.n_heads})\"}}\n"
+        + f"          - {{name: attn, layer: \"CausalSelfAttention({d}, {size.n_heads}{drop})\"}}\n"
         + "        shortcut: identity\n"
         + "      - name: ffn\n"
         + "        layers:\n"
         + f"          - {{name: ln_2, layer: \"LayerNorm({d})\"}}\n"
-        + "          - name: mlp\n"
-        + "            layers:\n"
-        + f"              - {{name: c_fc, layer: \"Linear({d}, {ff})\"}}\n"
-        + "              - {name: act, layer: \"GELU(approximate='tanh')\"}\n"
-        + f"              - {{name: c_proj, layer: \"Linear({ff}, {d})\"}}\n"
+        + mlp
         + "        shortcut: identity\n"
         + f"  - {{name: ln_f, layer: \"LayerNorm({d})\"}}\n"
         + f"  - {{name: lm_head, layer: \"Linear({d}, {vocab}, bias=False)\", tie: embeddings.wte}}\n"
