@@ -49,7 +49,24 @@ def recurrent() -> object:
                              L.GRU(5), L.Dense(1)])
 
 
-MODELS = {"sequential": sequential, "shared": shared, "nested": nested, "recurrent": recurrent}
+def residual() -> object:
+    x = keras.Input((8, 8, 3))
+    y = L.Conv2D(16, 3, padding="same")(x)
+    z = L.Activation("relu")(L.BatchNormalization()(L.Conv2D(16, 3, padding="same")(y)))
+    y = L.Add()([y, z])  # a ResNet-style shortcut
+    w = L.Concatenate()([y, L.Conv2D(8, 1)(y), L.MaxPooling2D(1)(y)])  # Inception-style branches
+    return keras.Model(x, L.Dense(4)(L.GlobalAveragePooling2D()(w)))
+
+
+def attention() -> object:
+    x = keras.Input((6, 16))
+    y = L.MultiHeadAttention(num_heads=2, key_dim=8)(x, x)  # query and value: one layer, two inputs
+    y = L.LayerNormalization()(L.Add()([x, y]))
+    return keras.Model(x, L.Dense(3)(L.Average()([y, L.Dense(16)(y)])))
+
+
+MODELS = {"sequential": sequential, "shared": shared, "nested": nested, "recurrent": recurrent, "residual": residual,
+          "attention": attention}
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -90,10 +107,11 @@ def test_a_keras_archive_is_read_for_its_config_only(tmp_path: Path) -> None:
 
 
 def test_what_is_not_read_is_one_line(tmp_path: Path) -> None:
-    x = keras.Input((4,))
-    merged = keras.Model(x, L.Add()([L.Dense(4)(x), L.Dense(4)(x)]))
+    a, b = keras.Input((4,)), keras.Input((4,))
+    two_inputs = keras.Model([a, b], L.Add()([L.Dense(4)(a), L.Dense(4)(b)]))
     odd = keras.Sequential([keras.Input((4,)), L.Dense(3), L.UnitNormalization()])
-    for model, message in ((merged, "merge branches"), (odd, "'UnitNormalization' is not one paramcalc counts")):
+    for model, message in ((two_inputs, "one input are read; this one has 2"),
+                           (odd, "'UnitNormalization' is not one paramcalc counts")):
         path = tmp_path / "m.json"
         path.write_text(model.to_json())
         with pytest.raises(ModelError, match=message):

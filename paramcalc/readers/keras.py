@@ -1,8 +1,9 @@
 """Keras models from their configuration: the JSON ``model.to_json()`` writes, or the ``config.json``
 inside a ``.keras`` archive (a zip; nothing else in it is read, the weights least of all).
 
-Sequential models, functional models with one input, and models nested in either become a paramcalc
-model file with ``framework: keras``: each layer's configuration keeps the arguments the layer's
+Sequential models, functional models with one input (branches joined by Add, Concatenate and the
+other merge layers become merge entries), and models nested in either become a paramcalc model file
+with ``framework: keras``: each layer's configuration keeps the arguments the layer's
 spec takes (the ones that decide its weights and shape), so counts are Keras's ``count_params()``
 with its trainable / non-trainable split. A layer called twice (shared) is counted once. A layer
 class paramcalc does not know is an error naming it, never a guess.
@@ -24,6 +25,10 @@ MAX_NESTING = 16
 #: Keras configuration keys that are never spec arguments.
 _SKIP = {"name", "dtype", "trainable", "input_shape"}
 _NAME = re.compile(r"[^A-Za-z0-9_\-]")
+#: Keras merge layers → how a model file's merge entry joins its inputs.
+MERGES = {"Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Average": "average", "Maximum": "maximum",
+          "Minimum": "minimum", "Concatenate": "concat"}
+
 
 
 def read_keras(source: Any) -> tuple[dict[str, Any], str]:
@@ -159,11 +164,12 @@ class _Reader:
         inputs = config.get("input_layers")
         if isinstance(inputs, list) and inputs and isinstance(inputs[0], str):
             inputs = [inputs]
-        if not isinstance(inputs, list) or len(inputs) != 1:
+        if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], list) or not inputs[0]:
             raise ModelError(f"{self.where}: functional models with one input are read; this one has "
                              f"{len(inputs) if isinstance(inputs, list) else 'no'} inputs")
+        source_input = inputs[0][0]
         by_name: dict[str, Any] = {}
-        calls: list[tuple[str, int, list[str]]] = []  # layer, call number, the layers its inputs come from
+        calls: list[tuple[str, int, list[tuple[str, int]]]] = []  # layer, call number, (layer, call) of each input
         shape = None
         for item in layers:
             class_name, layer_config = _config(item, self.where)
@@ -175,42 +181,45 @@ class _Reader:
             if class_name == "InputLayer":
                 shape = _shape(layer_config.get("batch_shape") or layer_config.get("batch_input_shape"), self.where)
                 continue
-            nodes = item.get("inbound_nodes") or []
-            for number, node in enumerate(nodes):
+            for number, node in enumerate(item.get("inbound_nodes") or []):
                 sources = _history(node, self.where)
-                if len(sources) != 1:
-                    raise ModelError(f"{self.where}: layer {short_repr(name)} takes {len(sources)} inputs; layers that "
-                                     "merge branches (Add, Concatenate) are not read yet")
+                if not sources:
+                    raise ModelError(f"{self.where}: layer {short_repr(name)} is called on no Keras tensor")
                 calls.append((name, number, sources))
         entries: list[Any] = []
-        made: dict[str, str] = {}  # a layer's name → its entry's name
-        previous = inputs[0][0]
-        done = {previous}
+        made: dict[tuple[str, int], str] = {(source_input, 0): "input"}
+        first: dict[str, str] = {}
+        previous = (source_input, 0)
         pending = list(calls)
         while pending:
-            ready = next((c for c in pending if all(s in done for s in c[2])), None)
+            ready = next((c for c in pending if all(s in made for s in c[2])), None)
             if ready is None:
                 raise ModelError(f"{self.where}: the layers' inputs form a cycle or name a missing layer")
             pending.remove(ready)
             name, number, sources = ready
-            if number == 0:
-                entry = self.entry(by_name[name], depth)
-                made[name] = entry["name"]
+            class_name, layer_config = _config(by_name[name], self.where)
+            if class_name in MERGES and len(sources) > 1:
+                entry: dict[str, Any] = {"name": _name(name, "merge"), "merge": MERGES[class_name],
+                                         "input": [made[s] for s in sources]}
+                if class_name == "Concatenate":
+                    entry["axis"] = layer_config.get("axis", -1)
+            elif name in first:
+                entry = {"name": f"{first[name]}_call{number}", "shared": first[name]}
             else:
-                entry = {"name": f"{made[name]}_call{number}", "shared": made[name]}
-            source = sources[0]
-            if source != previous:
-                entry["input"] = "input" if source == inputs[0][0] else made.get(source, source)
+                entry = self.entry(by_name[name], depth)
+                first[name] = entry["name"]
+            if "merge" not in entry and (len(sources) > 1 or sources[0] != previous):
+                refs = [made[s] for s in sources]
+                entry["input"] = refs[0] if len(refs) == 1 else refs
             entries.append(entry)
-            previous = name if number == 0 else entry["name"]
-            made.setdefault(entry["name"], entry["name"])
-            done.add(name)
+            made[(name, number)] = entry["name"]
+            previous = (name, number)
         return entries, shape
 
 
-def _history(node: Any, where: str) -> list[str]:
-    """The layers a call's tensors come from (Keras 3's ``args`` of ``__keras_tensor__``)."""
-    found: list[str] = []
+def _history(node: Any, where: str) -> list[tuple[str, int]]:
+    """The (layer, call) each input tensor of a call comes from (Keras 3's ``args`` of ``__keras_tensor__``)."""
+    found: list[tuple[str, int]] = []
 
     def walk(value: Any, depth: int = 0) -> None:
         if depth > 8:
@@ -218,8 +227,9 @@ def _history(node: Any, where: str) -> list[str]:
         if isinstance(value, dict):
             if value.get("class_name") == "__keras_tensor__":
                 history = value.get("config", {}).get("keras_history")
-                if isinstance(history, list) and history and isinstance(history[0], str):
-                    found.append(history[0])
+                if (isinstance(history, list) and len(history) >= 2 and isinstance(history[0], str)
+                        and isinstance(history[1], int)):
+                    found.append((history[0], history[1]))
                 return
             for v in value.values():
                 walk(v, depth + 1)
