@@ -140,7 +140,7 @@ _LAZY = {
     # Whole models: model files, summaries, presets, print(model) text.
     "Model": "paramcalc.models.format", "load_model": "paramcalc.models.format", "Summary": "paramcalc.models.summary",
     "summarize": "paramcalc.readers", "load_preset": "paramcalc.models.presets",
-    "list_presets": "paramcalc.models.presets", "summarize_torch_print": "paramcalc.models.torchprint",
+    "list_presets": "paramcalc.models.presets", "summarize_torch_print": "paramcalc.readers.torchprint",
     # The building blocks of modern architectures.
     **{name: "paramcalc.specs.blocks" for name in (
         "RMSNorm", "SelfAttention", "CausalSelfAttention", "FeedForward", "SwiGLU", "DecoderBlock",

@@ -30,7 +30,7 @@ from paramcalc.models.evaluate import evaluate
 from paramcalc.models.format import Model, load_model, parse_model_text
 from paramcalc.models.presets import PRESET_DIR, load_preset
 from paramcalc.models.summary import Summary
-from paramcalc.models.torchprint import summarize_torch_print
+from paramcalc.readers.torchprint import summarize_torch_print
 from paramcalc.render.summary import summary_dict
 
 PRESET_TEXTS = {p.stem: p.read_text(encoding="utf-8") for p in sorted(PRESET_DIR.glob("*.yaml"))}

@@ -43,6 +43,12 @@ CONFIGS = {
     "roberta": lambda: transformers.RobertaConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                                                   intermediate_size=64, vocab_size=100, num_labels=5),
     "distilbert": lambda: transformers.DistilBertConfig(dim=32, n_layers=2, n_heads=4, hidden_dim=64, vocab_size=100),
+    "t5": lambda: transformers.T5Config(d_model=32, d_kv=16, d_ff=64, num_layers=3, num_decoder_layers=2, num_heads=4,
+                                        vocab_size=100),
+    "whisper": lambda: transformers.WhisperConfig(d_model=32, encoder_layers=2, decoder_layers=3,
+                                                  encoder_attention_heads=4, decoder_attention_heads=4,
+                                                  encoder_ffn_dim=64, decoder_ffn_dim=48, num_mel_bins=8,
+                                                  max_source_positions=20, max_target_positions=16),
     "vit": lambda: transformers.ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                                           intermediate_size=64, image_size=32, patch_size=8, num_labels=10),
 }
@@ -130,3 +136,38 @@ def test_commands_read_a_config(tmp_path: Path) -> None:
     assert memory.exit_code == 0 and json.loads(memory.stdout)["lines"][0]["bytes"] == 2 * total
     piped = runner.invoke(app, ["summary", "-", "--json"], input=Path(path).read_text(), env=PLAIN)
     assert json.loads(piped.stdout)["totals"]["total"] == total
+
+
+LLAMA2_7B = {  # meta-llama/Llama-2-7b-hf's config.json (the keys that size the model)
+    "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4096, "intermediate_size": 11008,
+    "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 32, "vocab_size": 32000,
+    "max_position_embeddings": 4096, "rms_norm_eps": 1e-05, "tie_word_embeddings": False,
+}
+
+
+def test_llama2_7b_is_the_released_checkpoints_count(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(LLAMA2_7B))
+    summary = summarize(path)
+    # the released checkpoint's count (paramcalc's llama2-7b preset cites it), and transformers' on meta
+    assert summary.total == 6_738_415_616 == meta_count(transformers.LlamaConfig(**LLAMA2_7B), "LlamaForCausalLM")
+
+
+@pytest.mark.parametrize("tie", [True, False])
+def test_gated_t5_with_and_without_a_tied_head(tmp_path: Path, tie: bool) -> None:
+    config = transformers.T5Config(d_model=32, d_kv=8, d_ff=48, num_layers=2, num_heads=4, vocab_size=100,
+                                   feed_forward_proj="gated-gelu", tie_word_embeddings=tie)
+    config.architectures = ["T5ForConditionalGeneration"]
+    config.save_pretrained(tmp_path)
+    assert summarize(tmp_path / "config.json").total == meta_count(config, "T5ForConditionalGeneration")
+
+
+def test_mixtral_8x7b_total_and_active_as_transformers_builds_it(tmp_path: Path) -> None:
+    values = {"hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
+              "num_key_value_heads": 8, "vocab_size": 32000, "num_local_experts": 8, "num_experts_per_tok": 2}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": "mixtral", "architectures": ["MixtralForCausalLM"], **values}))
+    summary = summarize(path)
+    assert summary.total == meta_count(transformers.MixtralConfig(**values), "MixtralForCausalLM") == 46_702_792_704
+    # 6 of 8 experts idle per token in each of 32 layers: 32 · 6 · 3 · 4096 · 14336 fewer
+    assert summary.source["active_params_per_token"] == 46_702_792_704 - 32 * 6 * 3 * 4096 * 14336

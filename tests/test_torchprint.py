@@ -5,13 +5,15 @@ not printed is reported. The printouts in tests/data/ come from tests/torch_arch
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import require
 from paramcalc import ModelError
 from paramcalc.cli import app
-from paramcalc.models.torchprint import parse_torch_print, summarize_torch_print
+from paramcalc.readers.torchprint import parse_torch_print, summarize_torch_print
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -25,9 +27,15 @@ def test_resnet18_printout() -> None:
     assert s.name == "ResNet"
     assert s.row("layer2.0.downsample.0").count.total == 8_192  # Conv2d(64, 128, 1, stride 2, no bias)
     assert s.row("layer1").count.total == 147_968
-    assert s.incomplete == ("print(model) shows children, not parameters a module holds itself; these modules are "
-                            "not torch.nn built-ins and any nn.Parameter of their own is not counted: ResNet, "
-                            "_BasicBlock",)
+    # tests/torch_archs.py's ResNet has blocks of its own class, which might hold parameters of their own
+    assert s.incomplete == ("_BasicBlock (layer1.0, layer1.1, layer2.0 and 5 more): not a module paramcalc knows; "
+                            "print(model) shows its children, not any parameter it holds itself",)
+    assert (s.exact, s.bound) == (False, "lower")
+    # torchvision's resnet18 prints the same text with its BasicBlock, which holds no parameter itself
+    torchvision = summarize_torch_print((DATA / "resnet18_print.txt").read_text(encoding="utf-8").replace(
+        "_BasicBlock", "BasicBlock"))
+    assert (torchvision.total, torchvision.exact, torchvision.bound, torchvision.bound_reasons) == (
+        11_689_512, True, None, ())
 
 
 def test_gpt2_printout_folds_repeats_and_notes_the_likely_tie() -> None:
@@ -37,8 +45,9 @@ def test_gpt2_printout_folds_repeats_and_notes_the_likely_tie() -> None:
     blocks = s.row("h.0-11")
     assert (blocks.type, blocks.repeat, blocks.count.total) == ("_GPTBlock", 12, 12 * 7_087_872)
     assert s.row("h.0-11.attn.c_attn").repeat == 12
-    assert s.notes == ("lm_head has the weight shape of wte (50257, 768); if they are tied (GPT-2, T5 and others "
-                       "tie them), the printout shows the matrix twice and the true total is 124,439,808",)
+    assert (s.exact, s.source["if_tied"]) == (False, 124_439_808)
+    assert s.bound is None  # _GPTBlock might hold parameters (lower) and lm_head might be wte (upper): neither
+    assert any(r.startswith("wte, lm_head have the weight shape (50257, 768)") for r in s.bound_reasons)
 
 
 def test_vit_printout_says_what_it_cannot_see() -> None:
@@ -48,7 +57,7 @@ def test_vit_printout_says_what_it_cannot_see() -> None:
     # MultiheadAttention's in_proj (3·768·768 + 3·768) is its own parameter: counted, shown as a row
     row = s.row("layers.0.self_attention.in_proj")
     assert row.count.total == 3 * 768 * 768 + 3 * 768 and row.type == "Parameter"
-    assert "VisionTransformer" in s.incomplete[-1]
+    assert any(r.startswith("VisionTransformer (the model)") for r in s.incomplete) and not s.exact
 
 
 SMALL = """\
@@ -81,9 +90,9 @@ def test_a_small_printout() -> None:
     assert s.totals.buffers == 2 * 16 + 1
     assert s.row("blocks.0-3").repeat == 4 and s.row("params.(parameters)").count.total == 40
     assert s.incomplete == (
-        "act (Swish): not a layer paramcalc knows; its parameters are not counted",
-        "print(model) shows children, not parameters a module holds itself; these modules are not torch.nn "
-        "built-ins and any nn.Parameter of their own is not counted: Net",
+        "act (Swish): not a module paramcalc knows; print(model) shows no parameters for it",
+        "Net (the model): not a module paramcalc knows; print(model) shows its children, not any parameter it "
+        "holds itself",
     )
     assert all(r.output_shape is None for r in s.rows)
 
@@ -176,4 +185,85 @@ MHA_PRINT = """M(
 def test_multihead_attention_printout_says_what_it_assumes() -> None:
     s = summarize_torch_print(MHA_PRINT)
     assert s.totals.total == 3 * 8 * 8 + 3 * 8 + 8 * 8 + 8  # in_proj (kdim = vdim = 8) + out_proj = 288
-    assert any("kdim" in note and "vdim" in note and "exact only when" in note for note in s.notes)
+    assert any("kdim" in note and "vdim" in note and "exact only when" in note for note in s.bound_reasons)
+    assert (s.exact, s.bound) == (False, None)  # kdim and vdim may be larger or smaller than embed_dim
+
+
+# -- Exact, lower bound or upper bound: checked against the real modules ---------------------------
+
+
+def _hf_models() -> list[tuple[str, Any]]:
+    from test_readers_hf import CONFIGS
+
+    from paramcalc.readers.hf import FAMILIES
+
+    return [(family, cls) for family in CONFIGS for cls in FAMILIES[family][1]]
+
+
+@pytest.mark.parametrize(("family", "cls"), _hf_models(), ids=[c for _, c in _hf_models()])
+def test_a_transformers_printout_is_never_called_exact_when_it_is_not(family: str, cls: str) -> None:
+    torch = require("torch")
+    transformers = require("transformers")
+    from test_readers_hf import CONFIGS
+
+    with torch.device("meta"):
+        model = getattr(transformers, cls)(CONFIGS[family]())
+    true = sum(p.numel() for p in model.parameters())
+    s = summarize_torch_print(str(model))
+    if s.exact:
+        assert s.total == true
+    elif s.bound == "lower":
+        assert s.total <= true
+    elif s.bound == "upper":
+        assert s.total >= true
+    assert s.exact == (s.total == true) or not s.exact  # an exact claim is never wrong
+    if s.source["if_tied"] is not None and family in ("gpt2", "t5", "whisper", "bert", "roberta", "distilbert"):
+        assert s.source["if_tied"] == true  # these tie their output layer to the embedding by default
+
+
+@pytest.mark.parametrize(("family", "cls", "exact", "bound"), [
+    ("llama", "LlamaModel", True, None),
+    ("gpt2", "GPT2LMHeadModel", False, "upper"),
+    ("t5", "T5ForConditionalGeneration", False, "upper"),  # T5LayerNorm's weight taken from its siblings
+    ("vit", "ViTModel", False, "lower"),  # position_embeddings: the number of patches is not printed
+    ("mixtral", "MixtralForCausalLM", False, None),  # experts not printed (lower), lm_head like the embedding (upper)
+])
+def test_what_each_printout_can_claim(family: str, cls: str, exact: bool, bound: str | None) -> None:
+    torch = require("torch")
+    transformers = require("transformers")
+    from test_readers_hf import CONFIGS
+
+    with torch.device("meta"):
+        model = getattr(transformers, cls)(CONFIGS[family]())
+    s = summarize_torch_print(str(model))
+    assert (s.exact, s.bound) == (exact, bound)
+
+
+def test_parameter_free_modules_are_no_reason_to_doubt() -> None:
+    text = ("Net(\n  (a): Linear(in_features=4, out_features=4, bias=True)\n  (sd): StochasticDepth(p=0.1, mode=row)\n"
+            "  (p): Permute()\n  (empty): Sequential()\n  (pad): Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), "
+            "padding=same, padding_mode=reflect)\n)")
+    s = summarize_torch_print(text.replace("Net(", "Sequential(", 1))
+    assert (s.total, s.exact, s.bound, s.bound_reasons) == (20 + 4 * 4 * 9 + 4, True, None, ())
+
+
+CONVNEXT_BLOCK = """\
+CNBlock(
+  (block): Sequential(
+    (0): Conv2d(96, 96, kernel_size=(7, 7), stride=(1, 1), padding=(3, 3), groups=96)
+    (1): Permute()
+    (2): LayerNorm((96,), eps=1e-06, elementwise_affine=True)
+    (3): Linear(in_features=96, out_features=384, bias=True)
+    (4): GELU(approximate='none')
+    (5): Linear(in_features=384, out_features=96, bias=True)
+    (6): Permute()
+  )
+  (stochastic_depth): StochasticDepth(p=0.0, mode=row)
+)"""
+
+
+def test_convnext_layer_scale_is_counted() -> None:
+    # torchvision's CNBlock holds layer_scale (96, 1, 1) itself: 4,800 + 192 + 37,248 + 36,960 + 96 = 79,296
+    s = summarize_torch_print(CONVNEXT_BLOCK)
+    assert (s.total, s.exact) == (7 * 7 * 96 + 96 + 2 * 96 + 96 * 384 + 384 + 384 * 96 + 96 + 96, True)
+    assert s.row("(parameters)").count.total == 96

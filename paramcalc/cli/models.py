@@ -151,7 +151,7 @@ def _summarize_text(text: str, chosen: str, input_shape: str | None, convention:
 
     kind = detect_text(text) if chosen == "auto" else chosen
     if kind == "torch-print":
-        from paramcalc.models.torchprint import summarize_torch_print
+        from paramcalc.readers.torchprint import summarize_torch_print
 
         if input_shape is not None or (convention is not None and convention.value != "pytorch"):
             raise ModelError("print(model) text is counted as printed: no --input-shape, pytorch convention")

@@ -1,6 +1,6 @@
 """Model summaries: immutable rows (one per layer or block) plus totals, like torchinfo and Keras.
 
-Collecting the rows happens in :mod:`paramcalc.models.evaluate` (or :mod:`paramcalc.models.torchprint`);
+Collecting the rows happens in :mod:`paramcalc.models.evaluate` (or :mod:`paramcalc.readers.torchprint`);
 this module holds the result, its arithmetic and its plain data; :mod:`paramcalc.render.summary` turns
 it into a Rich table (registered as its Rich form, :mod:`paramcalc.forms`) and the JSON document the CLI
 prints (with MACs and FLOPs).
@@ -91,7 +91,8 @@ class Summary:
         divisions: conv and pool output sizes whose division was not exact (floored as the framework floors them).
         incomplete: what could not be counted (modules whose own parameters a printout hides).
         exact: whether ``totals`` is the framework's count exactly (False: a bound, see ``bound``).
-        bound: "lower" or "upper" when the total is not exact, with ``bound_reasons``.
+        bound: "lower" or "upper" when the total is not exact but a bound; ``bound_reasons`` say why it
+            is not exact (with neither bound, why it is neither).
         facts: lines the reader of another format adds under the totals (bytes by dtype, active
             parameters per token), shown as written.
         source: what was read, as plain data for ``--json`` (the format, its numbers).
@@ -118,7 +119,7 @@ class Summary:
         leaves = sum((r.count for r in self.rows if r.leaf), Count(0))
         if leaves != self.totals:  # pragma: no cover - a bug, not bad input
             raise AssertionError(f"summary rows add up to {leaves}, totals say {self.totals}")
-        if self.exact != (self.bound is None) or self.bound not in (None, "lower", "upper"):  # pragma: no cover
+        if (self.exact and self.bound is not None) or self.bound not in (None, "lower", "upper"):  # pragma: no cover
             raise AssertionError(f"summary: exact={self.exact} with bound={self.bound!r}")
 
     @property

@@ -2,6 +2,10 @@
 
 - :mod:`~paramcalc.readers.safetensors`: a ``.safetensors`` checkpoint or a sharded one's index (headers only);
 - :mod:`~paramcalc.readers.gguf`: a GGUF file's header and tensor table (quantised types included);
+- :mod:`~paramcalc.readers.hf`: a Hugging Face ``config.json``, built as transformers builds it;
+- :mod:`~paramcalc.readers.keras`: Keras JSON and ``.keras`` archives;
+- :mod:`~paramcalc.readers.torchprint`: the text ``print(model)`` shows, with what it cannot show said
+  (:mod:`~paramcalc.readers.torchmodules`: the torchvision and transformers modules it knows);
 - :mod:`~paramcalc.readers.detect`: which of these (or a model file, Keras JSON, a Hugging Face
   ``config.json``, ``print(model)`` text) a file is, by its content.
 
@@ -58,7 +62,7 @@ def load(source: Any, *, format: str | None = None, architecture: str | None = N
 
         return summarize_gguf(source)
     if kind == "torch-print":
-        from paramcalc.models.torchprint import summarize_torch_print
+        from paramcalc.readers.torchprint import summarize_torch_print
         from paramcalc.readers.text import read_text
 
         return summarize_torch_print(read_text(source))

@@ -145,8 +145,9 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
         table.add_row(*cells)
     totals = Table(Column(), Column(justify="right"), Column(role=WRAP, min_width=20), header=False, gap=2)
     t = summary.totals
-    label = "Total params" if summary.bound is None else f"Total params ({summary.bound} bound)"
-    totals.add_row(label, f"{t.total:,}", f"({short_count(t.total)})" if t.total >= 1000 else "")
+    shortened = f"({short_count(t.total)})" if t.total >= 1000 else ""
+    bound = f"{summary.bound} bound" if summary.bound else "" if summary.exact else "not exact"
+    totals.add_row("Total params", f"{t.total:,}", " ".join(p for p in (shortened, bound) if p))
     totals.add_row("Trainable params", f"{t.trainable:,}", "")
     totals.add_row("Non-trainable params", f"{t.non_trainable:,}", "")
     totals.add_row("Buffers", f"{t.buffers:,}", "")
@@ -178,7 +179,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
         more = len(inferred) - MAX_INFERRED_SHOWN
         notes.insert(0, f"inferred from the input: {shown}" + (f", and {more} more" if more > 0 else ""))
     if summary.incomplete:
-        notes.extend(f"not counted: {n}" for n in summary.incomplete)
+        notes.extend(f"not counted: {n}" for n in summary.incomplete if n not in summary.bound_reasons)
     notes.extend(repeat_notes(rows))
     if notes:
         grid = Table(Column(), Column(role=WRAP, min_width=20), header=False, gap=1)
@@ -206,8 +207,8 @@ def exactness_text(summary: Summary) -> str:
     """``Total: exact``, or which bound it is and why."""
     if summary.exact:
         return "Total: exact"
-    why = "; ".join(summary.bound_reasons)
-    return f"Total: a {summary.bound} bound, not exact" + (f" ({why})" if why else "")
+    what = {"lower": "a lower bound", "upper": "an upper bound"}.get(summary.bound or "", "neither exact nor a bound")
+    return f"Total: {what}" + (f", because: {'; '.join(summary.bound_reasons)}" if summary.bound_reasons else "")
 
 
 def percent_gap(total: int, params: int) -> str:

@@ -6,7 +6,8 @@ model. Each family's module builds the layers as transformers does (the same ten
 where a key is absent, the defaults of transformers' configuration class.
 
 - :mod:`~paramcalc.readers.hf.decoders`: LLaMA, Mistral, Qwen2, Gemma, Mixtral, GPT-2, GPT-NeoX;
-- :mod:`~paramcalc.readers.hf.encoders`: BERT, RoBERTa, DistilBERT, ViT.
+- :mod:`~paramcalc.readers.hf.encoders`: BERT, RoBERTa, DistilBERT, ViT;
+- :mod:`~paramcalc.readers.hf.seq2seq`: T5, Whisper.
 """
 
 from __future__ import annotations
@@ -33,17 +34,20 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
     "qwen2": ("Qwen2", {"Qwen2Model": "base", "Qwen2ForCausalLM": "causal-lm"}),
     "gemma": ("Gemma", {"GemmaModel": "base", "GemmaForCausalLM": "causal-lm"}),
     "mixtral": ("Mixtral", {"MixtralModel": "base", "MixtralForCausalLM": "causal-lm"}),
+    "t5": ("T5", {"T5Model": "base", "T5ForConditionalGeneration": "conditional-generation", "T5EncoderModel": "encoder"}),
+    "whisper": ("Whisper", {"WhisperModel": "base", "WhisperForConditionalGeneration": "conditional-generation"}),
     "vit": ("ViT", {"ViTModel": "base", "ViTForImageClassification": "classification"}),
 }
 
 
 def _builder(model_type: str) -> Any:
-    from paramcalc.readers.hf import decoders, encoders
+    from paramcalc.readers.hf import decoders, encoders, seq2seq
 
     if model_type in decoders.LLAMA_DEFAULTS:
         return lambda cfg, head, seq: decoders.llama_like(model_type, cfg, head, seq)
     return {"gpt2": decoders.gpt2, "gpt_neox": decoders.gpt_neox, "bert": encoders.bert, "roberta": encoders.roberta,
-            "distilbert": encoders.distilbert, "vit": encoders.vit}[model_type]
+            "distilbert": encoders.distilbert, "vit": encoders.vit, "t5": seq2seq.t5,
+            "whisper": seq2seq.whisper}[model_type]
 
 
 def _data(source: Any) -> tuple[dict[str, Any], str]:

@@ -3,11 +3,16 @@
 ``print(model)`` shows every submodule by name, nested, with its constructor arguments
 (``(0): Linear(in_features=512, out_features=10, bias=True)``), and ``ModuleList`` folds identical
 children (``(0-11): 12 x Block(``). That is enough to count every built-in layer exactly. What the
-printout does not show is counted as far as it can be and reported, never guessed:
+printout does not show is counted as far as it can be, and the summary says whether its total is
+**exact**, a **lower bound** or an **upper bound**, and why:
 
-- parameters a module holds itself rather than in a child (ViT's class token, a custom module's
-  ``nn.Parameter``): only torch's own MultiheadAttention is known to hold some (``in_proj``);
-- weights shared between modules (a tied output layer) are printed twice; a likely tie is noted.
+- parameters a module holds itself rather than in a child are not printed: MultiheadAttention's
+  ``in_proj``, and the torchvision and transformers modules of :mod:`paramcalc.readers.torchmodules`
+  are counted where the printed children give their size; any other module that is not a torch.nn
+  built-in, or a size the text does not give, makes the total a lower bound;
+- a module used twice (a tied output layer, T5's shared embedding) is printed under each name, so
+  an embedding and a layer of the same weight shape make the total an upper bound; the total with
+  them tied is given too.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from typing import Any
 
 from paramcalc.errors import ModelError, SpecError
 from paramcalc.limits import MAX_SIZE
-from paramcalc.results import Count
 from paramcalc.models.summary import Row, Summary
+import paramcalc.readers.torchmodules as known
+from paramcalc.results import Count
 
 #: Longest text read, in characters, and most modules.
 MAX_TEXT = 4_000_000
@@ -166,14 +172,15 @@ def parse_torch_print(text: str) -> _Module:
 @dataclass
 class _Walk:
     rows: list[Row] = field(default_factory=list)
-    incomplete: list[str] = field(default_factory=list)
+    lower: list[str] = field(default_factory=list)  # what makes the total a lower bound
+    unsure: list[str] = field(default_factory=list)  # what makes it neither exact nor a bound
     notes: list[str] = field(default_factory=list)
     custom: dict[str, list[str]] = field(default_factory=dict)
-    embeddings: list[tuple[str, tuple[int, int]]] = field(default_factory=list)
+    embeddings: list[tuple[str, tuple[int, int], int]] = field(default_factory=list)
     linears: list[tuple[str, tuple[int, int], int]] = field(default_factory=list)
 
 
-def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any] | None]:
+def _leaf(module: _Module, path: str, walk: _Walk, parent: _Module | None) -> tuple[Count, dict[str, Any] | None]:
     """Count a one-line module through its spec; (0, None) for a known parameter-free one.
 
     Raises:
@@ -182,13 +189,13 @@ def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any
     from paramcalc.specs.parse import parse_layer
     from paramcalc.specs import TORCH_LAYERS
 
-    cls = RENAMED.get(module.cls, module.cls)
+    cls = RENAMED.get(module.cls) or known.renamed(module.cls) or module.cls
     args = module.args or ""
     if cls == "Conv1D":  # Hugging Face GPT-2: Conv1D(nf=out, nx=in) is a Linear(in, out)
         m = re.fullmatch(r"\s*nf=(\d+),\s*nx=(\d+)\s*", args)
         if m:
             cls, args = "Linear", f"{m[2]}, {m[1]}"
-    if cls in PARAMETER_FREE:
+    if cls in PARAMETER_FREE or known.free_leaf(cls) or (cls in CONTAINERS and not args.strip()):
         return Count(0), None
     if cls in ("ParameterList", "ParameterDict"):
         return Count(sum(_size(m, module.line) for m in _PARAMETER.finditer(args))), None
@@ -207,8 +214,17 @@ def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any
             affine = "affine=True" in args
             stats = "track_running_stats=True" in args
             return Count(2 * c if affine else 0, buffers=2 * c + 1 if stats else 0), None
+    own = known.own_leaf(module, parent)
+    if own is not None:
+        count, what, unknown = own
+        if unknown:
+            walk.lower.append(f"{path} ({module.cls}): {unknown}")
+        if what:
+            walk.notes.append(f"{path} ({module.cls}) holds {what}, which print(model) does not show: counted")
+        return Count(count), None
     if cls not in TORCH_LAYERS:
-        walk.incomplete.append(f"{path} ({module.cls}): not a layer paramcalc knows; its parameters are not counted")
+        walk.lower.append(f"{path} ({module.cls}): not a module paramcalc knows; print(model) shows no parameters "
+                          "for it")
         return Count(0), None
     try:
         spec = parse_layer(f"nn.{cls}({_BARE.sub(lambda m: repr(m[1]), args)})")
@@ -218,41 +234,59 @@ def _leaf(module: _Module, path: str, walk: _Walk) -> tuple[Count, dict[str, Any
         raise ModelError(f"torch print: line {module.line}: {text}") from None
     data = spec.spec_dict()
     if cls == "Embedding":
-        walk.embeddings.append((path, (data["num_embeddings"], data["embedding_dim"])))
+        walk.embeddings.append((path, (data["num_embeddings"], data["embedding_dim"]), module.repeat))
     elif cls == "Linear":
-        walk.linears.append((path, (data["out_features"], data["in_features"]), data["out_features"] * data["in_features"]))
+        walk.linears.append((path, (data["out_features"], data["in_features"]), module.repeat))
     return count, data
 
 
-def _visit(module: _Module, path: str, depth: int, walk: _Walk) -> Count:
+def _own_row(walk: _Walk, path: str, depth: int, count: int, repeat: int, note: str) -> Count:
+    walk.rows.append(Row(path=f"{path}.(parameters)" if path else "(parameters)", name="(parameters)",
+                         type="Parameter", depth=depth, output_shape=None, count=Count(count) * repeat,
+                         repeat=repeat, leaf=True, note=note))
+    return Count(count)
+
+
+def _own(module: _Module, path: str, depth: int, walk: _Walk, parent: _Module | None) -> Count:
+    """The parameters a module with children holds itself (as far as the printout tells)."""
+    where = path or "the model"
+    if module.cls == "MultiheadAttention":
+        return _mha_own(module, path, depth, walk, parent)
+    if module.parameters:
+        return _own_row(walk, path, depth, sum(module.parameters), module.repeat, "printed nn.Parameter values")
+    if module.cls in CONTAINERS or known.holds_nothing(module.cls, parent.cls if parent else None):
+        return Count(0)
+    own = known.own_parameters(module, parent)
+    if own is None:
+        walk.custom.setdefault(module.cls, []).append(where)
+        return Count(0)
+    count, what, unknown = own
+    if unknown:
+        walk.lower.append(f"{where} ({module.cls}): {unknown}")
+    if not count:
+        return Count(0)
+    return _own_row(walk, path, depth, count, module.repeat, f"{what}, held by {module.cls} (not printed)")
+
+
+def _visit(module: _Module, path: str, depth: int, walk: _Walk, parent: _Module | None) -> Count:
     name = module.name
     label = name
     if module.repeat > 1:
         m = _REPEAT.match(name)
         label = name if m else f"{name}×{module.repeat}"
     if module.args is not None and not module.children:
-        count, data = _leaf(module, path, walk)
+        count, data = _leaf(module, path, walk, parent)
         walk.rows.append(Row(path=path, name=label, type=module.cls, depth=depth, output_shape=None,
                              count=count * module.repeat, repeat=module.repeat, leaf=True, layer=data))
         return count * module.repeat
     index = len(walk.rows)
     walk.rows.append(Row(path=path, name=label, type=module.cls, depth=depth, output_shape=None, count=Count(0),
                          repeat=module.repeat, leaf=False))
-    total = Count(0)
-    if module.cls == "MultiheadAttention":
-        total = total + _mha_own(module, path, depth + 1, walk)
-    elif module.parameters:
-        own = Count(sum(module.parameters))
-        walk.rows.append(Row(path=f"{path}.(parameters)" if path else "(parameters)", name="(parameters)",
-                             type="Parameter", depth=depth + 1, output_shape=None, count=own * module.repeat,
-                             repeat=module.repeat, leaf=True, note="printed nn.Parameter values"))
-        total = total + own
-    elif module.cls not in CONTAINERS:
-        walk.custom.setdefault(module.cls, []).append(path or "(the model)")
     start = index + 1
+    total = _own(module, path, depth + 1, walk, parent)
     for child in module.children:
         child_path = f"{path}.{child.name}" if path else child.name
-        total = total + _visit(child, child_path, depth + 1, walk)
+        total = total + _visit(child, child_path, depth + 1, walk, module)
     if module.repeat > 1:
         for j in range(start, len(walk.rows)):
             r = walk.rows[j]
@@ -262,30 +296,53 @@ def _visit(module: _Module, path: str, depth: int, walk: _Walk) -> Count:
     return total
 
 
-def _mha_own(module: _Module, path: str, depth: int, walk: _Walk) -> Count:
+def _mha_own(module: _Module, path: str, depth: int, walk: _Walk, parent: _Module | None) -> Count:
     """MultiheadAttention prints only out_proj; in_proj_weight (3E × E) and in_proj_bias (3E) are its own."""
     out = next((c for c in module.children if c.name == "out_proj" and c.args is not None), None)
     m = re.search(r"in_features=(\d+)", out.args or "") if out else None
     if m is None or out is None:
-        walk.incomplete.append(f"{path} (MultiheadAttention): no out_proj printed; its in_proj is not counted")
+        walk.lower.append(f"{path} (MultiheadAttention): no out_proj printed; its in_proj is not counted")
         return Count(0)
     e = _number(m[1], out.line, "in_features")
     bias = "bias=False" not in (out.args or "")
     own = Count(3 * e * e + (3 * e if bias else 0))
-    walk.notes.append(
-        f"{path or 'the model'} (MultiheadAttention): print(model) does not show kdim, vdim and add_bias_kv; its "
-        f"in_proj is counted as 3·E·E = 3·{e}·{e} (+ 3·E bias), exact only when kdim = vdim = embed_dim and "
-        f"add_bias_kv=False (otherwise torch holds q_proj_weight E×E, k_proj_weight E×kdim and v_proj_weight "
-        f"E×vdim, and add_bias_kv adds bias_k and bias_v, 2·E more)"
-    )
+    if parent is None or parent.cls not in ("TransformerEncoderLayer", "TransformerDecoderLayer"):
+        walk.unsure.append(
+            f"{path or 'the model'} (MultiheadAttention): print(model) does not show kdim, vdim and add_bias_kv; its "
+            f"in_proj is counted as 3·E·E = 3·{e}·{e} (+ 3·E bias), exact only when kdim = vdim = embed_dim and "
+            f"add_bias_kv=False (otherwise torch holds q_proj_weight E×E, k_proj_weight E×kdim and v_proj_weight "
+            f"E×vdim, and add_bias_kv adds bias_k and bias_v, 2·E more)"
+        )
     walk.rows.append(Row(path=f"{path}.in_proj", name="in_proj", type="Parameter", depth=depth, output_shape=None,
                          count=own, leaf=True,
                          note="in_proj_weight (3E×E) and in_proj_bias, held by MultiheadAttention (kdim = vdim = E)"))
     return own
 
 
+def _ties(walk: _Walk) -> tuple[list[str], int]:
+    """Weights that may be one tensor printed twice, and how many values fewer the total has if they are.
+
+    An embedding table and an output layer of the same shape (``Embedding(V, d)``, ``Linear(d, V)``),
+    or two token embeddings of the same shape (T5's ``shared`` and each stack's ``embed_tokens``).
+    """
+    lines, saved = [], 0
+    tables = [(p, s, r) for p, s, r in walk.embeddings if not re.search(r"relative|position|token_type|bias", p)]
+    for shape in dict.fromkeys(s for _, s, _ in tables):
+        group = [(p, r) for p, s, r in tables if s == shape] + [(p, r) for p, s, r in walk.linears if s == shape]
+        if len(group) < 2:
+            continue
+        size = shape[0] * shape[1]
+        extra = sum(r for _, r in group) - 1
+        saved += extra * size
+        names = ", ".join(p for p, _ in group)
+        lines.append(f"{names} have the weight shape {shape}: if they are one tensor (tied embeddings, as GPT-2 and "
+                     f"T5 tie them), it is printed {'twice' if extra == 1 else f'{extra + 1} times'} and counted once")
+    return lines, saved
+
+
 def summarize_torch_print(text: str) -> Summary:
-    """A summary of the model whose ``print(model)`` text is given: every built-in layer counted.
+    """A summary of the model whose ``print(model)`` text is given, saying whether its total is exact,
+    a lower bound (parameters the text cannot show) or an upper bound (weights that may be tied).
 
     Raises:
         ModelError: the text is not a module printout.
@@ -293,38 +350,30 @@ def summarize_torch_print(text: str) -> Summary:
     root = parse_torch_print(text)
     walk = _Walk()
     if root.args is not None and not root.children:
-        total = _visit(root, root.cls, 1, walk)
+        total = _visit(root, root.cls, 1, walk, None)
     else:
-        total = Count(0)
-        if root.cls == "MultiheadAttention":
-            total = total + _mha_own(root, "", 1, walk)
-        elif root.parameters:
-            own = Count(sum(root.parameters))
-            walk.rows.append(Row(path="(parameters)", name="(parameters)", type="Parameter", depth=1,
-                                 output_shape=None, count=own, leaf=True, note="printed nn.Parameter values"))
-            total = total + own
-        elif root.cls not in CONTAINERS:
-            walk.custom.setdefault(root.cls, []).append("(the model)")
+        total = _own(root, "", 1, walk, None)
         for child in root.children:
-            total = total + _visit(child, child.name, 1, walk)
-    incomplete = list(walk.incomplete)
-    if walk.custom:
-        names = ", ".join(sorted(walk.custom))
-        incomplete.append(
-            f"print(model) shows children, not parameters a module holds itself; these modules are not torch.nn "
-            f"built-ins and any nn.Parameter of their own is not counted: {names}"
-        )
-    notes = list(walk.notes)
-    for lpath, shape, size in walk.linears:
-        for epath, eshape in walk.embeddings:
-            if shape == eshape:
-                notes.append(
-                    f"{lpath} has the weight shape of {epath} {shape}; if they are tied (GPT-2, T5 and others "
-                    f"tie them), the printout shows the matrix twice and the true total is {total.total - size:,}"
-                )
-                break
+            total = total + _visit(child, child.name, 1, walk, root)
+    lower = list(walk.lower)
+    for cls, paths in sorted(walk.custom.items()):
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        lower.append(f"{cls} ({shown}): not a module paramcalc knows; print(model) shows its children, not any "
+                     "parameter it holds itself")
+    ties, saved = _ties(walk)
+    reasons = [*lower, *walk.unsure, *ties]
+    if not reasons:
+        exact, bound = True, None
+    elif walk.unsure or (lower and ties):
+        exact, bound = False, None
+    else:
+        exact, bound = False, "lower" if lower else "upper"
+    facts = []
+    if ties:
+        facts.append(f"With the same-shaped weights tied: {total.total - saved:,} parameters")
     return Summary(
         name=root.cls, convention="pytorch", input_shapes={}, output_shape=None, rows=tuple(walk.rows),
-        totals=total, notes=tuple(notes), description="counted from the text print(model) shows",
-        incomplete=tuple(incomplete),
+        totals=total, notes=tuple(walk.notes), description="counted from the text print(model) shows",
+        incomplete=tuple(lower), exact=exact, bound=bound, bound_reasons=tuple(reasons), facts=tuple(facts),
+        source={"format": "torch-print", "if_tied": total.total - saved if ties else None},
     )
