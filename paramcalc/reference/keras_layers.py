@@ -1,0 +1,136 @@
+"""The Keras 3 layers, derived another way: weights as Keras's ``build`` creates them, shapes by
+walking the input.
+
+A spec is read as data (its ``type`` tag, ``"keras.Add"``, and its attributes). The weights are
+listed by their paths without the layer's name, with their shapes and whether they train; the
+output shapes are found by following what the layer does to each axis of the input (a merge
+lines its inputs up axis by axis, a padding adds to each side, an upsampling repeats). Nothing
+here imports the formulas or the specs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from paramcalc.errors import SpecError
+from paramcalc.results import Tensor
+
+KShape = tuple[Any, ...]
+
+__all__ = ["output_shapes", "param_tensors", "count_params"]
+
+
+def _refuse(spec: Any, why: str) -> SpecError:
+    return SpecError(f"{spec.type.removeprefix('keras.')}: {why}")
+
+
+# -- Merges -------------------------------------------------------------------------------------
+
+
+def _batch(spec: Any, shapes: list[KShape]) -> Any:
+    known = {s[0] for s in shapes if s[0] is not None}
+    if len(known) > 1:
+        raise _refuse(spec, "different batch sizes")
+    return known.pop() if known else None
+
+
+def _elementwise(spec: Any, *shapes: KShape) -> dict[str, KShape]:
+    shapes_ = [tuple(s) for s in shapes]
+    if not shapes_ or any(len(s) == 0 for s in shapes_):
+        raise _refuse(spec, "needs inputs with a batch dimension")
+    if spec.type == "keras.Subtract" and len(shapes_) != 2:
+        raise _refuse(spec, "exactly 2 inputs")
+    batch = _batch(spec, shapes_)
+    width = max(len(s) - 1 for s in shapes_)
+    out = []
+    for back in range(width, 0, -1):  # the axis `back` places from the end, in every input that has it
+        sizes = [s[-back] for s in shapes_ if len(s) - 1 >= back]
+        if None in sizes:
+            out.append(None)
+            continue
+        big = {d for d in sizes if d != 1}
+        if len(big) > 1:
+            raise _refuse(spec, f"sizes {sorted(big)} do not broadcast")
+        out.append(big.pop() if big else 1)
+    return {"output": (batch, *out)}
+
+
+def _concatenate(spec: Any, *shapes: KShape) -> dict[str, KShape]:
+    shapes_ = [tuple(s) for s in shapes]
+    if not shapes_ or len({len(s) for s in shapes_}) != 1 or not shapes_[0]:
+        raise _refuse(spec, "inputs of one rank with a batch dimension")
+    rank = len(shapes_[0])
+    if spec.axis >= rank or spec.axis < -rank:
+        raise _refuse(spec, "axis out of range")
+    at = spec.axis + rank if spec.axis < 0 else spec.axis
+    out = list(shapes_[0])
+    for d in range(rank):
+        column = [s[d] for s in shapes_]
+        if d == at:
+            out[d] = None if None in column else sum(column)
+        elif len({c for c in column if c is not None}) > 1:
+            raise _refuse(spec, f"sizes {column} on axis {d}")
+    return {"output": tuple(out)}
+
+
+def _dot(spec: Any, *shapes: KShape) -> dict[str, KShape]:
+    if len(shapes) != 2:
+        raise _refuse(spec, "exactly 2 inputs")
+    x, y = (tuple(s) for s in shapes)
+    if len(x) < 2 or len(y) < 2:
+        raise _refuse(spec, "inputs of at least 2 dimensions")
+    pair = spec.axes if isinstance(spec.axes, tuple) else (spec.axes, spec.axes)
+    picked = []
+    for a, s in zip(pair, (x, y)):
+        if a >= len(s) or a < -len(s):
+            raise _refuse(spec, "axes out of range")
+        picked.append(a + len(s) if a < 0 else a)
+    if 0 in picked:
+        raise _refuse(spec, "the batch axis")
+    if x[picked[0]] != y[picked[1]]:
+        raise _refuse(spec, "contracted sizes differ")
+    _batch(spec, [x, y])
+    kept = [d for i, d in enumerate(x) if i != picked[0]] + [d for i, d in enumerate(y) if i not in (0, picked[1])]
+    if len(kept) == 1:
+        kept.append(1)
+    return {"output": tuple(kept)}
+
+
+_MERGES = {f"keras.{n}": _elementwise for n in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")}
+_MERGES["keras.Concatenate"] = _concatenate
+_MERGES["keras.Dot"] = _dot
+
+#: Output shapes by type tag.
+SHAPES: dict[str, Callable[..., dict[str, KShape]]] = {**_MERGES}
+#: Weights by type tag (layers without weights are absent from it and from nothing else).
+TENSORS: dict[str, Callable[..., list[Tensor]]] = {}
+#: The layers that create no weights.
+NO_WEIGHTS = frozenset(_MERGES)
+
+
+def param_tensors(spec: Any, *shapes: KShape) -> list[Tensor]:
+    """The weights Keras creates for ``spec`` built on ``shapes``: paths without the layer's name."""
+    if spec.type in NO_WEIGHTS:
+        return []
+    make = TENSORS.get(spec.type)
+    if make is None:
+        raise SpecError(f"{spec.type}: the Keras reference does not know this layer")
+    tensors = make(spec, *shapes)
+    if not getattr(spec, "trainable", True):
+        tensors = [Tensor(t.name, t.shape, "non_trainable", t.description) for t in tensors]
+    return tensors
+
+
+def count_params(spec: Any, *shapes: KShape) -> tuple[int, int]:
+    """(trainable, non-trainable): the sizes of the listed weights, summed by kind."""
+    tensors = param_tensors(spec, *shapes)
+    trainable = sum(t.numel for t in tensors if t.kind == "trainable")
+    return trainable, sum(t.numel for t in tensors) - trainable
+
+
+def output_shapes(spec: Any, *shapes: KShape) -> dict[str, KShape]:
+    """The output shapes of ``spec`` called on inputs of ``shapes`` (batch first, None for unknown)."""
+    simulate = SHAPES.get(spec.type)
+    if simulate is None:
+        raise SpecError(f"{spec.type}: the Keras reference does not know this layer")
+    return simulate(spec, *shapes)

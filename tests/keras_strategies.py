@@ -1,0 +1,122 @@
+"""Bounded hypothesis strategies for Keras layers: arguments by Keras's names and input shapes,
+batch first, with ``None`` for sizes not known yet.
+
+Each strategy draws a :class:`KCase`; with ``loose=True`` an argument or a dimension now and then
+strays out of what Keras accepts (a mismatched size, an axis out of range, a wrong rank), so the
+tests see both sides refuse the same inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+
+KShape = tuple[Any, ...]
+
+ELEMENTWISE = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+@dataclass(frozen=True)
+class KCase:
+    """One Keras layer (class name and arguments) and the shapes of the inputs it is called on."""
+
+    name: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    shapes: tuple[KShape, ...] = ()
+
+
+def _size(draw: Any, lo: int = 1, hi: int = 5, none: bool = True) -> Any:
+    if none and draw(st.integers(0, 5)) == 0:
+        return None
+    return draw(st.integers(lo, hi))
+
+
+def _stray(draw: Any, loose: bool) -> bool:
+    return loose and draw(st.integers(0, 5)) == 0
+
+
+@st.composite
+def elementwise_cases(draw: Any, loose: bool = False) -> KCase:
+    """Inputs that broadcast: one shape, each input keeping its last dimensions with some set to 1."""
+    name = draw(st.sampled_from(ELEMENTWISE))
+    rank = draw(st.integers(1, 4))
+    base = [draw(st.integers(2, 5)) for _ in range(rank)]
+    batch = draw(st.sampled_from([None, 2]))
+    n = 2 if name == "Subtract" else draw(st.integers(1, 4))
+    if _stray(draw, loose):
+        n = draw(st.integers(1, 3))
+    shapes = []
+    for _ in range(n):
+        keep = draw(st.integers(0, rank))
+        dims = []
+        for d in base[rank - keep:]:
+            choice = draw(st.integers(0, 6))
+            dims.append(1 if choice == 0 else None if choice == 1 else d)
+            if _stray(draw, loose):
+                dims[-1] = draw(st.integers(2, 6))
+        b = batch if draw(st.booleans()) or batch is None else None
+        if _stray(draw, loose):
+            b = 3
+        shapes.append((b, *dims))
+    return KCase(name, {}, tuple(shapes))
+
+
+@st.composite
+def concatenate_cases(draw: Any, loose: bool = False) -> KCase:
+    """Inputs of one rank that differ on the concatenation axis only."""
+    rank = draw(st.integers(2, 4))
+    axis = draw(st.integers(-rank, rank - 1))
+    if _stray(draw, loose):
+        axis = draw(st.sampled_from([rank, -rank - 1]))
+    base = [draw(st.sampled_from([None, 2]))] + [draw(st.integers(1, 5)) for _ in range(rank - 1)]
+    shapes = []
+    for _ in range(draw(st.integers(1, 4))):
+        dims = list(base)
+        if -rank <= axis < rank:
+            dims[axis] = _size(draw)
+        for d in range(rank):
+            if draw(st.integers(0, 7)) == 0:
+                dims[d] = None
+            if _stray(draw, loose):
+                dims[d] = draw(st.integers(1, 6))
+        if _stray(draw, loose):
+            dims.append(2)
+        shapes.append(tuple(dims))
+    return KCase("Concatenate", {"axis": axis}, tuple(shapes))
+
+
+@st.composite
+def dot_cases(draw: Any, loose: bool = False) -> KCase:
+    """Two inputs whose contracted axes match."""
+    rx, ry = draw(st.integers(2, 4)), draw(st.integers(2, 4))
+    batch = draw(st.sampled_from([None, 2]))
+    x = [batch] + [draw(st.integers(1, 5)) for _ in range(rx - 1)]
+    y = [batch] + [draw(st.integers(1, 5)) for _ in range(ry - 1)]
+    ax, ay = draw(st.integers(1, rx - 1)), draw(st.integers(1, ry - 1))
+    if draw(st.booleans()):
+        ax -= rx
+    if draw(st.booleans()):
+        ay -= ry
+    y[ay] = x[ax]
+    axes: Any = (ax, ay)
+    if ax % rx == ay % ry and draw(st.booleans()):
+        axes = ax % rx
+    elif ax < 0 and ay < 0 and draw(st.booleans()):
+        axes = -1
+        x[-1] = y[-1]
+    if _stray(draw, loose):
+        axes = draw(st.sampled_from([0, (0, 1), rx, (1, -ry - 1)]))
+    if _stray(draw, loose):
+        y[-1] = draw(st.integers(1, 6))
+    if _stray(draw, loose):
+        x = x[:1]
+    if _stray(draw, loose):
+        y[0] = 3
+    return KCase("Dot", {"axes": axes, "normalize": draw(st.booleans())}, (tuple(x), tuple(y)))
+
+
+def merge_cases(loose: bool = False) -> st.SearchStrategy[KCase]:
+    """Any merge layer's case."""
+    return st.one_of(elementwise_cases(loose), concatenate_cases(loose), dot_cases(loose))

@@ -1,0 +1,163 @@
+"""Cross-check: the Keras layer types added to the Keras 3 family against real Keras (torch backend).
+
+For sampled configurations (a fixed seed, so every run checks the same cases): the total,
+trainable and non-trainable counts, the weights' paths (without the layer's name) and shapes, the
+output shapes (``compute_output_shape``, and a call on zeros for part of the sample), and the
+inputs Keras refuses. Merge layers are called on lists of inputs.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+from math import prod
+
+import pytest
+
+from conftest import require
+
+keras = require("keras")
+np = require("numpy")
+
+from paramcalc import keras_layers as K  # noqa: E402
+from paramcalc import parse_layer  # noqa: E402
+from paramcalc.errors import ShapeMismatchError, SpecError  # noqa: E402
+
+pytestmark = pytest.mark.crosscheck
+
+MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"}
+
+
+def _numel(w) -> int:
+    return prod(tuple(w.shape))
+
+
+def _as_shapes(result) -> list[tuple]:
+    if isinstance(result, (tuple, list)) and result and isinstance(result[0], (tuple, list)):
+        return [tuple(s) for s in result]
+    return [tuple(result)]
+
+
+def _concrete(shape: tuple) -> tuple:
+    return tuple(2 if d is None else d for d in shape)
+
+
+# -- Sampled configurations: (name, kwargs, input shapes, call on zeros?) -------------------------
+
+
+def _merge_cases(r: random.Random) -> list:
+    cases = []
+    for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+        for i in range(6):
+            rank = r.randint(1, 4)
+            base = [r.randint(2, 5) for _ in range(rank)]
+            n = 2 if name == "Subtract" else r.randint(1, 4)
+            shapes = []
+            for _ in range(n):
+                keep = r.randint(0, rank) if i % 2 else rank
+                dims = [1 if r.random() < 0.2 else None if r.random() < 0.1 else d for d in base[rank - keep:]]
+                shapes.append((r.choice([None, 2]), *dims))
+            cases.append((name, {}, shapes, i % 3 == 0))
+    for i in range(10):
+        rank = r.randint(2, 5)
+        axis = r.randint(-rank, rank - 1)
+        base = [r.choice([None, 3])] + [r.randint(1, 5) for _ in range(rank - 1)]
+        shapes = []
+        for _ in range(r.randint(1, 4)):
+            dims = list(base)
+            dims[axis] = None if r.random() < 0.15 else r.randint(1, 6)
+            shapes.append(tuple(dims))
+        cases.append(("Concatenate", {"axis": axis}, shapes, i % 3 == 0))
+    for i in range(10):
+        rx, ry = r.randint(2, 3), r.randint(2, 3)
+        x = [r.choice([None, 2])] + [r.randint(1, 5) for _ in range(rx - 1)]
+        y = [x[0]] + [r.randint(1, 5) for _ in range(ry - 1)]
+        ax, ay = r.randint(1, rx - 1), r.randint(1, ry - 1)
+        y[ay] = x[ax]
+        axes = ax if ax == ay and r.random() < 0.5 else (ax - rx if r.random() < 0.3 else ax, ay)
+        cases.append(("Dot", {"axes": axes, "normalize": r.random() < 0.3}, [tuple(x), tuple(y)], i % 2 == 0))
+    return cases
+
+
+def _cases() -> list:
+    r = random.Random(20261205)
+    return _merge_cases(r)
+
+
+CASES = _cases()
+IDS = [f"{name}-{i:03d}" for i, (name, *_rest) in enumerate(CASES)]
+
+
+def _build(layer, shapes: list, multi: bool) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer.build(shapes if multi else shapes[0])
+
+
+@pytest.mark.parametrize("name, kwargs, shapes, call", CASES, ids=IDS)
+def test_layer_matches_real_keras(name, kwargs, shapes, call):
+    multi = name in MERGES
+    spec = K.build(name, (), dict(kwargs))
+    layer = getattr(keras.layers, name)(**kwargs)
+    _build(layer, shapes, multi)
+    arg = shapes if multi else shapes[0]
+
+    count = spec.count("keras", input_shape=arg)
+    trainable = sum(_numel(w) for w in layer.trainable_weights)
+    non_trainable = sum(_numel(w) for w in layer.non_trainable_weights)
+    assert (count.total, count.trainable, count.non_trainable) == (layer.count_params(), trainable, non_trainable)
+
+    prefix = layer.name + "/"
+    real = sorted((w.path.removeprefix(prefix), tuple(w.shape), bool(w.trainable)) for w in layer.weights)
+    ours = spec.param_tensors("keras", input_shape=arg)
+    assert sorted((t.name, t.shape, t.kind == "trainable") for t in ours) == real
+
+    outputs = spec.output_shapes(*shapes)
+    assert list(outputs.values()) == _as_shapes(layer.compute_output_shape(shapes if multi else shapes[0]))
+
+    if call and all(None not in s[1:] for s in shapes):
+        data = [np.zeros(_concrete(s), dtype="float32") for s in shapes]
+        result = layer(data if multi else data[0])
+        got = [tuple(t.shape) for t in (result if isinstance(result, (list, tuple)) else [result])]
+        assert got == [_concrete(s) for s in spec.output_shapes(*[_concrete(s) for s in shapes]).values()]
+
+
+# -- Inputs Keras refuses are refused here too --------------------------------------------------
+
+REJECTED = [
+    ("Add", {}, [(None, 3), (None, 4)]),
+    ("Add", {}, [(2, 3), (3, 3)]),
+    ("Multiply", {}, [(None, 4, 3), (None, 4)]),
+    ("Subtract", {}, [(None, 3), (None, 3), (None, 3)]),
+    ("Concatenate", {}, [(None, 3), (None, 3, 4)]),
+    ("Concatenate", {}, [(None, 3, 4), (None, 5, 4)]),
+    ("Concatenate", {"axis": 1}, [(2, 3, 4), (3, 5, 4)]),
+    ("Dot", {"axes": 1}, [(None, 3), (None, 4)]),
+    ("Dot", {"axes": (1, 2)}, [(None, 3, 4), (None, 5, 6)]),
+    ("Dot", {"axes": 1}, [(None, None), (None, 3)]),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, shapes", REJECTED, ids=[f"{r[0]}-{i}" for i, r in enumerate(REJECTED)])
+def test_inputs_keras_rejects(name, kwargs, shapes):
+    layer = getattr(keras.layers, name)(**kwargs)
+    with pytest.raises(ValueError):
+        layer.build(shapes)
+    spec = K.build(name, (), kwargs)
+    with pytest.raises(SpecError):
+        spec.output_shapes(*shapes)
+
+
+def test_dot_over_the_batch_axis_is_refused_as_keras_refuses_the_call():
+    layer = keras.layers.Dot(axes=0)
+    with pytest.raises(ValueError, match="axis 0"):
+        layer([np.zeros((2, 3), "float32"), np.zeros((2, 3), "float32")])
+    with pytest.raises(SpecError, match="batch axis 0"):
+        parse_layer("layers.Dot(0)").output_shape((None, 3), (None, 3))
+
+
+def test_a_merge_refusal_names_both_inputs_and_shapes():
+    with pytest.raises(ShapeMismatchError) as info:
+        parse_layer("layers.Concatenate()").output_shape((None, 8, 8, 16), (None, 8, 8, 4), (None, 7, 8, 4))
+    assert info.value.inputs == (0, 2) and info.value.shapes == ((None, 8, 8, 16), (None, 7, 8, 4))
+    assert "input 0 (None, 8, 8, 16) and input 2 (None, 7, 8, 4)" in str(info.value)

@@ -1,0 +1,72 @@
+"""Property tests: the Keras layer specs (formulas) against the independent Keras reference.
+
+Hypothesis draws bounded configurations and input shapes (tests/keras_strategies.py), valid and
+out of bounds; on every case both sides give the same weights (names, shapes, trainable or not),
+the same counts and the same output shapes, or both refuse it with a paramcalc error.
+"""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+
+import keras_strategies as KS
+from paramcalc import keras_layers as K
+from paramcalc.errors import SpecError
+from paramcalc.reference import keras_layers as ref
+
+
+def _ours(case: KS.KCase):
+    """(tensors, (trainable, non-trainable), outputs) from the specs, or the SpecError they raise."""
+    try:
+        spec = K.build(case.name, (), dict(case.kwargs))
+        shapes = list(case.shapes)
+        arg = shapes[0] if len(shapes) == 1 and spec.name not in _MULTI else shapes
+        outputs = spec.output_shapes(*shapes)
+        count = spec.count("keras", input_shape=arg)
+        tensors = sorted((t.name, t.shape, t.kind) for t in spec.param_tensors("keras", input_shape=arg))
+    except SpecError:
+        return None
+    return tensors, (count.trainable, count.non_trainable), outputs, spec
+
+
+def _reference(spec, case: KS.KCase):
+    try:
+        outputs = ref.output_shapes(spec, *case.shapes)
+        tensors = sorted((t.name, t.shape, t.kind) for t in ref.param_tensors(spec, *case.shapes))
+        return tensors, ref.count_params(spec, *case.shapes), outputs
+    except SpecError:
+        return None
+
+
+_MULTI = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"}
+
+
+def _compare(case: KS.KCase) -> None:
+    try:
+        spec = K.build(case.name, (), dict(case.kwargs))
+    except SpecError:
+        return  # arguments Keras refuses: checked in the known-value tests
+    ours = _ours(case)
+    theirs = _reference(spec, case)
+    if ours is None or theirs is None:
+        assert ours is None and theirs is None, (case, ours, theirs)
+        return
+    assert ours[:3] == theirs, case
+
+
+@given(KS.merge_cases())
+@settings(max_examples=300)
+@example(KS.KCase("Add", {}, ((None, 3, 1), (2, 1, 4))))
+@example(KS.KCase("Concatenate", {"axis": 1}, ((2, 3, 4), (2, None, 4))))
+@example(KS.KCase("Dot", {"axes": (1, 2)}, ((None, 3, 4), (None, 5, 3))))
+def test_merge_shapes_match_the_reference(case):
+    _compare(case)
+
+
+@given(KS.merge_cases(loose=True))
+@settings(max_examples=300)
+@example(KS.KCase("Add", {}, ((None, 3, 4), (None, 3, 5))))
+@example(KS.KCase("Subtract", {}, ((None, 3), (None, 3), (None, 3))))
+@example(KS.KCase("Dot", {"axes": 0}, ((None, 3), (None, 3))))
+def test_merge_refusals_match_the_reference(case):
+    _compare(case)
