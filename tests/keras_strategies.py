@@ -117,6 +117,84 @@ def dot_cases(draw: Any, loose: bool = False) -> KCase:
     return KCase("Dot", {"axes": axes, "normalize": draw(st.booleans())}, (tuple(x), tuple(y)))
 
 
+def _image(draw: Any, nd: int, channels: Any, channels_first: bool, lo: int = 1, hi: int = 9) -> KShape:
+    spatial = [_size(draw, lo, hi) for _ in range(nd)]
+    batch = draw(st.sampled_from([None, 2]))
+    return (batch, channels, *spatial) if channels_first else (batch, *spatial, channels)
+
+
+@st.composite
+def depthwise_cases(draw: Any, loose: bool = False) -> KCase:
+    """DepthwiseConv1D/2D and SeparableConv1D/2D over small inputs (kernels that may not fit, in loose mode)."""
+    kind = draw(st.sampled_from(["Depthwise", "Separable"]))
+    nd = draw(st.integers(1, 2))
+    kwargs: dict[str, Any] = {
+        "kernel_size": tuple(draw(st.integers(1, 4)) for _ in range(nd)),
+        "strides": tuple(draw(st.integers(1, 3)) for _ in range(nd)),
+        "padding": draw(st.sampled_from(["valid", "same"])),
+        "dilation_rate": tuple(draw(st.integers(1, 2)) for _ in range(nd)),
+        "depth_multiplier": draw(st.integers(1, 3)),
+        "use_bias": draw(st.booleans()),
+    }
+    if kind == "Separable":
+        kwargs["filters"] = draw(st.integers(1, 6))
+    first = nd == 2 and draw(st.integers(0, 4)) == 0
+    if first:
+        kwargs["data_format"] = "channels_first"
+    if draw(st.integers(0, 9)) == 0:
+        kwargs["trainable"] = False
+    channels = draw(st.integers(1, 5))
+    if _stray(draw, loose):
+        channels = None
+    shape = _image(draw, nd, channels, first, lo=1 if loose else 4)
+    if _stray(draw, loose):
+        shape = shape[:-1]
+    return KCase(f"{kind}Conv{nd}D", kwargs, (shape,))
+
+
+@st.composite
+def reshaping_cases(draw: Any, loose: bool = False) -> KCase:
+    """ZeroPadding, Cropping, UpSampling (1-D to 3-D), Reshape, Permute and RepeatVector."""
+    kind = draw(st.sampled_from(["ZeroPadding", "Cropping", "UpSampling", "Reshape", "Permute", "RepeatVector"]))
+    if kind in ("ZeroPadding", "Cropping", "UpSampling"):
+        nd = draw(st.integers(1, 3))
+        first = not (nd == 1 and kind != "ZeroPadding") and draw(st.integers(0, 3)) == 0
+        kwargs: dict[str, Any] = {"data_format": "channels_first"} if first else {}
+        if kind == "UpSampling":
+            kwargs["size"] = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+        else:
+            pairs = tuple((draw(st.integers(0, 3)), draw(st.integers(0, 3))) for _ in range(nd))
+            kwargs["padding" if kind == "ZeroPadding" else "cropping"] = pairs[0] if nd == 1 else pairs
+        shape = _image(draw, nd, draw(st.integers(1, 4)), first, lo=1 if loose or kind != "Cropping" else 7)
+        if _stray(draw, loose):
+            shape = (*shape, 2)
+        return KCase(f"{kind}{nd}D", kwargs, (shape,))
+    batch = draw(st.sampled_from([None, 2]))
+    if kind == "RepeatVector":
+        shape = (batch, _size(draw))
+        if _stray(draw, loose):
+            shape = (*shape, 3)
+        return KCase(kind, {"n": draw(st.integers(1, 5))}, (shape,))
+    rest = [_size(draw) for _ in range(draw(st.integers(1, 3)))]
+    if kind == "Permute":
+        dims = draw(st.permutations(range(1, len(rest) + 1)))
+        if _stray(draw, loose):
+            dims = [*dims, len(dims) + 1]
+        return KCase(kind, {"dims": tuple(dims)}, ((batch, *rest),))
+    known = [d or 2 for d in rest]
+    total = 1
+    for d in known:
+        total *= d
+    target = [total] if draw(st.booleans()) else [1, total]
+    if total % 2 == 0 and draw(st.booleans()):
+        target = [2, total // 2]
+    if draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    if _stray(draw, loose):
+        target[0] += 1
+    return KCase(kind, {"target_shape": tuple(target)}, ((batch, *rest),))
+
+
 def merge_cases(loose: bool = False) -> st.SearchStrategy[KCase]:
     """Any merge layer's case."""
     return st.one_of(elementwise_cases(loose), concatenate_cases(loose), dot_cases(loose))

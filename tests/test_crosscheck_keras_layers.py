@@ -79,9 +79,65 @@ def _merge_cases(r: random.Random) -> list:
     return cases
 
 
+def _depthwise_cases(r: random.Random) -> list:
+    cases = []
+    for kind in ("Depthwise", "Separable"):
+        for nd in (1, 2):
+            for i in range(8):
+                strides = tuple(r.randint(1, 3) for _ in range(nd)) if r.random() < 0.5 else 1
+                kw = {"kernel_size": tuple(r.randint(1, 4) for _ in range(nd)), "strides": strides,
+                      "padding": r.choice(["valid", "same"]), "depth_multiplier": r.randint(1, 3),
+                      "use_bias": r.random() < 0.8}
+                if strides == 1 and r.random() < 0.5:
+                    kw["dilation_rate"] = tuple(r.randint(1, 2) for _ in range(nd))
+                if kind == "Separable":
+                    kw["filters"] = r.randint(1, 8)
+                if nd == 2 and r.random() < 0.25:
+                    kw["data_format"] = "channels_first"
+                if i == 5:
+                    kw["trainable"] = False
+                spatial = [r.randint(8, 12) for _ in range(nd)]
+                channels = r.randint(1, 6)
+                first = kw.get("data_format") == "channels_first"
+                shape = (r.choice([None, 2]), *((channels, *spatial) if first else (*spatial, channels)))
+                cases.append((f"{kind}Conv{nd}D", kw, [shape], i % 3 == 0))
+    return cases
+
+
+def _reshaping_cases(r: random.Random) -> list:
+    cases = []
+    for nd in (1, 2, 3):
+        for i in range(4):
+            first = nd > 1 and r.random() < 0.3
+            spatial = [r.randint(7, 10) for _ in range(nd)]
+            channels = r.randint(1, 4)
+            shape = (r.choice([None, 2]), *((channels, *spatial) if first else (*spatial, channels)))
+            fmt = {"data_format": "channels_first"} if first else {}
+            pairs = tuple((r.randint(0, 3), r.randint(0, 3)) for _ in range(nd))
+            form = pairs[0] if nd == 1 else (r.randint(0, 3) if i == 0 else tuple(p[0] for p in pairs) if i == 1 else pairs)
+            cases.append((f"ZeroPadding{nd}D", {"padding": form, **fmt}, [shape], i % 2 == 0))
+            cases.append((f"Cropping{nd}D", {"cropping": form, **({} if nd == 1 else fmt)}, [shape], i % 2 == 1))
+            size = r.randint(1, 3) if i == 0 else tuple(r.randint(1, 3) for _ in range(nd))
+            extra = {"interpolation": "bilinear"} if nd == 2 and i == 3 else {}
+            cases.append((f"UpSampling{nd}D", {"size": size if nd > 1 else r.randint(1, 3), **({} if nd == 1 else fmt), **extra},
+                          [shape], i % 2 == 0))
+    cases += [
+        ("Reshape", {"target_shape": (28, 28, 1)}, [(None, 784)], True),
+        ("Reshape", {"target_shape": (-1, 4)}, [(2, 6, 2)], True),
+        ("Reshape", {"target_shape": (3, -1)}, [(None, None, 6)], False),
+        ("Reshape", {"target_shape": (2, 2, 3)}, [(None, 3, 4)], True),
+        ("Permute", {"dims": (2, 1)}, [(None, 10, 64)], True),
+        ("Permute", {"dims": (3, 1, 2)}, [(2, 3, None, 5)], False),
+        ("Permute", {"dims": (1,)}, [(2, 7)], True),
+        ("RepeatVector", {"n": 10}, [(None, 32)], True),
+        ("RepeatVector", {"n": 1}, [(4, None)], False),
+    ]
+    return cases
+
+
 def _cases() -> list:
     r = random.Random(20261205)
-    return _merge_cases(r)
+    return _merge_cases(r) + _depthwise_cases(r) + _reshaping_cases(r)
 
 
 CASES = _cases()
@@ -135,14 +191,23 @@ REJECTED = [
     ("Dot", {"axes": 1}, [(None, 3), (None, 4)]),
     ("Dot", {"axes": (1, 2)}, [(None, 3, 4), (None, 5, 6)]),
     ("Dot", {"axes": 1}, [(None, None), (None, 3)]),
+    ("DepthwiseConv2D", {"kernel_size": 5}, [(None, 4, 9, 3)]),
+    ("SeparableConv1D", {"filters": 4, "kernel_size": 3, "dilation_rate": 3}, [(None, 6, 2)]),
+    ("Cropping2D", {"cropping": ((2, 2), (0, 0))}, [(None, 4, 9, 3)]),
+    ("Cropping1D", {"cropping": (3, 3)}, [(None, 6, 2)]),
+    ("Cropping3D", {"cropping": 1}, [(None, 2, 9, 9, 3)]),
+    ("Reshape", {"target_shape": (5,)}, [(None, 6)]),
+    ("Reshape", {"target_shape": (-1, 4)}, [(None, 6)]),
 ]
 
 
 @pytest.mark.parametrize("name, kwargs, shapes", REJECTED, ids=[f"{r[0]}-{i}" for i, r in enumerate(REJECTED)])
 def test_inputs_keras_rejects(name, kwargs, shapes):
     layer = getattr(keras.layers, name)(**kwargs)
+    multi = name in MERGES
     with pytest.raises(ValueError):
-        layer.build(shapes)
+        layer.build(shapes if multi else shapes[0])
+        layer.compute_output_shape(shapes if multi else shapes[0])
     spec = K.build(name, (), kwargs)
     with pytest.raises(SpecError):
         spec.output_shapes(*shapes)
@@ -161,3 +226,36 @@ def test_a_merge_refusal_names_both_inputs_and_shapes():
         parse_layer("layers.Concatenate()").output_shape((None, 8, 8, 16), (None, 8, 8, 4), (None, 7, 8, 4))
     assert info.value.inputs == (0, 2) and info.value.shapes == ((None, 8, 8, 16), (None, 7, 8, 4))
     assert "input 0 (None, 8, 8, 16) and input 2 (None, 7, 8, 4)" in str(info.value)
+
+
+# -- Arguments Keras refuses at construction are refused here too --------------------------------
+
+ARGUMENTS_REFUSED = [
+    ("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 0}),
+    ("DepthwiseConv1D", {"kernel_size": 0}),
+    ("SeparableConv2D", {"filters": 0, "kernel_size": 3}),
+    ("SeparableConv1D", {"filters": 4, "kernel_size": 3, "strides": 0}),
+    ("ZeroPadding1D", {"padding": (1, 2, 3)}),
+    ("ZeroPadding2D", {"padding": ((1, -1), (0, 0))}),
+    ("ZeroPadding3D", {"padding": (1, 2)}),
+    ("Cropping2D", {"cropping": -1}),
+    ("Cropping1D", {"cropping": (1, -2)}),
+    ("Cropping3D", {"cropping": ((1, 1), (1, 1))}),
+    ("UpSampling1D", {"size": 0}),
+    ("UpSampling2D", {"size": (2, 0)}),
+    ("UpSampling3D", {"size": (2, 2)}),
+    ("Reshape", {"target_shape": (-1, -1)}),
+    ("Reshape", {"target_shape": (-2, 3)}),
+    ("Permute", {"dims": (0, 1)}),
+    ("Permute", {"dims": (1, 3)}),
+    ("RepeatVector", {"n": 0}),
+    ("Dot", {"axes": (1, 2, 3)}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", ARGUMENTS_REFUSED, ids=[f"{a[0]}-{i}" for i, a in enumerate(ARGUMENTS_REFUSED)])
+def test_arguments_keras_refuses(name, kwargs):
+    with pytest.raises((ValueError, TypeError)):
+        getattr(keras.layers, name)(**kwargs)
+    with pytest.raises(SpecError):
+        K.build(name, (), dict(kwargs))

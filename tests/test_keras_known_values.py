@@ -105,3 +105,109 @@ def test_merge_compute():
     assert parse_layer("layers.Dot(axes=(2, 2))").compute((2, 10, 64), (2, 12, 64)).macs == 15_360
     # an unknown batch is the other input's: Subtract of (None, 3) and (2, 3) = 6 subtractions
     assert parse_layer("layers.Subtract()").compute((None, 3), (2, 3)).flops == 6
+
+
+# -- Depthwise and separable convolutions: counts derived by hand ---------------------------------
+
+DEPTHWISE_COUNTS = [
+    # MobileNet's 3×3 depthwise on 32 channels: 3·3·32 + 32 = 320
+    ("layers.DepthwiseConv2D(3, padding='same')", (None, 112, 112, 32), 320, (None, 112, 112, 32)),
+    # depth_multiplier 2 on 8 channels, stride 2: 3·3·8·2 + 16 = 160; (15 − 3) // 2 + 1 = 7
+    ("layers.DepthwiseConv2D(3, strides=2, depth_multiplier=2)", (None, 15, 15, 8), 160, (None, 7, 7, 16)),
+    ("layers.DepthwiseConv2D(3, use_bias=False)", (None, 8, 8, 4), 36, (None, 6, 6, 4)),
+    # 1-D: 5·16·1 + 16 = 96; 100 − 4 = 96 steps
+    ("layers.DepthwiseConv1D(5)", (None, 100, 16), 96, (None, 96, 16)),
+    # Xception's separable 3×3, 64 → 128: 3·3·64 + 64·128 + 128 = 576 + 8,192 + 128 = 8,896
+    ("layers.SeparableConv2D(128, 3, padding='same')", (None, 147, 147, 64), 8_896, (None, 147, 147, 128)),
+    # Xception exit flow, 1024 → 1536 without bias: 9·1024 + 1024·1536 = 9,216 + 1,572,864 = 1,582,080
+    ("layers.SeparableConv2D(1536, 3, padding='same', use_bias=False)", (None, 10, 10, 1024), 1_582_080,
+     (None, 10, 10, 1536)),
+    # 1-D, depth_multiplier 2: 3·16·2 + 32·32 + 32 = 96 + 1,024 + 32 = 1,152
+    ("layers.SeparableConv1D(32, 3, depth_multiplier=2)", (8, 100, 16), 1_152, (8, 98, 32)),
+    # channels_first: C = 3 on axis 1; 3·3·3 + 3·4 + 4 = 27 + 12 + 4 = 43
+    ("layers.SeparableConv2D(4, 3, data_format='channels_first')", (None, 3, 10, 10), 43, (None, 4, 8, 8)),
+]
+
+
+@pytest.mark.parametrize("expr, shape, params, out", DEPTHWISE_COUNTS, ids=[d[0] for d in DEPTHWISE_COUNTS])
+def test_depthwise_and_separable_counts(expr, shape, params, out):
+    spec = parse_layer(expr)
+    count = spec.count("keras", input_shape=shape)
+    assert (count.total, count.trainable, count.non_trainable) == (params, params, 0)
+    assert spec.output_shape(shape) == out
+
+
+def test_frozen_separable_is_all_non_trainable():
+    count = parse_layer("layers.SeparableConv2D(128, 3, trainable=False)").count("keras", input_shape=(None, 9, 9, 64))
+    assert (count.trainable, count.non_trainable) == (0, 8_896)
+
+
+def test_depthwise_counts_as_a_grouped_torch_conv():
+    # torch: Conv2d(32, 64, 3, groups=32) = 3·3·1·64 + 64 = 640 = Keras DepthwiseConv2D(3, depth_multiplier=2) on 32
+    spec = parse_layer("layers.DepthwiseConv2D(3, depth_multiplier=2)")
+    assert spec.count("pytorch", input_shape=(None, 9, 9, 32)).total == 640 == spec.count("keras", input_shape=(None, 9, 9, 32)).total
+
+
+# -- Reshaping layers: shapes worked by hand --------------------------------------------------------
+
+RESHAPING_SHAPES = [
+    ("layers.ZeroPadding2D(((0, 1), (0, 1)))", (None, 224, 224, 3), (None, 225, 225, 3), "MobileNetV2 stem: +1 bottom, +1 right"),
+    ("layers.ZeroPadding2D(3)", (None, 224, 224, 3), (None, 230, 230, 3), "ResNet stem: 224 + 3 + 3"),
+    ("layers.ZeroPadding2D((1, 2))", (None, 5, 5, 1), (None, 7, 9, 1), "(1, 2): 1 above and below, 2 left and right"),
+    ("layers.ZeroPadding1D((1, 2))", (None, 10, 3), (None, 13, 3), "1 before, 2 after"),
+    ("layers.ZeroPadding3D(1, data_format='channels_first')", (None, 2, 4, 4, 4), (None, 2, 6, 6, 6), "channels on axis 1"),
+    ("layers.Cropping2D(((1, 2), (3, 4)))", (None, 20, 20, 3), (None, 17, 13, 3), "20 − 3 rows, 20 − 7 columns"),
+    ("layers.Cropping2D(4)", (None, 64, 64, 64), (None, 56, 56, 64), "U-Net skip crop: 64 − 8"),
+    ("layers.Cropping1D()", (None, 10, 3), (None, 8, 3), "default (1, 1)"),
+    ("layers.Cropping3D(((1, 0), (0, 2), (3, 3)))", (None, 5, 5, 9, 1), (None, 4, 3, 3, 1), "per axis"),
+    ("layers.UpSampling2D()", (None, 14, 14, 8), (None, 28, 28, 8), "default size 2"),
+    ("layers.UpSampling1D(3)", (None, 5, 2), (None, 15, 2), "each step three times"),
+    ("layers.UpSampling3D((1, 2, 3), data_format='channels_first')", (None, 4, 2, 3, 5), (None, 4, 2, 6, 15), "per axis"),
+    ("layers.UpSampling2D(interpolation='bilinear')", (None, None, 7, 3), (None, None, 14, 3), "None stays None"),
+    ("layers.Reshape((28, 28, 1))", (None, 784), (None, 28, 28, 1), "784 = 28·28·1"),
+    ("layers.Reshape((-1, 4))", (None, 6, 2), (None, 3, 4), "12 values / 4 = 3"),
+    ("layers.Reshape((-1, 4))", (None, None, 2), (None, None, 4), "an unknown size leaves the −1 unknown"),
+    ("layers.Permute((2, 1))", (None, 10, 64), (None, 64, 10), "axes 1 and 2 swapped"),
+    ("layers.Permute((3, 1, 2))", (2, 3, None, 5), (2, 5, 3, None), "axis 3 first"),
+    ("layers.RepeatVector(10)", (None, 32), (None, 10, 32), "32 features, 10 times"),
+]
+
+
+@pytest.mark.parametrize("expr, shape, out, why", RESHAPING_SHAPES, ids=[f"{r[0]}-{i}" for i, r in enumerate(RESHAPING_SHAPES)])
+def test_reshaping_shapes(expr, shape, out, why):
+    spec = parse_layer(expr)
+    assert spec.output_shape(shape) == out, why
+    assert spec.count("keras", input_shape=shape).total == 0
+
+
+RESHAPING_ERRORS = [
+    ("layers.Cropping2D(((2, 2), (0, 0)))", (None, 4, 9, 3), "Cropping2D: the cropping must leave at least 1 of the height (4 - 2 - 2 = 0)"),
+    ("layers.Reshape((5,))", (None, 6), "Reshape: the total size must stay the same (6 values in, 5 out)"),
+    ("layers.Reshape((-1, 4))", (None, 6), "Reshape: the 6 values of the input do not divide into the target's other sizes (4)"),
+    ("layers.Permute((2, 1))", (None, 3), "Permute: dims (2, 1) permutes 2 axes, so the input must be 3-D"),
+    ("layers.RepeatVector(3)", (None, 3, 4), "RepeatVector: expected a 2-D input (batch, features)"),
+    ("layers.UpSampling2D()", (None, 4, 3), "UpSampling2D: expected a 4-D input (batch, height, width, channels)"),
+]
+
+
+@pytest.mark.parametrize("expr, shape, message", RESHAPING_ERRORS, ids=[r[0] for r in RESHAPING_ERRORS])
+def test_reshaping_refusals(expr, shape, message):
+    with pytest.raises(SpecError) as info:
+        parse_layer(expr).output_shape(shape)
+    assert str(info.value).startswith(message)
+
+
+def test_every_keras_layer_has_a_formula_entry():
+    from paramcalc.specs.families import find_family
+    from paramcalc.specs.registry import layers
+
+    added = [
+        "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "Conv1DTranspose", "Conv3DTranspose",
+        "GroupNormalization", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
+        "Reshape", "Permute", "RepeatVector", "Flatten", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+        "GlobalAveragePooling3D", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    ]
+    known = layers("keras")
+    for name in added:
+        assert name in known, name
+        assert name in find_family(name).layers, name

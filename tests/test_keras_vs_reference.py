@@ -70,3 +70,34 @@ def test_merge_shapes_match_the_reference(case):
 @example(KS.KCase("Dot", {"axes": 0}, ((None, 3), (None, 3))))
 def test_merge_refusals_match_the_reference(case):
     _compare(case)
+
+
+@given(KS.depthwise_cases())
+@settings(max_examples=300)
+@example(KS.KCase("DepthwiseConv2D", {"kernel_size": 3, "padding": "same"}, ((None, 112, 112, 32),)))
+@example(KS.KCase("SeparableConv2D", {"filters": 128, "kernel_size": 3}, ((None, 147, 147, 64),)))
+def test_depthwise_and_separable_match_the_reference(case):
+    _compare(case)
+
+
+@given(KS.depthwise_cases(loose=True))
+@settings(max_examples=300)
+@example(KS.KCase("DepthwiseConv1D", {"kernel_size": 5}, ((None, 4, 3),)))
+def test_depthwise_and_separable_refusals_match_the_reference(case):
+    _compare(case)
+
+
+@given(KS.reshaping_cases())
+@settings(max_examples=400)
+@example(KS.KCase("Cropping2D", {"cropping": ((1, 2), (3, 4))}, ((None, 20, 20, 3),)))
+@example(KS.KCase("Reshape", {"target_shape": (-1, 4)}, ((None, 6, 2),)))
+def test_reshaping_matches_the_reference(case):
+    _compare(case)
+
+
+@given(KS.reshaping_cases(loose=True))
+@settings(max_examples=400)
+@example(KS.KCase("Cropping1D", {"cropping": (2, 3)}, ((None, 5, 3),)))
+@example(KS.KCase("Reshape", {"target_shape": (5,)}, ((None, 6),)))
+def test_reshaping_refusals_match_the_reference(case):
+    _compare(case)

@@ -96,16 +96,153 @@ def _dot(spec: Any, *shapes: KShape) -> dict[str, KShape]:
     return {"output": tuple(kept)}
 
 
+# -- Windows: depthwise and separable convolutions -----------------------------------------------
+
+
+def _layout(spec: Any, x: KShape, nd: int) -> tuple[list[Any], Any]:
+    if len(x) != nd + 2:
+        raise _refuse(spec, f"a {nd + 2}-D input")
+    first = getattr(spec, "data_format", "channels_last") == "channels_first"
+    return (list(x[2:]), x[1]) if first else (list(x[1:-1]), x[-1])
+
+
+def _place(spec: Any, x: KShape, spatial: list[Any], channels: Any) -> KShape:
+    if getattr(spec, "data_format", "channels_last") == "channels_first":
+        return (x[0], channels, *spatial)
+    return (x[0], *spatial, channels)
+
+
+def _positions(n: Any, k: int, s: int, d: int, padding: str) -> Any:
+    """How many places the window takes: every start p·s whose reach stays inside ("valid"), or
+    every start inside the input ("same")."""
+    if n is None:
+        return None
+    reach = d * (k - 1)
+    count, start = 0, 0
+    while start < n and (padding == "same" or start + reach < n):
+        count += 1
+        start += s
+    return count
+
+
+def _nd(spec: Any) -> int:
+    return int(spec.type[-2])
+
+
+def _windows(spec: Any, x: KShape) -> tuple[list[Any], Any]:
+    nd = _nd(spec)
+    spatial, channels = _layout(spec, x, nd)
+    if channels is None:
+        raise _refuse(spec, "unknown channels")
+    out = [_positions(n, k, s, d, spec.padding)
+           for n, k, s, d in zip(spatial, spec.kernel_size, spec.strides, spec.dilation_rate)]
+    if spec.padding == "valid" and 0 in out:
+        raise _refuse(spec, "the kernel does not fit")
+    return out, channels
+
+
+def _depthwise_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
+    out, channels = _windows(spec, x)
+    width = getattr(spec, "filters", None) or channels * spec.depth_multiplier
+    return {"output": _place(spec, x, out, width)}
+
+
+def _depthwise_weights(spec: Any, x: KShape) -> list[Tensor]:
+    _, channels = _windows(spec, x)
+    m = spec.depth_multiplier
+    per_channel = (*spec.kernel_size, channels, m)
+    if spec.type.startswith("keras.Depthwise"):
+        weights = [Tensor("kernel", per_channel)]
+        bias = channels * m
+    else:
+        weights = [Tensor("depthwise_kernel", per_channel),
+                   Tensor("pointwise_kernel", (*[1] * _nd(spec), channels * m, spec.filters))]
+        bias = spec.filters
+    return weights + ([Tensor("bias", (bias,))] if spec.use_bias else [])
+
+
+# -- Reshaping ------------------------------------------------------------------------------------
+
+
+def _edges(spec: Any, x: KShape, grow: bool) -> dict[str, KShape]:
+    nd = _nd(spec)
+    spatial, channels = _layout(spec, x, nd)
+    sides = spec.padding if grow else spec.cropping
+    out = []
+    for n, (before, after) in zip(spatial, sides):
+        if n is None:
+            out.append(None)
+        elif grow:
+            out.append(len(range(-before, n + after)))
+        else:
+            kept = len(range(before, n - after))
+            if kept < 1:
+                raise _refuse(spec, "cropped away")
+            out.append(kept)
+    return {"output": _place(spec, x, out, channels)}
+
+
+def _upsampling(spec: Any, x: KShape) -> dict[str, KShape]:
+    spatial, channels = _layout(spec, x, _nd(spec))
+    out = [None if n is None else len([i for i in range(n) for _ in range(f)]) for n, f in zip(spatial, spec.size)]
+    return {"output": _place(spec, x, out, channels)}
+
+
+def _reshape(spec: Any, x: KShape) -> dict[str, KShape]:
+    if not x:
+        raise _refuse(spec, "no batch dimension")
+    target = list(spec.target_shape)
+    if None in x[1:]:
+        return {"output": (x[0], *(None if d == -1 else d for d in target))}
+    values = 1
+    for d in x[1:]:
+        values *= d
+    fixed = 1
+    for d in target:
+        fixed *= 1 if d == -1 else d
+    if -1 in target:
+        if fixed == 0 or values % fixed:
+            raise _refuse(spec, "sizes do not divide")
+        target[target.index(-1)] = values // fixed
+    elif fixed != values:
+        raise _refuse(spec, "sizes differ")
+    return {"output": (x[0], *target)}
+
+
+def _permute(spec: Any, x: KShape) -> dict[str, KShape]:
+    if len(x) != len(spec.dims) + 1:
+        raise _refuse(spec, "rank")
+    by_new_place = sorted(zip(range(len(spec.dims)), spec.dims))
+    return {"output": (x[0], *(x[old] for _, old in by_new_place))}
+
+
+def _repeat(spec: Any, x: KShape) -> dict[str, KShape]:
+    if len(x) != 2:
+        raise _refuse(spec, "a 2-D input")
+    return {"output": (x[0], spec.n, x[1])}
+
+
+_RESHAPING = {
+    **{f"keras.ZeroPadding{n}D": (lambda spec, x: _edges(spec, x, True)) for n in (1, 2, 3)},
+    **{f"keras.Cropping{n}D": (lambda spec, x: _edges(spec, x, False)) for n in (1, 2, 3)},
+    **{f"keras.UpSampling{n}D": _upsampling for n in (1, 2, 3)},
+    "keras.Reshape": _reshape, "keras.Permute": _permute, "keras.RepeatVector": _repeat,
+}
+_DEPTHWISE = [f"keras.{kind}Conv{n}D" for kind in ("Depthwise", "Separable") for n in (1, 2)]
+
+
 _MERGES = {f"keras.{n}": _elementwise for n in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")}
 _MERGES["keras.Concatenate"] = _concatenate
 _MERGES["keras.Dot"] = _dot
 
 #: Output shapes by type tag.
-SHAPES: dict[str, Callable[..., dict[str, KShape]]] = {**_MERGES}
+SHAPES: dict[str, Callable[..., dict[str, KShape]]] = {
+    **_MERGES, **_RESHAPING, **dict.fromkeys(_DEPTHWISE, _depthwise_shapes),
+}
 #: Weights by type tag (layers without weights are absent from it and from nothing else).
-TENSORS: dict[str, Callable[..., list[Tensor]]] = {}
+TENSORS: dict[str, Callable[..., list[Tensor]]] = {**dict.fromkeys(_DEPTHWISE, _depthwise_weights)}
 #: The layers that create no weights.
-NO_WEIGHTS = frozenset(_MERGES)
+NO_WEIGHTS = frozenset(_MERGES) | frozenset(_RESHAPING)
 
 
 def param_tensors(spec: Any, *shapes: KShape) -> list[Tensor]:

@@ -7,7 +7,7 @@ allows, in the layer's own ``input_shape`` argument (without the batch dimension
 
 Names shared with PyTorch (LSTM, GRU, Embedding, Flatten, Dropout) are told apart by their
 arguments in :func:`choose`; a ``keras.`` prefix on the ``type`` tag keeps them apart in data.
-One module per family: core, conv, pool, norm, recurrent, attention, merge.
+One module per family: core, conv, depthwise, pool, norm, recurrent, attention, merge, reshaping.
 """
 
 from paramcalc.specs.keras.attention import GroupQueryAttention, MultiHeadAttention
@@ -15,6 +15,7 @@ from paramcalc.specs.keras.base import IGNORED_KERAS_ARGUMENTS, IGNORED_KERAS_SU
 from paramcalc.specs.keras.calls import build, build_from_mapping, choose
 from paramcalc.specs.keras.conv import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose
 from paramcalc.specs.keras.core import Activation, Dense, Dropout, Embedding, Flatten
+from paramcalc.specs.keras.depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from paramcalc.specs.keras.merge import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
 from paramcalc.specs.keras.norm import BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization
 from paramcalc.specs.keras.pool import (
@@ -27,6 +28,20 @@ from paramcalc.specs.keras.pool import (
     MaxPooling1D,
     MaxPooling2D,
     MaxPooling3D,
+)
+from paramcalc.specs.keras.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
 )
 from paramcalc.specs.keras.recurrent import GRU, LSTM, Bidirectional, KerasRecurrent, SimpleRNN
 
@@ -44,6 +59,9 @@ KERAS_LAYERS: dict[str, type[KerasLayer]] = {
         MultiHeadAttention, GroupQueryAttention,
         Flatten, Dropout, Activation,
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
+        DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+        ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D,
+        UpSampling1D, UpSampling2D, UpSampling3D, Reshape, Permute, RepeatVector,
     )
 }
 
