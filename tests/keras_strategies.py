@@ -195,6 +195,55 @@ def reshaping_cases(draw: Any, loose: bool = False) -> KCase:
     return KCase(kind, {"target_shape": tuple(target)}, ((batch, *rest),))
 
 
+@st.composite
+def elementwise_layer_cases(draw: Any, loose: bool = False) -> KCase:
+    """Activations, PReLU, the scaling layers and global pooling on small inputs."""
+    kind = draw(st.sampled_from(["ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU", "Normalization",
+                                 "UnitNormalization", "Rescaling", "GlobalMaxPooling", "GlobalAveragePooling"]))
+    batch = draw(st.sampled_from([None, 2]))
+    if kind.startswith("Global"):
+        nd = draw(st.integers(1, 3))
+        first = draw(st.integers(0, 3)) == 0
+        kwargs: dict[str, Any] = {"keepdims": draw(st.booleans())}
+        if first:
+            kwargs["data_format"] = "channels_first"
+        shape = _image(draw, nd, draw(st.integers(1, 4)), first)
+        if _stray(draw, loose):
+            shape = shape[:-1]
+        return KCase(f"{kind}{nd}D", kwargs, (shape,))
+    rank = draw(st.integers(1, 4))
+    shape = (batch, *(_size(draw) for _ in range(rank)))
+    axes = st.integers(-(rank + 1), rank) if not loose else st.integers(-(rank + 3), rank + 2)
+    if kind == "ReLU":
+        kwargs = {"max_value": draw(st.sampled_from([None, 6.0, 1])), "negative_slope": draw(st.sampled_from([0.0, 0.1])),
+                  "threshold": draw(st.sampled_from([0.0, 0.5]))}
+    elif kind == "LeakyReLU":
+        kwargs = {"negative_slope": draw(st.sampled_from([0.3, 0.01, 1]))}
+    elif kind == "ELU":
+        kwargs = {"alpha": draw(st.sampled_from([1.0, 0.5]))}
+    elif kind in ("Softmax", "UnitNormalization"):
+        kwargs = {"axis": draw(st.one_of(axes, st.lists(axes, min_size=1, max_size=2).map(tuple)))}
+    elif kind == "PReLU":
+        shared = draw(st.lists(st.integers(-rank + 1 if not loose else -rank - 1, rank + (1 if loose else 0)),
+                               max_size=rank, unique=True))
+        kwargs = {"shared_axes": tuple(shared)} if shared else {}
+        if not loose:  # alpha needs the sizes it does not share
+            shape = (batch, *(2 if d is None else d for d in shape[1:]))
+    elif kind == "Normalization":
+        axis = draw(st.one_of(st.none(), axes, st.lists(axes, min_size=1, max_size=2, unique=True).map(tuple)))
+        kwargs = {"axis": axis}
+        if draw(st.integers(0, 4)) == 0:
+            kwargs.update(mean=0.5, variance=2.0)
+        if not loose:
+            shape = (batch, *(2 if d is None else d for d in shape[1:]))
+    else:
+        c = shape[-1] or 3
+        kwargs = {"scale": draw(st.sampled_from([0.5, 2, (1.0,) * c])), "offset": draw(st.sampled_from([0.0, -1]))}
+        if _stray(draw, loose):
+            kwargs["scale"] = (1.0,) * (c + 1)
+    return KCase(kind, kwargs, (shape,))
+
+
 def merge_cases(loose: bool = False) -> st.SearchStrategy[KCase]:
     """Any merge layer's case."""
     return st.one_of(elementwise_cases(loose), concatenate_cases(loose), dot_cases(loose))

@@ -135,9 +135,48 @@ def _reshaping_cases(r: random.Random) -> list:
     return cases
 
 
+def _elementwise_layer_cases(r: random.Random) -> list:
+    cases = []
+    for kind in ("Max", "Average"):
+        for nd in (1, 2, 3):
+            for keepdims in (False, True):
+                fmt = r.choice(["channels_last", "channels_first"])
+                cases.append((f"Global{kind}Pooling{nd}D", {"keepdims": keepdims, "data_format": fmt},
+                              [(r.choice([None, 2]), *(r.randint(2, 5) for _ in range(nd)), 4)], keepdims))
+    cases += [
+        ("ReLU", {}, [(None, 5)], True),
+        ("ReLU", {"max_value": 6.0}, [(2, 3, 4)], True),
+        ("ReLU", {"max_value": 1.0, "negative_slope": 0.1, "threshold": 0.5}, [(None, None, 4)], False),
+        ("LeakyReLU", {}, [(2, 5)], True),
+        ("LeakyReLU", {"negative_slope": 0.2}, [(None, 3, 4)], False),
+        ("ELU", {"alpha": 0.5}, [(2, 7)], True),
+        ("Softmax", {}, [(2, 10)], True),
+        ("Softmax", {"axis": 1}, [(None, 3, 4)], False),
+        ("Softmax", {"axis": [1, 2]}, [(2, 3, 4)], True),
+        ("UnitNormalization", {}, [(2, 8)], True),
+        ("UnitNormalization", {"axis": [1, 2]}, [(None, 3, 4)], False),
+        ("Rescaling", {"scale": 1 / 255}, [(2, 8, 8, 3)], True),
+        ("Rescaling", {"scale": 0.5, "offset": -1.0}, [(None, 4)], False),
+        ("PReLU", {}, [(2, 3, 4)], True),
+        ("PReLU", {"shared_axes": [1, 2]}, [(None, 5, 5, 8)], True),
+        ("PReLU", {"shared_axes": 1}, [(None, None, 6)], False),
+        ("PReLU", {"shared_axes": [0]}, [(2, 3, 4)], False),
+        ("PReLU", {"shared_axes": [-1]}, [(2, 3, 4, 5)], False),
+        ("PReLU", {"trainable": False}, [(None, 7)], False),
+        ("Normalization", {}, [(None, 13)], True),
+        ("Normalization", {"axis": None}, [(2, 5)], False),
+        ("Normalization", {"axis": (1, 2)}, [(None, 3, 4, 5)], False),
+        ("Normalization", {"axis": 1}, [(None, 6, None)], False),
+        ("Normalization", {"mean": 0.5, "variance": 2.0}, [(2, 4)], True),
+        ("Normalization", {"axis": -1, "mean": [1.0, 2.0, 3.0], "variance": [1.0, 1.0, 1.0]}, [(2, 3)], True),
+        ("Normalization", {"invert": True}, [(None, 4)], False),
+    ]
+    return cases
+
+
 def _cases() -> list:
     r = random.Random(20261205)
-    return _merge_cases(r) + _depthwise_cases(r) + _reshaping_cases(r)
+    return _merge_cases(r) + _depthwise_cases(r) + _reshaping_cases(r) + _elementwise_layer_cases(r)
 
 
 CASES = _cases()
@@ -198,6 +237,9 @@ REJECTED = [
     ("Cropping3D", {"cropping": 1}, [(None, 2, 9, 9, 3)]),
     ("Reshape", {"target_shape": (5,)}, [(None, 6)]),
     ("Reshape", {"target_shape": (-1, 4)}, [(None, 6)]),
+    ("Normalization", {"axis": 2}, [(None, 3)]),
+    ("Normalization", {"axis": 1}, [(None, None, 3)]),
+    ("UnitNormalization", {"axis": 2}, [(None, 3)]),
 ]
 
 
@@ -250,6 +292,14 @@ ARGUMENTS_REFUSED = [
     ("Permute", {"dims": (1, 3)}),
     ("RepeatVector", {"n": 0}),
     ("Dot", {"axes": (1, 2, 3)}),
+    ("ReLU", {"max_value": -1.0}),
+    ("ReLU", {"negative_slope": -0.1}),
+    ("ReLU", {"threshold": -1.0}),
+    ("LeakyReLU", {"negative_slope": -0.5}),
+    ("Normalization", {"mean": 0.5}),
+    ("Normalization", {"mean": [1.0, 2.0], "variance": [1.0]}),
+    ("Normalization", {"axis": -1, "mean": [[1.0]], "variance": [[1.0]]}),
+    ("UnitNormalization", {"axis": "last"}),
 ]
 
 

@@ -101,3 +101,20 @@ def test_reshaping_matches_the_reference(case):
 @example(KS.KCase("Reshape", {"target_shape": (5,)}, ((None, 6),)))
 def test_reshaping_refusals_match_the_reference(case):
     _compare(case)
+
+
+@given(KS.elementwise_layer_cases())
+@settings(max_examples=400)
+@example(KS.KCase("PReLU", {"shared_axes": (1, 2)}, ((None, 28, 28, 64),)))
+@example(KS.KCase("Normalization", {"axis": None}, ((None, 13),)))
+@example(KS.KCase("PReLU", {"shared_axes": (0,)}, ((None, 3, 4),)))
+def test_activations_scaling_and_global_pooling_match_the_reference(case):
+    _compare(case)
+
+
+@given(KS.elementwise_layer_cases(loose=True))
+@settings(max_examples=400)
+@example(KS.KCase("Normalization", {"axis": (1, -1)}, ((None, 3),)))
+@example(KS.KCase("PReLU", {}, ((None, None, 4),)))
+def test_activations_scaling_and_global_pooling_refusals_match_the_reference(case):
+    _compare(case)

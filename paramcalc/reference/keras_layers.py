@@ -231,18 +231,98 @@ _RESHAPING = {
 _DEPTHWISE = [f"keras.{kind}Conv{n}D" for kind in ("Depthwise", "Separable") for n in (1, 2)]
 
 
+# -- Global pooling, activations, scaling ---------------------------------------------------------
+
+
+def _global_pool(spec: Any, x: KShape) -> dict[str, KShape]:
+    nd = _nd(spec)
+    spatial, channels = _layout(spec, x, nd)
+    if spec.keepdims:
+        return {"output": _place(spec, x, [1 for _ in spatial], channels)}
+    return {"output": (x[0], channels)}
+
+
+def _in_range(spec: Any, x: KShape, axes: Any) -> None:
+    for a in axes if isinstance(axes, tuple) else (axes,):
+        if a not in range(-len(x), len(x)):
+            raise _refuse(spec, "axis out of range")
+
+
+def _same_shape(spec: Any, x: KShape) -> dict[str, KShape]:
+    if not x:
+        raise _refuse(spec, "no input")
+    if spec.type in ("keras.Softmax", "keras.UnitNormalization"):
+        _in_range(spec, x, spec.axis)
+    if spec.type == "keras.Rescaling":
+        for value in (spec.scale, spec.offset):
+            if isinstance(value, tuple) and len(value) != 1 and x[-1] is not None and x[-1] != len(value):
+                raise _refuse(spec, "scale or offset does not match the last axis")
+    if spec.type == "keras.PReLU":
+        _alpha(spec, x)
+    if spec.type == "keras.Normalization":
+        _kept(spec, x)
+    return {"output": tuple(x)}
+
+
+def _alpha(spec: Any, x: KShape) -> tuple[int, ...]:
+    """PReLU's alpha: one slope per position of every axis but the batch; a shared axis holds one."""
+    if len(x) < 2:
+        raise _refuse(spec, "needs 2 dimensions")
+    per_axis = {axis: x[axis] for axis in range(1, len(x))}
+    for i in spec.shared_axes or ():
+        position = i - 1 if i >= 1 else i - 1 + (len(x) - 1)  # Keras indexes alpha's shape with i - 1
+        if position not in range(len(x) - 1):
+            raise _refuse(spec, "shared axis out of range")
+        per_axis[position + 1] = 1
+    if None in per_axis.values():
+        raise _refuse(spec, "an unknown size in alpha")
+    return tuple(per_axis[axis] for axis in sorted(per_axis))
+
+
+def _prelu_weights(spec: Any, x: KShape) -> list[Tensor]:
+    return [Tensor("alpha", _alpha(spec, x))]
+
+
+def _kept(spec: Any, x: KShape) -> tuple[int, ...]:
+    """Normalization's statistics shape: the sizes of the axes it keeps, in order."""
+    axes = () if spec.axis is None else spec.axis if isinstance(spec.axis, tuple) else (spec.axis,)
+    _in_range(spec, x, axes)
+    keep = [a + len(x) if a < 0 else a for a in axes]
+    if len(set(keep)) < len(keep):
+        raise _refuse(spec, "an axis twice")
+    sizes = tuple(x[a] for a in sorted(keep))
+    if None in sizes:
+        raise _refuse(spec, "an unknown kept size")
+    return sizes
+
+
+def _normalization_weights(spec: Any, x: KShape) -> list[Tensor]:
+    kept = _kept(spec, x)
+    if spec.mean is not None:
+        return []
+    return [Tensor(name, shape, "non_trainable") for name, shape in (("mean", kept), ("variance", kept), ("count", ()))]
+
+
+_PLAIN = ("ReLU", "LeakyReLU", "ELU", "Softmax", "UnitNormalization", "Rescaling")
+_GLOBAL = [f"keras.Global{kind}Pooling{n}D" for kind in ("Max", "Average") for n in (1, 2, 3)]
+
+
 _MERGES = {f"keras.{n}": _elementwise for n in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")}
 _MERGES["keras.Concatenate"] = _concatenate
 _MERGES["keras.Dot"] = _dot
 
 #: Output shapes by type tag.
 SHAPES: dict[str, Callable[..., dict[str, KShape]]] = {
-    **_MERGES, **_RESHAPING, **dict.fromkeys(_DEPTHWISE, _depthwise_shapes),
+    **_MERGES, **_RESHAPING, **dict.fromkeys(_DEPTHWISE, _depthwise_shapes), **dict.fromkeys(_GLOBAL, _global_pool),
+    **{f"keras.{n}": _same_shape for n in (*_PLAIN, "PReLU", "Normalization")},
 }
 #: Weights by type tag (layers without weights are absent from it and from nothing else).
-TENSORS: dict[str, Callable[..., list[Tensor]]] = {**dict.fromkeys(_DEPTHWISE, _depthwise_weights)}
+TENSORS: dict[str, Callable[..., list[Tensor]]] = {
+    **dict.fromkeys(_DEPTHWISE, _depthwise_weights), "keras.PReLU": _prelu_weights,
+    "keras.Normalization": _normalization_weights,
+}
 #: The layers that create no weights.
-NO_WEIGHTS = frozenset(_MERGES) | frozenset(_RESHAPING)
+NO_WEIGHTS = frozenset(_MERGES) | frozenset(_RESHAPING) | frozenset(_GLOBAL) | {f"keras.{n}" for n in _PLAIN}
 
 
 def param_tensors(spec: Any, *shapes: KShape) -> list[Tensor]:

@@ -7,9 +7,11 @@ allows, in the layer's own ``input_shape`` argument (without the batch dimension
 
 Names shared with PyTorch (LSTM, GRU, Embedding, Flatten, Dropout) are told apart by their
 arguments in :func:`choose`; a ``keras.`` prefix on the ``type`` tag keeps them apart in data.
-One module per family: core, conv, depthwise, pool, norm, recurrent, attention, merge, reshaping.
+One module per family: core, activation, conv, depthwise, pool, norm, scaling, recurrent, attention,
+merge, reshaping.
 """
 
+from paramcalc.specs.keras.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from paramcalc.specs.keras.attention import GroupQueryAttention, MultiHeadAttention
 from paramcalc.specs.keras.base import IGNORED_KERAS_ARGUMENTS, IGNORED_KERAS_SUFFIXES, KerasLayer
 from paramcalc.specs.keras.calls import build, build_from_mapping, choose
@@ -25,10 +27,14 @@ from paramcalc.specs.keras.pool import (
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
     GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     MaxPooling1D,
     MaxPooling2D,
     MaxPooling3D,
 )
+from paramcalc.specs.keras.scaling import Normalization, Rescaling, UnitNormalization
 from paramcalc.specs.keras.reshaping import (
     Cropping1D,
     Cropping2D,
@@ -62,6 +68,8 @@ KERAS_LAYERS: dict[str, type[KerasLayer]] = {
         DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
         ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D,
         UpSampling1D, UpSampling2D, UpSampling3D, Reshape, Permute, RepeatVector,
+        GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+        ReLU, LeakyReLU, PReLU, ELU, Softmax, Normalization, UnitNormalization, Rescaling,
     )
 }
 

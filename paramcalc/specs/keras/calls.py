@@ -62,6 +62,11 @@ _HINTS = {
     "Embedding": ("num_embeddings=", "input_dim="),
     "Dropout": ("p=", "rate="),
     "Flatten": ("start_dim=", "data_format="),
+    "ReLU": ("inplace=", "max_value="),
+    "Softmax": ("dim=", "axis="),
+    "LeakyReLU": ("inplace=", "negative_slope="),
+    "ELU": ("inplace=", "alpha="),
+    "PReLU": ("num_parameters=", "shared_axes="),
 }
 
 
