@@ -244,6 +244,38 @@ def elementwise_layer_cases(draw: Any, loose: bool = False) -> KCase:
     return KCase(kind, kwargs, (shape,))
 
 
+@st.composite
+def conv_lstm_cases(draw: Any, loose: bool = False) -> KCase:
+    """ConvLSTM1D/2D over (batch, time, *spatial, channels)."""
+    nd = draw(st.integers(1, 2))
+    strides = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    kwargs: dict[str, Any] = {
+        "filters": draw(st.integers(1, 4)), "kernel_size": tuple(draw(st.integers(1, 3)) for _ in range(nd)),
+        "strides": strides, "padding": draw(st.sampled_from(["valid", "same"])),
+        "use_bias": draw(st.booleans()), "return_sequences": draw(st.booleans()), "return_state": draw(st.booleans()),
+    }
+    if max(strides) == 1:
+        kwargs["dilation_rate"] = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    first = draw(st.integers(0, 3)) == 0
+    if first:
+        kwargs["data_format"] = "channels_first"
+    step = _image(draw, nd, draw(st.integers(1, 3)), first, lo=1 if loose else 5)
+    if not loose:
+        step = tuple(d if d is not None or i == 0 else 4 for i, d in enumerate(step))
+    return KCase(f"ConvLSTM{nd}D", kwargs, ((step[0], _size(draw), *step[1:]),))
+
+
+@st.composite
+def time_distributed_cases(draw: Any, loose: bool = False) -> KCase:
+    """TimeDistributed around a layer the reference knows, on (batch, time, *rest)."""
+    inner = draw(st.one_of(depthwise_cases(loose), reshaping_cases(loose), elementwise_layer_cases(loose),
+                           st.builds(lambda u, b, f: KCase("Dense", {"units": u, "use_bias": b}, ((None, f),)),
+                                     st.integers(1, 5), st.booleans(), st.integers(1, 5))))
+    (shape,) = inner.shapes
+    layer = {"type": inner.name, **inner.kwargs}
+    return KCase("TimeDistributed", {"layer": layer}, ((shape[0], _size(draw), *shape[1:]),))
+
+
 def merge_cases(loose: bool = False) -> st.SearchStrategy[KCase]:
     """Any merge layer's case."""
     return st.one_of(elementwise_cases(loose), concatenate_cases(loose), dot_cases(loose))

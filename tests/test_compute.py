@@ -500,6 +500,13 @@ KERAS = [
     ("Concatenate()", [(2, 3), (2, 4)], {"mac": 0}),
     # 2·10·12 dot products of length 64
     ("Dot(axes=(2, 2))", [(2, 10, 64), (2, 12, 64)], {"mac": 15_360}),
+    # Dense(8) on each of 2·5 steps of 16 features: 10·16·8 = 1,280 MACs, 10·8 = 80 bias adds
+    ("TimeDistributed(layers.Dense(8))", [(2, 5, 16)], {"mac": 1_280, "bias": 80}),
+    # ConvLSTM1D(2, 3) on 4 steps of (5, 3): 3 positions; input 4·3·(4·2)·3·3 = 864, state 4·3·8·3·2 = 576;
+    # 4·3·2 = 24 state values: 4 biases, 5 activations, 4 products and sums each
+    ("ConvLSTM1D(2, 3)", [(1, 4, 5, 3)], {"mac": 1_440, "bias": 96, "activation": 120, "elementwise": 96}),
+    # 1×1 kernel, 1 filter on 2 steps of 2×2×1: input and state 2·4·4 = 32 MACs each; 8 state values
+    ("ConvLSTM2D(1, 1)", [(1, 2, 2, 2, 1)], {"mac": 64, "bias": 32, "activation": 40, "elementwise": 32}),
 ]
 
 

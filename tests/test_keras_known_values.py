@@ -206,8 +206,80 @@ def test_every_keras_layer_has_a_formula_entry():
         "GroupNormalization", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
         "Reshape", "Permute", "RepeatVector", "Flatten", "UpSampling1D", "UpSampling2D", "UpSampling3D",
         "GlobalAveragePooling3D", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+        "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "ReLU", "LeakyReLU", "PReLU", "ELU",
+        "Softmax", "Normalization", "UnitNormalization", "Rescaling", "TimeDistributed", "ConvLSTM1D", "ConvLSTM2D",
     ]
     known = layers("keras")
     for name in added:
         assert name in known, name
         assert name in find_family(name).layers, name
+
+
+# -- Weights of the activation and scaling layers, worked by hand -----------------------------------
+
+WEIGHT_COUNTS = [
+    # (expression, input shape, trainable, non-trainable, why)
+    ("layers.PReLU()", (None, 3, 4), 12, 0, "alpha (3, 4): one slope per value"),
+    ("layers.PReLU(shared_axes=[1, 2])", (None, 28, 28, 64), 64, 0, "alpha (1, 1, 64): one per channel"),
+    ("layers.PReLU(shared_axes=1)", (None, None, 6), 6, 0, "the unknown axis is shared: alpha (1, 6)"),
+    ("layers.Normalization()", (None, 13), 0, 27, "mean 13 + variance 13 + count 1"),
+    ("layers.Normalization(axis=None)", (None, 13), 0, 3, "scalar mean, variance and count"),
+    ("layers.Normalization(axis=(1, 2))", (None, 3, 4, 5), 0, 25, "(3, 4) twice + 1 = 12 + 12 + 1"),
+    ("layers.Normalization(mean=0.5, variance=2.0)", (None, 13), 0, 0, "given statistics: no weights"),
+    ("layers.ReLU(max_value=6.0)", (None, 13), 0, 0, "ReLU6: no weights"),
+    ("layers.Rescaling(0.5, offset=-1.0)", (None, 224, 224, 3), 0, 0, "no weights"),
+    # ConvLSTM2D(32, 3) on 1 channel: 4·32·9·(1 + 32) + 4·32 = 38,016 + 128 = 38,144
+    ("layers.ConvLSTM2D(32, 3, padding='same')", (None, 10, 64, 64, 1), 38_144, 0, "4F·k·(C + F) + 4F"),
+    # ConvLSTM1D(16, 3) on 3 channels: 4·16·3·(3 + 16) + 64 = 3,648 + 64 = 3,712
+    ("layers.ConvLSTM1D(16, 3)", (None, 10, 32, 3), 3_712, 0, "4F·k·(C + F) + 4F"),
+    # TimeDistributed(Dense(8)) on 16 features: 16·8 + 8 = 136, shared by the 10 steps
+    ("layers.TimeDistributed(layers.Dense(8))", (None, 10, 16), 136, 0, "the Dense layer once"),
+    # TimeDistributed(BatchNormalization()) on 3 features: gamma, beta 3 each; moving mean, variance 3 each
+    ("layers.TimeDistributed(layers.BatchNormalization())", (None, 5, 3), 6, 6, "the wrapped layer's split"),
+]
+
+
+@pytest.mark.parametrize("expr, shape, trainable, non_trainable, why", WEIGHT_COUNTS, ids=[w[0] for w in WEIGHT_COUNTS])
+def test_weight_counts(expr, shape, trainable, non_trainable, why):
+    count = parse_layer(expr).count("keras", input_shape=shape)
+    assert (count.trainable, count.non_trainable) == (trainable, non_trainable), why
+
+
+OUTPUTS = [
+    ("layers.ConvLSTM2D(32, 3, padding='same', return_sequences=True)", (None, 10, 64, 64, 1),
+     {"output": (None, 10, 64, 64, 32)}),
+    ("layers.ConvLSTM2D(8, 3)", (2, 10, 16, 16, 4), {"output": (2, 14, 14, 8)}),
+    ("layers.ConvLSTM1D(16, 3, return_state=True)", (None, 10, 32, 3),
+     {"output": (None, 30, 16), "state_h": (None, 30, 16), "state_c": (None, 30, 16)}),
+    ("layers.ConvLSTM2D(4, 3, data_format='channels_first', return_sequences=True)", (None, 5, 2, 8, 8),
+     {"output": (None, 5, 4, 6, 6)}),
+    ("layers.TimeDistributed(layers.Conv2D(4, 3))", (None, 5, 8, 8, 3), {"output": (None, 5, 6, 6, 4)}),
+    ("layers.TimeDistributed(layers.Flatten())", (None, 4, 3, 3, 2), {"output": (None, 4, 18)}),
+    ("layers.GlobalMaxPooling2D()", (None, 7, 7, 512), {"output": (None, 512)}),
+    ("layers.GlobalMaxPooling3D(keepdims=True)", (None, 2, 2, 2, 8), {"output": (None, 1, 1, 1, 8)}),
+    ("layers.Softmax(axis=[1, 2])", (None, 3, 4), {"output": (None, 3, 4)}),
+]
+
+
+@pytest.mark.parametrize("expr, shape, expected", OUTPUTS, ids=[o[0] for o in OUTPUTS])
+def test_output_shapes(expr, shape, expected):
+    assert parse_layer(expr).output_shapes(shape) == expected
+
+
+REFUSED = [
+    ("layers.Bidirectional(layers.LSTM(4, go_backwards=True))", None, "go_backwards"),
+    ("layers.LayerNormalization(axis=3)", (None, 4, 5), "axis 3 is out of range for a 3-D input"),
+    ("layers.PReLU()", (None, None, 4), "alpha needs every axis it is not shared over to be known"),
+    ("layers.Normalization(axis=1)", (None, None, 3), "every kept axis must have a known size"),
+    ("layers.ConvLSTM2D(2, 3)", (None, 4, None, 8, 3), "the spatial sizes must be known"),
+    ("layers.TimeDistributed(layers.Dense(8))", (None, 16), "expected at least 3-D input"),
+    ("layers.TimeDistributed(layers.LSTM(4, return_state=True))", (None, 5, 6, 3), "must give one output"),
+    ("layers.Softmax(axis=2)", (None, 3), "axis 2 is out of range"),
+]
+
+
+@pytest.mark.parametrize("expr, shape, message", REFUSED, ids=[r[0] for r in REFUSED])
+def test_refusals(expr, shape, message):
+    with pytest.raises(SpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        spec = parse_layer(expr)
+        spec.output_shape(shape)

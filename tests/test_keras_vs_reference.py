@@ -118,3 +118,31 @@ def test_activations_scaling_and_global_pooling_match_the_reference(case):
 @example(KS.KCase("PReLU", {}, ((None, None, 4),)))
 def test_activations_scaling_and_global_pooling_refusals_match_the_reference(case):
     _compare(case)
+
+
+@given(KS.conv_lstm_cases())
+@settings(max_examples=200)
+@example(KS.KCase("ConvLSTM2D", {"filters": 32, "kernel_size": 3, "padding": "same"}, ((None, 10, 64, 64, 1),)))
+def test_conv_lstm_matches_the_reference(case):
+    _compare(case)
+
+
+@given(KS.conv_lstm_cases(loose=True))
+@settings(max_examples=200)
+@example(KS.KCase("ConvLSTM1D", {"filters": 2, "kernel_size": 3}, ((None, 5, None, 3),)))
+def test_conv_lstm_refusals_match_the_reference(case):
+    _compare(case)
+
+
+@given(KS.time_distributed_cases())
+@settings(max_examples=300)
+@example(KS.KCase("TimeDistributed", {"layer": {"type": "Dense", "units": 8}}, ((None, 10, 16),)))
+def test_time_distributed_matches_the_reference(case):
+    _compare(case)
+
+
+@given(KS.time_distributed_cases(loose=True))
+@settings(max_examples=300)
+@example(KS.KCase("TimeDistributed", {"layer": {"type": "Dense", "units": 8}}, ((None, 16),)))
+def test_time_distributed_refusals_match_the_reference(case):
+    _compare(case)

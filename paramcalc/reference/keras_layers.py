@@ -307,6 +307,84 @@ _PLAIN = ("ReLU", "LeakyReLU", "ELU", "Softmax", "UnitNormalization", "Rescaling
 _GLOBAL = [f"keras.Global{kind}Pooling{n}D" for kind in ("Max", "Average") for n in (1, 2, 3)]
 
 
+# -- Dense, ConvLSTM, TimeDistributed ---------------------------------------------------------------
+
+
+def _dense_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
+    if len(x) < 2 or x[-1] is None:
+        raise _refuse(spec, "known features")
+    return {"output": (*x[:-1], spec.units)}
+
+
+def _dense_weights(spec: Any, x: KShape) -> list[Tensor]:
+    _dense_shapes(spec, x)
+    return [Tensor("kernel", (x[-1], spec.units))] + ([Tensor("bias", (spec.units,))] if spec.use_bias else [])
+
+
+def _conv_lstm_step(spec: Any, x: KShape) -> tuple[KShape, Any]:
+    """One step's output (batch, *spatial, F) of a ConvLSTM, and its input channels."""
+    nd = _nd(spec)
+    if len(x) != nd + 3:
+        raise _refuse(spec, "rank")
+    step = (x[0], *x[2:])
+    spatial, channels = _layout(spec, step, nd)
+    if None in spatial or channels is None:
+        raise _refuse(spec, "unknown sizes")
+    out = [_positions(n, k, s, d, spec.padding)
+           for n, k, s, d in zip(spatial, spec.kernel_size, spec.strides, spec.dilation_rate)]
+    if spec.padding == "valid" and 0 in out:
+        raise _refuse(spec, "the kernel does not fit")
+    return _place(spec, step, out, spec.filters), channels
+
+
+def _conv_lstm_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
+    step, _ = _conv_lstm_step(spec, x)
+    out = {"output": (x[0], x[1], *step[1:]) if spec.return_sequences else step}
+    if spec.return_state:
+        out["state_h"] = out["state_c"] = step
+    return out
+
+
+def _conv_lstm_weights(spec: Any, x: KShape) -> list[Tensor]:
+    _, channels = _conv_lstm_step(spec, x)
+    gates = 4 * spec.filters
+    out = [Tensor("conv_lstm_cell/kernel", (*spec.kernel_size, channels, gates)),
+           Tensor("conv_lstm_cell/recurrent_kernel", (*spec.kernel_size, spec.filters, gates))]
+    return out + ([Tensor("conv_lstm_cell/bias", (gates,))] if spec.use_bias else [])
+
+
+def _snake(name: str) -> str:
+    """Keras's default layer name: a word break before a capital that starts a lowercase run, or
+    that follows a lowercase letter."""
+    out = []
+    for i, ch in enumerate(name):
+        before = name[i - 1] if i else ""
+        after = name[i + 1] if i + 1 < len(name) else ""
+        if ch.isupper() and i and (before.islower() or after.islower()):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def _inner(spec: Any, x: KShape) -> KShape:
+    if len(x) < 3:
+        raise _refuse(spec, "at least 3 dimensions")
+    return (x[0], *x[2:])
+
+
+def _time_distributed_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
+    outs = output_shapes(spec.layer, _inner(spec, x))
+    if len(outs) != 1:
+        raise _refuse(spec, "one output")
+    (out,) = outs.values()
+    return {"output": (out[0], x[1], *out[1:])}
+
+
+def _time_distributed_weights(spec: Any, x: KShape) -> list[Tensor]:
+    prefix = _snake(spec.layer.type.removeprefix("keras.")) + "/"
+    return [Tensor(prefix + t.name, t.shape, t.kind) for t in param_tensors(spec.layer, _inner(spec, x))]
+
+
 _MERGES = {f"keras.{n}": _elementwise for n in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")}
 _MERGES["keras.Concatenate"] = _concatenate
 _MERGES["keras.Dot"] = _dot
@@ -315,11 +393,15 @@ _MERGES["keras.Dot"] = _dot
 SHAPES: dict[str, Callable[..., dict[str, KShape]]] = {
     **_MERGES, **_RESHAPING, **dict.fromkeys(_DEPTHWISE, _depthwise_shapes), **dict.fromkeys(_GLOBAL, _global_pool),
     **{f"keras.{n}": _same_shape for n in (*_PLAIN, "PReLU", "Normalization")},
+    "keras.Dense": _dense_shapes, "keras.ConvLSTM1D": _conv_lstm_shapes, "keras.ConvLSTM2D": _conv_lstm_shapes,
+    "keras.TimeDistributed": _time_distributed_shapes,
 }
 #: Weights by type tag (layers without weights are absent from it and from nothing else).
 TENSORS: dict[str, Callable[..., list[Tensor]]] = {
     **dict.fromkeys(_DEPTHWISE, _depthwise_weights), "keras.PReLU": _prelu_weights,
-    "keras.Normalization": _normalization_weights,
+    "keras.Normalization": _normalization_weights, "keras.Dense": _dense_weights,
+    "keras.ConvLSTM1D": _conv_lstm_weights, "keras.ConvLSTM2D": _conv_lstm_weights,
+    "keras.TimeDistributed": _time_distributed_weights,
 }
 #: The layers that create no weights.
 NO_WEIGHTS = frozenset(_MERGES) | frozenset(_RESHAPING) | frozenset(_GLOBAL) | {f"keras.{n}" for n in _PLAIN}

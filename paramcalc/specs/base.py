@@ -432,7 +432,7 @@ def _check_all(spec: LayerSpec, name: str, values: tuple[Any, ...], minimum: int
 #: The general formulas of the family, for worked formulas and ``paramcalc formula``.
 NO_PARAMS_FAMILY = Family(
     "no_params", "Layers without parameters",
-    ("Flatten", "Dropout", "Identity", "ReLU", "GELU", "Tanh", "Sigmoid", "Softmax", "Activation"),
+    ("Flatten", "Dropout", "Identity", "ReLU", "LeakyReLU", "ELU", "GELU", "Tanh", "Sigmoid", "Softmax", "Activation"),
     NO_PARAMS,
     "output = input (Flatten merges start_dim..end_dim into one)",
 )

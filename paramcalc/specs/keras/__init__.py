@@ -7,8 +7,8 @@ allows, in the layer's own ``input_shape`` argument (without the batch dimension
 
 Names shared with PyTorch (LSTM, GRU, Embedding, Flatten, Dropout) are told apart by their
 arguments in :func:`choose`; a ``keras.`` prefix on the ``type`` tag keeps them apart in data.
-One module per family: core, activation, conv, depthwise, pool, norm, scaling, recurrent, attention,
-merge, reshaping.
+One module per family: core, activation, conv, depthwise, pool, norm, scaling, recurrent,
+conv_recurrent, wrappers, attention, merge, reshaping.
 """
 
 from paramcalc.specs.keras.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
@@ -17,6 +17,7 @@ from paramcalc.specs.keras.base import IGNORED_KERAS_ARGUMENTS, IGNORED_KERAS_SU
 from paramcalc.specs.keras.calls import build, build_from_mapping, choose
 from paramcalc.specs.keras.conv import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose
 from paramcalc.specs.keras.core import Activation, Dense, Dropout, Embedding, Flatten
+from paramcalc.specs.keras.conv_recurrent import ConvLSTM1D, ConvLSTM2D
 from paramcalc.specs.keras.depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from paramcalc.specs.keras.merge import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
 from paramcalc.specs.keras.norm import BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization
@@ -50,6 +51,7 @@ from paramcalc.specs.keras.reshaping import (
     ZeroPadding3D,
 )
 from paramcalc.specs.keras.recurrent import GRU, LSTM, Bidirectional, KerasRecurrent, SimpleRNN
+from paramcalc.specs.keras.wrappers import TimeDistributed
 
 #: Every Keras layer spec by its Keras class name.
 KERAS_LAYERS: dict[str, type[KerasLayer]] = {
@@ -70,6 +72,7 @@ KERAS_LAYERS: dict[str, type[KerasLayer]] = {
         UpSampling1D, UpSampling2D, UpSampling3D, Reshape, Permute, RepeatVector,
         GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
         ReLU, LeakyReLU, PReLU, ELU, Softmax, Normalization, UnitNormalization, Rescaling,
+        TimeDistributed, ConvLSTM1D, ConvLSTM2D,
     )
 }
 
