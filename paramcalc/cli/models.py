@@ -9,14 +9,32 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from paramcalc.cli.options import Convention, choice, int_range, shape_argument
-from paramcalc.cli.output import print_json, print_rich
+from paramcalc.cli.options import (
+    STDIN_HELP,
+    ArchitectureOption,
+    Brief,
+    Columns,
+    Convention,
+    ConventionOption,
+    DecimalBytes,
+    Depth,
+    FileFormat,
+    FormatOption,
+    InputShape,
+    Json,
+    parse_columns,
+    read_text,
+    shape_argument,
+)
+from paramcalc.cli.output import print_json, print_line, print_rich
 
 app = typer.Typer()
 
-SUMMARY_HELP = """Summarise a model file: one row per layer and block (indented by depth), output shapes, parameters, and totals with parameter memory.
+SUMMARY_HELP = """Summarise a model file, or a model in another format: one row per layer and block (indented by depth), output shapes, parameters, and totals with parameter memory.
 
-A model file (YAML or JSON) gives an input shape and the layers, written as constructor expressions or mappings, with named blocks, repeat, residual shortcuts, parallel embeddings and tied weights; `paramcalc schema` prints its JSON Schema and `paramcalc preset NAME --export` gives examples to edit. With --from-torch-print the file holds what print(model) shows for a PyTorch model.
+A model file (YAML or JSON) gives an input shape and the layers, written as constructor expressions or mappings, with named blocks, repeat, residual shortcuts, parallel embeddings and tied weights; `paramcalc schema` prints its JSON Schema and `paramcalc preset NAME --export` gives examples to edit.
+
+paramcalc also reads, recognising each by its content (--format forces one): a Keras model's JSON or .keras archive, a Hugging Face config.json, a .safetensors checkpoint or a sharded one's model.safetensors.index.json (headers only), a .gguf file (header and tensor table), and the text print(model) shows for a PyTorch model (the summary says whether its total is exact or a bound).
 
 Examples:
 
@@ -24,7 +42,9 @@ Examples:
   paramcalc summary model.yaml
   paramcalc summary model.yaml --input-shape 8,3,224,224 --depth 2
   paramcalc summary model.yaml --json
-  python -c "print(model)" | paramcalc summary - --from-torch-print
+  paramcalc summary config.json --input-shape 1,2048
+  paramcalc summary model.safetensors.index.json --depth 2
+  python -c "print(model)" | paramcalc summary - --format torch-print
 
 Python: paramcalc.summarize("model.yaml", input_shape=(8, 3, 224, 224))
 """
@@ -57,59 +77,20 @@ Example:
 Python: paramcalc.models.schema.model_json_schema()
 """
 
-InputShape = Annotated[Optional[str], typer.Option(
-    "--input-shape", "-i", metavar="SHAPE",
-    help="Input shape with the batch dimension (8,3,224,224), instead of the file's; several inputs "
-         "separated by ';' in the file's order.")]
-ConventionOption = Annotated[Optional[Convention], typer.Option(
-    "--convention", "-c", help="Count as pytorch, keras or textbook. Default: the file's framework.",
-    parser=choice(Convention))]
-Depth = Annotated[Optional[int], typer.Option(
-    "--depth", "-d", min=1, max=64, parser=int_range(1, 64),
-    help="Rows down to this depth (default 3; --json: all rows).")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document: rows, totals, memory, notes.")]
-
-
-def _read_text(path: str) -> str:
-    from paramcalc.errors import ModelError
-    from paramcalc.models.files import read_regular_file, read_standard_input
-    from paramcalc.models.format import MAX_FILE_BYTES
-
-    if path == "-":
-        try:
-            raw = read_standard_input()
-        except OSError as exc:
-            raise ModelError(f"standard input: cannot be read ({exc.strerror or exc})") from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise ModelError(f"standard input: larger than the {MAX_FILE_BYTES:,}-byte limit")
-    else:
-        try:
-            raw = read_regular_file(path)
-        except FileNotFoundError:
-            raise ModelError(f"file not found: {path!r}" if "\x00" in path else f"file not found: {path}") from None
-        except IsADirectoryError:
-            raise ModelError(f"{path} is a directory, not a file") from None
-        except OSError as exc:
-            raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise ModelError(f"{Path(path).name}: larger than the {MAX_FILE_BYTES:,}-byte limit")
-    if b"\x00" in raw:
-        raise ModelError(f"{path}: binary data, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ModelError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-
-
-def _show(summary: Any, depth: int | None, as_json: bool) -> None:
+def _show(summary: Any, depth: int | None, as_json: bool, brief: bool = False, columns: str | None = None,
+          decimal_bytes: bool = False) -> None:
+    chosen = parse_columns(columns) if columns is not None else None
     if as_json:
         from paramcalc.render.summary import summary_dict
 
         print_json(summary_dict(summary, depth))
         return
+    if brief:
+        print_line(str(summary.total))
+        return
     from paramcalc.render.summary import DEFAULT_DEPTH, render
 
-    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth))
+    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth, chosen, decimal_bytes=decimal_bytes))
 
 
 def _summarize(model: Any, input_shape: str | None, convention: Convention | None) -> Any:
@@ -124,33 +105,69 @@ def _summarize(model: Any, input_shape: str | None, convention: Convention | Non
 @app.command("summary", help=SUMMARY_HELP)
 def summary_command(
     model_file: Annotated[str, typer.Argument(
-        metavar="MODEL_FILE", show_default=False, help="A YAML or JSON model file ('-' reads standard input).")],
+        metavar="MODEL_FILE", show_default=False,
+        help="A model file, Keras JSON or .keras, config.json, .safetensors or index, .gguf, or print(model) text; "
+             f"{STDIN_HELP}")],
     input_shape: InputShape = None,
     convention: ConventionOption = None,
     depth: Depth = None,
     json: Json = False,
+    brief: Brief = False,
+    columns: Columns = None,
+    decimal_bytes: DecimalBytes = False,
+    file_format: FormatOption = FileFormat.auto,
+    architecture: ArchitectureOption = None,
     from_torch_print: Annotated[bool, typer.Option(
-        "--from-torch-print", help="MODEL_FILE holds the text print(model) shows for a PyTorch model.")] = False,
+        "--from-torch-print", help="The same as --format torch-print.")] = False,
 ) -> None:
     from paramcalc.errors import ModelError
 
+    chosen = file_format.value
     if from_torch_print:
+        if chosen not in ("auto", "torch-print"):
+            raise ModelError(f"--from-torch-print reads print(model) text; it contradicts --format {chosen}")
+        chosen = "torch-print"
+    if chosen == "torch-print" and (input_shape is not None or (convention is not None and convention.value != "pytorch")):
+        option = "--from-torch-print" if from_torch_print else "--format torch-print"
+        raise ModelError(f"{option} counts PyTorch modules as printed: no --input-shape, pytorch convention")
+    if model_file == "-":
+        _show(_summarize_text(read_text("-"), chosen, input_shape, convention, architecture), depth, json, brief,
+              columns, decimal_bytes)
+        return
+    from paramcalc.readers import summarize
+
+    summary = summarize(model_file, input_shape=shape_argument(input_shape),
+                        convention=None if convention is None else convention.value,
+                        format=None if chosen == "auto" else chosen, architecture=architecture)
+    _show(summary, depth, json, brief, columns, decimal_bytes)
+
+
+def _summarize_text(text: str, chosen: str, input_shape: str | None, convention: Convention | None,
+                    architecture: str | None) -> Any:
+    """The summary of text read from standard input: a model file, JSON of another format, or print(model)."""
+    from paramcalc.errors import ModelError
+    from paramcalc.readers.detect import detect_text
+
+    kind = detect_text(text) if chosen == "auto" else chosen
+    if kind == "torch-print":
         from paramcalc.models.torchprint import summarize_torch_print
 
         if input_shape is not None or (convention is not None and convention.value != "pytorch"):
-            raise ModelError("--from-torch-print counts PyTorch modules as printed: no --input-shape, pytorch convention")
-        _show(summarize_torch_print(_read_text(model_file)), depth, json)
-        return
-    from paramcalc.models.format import load_model, parse_model_text
+            raise ModelError("print(model) text is counted as printed: no --input-shape, pytorch convention")
+        return summarize_torch_print(text)
+    if kind in ("hf-config", "keras"):
+        from paramcalc.readers import summarize_data
+        from paramcalc.readers.text import parse_json
 
-    if model_file == "-":
-        data = parse_model_text(_read_text("-"), what="standard input")
-        if not isinstance(data, dict):
-            raise ModelError("standard input: a model file must hold a mapping with 'layers'")
-        model = load_model(data)
-    else:
-        model = load_model(model_file)
-    _show(_summarize(model, input_shape, convention), depth, json)
+        return summarize_data(parse_json(text, "standard input"), kind, input_shape=shape_argument(input_shape),
+                              convention=None if convention is None else convention.value,
+                              architecture=architecture)
+    if kind != "model":
+        raise ModelError(f"standard input holds text; a {kind} file is read from its path")
+    from paramcalc.cli.options import model_data
+    from paramcalc.models.format import load_model
+
+    return _summarize(load_model(model_data(text, "standard input", "a model")), input_shape, convention)
 
 
 @app.command("presets", help=PRESETS_HELP)
@@ -166,17 +183,12 @@ def presets_command(json: Json = False) -> None:
             for info, s in rows
         ])
         return
-    from rich import box
-    from rich.table import Table
-
+    from paramcalc.render.layout import OPTIONAL, WRAP, Column, Table
     from paramcalc.render.summary import published_cell
 
-    table = Table(title="Presets: paramcalc preset NAME", box=box.SIMPLE_HEAD, title_style="bold",
-                  header_style="bold", pad_edge=False, show_edge=False)
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Model", no_wrap=True)
-    table.add_column("Parameters", justify="right", no_wrap=True)
-    table.add_column("Published", no_wrap=True)
+    table = Table(Column("Name"), Column("Model", role=WRAP, min_width=10),
+                  Column("Parameters", justify="right"), Column("Published", role=OPTIONAL),
+                  title="Presets: paramcalc preset NAME")
     for info, s in rows:
         table.add_row(info.name, info.title, f"{s.total:,}", published_cell(s))
     print_rich(table)
@@ -189,6 +201,9 @@ def preset_command(
     convention: ConventionOption = None,
     depth: Depth = None,
     json: Json = False,
+    brief: Brief = False,
+    columns: Columns = None,
+    decimal_bytes: DecimalBytes = False,
     export: Annotated[bool, typer.Option(
         "--export", help="Print the preset's model file (YAML, with comments) to edit.")] = False,
     output: Annotated[Optional[Path], typer.Option(
@@ -208,7 +223,7 @@ def preset_command(
         return
     if output is not None:
         raise ModelError("--output needs --export")
-    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json)
+    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json, brief, columns, decimal_bytes)
 
 
 @app.command("schema", help=SCHEMA_HELP)
