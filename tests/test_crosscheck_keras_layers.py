@@ -382,3 +382,47 @@ def test_arguments_keras_refuses(name, kwargs):
         getattr(keras.layers, name)(**kwargs)
     with pytest.raises(SpecError):
         K.build(name, (), dict(kwargs))
+
+
+# -- Keras 2 code: input_dim, input_length and input_shape on a layer --------------------------------
+
+
+def test_keras2_recurrent_input_dim_counts_as_keras_counts_the_shape_it_means():
+    """Keras 2's LSTM(32, input_dim=3, input_length=10) is an LSTM on 10 steps of 3 features; Keras 3
+    refuses input_length and would read input_dim=3 as a 1-D input, so the shape is built explicitly."""
+    with pytest.raises((TypeError, ValueError)):
+        keras.layers.LSTM(32, input_length=10)
+    real = keras.Sequential([keras.Input((10, 3)), keras.layers.LSTM(32)])
+    spec = parse_layer("LSTM(32, input_dim=3, input_length=10)")
+    assert spec.input_shape == (10, 3) and spec.count("keras").total == real.count_params() == 4_608
+    assert spec.output_shape() == tuple(real.layers[-1].output.shape) == (None, 32)
+    assert "Keras 3 dropped" in spec.legacy_notes[0] and "keras.Input(shape=(10, 3))" in spec.legacy_notes[0]
+    spec = parse_layer("layers.GRU(8, input_dim=5)")
+    real = keras.Sequential([keras.Input((None, 5)), keras.layers.GRU(8)])
+    assert spec.count("keras").total == real.count_params()
+
+
+def test_keras2_input_dim_and_input_shape_on_other_layers_are_what_keras3_reads():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        real = keras.Sequential([keras.layers.Dense(64, input_dim=784)])
+        conv = keras.Sequential([keras.layers.Conv2D(8, 3, input_shape=(28, 28, 1))])
+    dense = parse_layer("Dense(64, input_dim=784)")
+    assert dense.count("keras").total == real.count_params() == 50_240
+    assert dense.output_shape() == tuple(real.layers[-1].output.shape)
+    assert "Keras 3 still reads it" in dense.legacy_notes[0]
+    spec = parse_layer("layers.Conv2D(8, 3, input_shape=(28, 28, 1))")
+    assert spec.count("keras").total == conv.count_params() and spec.output_shape() == tuple(conv.layers[-1].output.shape)
+    assert "Keras 3 accepts it with a warning" in spec.legacy_notes[0]
+    assert parse_layer("layers.Conv2D(8, 3)").legacy_notes == ()
+
+
+def test_keras2_embedding_input_length_is_the_sequence_length():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer = keras.layers.Embedding(5000, 100, input_length=30)  # Keras 3: deprecated and ignored
+    real = keras.Sequential([keras.Input((30,)), layer])
+    spec = parse_layer("Embedding(5000, 100, input_length=30)")
+    assert spec.count("keras").total == real.count_params() == 500_000
+    assert spec.output_shape() == tuple(real.layers[-1].output.shape) == (None, 30, 100)
+    assert "Keras 3 ignores (deprecated)" in spec.legacy_notes[0]
