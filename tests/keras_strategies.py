@@ -276,6 +276,38 @@ def time_distributed_cases(draw: Any, loose: bool = False) -> KCase:
     return KCase("TimeDistributed", {"layer": layer}, ((shape[0], _size(draw), *shape[1:]),))
 
 
+@st.composite
+def transpose_and_group_norm_cases(draw: Any, loose: bool = False) -> KCase:
+    """Conv1DTranspose–Conv3DTranspose, GroupNormalization and Flatten."""
+    kind = draw(st.sampled_from(["Transpose", "GroupNormalization", "Flatten"]))
+    batch = draw(st.sampled_from([None, 2]))
+    if kind == "Flatten":
+        return KCase("Flatten", {}, ((batch, *(_size(draw) for _ in range(draw(st.integers(0, 3))))),))
+    if kind == "GroupNormalization":
+        rank = draw(st.integers(2, 4))
+        axis = draw(st.integers(-rank, rank - 1)) if loose else draw(st.sampled_from([-1, 1]))
+        groups = draw(st.sampled_from([1, 2, 3, -1]))
+        shape = [batch, *(_size(draw) for _ in range(rank - 1))]
+        if not loose:
+            shape[axis] = (groups if groups > 0 else 1) * draw(st.integers(1, 3))
+        kwargs = {"groups": groups, "axis": axis, "center": draw(st.booleans()), "scale": draw(st.booleans())}
+        return KCase(kind, kwargs, (tuple(shape),))
+    nd = draw(st.integers(1, 3))
+    strides = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    kwargs: dict[str, Any] = {"filters": draw(st.integers(1, 4)), "kernel_size": tuple(draw(st.integers(1, 4)) for _ in range(nd)),
+                              "strides": strides, "padding": draw(st.sampled_from(["valid", "same"])),
+                              "use_bias": draw(st.booleans())}
+    if max(strides) == 1:
+        kwargs["dilation_rate"] = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    if draw(st.booleans()):
+        kwargs["output_padding"] = tuple(draw(st.integers(0, s - 1)) for s in strides)
+    first = nd > 1 and draw(st.integers(0, 3)) == 0
+    if first:
+        kwargs["data_format"] = "channels_first"
+    channels = None if _stray(draw, loose) else draw(st.integers(1, 4))
+    return KCase(f"Conv{nd}DTranspose", kwargs, (_image(draw, nd, channels, first),))
+
+
 def merge_cases(loose: bool = False) -> st.SearchStrategy[KCase]:
     """Any merge layer's case."""
     return st.one_of(elementwise_cases(loose), concatenate_cases(loose), dot_cases(loose))

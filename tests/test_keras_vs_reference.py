@@ -146,3 +146,18 @@ def test_time_distributed_matches_the_reference(case):
 @example(KS.KCase("TimeDistributed", {"layer": {"type": "Dense", "units": 8}}, ((None, 16),)))
 def test_time_distributed_refusals_match_the_reference(case):
     _compare(case)
+
+
+@given(KS.transpose_and_group_norm_cases())
+@settings(max_examples=300)
+@example(KS.KCase("Conv2DTranspose", {"filters": 8, "kernel_size": 3, "strides": 2}, ((None, 9, 9, 4),)))
+@example(KS.KCase("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "strides": 3, "output_padding": 1}, ((None, 5, 1),)))
+def test_transposed_convolutions_group_norm_and_flatten_match_the_reference(case):
+    _compare(case)
+
+
+@given(KS.transpose_and_group_norm_cases(loose=True))
+@settings(max_examples=300)
+@example(KS.KCase("GroupNormalization", {"groups": 3}, ((None, 10, 8),)))
+def test_transposed_convolutions_group_norm_and_flatten_refusals_match_the_reference(case):
+    _compare(case)

@@ -126,7 +126,8 @@ def _positions(n: Any, k: int, s: int, d: int, padding: str) -> Any:
 
 
 def _nd(spec: Any) -> int:
-    return int(spec.type[-2])
+    """The spatial dimensions a type names: the digit before its "D" (Conv2DTranspose, ZeroPadding3D)."""
+    return int(next(ch for ch in spec.type if ch.isdigit()))
 
 
 def _windows(spec: Any, x: KShape) -> tuple[list[Any], Any]:
@@ -385,6 +386,77 @@ def _time_distributed_weights(spec: Any, x: KShape) -> list[Tensor]:
     return [Tensor(prefix + t.name, t.shape, t.kind) for t in param_tensors(spec.layer, _inner(spec, x))]
 
 
+# -- Transposed convolutions, GroupNormalization, Flatten ------------------------------------------
+
+
+def _scatter_length(n: Any, k: int, s: int, d: int, padding: str, extra: Any) -> Any:
+    """A transposed convolution's output length: the span every input position reaches through the
+    kernel, then Keras's cropping ("same" crops the kernel's half on each side) and output padding."""
+    if n is None:
+        return None
+    reached = {i * s + j * d for i in range(n) for j in range(k)}
+    span = max(reached) + 1 if reached else 0
+    kernel = d * (k - 1) + 1
+    if padding == "valid":
+        return span + (max(kernel, s) - kernel if extra is None else extra)
+    if extra is None:
+        return n * s
+    return span - 2 * (kernel // 2) + extra
+
+
+def _transpose_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
+    nd = _nd(spec)
+    spatial, channels = _layout(spec, x, nd)
+    if channels is None:
+        raise _refuse(spec, "unknown channels")
+    extras = spec.output_padding or (None,) * nd
+    out = [_scatter_length(n, k, s, d, spec.padding, e)
+           for n, k, s, d, e in zip(spatial, spec.kernel_size, spec.strides, spec.dilation_rate, extras)]
+    return {"output": _place(spec, x, out, spec.filters)}
+
+
+def _transpose_weights(spec: Any, x: KShape) -> list[Tensor]:
+    _, channels = _layout(spec, x, _nd(spec))
+    if channels is None:
+        raise _refuse(spec, "unknown channels")
+    bias = [Tensor("bias", (spec.filters,))] if spec.use_bias else []
+    return [Tensor("kernel", (*spec.kernel_size, spec.filters, channels))] + bias
+
+
+def _group_channels(spec: Any, x: KShape) -> int:
+    if spec.axis not in range(-len(x), len(x)):
+        raise _refuse(spec, "axis out of range")
+    channels = x[spec.axis]
+    if channels is None:
+        raise _refuse(spec, "unknown channels")
+    groups = channels if spec.groups == -1 else spec.groups
+    if not 0 < groups <= channels or channels % groups:
+        raise _refuse(spec, "groups do not split the channels")
+    return channels
+
+
+def _group_norm_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
+    _group_channels(spec, x)
+    return {"output": tuple(x)}
+
+
+def _group_norm_weights(spec: Any, x: KShape) -> list[Tensor]:
+    c = _group_channels(spec, x)
+    return [Tensor(name, (c,)) for name, on in (("gamma", spec.scale), ("beta", spec.center)) if on]
+
+
+def _flatten(spec: Any, x: KShape) -> dict[str, KShape]:
+    if not x:
+        raise _refuse(spec, "no batch dimension")
+    values: Any = 1
+    for d in x[1:]:
+        values = None if d is None or values is None else values * d
+    return {"output": (x[0], values)}
+
+
+_TRANSPOSED = [f"keras.Conv{n}DTranspose" for n in (1, 2, 3)]
+
+
 _MERGES = {f"keras.{n}": _elementwise for n in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")}
 _MERGES["keras.Concatenate"] = _concatenate
 _MERGES["keras.Dot"] = _dot
@@ -394,17 +466,20 @@ SHAPES: dict[str, Callable[..., dict[str, KShape]]] = {
     **_MERGES, **_RESHAPING, **dict.fromkeys(_DEPTHWISE, _depthwise_shapes), **dict.fromkeys(_GLOBAL, _global_pool),
     **{f"keras.{n}": _same_shape for n in (*_PLAIN, "PReLU", "Normalization")},
     "keras.Dense": _dense_shapes, "keras.ConvLSTM1D": _conv_lstm_shapes, "keras.ConvLSTM2D": _conv_lstm_shapes,
-    "keras.TimeDistributed": _time_distributed_shapes,
+    "keras.TimeDistributed": _time_distributed_shapes, **dict.fromkeys(_TRANSPOSED, _transpose_shapes),
+    "keras.GroupNormalization": _group_norm_shapes, "keras.Flatten": _flatten,
 }
 #: Weights by type tag (layers without weights are absent from it and from nothing else).
 TENSORS: dict[str, Callable[..., list[Tensor]]] = {
     **dict.fromkeys(_DEPTHWISE, _depthwise_weights), "keras.PReLU": _prelu_weights,
     "keras.Normalization": _normalization_weights, "keras.Dense": _dense_weights,
     "keras.ConvLSTM1D": _conv_lstm_weights, "keras.ConvLSTM2D": _conv_lstm_weights,
-    "keras.TimeDistributed": _time_distributed_weights,
+    "keras.TimeDistributed": _time_distributed_weights, **dict.fromkeys(_TRANSPOSED, _transpose_weights),
+    "keras.GroupNormalization": _group_norm_weights,
 }
 #: The layers that create no weights.
-NO_WEIGHTS = frozenset(_MERGES) | frozenset(_RESHAPING) | frozenset(_GLOBAL) | {f"keras.{n}" for n in _PLAIN}
+NO_WEIGHTS = frozenset(_MERGES) | frozenset(_RESHAPING) | frozenset(_GLOBAL) | {f"keras.{n}" for n in _PLAIN} | {
+    "keras.Flatten"}
 
 
 def param_tensors(spec: Any, *shapes: KShape) -> list[Tensor]:
