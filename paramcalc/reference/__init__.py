@@ -12,6 +12,8 @@ test-sized inputs.
 - :mod:`~paramcalc.reference.torch_nn`: the torch.nn layers;
 - :mod:`~paramcalc.reference.windows`: convolutions and pooling, by counting windows;
 - :mod:`~paramcalc.reference.blocks`: the building blocks (SelfAttention, DecoderBlock, ...).
+- :mod:`~paramcalc.reference.keras_layers`: Keras 3 layers, their weights as ``build`` creates them
+  (:mod:`~paramcalc.reference.keras_windows`: the ones that slide, scatter or pad a window).
 """
 
 from __future__ import annotations

@@ -13,15 +13,26 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from paramcalc.errors import SpecError
+from paramcalc.reference.keras_windows import (
+    DEPTHWISE,
+    GLOBAL,
+    TRANSPOSED,
+    conv_lstm_shapes,
+    conv_lstm_weights,
+    depthwise_shapes,
+    depthwise_weights,
+    edges,
+    global_pool,
+    transpose_shapes,
+    transpose_weights,
+    refuse,
+    upsampling,
+)
 from paramcalc.results import Tensor
 
 KShape = tuple[Any, ...]
 
 __all__ = ["output_shapes", "param_tensors", "count_params"]
-
-
-def _refuse(spec: Any, why: str) -> SpecError:
-    return SpecError(f"{spec.type.removeprefix('keras.')}: {why}")
 
 
 # -- Merges -------------------------------------------------------------------------------------
@@ -30,16 +41,16 @@ def _refuse(spec: Any, why: str) -> SpecError:
 def _batch(spec: Any, shapes: list[KShape]) -> Any:
     known = {s[0] for s in shapes if s[0] is not None}
     if len(known) > 1:
-        raise _refuse(spec, "different batch sizes")
+        raise refuse(spec, "different batch sizes")
     return known.pop() if known else None
 
 
 def _elementwise(spec: Any, *shapes: KShape) -> dict[str, KShape]:
     shapes_ = [tuple(s) for s in shapes]
     if not shapes_ or any(len(s) == 0 for s in shapes_):
-        raise _refuse(spec, "needs inputs with a batch dimension")
+        raise refuse(spec, "needs inputs with a batch dimension")
     if spec.type == "keras.Subtract" and len(shapes_) != 2:
-        raise _refuse(spec, "exactly 2 inputs")
+        raise refuse(spec, "exactly 2 inputs")
     batch = _batch(spec, shapes_)
     width = max(len(s) - 1 for s in shapes_)
     out = []
@@ -50,7 +61,7 @@ def _elementwise(spec: Any, *shapes: KShape) -> dict[str, KShape]:
             continue
         big = {d for d in sizes if d != 1}
         if len(big) > 1:
-            raise _refuse(spec, f"sizes {sorted(big)} do not broadcast")
+            raise refuse(spec, f"sizes {sorted(big)} do not broadcast")
         out.append(big.pop() if big else 1)
     return {"output": (batch, *out)}
 
@@ -58,10 +69,10 @@ def _elementwise(spec: Any, *shapes: KShape) -> dict[str, KShape]:
 def _concatenate(spec: Any, *shapes: KShape) -> dict[str, KShape]:
     shapes_ = [tuple(s) for s in shapes]
     if not shapes_ or len({len(s) for s in shapes_}) != 1 or not shapes_[0]:
-        raise _refuse(spec, "inputs of one rank with a batch dimension")
+        raise refuse(spec, "inputs of one rank with a batch dimension")
     rank = len(shapes_[0])
     if spec.axis >= rank or spec.axis < -rank:
-        raise _refuse(spec, "axis out of range")
+        raise refuse(spec, "axis out of range")
     at = spec.axis + rank if spec.axis < 0 else spec.axis
     out = list(shapes_[0])
     for d in range(rank):
@@ -69,26 +80,26 @@ def _concatenate(spec: Any, *shapes: KShape) -> dict[str, KShape]:
         if d == at:
             out[d] = None if None in column else sum(column)
         elif len({c for c in column if c is not None}) > 1:
-            raise _refuse(spec, f"sizes {column} on axis {d}")
+            raise refuse(spec, f"sizes {column} on axis {d}")
     return {"output": tuple(out)}
 
 
 def _dot(spec: Any, *shapes: KShape) -> dict[str, KShape]:
     if len(shapes) != 2:
-        raise _refuse(spec, "exactly 2 inputs")
+        raise refuse(spec, "exactly 2 inputs")
     x, y = (tuple(s) for s in shapes)
     if len(x) < 2 or len(y) < 2:
-        raise _refuse(spec, "inputs of at least 2 dimensions")
+        raise refuse(spec, "inputs of at least 2 dimensions")
     pair = spec.axes if isinstance(spec.axes, tuple) else (spec.axes, spec.axes)
     picked = []
     for a, s in zip(pair, (x, y)):
         if a >= len(s) or a < -len(s):
-            raise _refuse(spec, "axes out of range")
+            raise refuse(spec, "axes out of range")
         picked.append(a + len(s) if a < 0 else a)
     if 0 in picked:
-        raise _refuse(spec, "the batch axis")
+        raise refuse(spec, "the batch axis")
     if x[picked[0]] != y[picked[1]]:
-        raise _refuse(spec, "contracted sizes differ")
+        raise refuse(spec, "contracted sizes differ")
     _batch(spec, [x, y])
     kept = [d for i, d in enumerate(x) if i != picked[0]] + [d for i, d in enumerate(y) if i not in (0, picked[1])]
     if len(kept) == 1:
@@ -96,102 +107,12 @@ def _dot(spec: Any, *shapes: KShape) -> dict[str, KShape]:
     return {"output": tuple(kept)}
 
 
-# -- Windows: depthwise and separable convolutions -----------------------------------------------
-
-
-def _layout(spec: Any, x: KShape, nd: int) -> tuple[list[Any], Any]:
-    if len(x) != nd + 2:
-        raise _refuse(spec, f"a {nd + 2}-D input")
-    first = getattr(spec, "data_format", "channels_last") == "channels_first"
-    return (list(x[2:]), x[1]) if first else (list(x[1:-1]), x[-1])
-
-
-def _place(spec: Any, x: KShape, spatial: list[Any], channels: Any) -> KShape:
-    if getattr(spec, "data_format", "channels_last") == "channels_first":
-        return (x[0], channels, *spatial)
-    return (x[0], *spatial, channels)
-
-
-def _positions(n: Any, k: int, s: int, d: int, padding: str) -> Any:
-    """How many places the window takes: every start p·s whose reach stays inside ("valid"), or
-    every start inside the input ("same")."""
-    if n is None:
-        return None
-    reach = d * (k - 1)
-    count, start = 0, 0
-    while start < n and (padding == "same" or start + reach < n):
-        count += 1
-        start += s
-    return count
-
-
-def _nd(spec: Any) -> int:
-    """The spatial dimensions a type names: the digit before its "D" (Conv2DTranspose, ZeroPadding3D)."""
-    return int(next(ch for ch in spec.type if ch.isdigit()))
-
-
-def _windows(spec: Any, x: KShape) -> tuple[list[Any], Any]:
-    nd = _nd(spec)
-    spatial, channels = _layout(spec, x, nd)
-    if channels is None:
-        raise _refuse(spec, "unknown channels")
-    out = [_positions(n, k, s, d, spec.padding)
-           for n, k, s, d in zip(spatial, spec.kernel_size, spec.strides, spec.dilation_rate)]
-    if spec.padding == "valid" and 0 in out:
-        raise _refuse(spec, "the kernel does not fit")
-    return out, channels
-
-
-def _depthwise_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
-    out, channels = _windows(spec, x)
-    width = getattr(spec, "filters", None) or channels * spec.depth_multiplier
-    return {"output": _place(spec, x, out, width)}
-
-
-def _depthwise_weights(spec: Any, x: KShape) -> list[Tensor]:
-    _, channels = _windows(spec, x)
-    m = spec.depth_multiplier
-    per_channel = (*spec.kernel_size, channels, m)
-    if spec.type.startswith("keras.Depthwise"):
-        weights = [Tensor("kernel", per_channel)]
-        bias = channels * m
-    else:
-        weights = [Tensor("depthwise_kernel", per_channel),
-                   Tensor("pointwise_kernel", (*[1] * _nd(spec), channels * m, spec.filters))]
-        bias = spec.filters
-    return weights + ([Tensor("bias", (bias,))] if spec.use_bias else [])
-
-
 # -- Reshaping ------------------------------------------------------------------------------------
-
-
-def _edges(spec: Any, x: KShape, grow: bool) -> dict[str, KShape]:
-    nd = _nd(spec)
-    spatial, channels = _layout(spec, x, nd)
-    sides = spec.padding if grow else spec.cropping
-    out = []
-    for n, (before, after) in zip(spatial, sides):
-        if n is None:
-            out.append(None)
-        elif grow:
-            out.append(len(range(-before, n + after)))
-        else:
-            kept = len(range(before, n - after))
-            if kept < 1:
-                raise _refuse(spec, "cropped away")
-            out.append(kept)
-    return {"output": _place(spec, x, out, channels)}
-
-
-def _upsampling(spec: Any, x: KShape) -> dict[str, KShape]:
-    spatial, channels = _layout(spec, x, _nd(spec))
-    out = [None if n is None else len([i for i in range(n) for _ in range(f)]) for n, f in zip(spatial, spec.size)]
-    return {"output": _place(spec, x, out, channels)}
 
 
 def _reshape(spec: Any, x: KShape) -> dict[str, KShape]:
     if not x:
-        raise _refuse(spec, "no batch dimension")
+        raise refuse(spec, "no batch dimension")
     target = list(spec.target_shape)
     if None in x[1:]:
         return {"output": (x[0], *(None if d == -1 else d for d in target))}
@@ -203,61 +124,52 @@ def _reshape(spec: Any, x: KShape) -> dict[str, KShape]:
         fixed *= 1 if d == -1 else d
     if -1 in target:
         if fixed == 0 or values % fixed:
-            raise _refuse(spec, "sizes do not divide")
+            raise refuse(spec, "sizes do not divide")
         target[target.index(-1)] = values // fixed
     elif fixed != values:
-        raise _refuse(spec, "sizes differ")
+        raise refuse(spec, "sizes differ")
     return {"output": (x[0], *target)}
 
 
 def _permute(spec: Any, x: KShape) -> dict[str, KShape]:
     if len(x) != len(spec.dims) + 1:
-        raise _refuse(spec, "rank")
+        raise refuse(spec, "rank")
     by_new_place = sorted(zip(range(len(spec.dims)), spec.dims))
     return {"output": (x[0], *(x[old] for _, old in by_new_place))}
 
 
 def _repeat(spec: Any, x: KShape) -> dict[str, KShape]:
     if len(x) != 2:
-        raise _refuse(spec, "a 2-D input")
+        raise refuse(spec, "a 2-D input")
     return {"output": (x[0], spec.n, x[1])}
 
 
 _RESHAPING = {
-    **{f"keras.ZeroPadding{n}D": (lambda spec, x: _edges(spec, x, True)) for n in (1, 2, 3)},
-    **{f"keras.Cropping{n}D": (lambda spec, x: _edges(spec, x, False)) for n in (1, 2, 3)},
-    **{f"keras.UpSampling{n}D": _upsampling for n in (1, 2, 3)},
+    **{f"keras.ZeroPadding{n}D": (lambda spec, x: edges(spec, x, True)) for n in (1, 2, 3)},
+    **{f"keras.Cropping{n}D": (lambda spec, x: edges(spec, x, False)) for n in (1, 2, 3)},
+    **{f"keras.UpSampling{n}D": upsampling for n in (1, 2, 3)},
     "keras.Reshape": _reshape, "keras.Permute": _permute, "keras.RepeatVector": _repeat,
 }
-_DEPTHWISE = [f"keras.{kind}Conv{n}D" for kind in ("Depthwise", "Separable") for n in (1, 2)]
 
 
 # -- Global pooling, activations, scaling ---------------------------------------------------------
 
 
-def _global_pool(spec: Any, x: KShape) -> dict[str, KShape]:
-    nd = _nd(spec)
-    spatial, channels = _layout(spec, x, nd)
-    if spec.keepdims:
-        return {"output": _place(spec, x, [1 for _ in spatial], channels)}
-    return {"output": (x[0], channels)}
-
-
 def _in_range(spec: Any, x: KShape, axes: Any) -> None:
     for a in axes if isinstance(axes, tuple) else (axes,):
         if a not in range(-len(x), len(x)):
-            raise _refuse(spec, "axis out of range")
+            raise refuse(spec, "axis out of range")
 
 
 def _same_shape(spec: Any, x: KShape) -> dict[str, KShape]:
     if not x:
-        raise _refuse(spec, "no input")
+        raise refuse(spec, "no input")
     if spec.type in ("keras.Softmax", "keras.UnitNormalization"):
         _in_range(spec, x, spec.axis)
     if spec.type == "keras.Rescaling":
         for value in (spec.scale, spec.offset):
             if isinstance(value, tuple) and len(value) != 1 and x[-1] is not None and x[-1] != len(value):
-                raise _refuse(spec, "scale or offset does not match the last axis")
+                raise refuse(spec, "scale or offset does not match the last axis")
     if spec.type == "keras.PReLU":
         _alpha(spec, x)
     if spec.type == "keras.Normalization":
@@ -268,15 +180,15 @@ def _same_shape(spec: Any, x: KShape) -> dict[str, KShape]:
 def _alpha(spec: Any, x: KShape) -> tuple[int, ...]:
     """PReLU's alpha: one slope per position of every axis but the batch; a shared axis holds one."""
     if len(x) < 2:
-        raise _refuse(spec, "needs 2 dimensions")
+        raise refuse(spec, "needs 2 dimensions")
     per_axis = {axis: x[axis] for axis in range(1, len(x))}
     for i in spec.shared_axes or ():
         position = i - 1 if i >= 1 else i - 1 + (len(x) - 1)  # Keras indexes alpha's shape with i - 1
         if position not in range(len(x) - 1):
-            raise _refuse(spec, "shared axis out of range")
+            raise refuse(spec, "shared axis out of range")
         per_axis[position + 1] = 1
     if None in per_axis.values():
-        raise _refuse(spec, "an unknown size in alpha")
+        raise refuse(spec, "an unknown size in alpha")
     return tuple(per_axis[axis] for axis in sorted(per_axis))
 
 
@@ -290,10 +202,10 @@ def _kept(spec: Any, x: KShape) -> tuple[int, ...]:
     _in_range(spec, x, axes)
     keep = [a + len(x) if a < 0 else a for a in axes]
     if len(set(keep)) < len(keep):
-        raise _refuse(spec, "an axis twice")
+        raise refuse(spec, "an axis twice")
     sizes = tuple(x[a] for a in sorted(keep))
     if None in sizes:
-        raise _refuse(spec, "an unknown kept size")
+        raise refuse(spec, "an unknown kept size")
     return sizes
 
 
@@ -305,7 +217,6 @@ def _normalization_weights(spec: Any, x: KShape) -> list[Tensor]:
 
 
 _PLAIN = ("ReLU", "LeakyReLU", "ELU", "Softmax", "UnitNormalization", "Rescaling")
-_GLOBAL = [f"keras.Global{kind}Pooling{n}D" for kind in ("Max", "Average") for n in (1, 2, 3)]
 
 
 # -- Dense, ConvLSTM, TimeDistributed ---------------------------------------------------------------
@@ -313,45 +224,13 @@ _GLOBAL = [f"keras.Global{kind}Pooling{n}D" for kind in ("Max", "Average") for n
 
 def _dense_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
     if len(x) < 2 or x[-1] is None:
-        raise _refuse(spec, "known features")
+        raise refuse(spec, "known features")
     return {"output": (*x[:-1], spec.units)}
 
 
 def _dense_weights(spec: Any, x: KShape) -> list[Tensor]:
     _dense_shapes(spec, x)
     return [Tensor("kernel", (x[-1], spec.units))] + ([Tensor("bias", (spec.units,))] if spec.use_bias else [])
-
-
-def _conv_lstm_step(spec: Any, x: KShape) -> tuple[KShape, Any]:
-    """One step's output (batch, *spatial, F) of a ConvLSTM, and its input channels."""
-    nd = _nd(spec)
-    if len(x) != nd + 3:
-        raise _refuse(spec, "rank")
-    step = (x[0], *x[2:])
-    spatial, channels = _layout(spec, step, nd)
-    if None in spatial or channels is None:
-        raise _refuse(spec, "unknown sizes")
-    out = [_positions(n, k, s, d, spec.padding)
-           for n, k, s, d in zip(spatial, spec.kernel_size, spec.strides, spec.dilation_rate)]
-    if spec.padding == "valid" and 0 in out:
-        raise _refuse(spec, "the kernel does not fit")
-    return _place(spec, step, out, spec.filters), channels
-
-
-def _conv_lstm_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
-    step, _ = _conv_lstm_step(spec, x)
-    out = {"output": (x[0], x[1], *step[1:]) if spec.return_sequences else step}
-    if spec.return_state:
-        out["state_h"] = out["state_c"] = step
-    return out
-
-
-def _conv_lstm_weights(spec: Any, x: KShape) -> list[Tensor]:
-    _, channels = _conv_lstm_step(spec, x)
-    gates = 4 * spec.filters
-    out = [Tensor("conv_lstm_cell/kernel", (*spec.kernel_size, channels, gates)),
-           Tensor("conv_lstm_cell/recurrent_kernel", (*spec.kernel_size, spec.filters, gates))]
-    return out + ([Tensor("conv_lstm_cell/bias", (gates,))] if spec.use_bias else [])
 
 
 def _snake(name: str) -> str:
@@ -369,14 +248,14 @@ def _snake(name: str) -> str:
 
 def _inner(spec: Any, x: KShape) -> KShape:
     if len(x) < 3:
-        raise _refuse(spec, "at least 3 dimensions")
+        raise refuse(spec, "at least 3 dimensions")
     return (x[0], *x[2:])
 
 
 def _time_distributed_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
     outs = output_shapes(spec.layer, _inner(spec, x))
     if len(outs) != 1:
-        raise _refuse(spec, "one output")
+        raise refuse(spec, "one output")
     (out,) = outs.values()
     return {"output": (out[0], x[1], *out[1:])}
 
@@ -389,49 +268,15 @@ def _time_distributed_weights(spec: Any, x: KShape) -> list[Tensor]:
 # -- Transposed convolutions, GroupNormalization, Flatten ------------------------------------------
 
 
-def _scatter_length(n: Any, k: int, s: int, d: int, padding: str, extra: Any) -> Any:
-    """A transposed convolution's output length: the span every input position reaches through the
-    kernel, then Keras's cropping ("same" crops the kernel's half on each side) and output padding."""
-    if n is None:
-        return None
-    reached = {i * s + j * d for i in range(n) for j in range(k)}
-    span = max(reached) + 1 if reached else 0
-    kernel = d * (k - 1) + 1
-    if padding == "valid":
-        return span + (max(kernel, s) - kernel if extra is None else extra)
-    if extra is None:
-        return n * s
-    return span - 2 * (kernel // 2) + extra
-
-
-def _transpose_shapes(spec: Any, x: KShape) -> dict[str, KShape]:
-    nd = _nd(spec)
-    spatial, channels = _layout(spec, x, nd)
-    if channels is None:
-        raise _refuse(spec, "unknown channels")
-    extras = spec.output_padding or (None,) * nd
-    out = [_scatter_length(n, k, s, d, spec.padding, e)
-           for n, k, s, d, e in zip(spatial, spec.kernel_size, spec.strides, spec.dilation_rate, extras)]
-    return {"output": _place(spec, x, out, spec.filters)}
-
-
-def _transpose_weights(spec: Any, x: KShape) -> list[Tensor]:
-    _, channels = _layout(spec, x, _nd(spec))
-    if channels is None:
-        raise _refuse(spec, "unknown channels")
-    bias = [Tensor("bias", (spec.filters,))] if spec.use_bias else []
-    return [Tensor("kernel", (*spec.kernel_size, spec.filters, channels))] + bias
-
-
 def _group_channels(spec: Any, x: KShape) -> int:
     if spec.axis not in range(-len(x), len(x)):
-        raise _refuse(spec, "axis out of range")
+        raise refuse(spec, "axis out of range")
     channels = x[spec.axis]
     if channels is None:
-        raise _refuse(spec, "unknown channels")
+        raise refuse(spec, "unknown channels")
     groups = channels if spec.groups == -1 else spec.groups
     if not 0 < groups <= channels or channels % groups:
-        raise _refuse(spec, "groups do not split the channels")
+        raise refuse(spec, "groups do not split the channels")
     return channels
 
 
@@ -447,14 +292,11 @@ def _group_norm_weights(spec: Any, x: KShape) -> list[Tensor]:
 
 def _flatten(spec: Any, x: KShape) -> dict[str, KShape]:
     if not x:
-        raise _refuse(spec, "no batch dimension")
+        raise refuse(spec, "no batch dimension")
     values: Any = 1
     for d in x[1:]:
         values = None if d is None or values is None else values * d
     return {"output": (x[0], values)}
-
-
-_TRANSPOSED = [f"keras.Conv{n}DTranspose" for n in (1, 2, 3)]
 
 
 _MERGES = {f"keras.{n}": _elementwise for n in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")}
@@ -463,22 +305,22 @@ _MERGES["keras.Dot"] = _dot
 
 #: Output shapes by type tag.
 SHAPES: dict[str, Callable[..., dict[str, KShape]]] = {
-    **_MERGES, **_RESHAPING, **dict.fromkeys(_DEPTHWISE, _depthwise_shapes), **dict.fromkeys(_GLOBAL, _global_pool),
+    **_MERGES, **_RESHAPING, **dict.fromkeys(DEPTHWISE, depthwise_shapes), **dict.fromkeys(GLOBAL, global_pool),
     **{f"keras.{n}": _same_shape for n in (*_PLAIN, "PReLU", "Normalization")},
-    "keras.Dense": _dense_shapes, "keras.ConvLSTM1D": _conv_lstm_shapes, "keras.ConvLSTM2D": _conv_lstm_shapes,
-    "keras.TimeDistributed": _time_distributed_shapes, **dict.fromkeys(_TRANSPOSED, _transpose_shapes),
+    "keras.Dense": _dense_shapes, "keras.ConvLSTM1D": conv_lstm_shapes, "keras.ConvLSTM2D": conv_lstm_shapes,
+    "keras.TimeDistributed": _time_distributed_shapes, **dict.fromkeys(TRANSPOSED, transpose_shapes),
     "keras.GroupNormalization": _group_norm_shapes, "keras.Flatten": _flatten,
 }
 #: Weights by type tag (layers without weights are absent from it and from nothing else).
 TENSORS: dict[str, Callable[..., list[Tensor]]] = {
-    **dict.fromkeys(_DEPTHWISE, _depthwise_weights), "keras.PReLU": _prelu_weights,
+    **dict.fromkeys(DEPTHWISE, depthwise_weights), "keras.PReLU": _prelu_weights,
     "keras.Normalization": _normalization_weights, "keras.Dense": _dense_weights,
-    "keras.ConvLSTM1D": _conv_lstm_weights, "keras.ConvLSTM2D": _conv_lstm_weights,
-    "keras.TimeDistributed": _time_distributed_weights, **dict.fromkeys(_TRANSPOSED, _transpose_weights),
+    "keras.ConvLSTM1D": conv_lstm_weights, "keras.ConvLSTM2D": conv_lstm_weights,
+    "keras.TimeDistributed": _time_distributed_weights, **dict.fromkeys(TRANSPOSED, transpose_weights),
     "keras.GroupNormalization": _group_norm_weights,
 }
 #: The layers that create no weights.
-NO_WEIGHTS = frozenset(_MERGES) | frozenset(_RESHAPING) | frozenset(_GLOBAL) | {f"keras.{n}" for n in _PLAIN} | {
+NO_WEIGHTS = frozenset(_MERGES) | frozenset(_RESHAPING) | frozenset(GLOBAL) | {f"keras.{n}" for n in _PLAIN} | {
     "keras.Flatten"}
 
 

@@ -13,9 +13,11 @@ from paramcalc.specs.attention import ATTENTION_FAMILY, TRANSFORMER_FAMILY
 from paramcalc.specs.base import NO_PARAMS_FAMILY
 from paramcalc.specs.conv import CONV_FAMILY, CONV_TRANSPOSE_FAMILY
 from paramcalc.specs.keras.activation import KERAS_PRELU_FAMILY
+from paramcalc.specs.keras.attention import GQA_FAMILY
 from paramcalc.specs.keras.conv_recurrent import CONV_LSTM_FAMILY
 from paramcalc.specs.keras.depthwise import DEPTHWISE_FAMILY
 from paramcalc.specs.keras.merge import MERGE_FAMILY
+from paramcalc.specs.keras.norm import RMSNORM_FAMILY
 from paramcalc.specs.keras.reshaping import RESHAPING_FAMILY
 from paramcalc.specs.keras.scaling import SCALING_FAMILY
 from paramcalc.specs.keras.wrappers import TIME_DISTRIBUTED_FAMILY
@@ -32,7 +34,7 @@ FAMILIES: dict[str, Family] = {
         BATCHNORM_FAMILY, LAYERNORM_FAMILY, GROUPNORM_FAMILY, EMBEDDING_FAMILY, RNN_FAMILY, LSTM_FAMILY,
         GRU_FAMILY, ATTENTION_FAMILY, TRANSFORMER_FAMILY, NO_PARAMS_FAMILY, MERGE_FAMILY,
         DEPTHWISE_FAMILY, RESHAPING_FAMILY, KERAS_PRELU_FAMILY, SCALING_FAMILY, CONV_LSTM_FAMILY,
-        TIME_DISTRIBUTED_FAMILY,
+        TIME_DISTRIBUTED_FAMILY, RMSNORM_FAMILY, GQA_FAMILY,
     )
 }
 
