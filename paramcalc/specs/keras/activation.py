@@ -10,30 +10,16 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import compute as fc
 from paramcalc.formulas import keras as fk
 from paramcalc.results import Compute, Count, Tensor
+from paramcalc.specs.activation import PRELU_FAMILY
 from paramcalc.specs.base import NO_PARAMS_FAMILY, LayerSpec
 from paramcalc.specs.keras.base import KerasLayer, require_shapes, textbook, weight
 from paramcalc.specs.ops import elements, op
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.shapes import KShape, fmt_shape
-from paramcalc.specs.working import Family
 
 Shape = tuple[int, ...]
 StrictInt = Annotated[int, Field(strict=True)]
 Number = Union[StrictInt, float]
-
-#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
-KERAS_PRELU_FAMILY = Family(
-    "prelu", "Parametric ReLU (PReLU)", ("PReLU",),
-    {
-        "pytorch": "num_parameters: 1 (one shared slope) or C (one slope per channel)",
-        "keras": "alpha of the input's shape without the batch, size 1 on each shared axis: "
-                 "prod(input[1:]) with no shared_axes, C with shared_axes over the spatial axes",
-        "textbook": "one slope a per value of alpha's shape (as the framework's)",
-    },
-    "output = input",
-    "shared_axes counts from 1 (the axis after the batch)",
-)
-
 
 class _KerasActivation(KerasLayer):
     """An element-wise activation without weights: the output has the input's shape."""
@@ -135,7 +121,7 @@ class Softmax(_KerasActivation):
 class PReLU(KerasLayer):
     """``keras.layers.PReLU``: max(x, 0) + alpha·min(x, 0) with a learned alpha per value, or shared over axes."""
 
-    family = KERAS_PRELU_FAMILY
+    family = PRELU_FAMILY
     summary: ClassVar[str] = "Keras parametric ReLU: a learned slope alpha per value (shared_axes share it)"
     positional: ClassVar[tuple[str, ...]] = ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes")
     keep_tuples: ClassVar[tuple[str, ...]] = ("input_shape", "shared_axes")

@@ -18,7 +18,6 @@ from paramcalc.specs.keras.base import KerasLayer, _input_shape, known, require_
 from paramcalc.specs.ops import dot, op
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.shapes import KShape, fmt_shape
-from paramcalc.specs.working import Family
 
 Shape = tuple[int, ...]
 
@@ -198,20 +197,6 @@ class MultiHeadAttention(KerasLayer):
         return items
 
 
-#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
-GQA_FAMILY = Family(
-    "grouped_query_attention", "Grouped-query attention (GroupQueryAttention)", ("GroupQueryAttention",),
-    {
-        "pytorch": "as SelfAttention(num_kv_heads=g): query and output H·k·D each, key and value g·k·D each, "
-                   "plus their biases",
-        "keras": "2·h·k·Dq + g·k·(Dk + Dv) + use_bias·(h·k + 2·g·k + Dq)",
-        "textbook": "W_Q D·(h·k), W_K and W_V D·(g·k), W_O (h·k)·D",
-    },
-    "output (batch, target, Dq); h query heads share g key/value heads (g divides h)",
-    "h = num_query_heads, g = num_key_value_heads, k = head_dim, D = feature sizes",
-)
-
-
 class GroupQueryAttention(KerasLayer):
     """``keras.layers.GroupQueryAttention``: num_query_heads query heads sharing num_key_value_heads key/value heads.
 
@@ -219,7 +204,6 @@ class GroupQueryAttention(KerasLayer):
     the output keeps the query's shape, and the query and value must have the same feature size.
     """
 
-    family = GQA_FAMILY
     inputs: ClassVar[tuple[str, ...]] = ("query", "value", "key")
 
     summary: ClassVar[str] = "Keras grouped-query attention: fewer key/value heads than query heads"

@@ -16,7 +16,7 @@ from paramcalc.specs.keras.base import KerasLayer, check_axis, check_rank, known
 from paramcalc.specs.ops import elements, op
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.shapes import KShape, fmt_shape
-from paramcalc.specs.working import Family, chain, n
+from paramcalc.specs.working import chain, n
 
 Shape = tuple[int, ...]
 Axis = Annotated[int, Field(strict=True)]
@@ -194,23 +194,9 @@ class LayerNormalization(_KerasAxisNorm):
                   per * count, f"{per}·elements", f"{per}·({work})")
 
 
-#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
-RMSNORM_FAMILY = Family(
-    "rmsnorm", "RMS normalisation (RMSNorm, RMSNormalization)", ("RMSNorm", "RMSNormalization"),
-    {
-        "pytorch": "d (weight γ, with elementwise_affine), d = prod(normalized_shape); no bias",
-        "keras": "d (scale) over the normalised axes; no shift",
-        "textbook": "d (γ)",
-    },
-    "output = input; x / sqrt(mean(x²) + eps) · γ",
-    "d = number of normalised values",
-)
-
-
 class RMSNormalization(_KerasAxisNorm):
     """``keras.layers.RMSNormalization`` over ``axis``: a scale per normalised feature, no shift."""
 
-    family = RMSNORM_FAMILY
     summary: ClassVar[str] = "Keras RMS norm over axis: a scale, no shift"
     positional: ClassVar[tuple[str, ...]] = ("axis", "epsilon")
     keep_tuples: ClassVar[tuple[str, ...]] = ("input_shape", "axis")
