@@ -6,7 +6,7 @@ formula) gives, as an exact Python int, and the working is shown.
 
 from __future__ import annotations
 
-from paramcalc.errors import ModelError, ParamcalcError, SpecError
+from paramcalc.errors import ModelError, ParamcalcError, ShapeMismatchError, SpecError
 
 #: PyTorch layer specs (``paramcalc.specs``), loaded on first use like everything below.
 _TORCH_EXPORTS = (
@@ -101,7 +101,7 @@ __all__ = [
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
     "Count", "Dropout", "Embedding", "Flatten", "GroupNorm", "Identity", "LayerNorm", "LayerSpec", "Linear",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "ModelError", "MultiheadAttention", "ParamcalcError",
-    "ReLU", "Sigmoid", "Softmax", "SpecError", "Tanh", "Tensor",
+    "ReLU", "ShapeMismatchError", "Sigmoid", "Softmax", "SpecError", "Tanh", "Tensor",
     "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
     "__version__", "check", "formulas", "parse_layer",
     "RNNCell", "LSTMCell", "GRUCell", "PixelShuffle", "PixelUnshuffle",
@@ -120,6 +120,8 @@ _KERAS_EXPORTS = (
     "Dense", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GroupNormalization",
     "GroupQueryAttention", "LayerNormalization", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MultiHeadAttention",
     "RMSNormalization", "SimpleRNN",
+    # merge layers, called on a list of inputs
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
 )
 __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 

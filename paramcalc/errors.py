@@ -15,6 +15,19 @@ class SpecError(ParamcalcError):
     """
 
 
+class ShapeMismatchError(SpecError):
+    """Two inputs of a layer called on several (a merge) whose shapes do not fit together.
+
+    ``inputs`` holds their positions in the call and ``shapes`` their shapes, so that a caller who
+    knows where each input comes from (a model file's layers) can name them.
+    """
+
+    def __init__(self, message: str, *, inputs: tuple[int, int], shapes: tuple[tuple, tuple]) -> None:
+        super().__init__(message)
+        self.inputs = inputs
+        self.shapes = shapes
+
+
 class ModelError(SpecError):
     """A model file or model description that cannot be read or does not fit together."""
 

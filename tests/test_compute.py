@@ -491,6 +491,48 @@ KERAS = [
     ("Activation('tanh')", [(2, 10)], {"activation": 20}),
     ("Flatten()", [(2, 3, 4)], {"mac": 0}),
     ("Dropout(0.5)", [(2, 3)], {"mac": 0}),
+    # depthwise: one 3×3 window per output element and channel, 1·8·8·4·9 = 2,304; bias 1·8·8·4 = 256
+    ("DepthwiseConv2D(3, padding='same')", [(1, 8, 8, 4)], {"mac": 2_304, "bias": 256}),
+    # (10 − 2) = 8 steps, 2·8·3 outputs · 3 taps = 144; bias 2·8·3 = 48
+    ("DepthwiseConv1D(3)", [(2, 10, 3)], {"mac": 144, "bias": 48}),
+    # separable 4 → 8 on 6×6: depthwise 1·4·4·4·9 = 576, pointwise 1·4·4·4·8 = 512; bias 1·4·4·8 = 128
+    ("SeparableConv2D(8, 3)", [(1, 6, 6, 4)], {"mac": 1_088, "bias": 128}),
+    # M = 2 on 3 channels (6 between), 3 steps: depthwise 3·6·3 = 54, pointwise 3·6·2 = 36; bias 3·2 = 6
+    ("SeparableConv1D(2, 3, depth_multiplier=2)", [(1, 5, 3)], {"mac": 90, "bias": 6}),
+    ("ZeroPadding1D(2)", [(2, 5, 3)], {"mac": 0}), ("ZeroPadding2D(1)", [(2, 5, 5, 3)], {"mac": 0}),
+    ("ZeroPadding3D(1)", [(1, 2, 2, 2, 3)], {"mac": 0}),
+    ("Cropping1D(1)", [(2, 5, 3)], {"mac": 0}), ("Cropping2D(1)", [(2, 5, 5, 3)], {"mac": 0}),
+    ("Cropping3D(1)", [(1, 3, 3, 3, 3)], {"mac": 0}),
+    ("UpSampling1D(2)", [(2, 5, 3)], {"mac": 0}), ("UpSampling2D()", [(2, 5, 5, 3)], {"elementwise": 0}),
+    ("UpSampling3D()", [(1, 2, 2, 2, 3)], {"mac": 0}),
+    # bilinear: 4 weights and 3 adds per output value, 7·(1·4·4·2) = 224
+    ("UpSampling2D(interpolation='bilinear')", [(1, 2, 2, 2)], {"elementwise": 224}),
+    ("Reshape((4, 3))", [(2, 12)], {"mac": 0}), ("Permute((2, 1))", [(2, 3, 4)], {"mac": 0}),
+    ("RepeatVector(3)", [(2, 4)], {"mac": 0}),
+    # max over 3·3 per channel: 2·3·3·4 = 72 values, 2·4 maxima: 72 − 8 = 64 comparisons
+    ("GlobalMaxPooling2D()", [(2, 3, 3, 4)], {"pool": 64}),
+    ("GlobalMaxPooling1D()", [(2, 5, 3)], {"pool": 30 - 6}), ("GlobalMaxPooling3D()", [(1, 2, 2, 2, 3)], {"pool": 24 - 3}),
+    ("ReLU(max_value=6.0)", [(2, 10)], {"activation": 20}), ("LeakyReLU()", [(2, 10)], {"activation": 20}),
+    ("ELU()", [(2, 10)], {"activation": 20}), ("Softmax()", [(2, 10)], {"softmax": 60}),
+    # PReLU: max, min, multiply, add per value, 4·24
+    ("PReLU()", [(2, 3, 4)], {"activation": 96}),
+    # subtract the mean, divide: 2 per value; unit norm: square, sum, divide: 3 per value; x·s + o: 2 per value
+    ("Normalization()", [(2, 13)], {"norm": 52}), ("UnitNormalization()", [(2, 5)], {"norm": 30}),
+    ("Rescaling(0.5)", [(2, 4)], {"elementwise": 16}),
+    # merges: k − 1 operations per output element (Average: and one divide)
+    ("Add()", [(4, 10), (4, 10), (4, 10)], {"elementwise": 80}), ("Subtract()", [(4, 10), (4, 10)], {"elementwise": 40}),
+    ("Multiply()", [(2, 3), (2, 3)], {"elementwise": 6}), ("Average()", [(4, 10), (4, 10)], {"elementwise": 80}),
+    ("Maximum()", [(2, 3), (2, 3)], {"elementwise": 6}), ("Minimum()", [(2, 3), (2, 3)], {"elementwise": 6}),
+    ("Concatenate()", [(2, 3), (2, 4)], {"mac": 0}),
+    # 2·10·12 dot products of length 64
+    ("Dot(axes=(2, 2))", [(2, 10, 64), (2, 12, 64)], {"mac": 15_360}),
+    # Dense(8) on each of 2·5 steps of 16 features: 10·16·8 = 1,280 MACs, 10·8 = 80 bias adds
+    ("TimeDistributed(layers.Dense(8))", [(2, 5, 16)], {"mac": 1_280, "bias": 80}),
+    # ConvLSTM1D(2, 3) on 4 steps of (5, 3): 3 positions; input 4·3·(4·2)·3·3 = 864, state 4·3·8·3·2 = 576;
+    # 4·3·2 = 24 state values: 4 biases, 5 activations, 4 products and sums each
+    ("ConvLSTM1D(2, 3)", [(1, 4, 5, 3)], {"mac": 1_440, "bias": 96, "activation": 120, "elementwise": 96}),
+    # 1×1 kernel, 1 filter on 2 steps of 2×2×1: input and state 2·4·4 = 32 MACs each; 8 state values
+    ("ConvLSTM2D(1, 1)", [(1, 2, 2, 2, 1)], {"mac": 64, "bias": 32, "activation": 40, "elementwise": 32}),
 ]
 
 

@@ -153,7 +153,8 @@ def test_arguments_that_change_nothing_are_dropped():
     )
     assert spec == K.Dense(64, "relu")
     assert parse_layer("Dense(64, input_dim=784)").input_shape == (784,)  # Keras's legacy input_dim
-    assert parse_layer("Embedding(5000, 100, input_length=30)") == K.Embedding(5000, 100)
+    # Keras 3 ignores Embedding's input_length; paramcalc reads it as the sequence length (Keras 2's meaning)
+    assert parse_layer("Embedding(5000, 100, input_length=30)") == K.Embedding(5000, 100, input_shape=(30,))
 
 
 SPECS = [

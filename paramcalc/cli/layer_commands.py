@@ -199,6 +199,13 @@ def _read_tuple(base: Any, text: str, flag: str) -> Any:
     """``3`` → 3 (the spec expands it), ``3,3`` / ``3x3`` / ``(3, 3)`` → (3, 3); items may be none."""
     args = typing.get_args(base)
     item, item_optional = _strip(args[0]) if args else (int, False)
+    if typing.get_origin(item) is tuple:  # pairs, such as a padding ((top, bottom), (left, right)): a literal
+        import ast
+
+        try:
+            return ast.literal_eval(text.strip())
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise ParamcalcError(f"{flag}: write an int, or pairs such as '((0, 1), (0, 1))'. Received: {text!r}") from None
     body = text.strip().strip("()[]").strip()
     parts = [p for p in re.split(r"\s*[,x×]\s*|\s+", body) if p]
     if not parts:
@@ -258,7 +265,7 @@ def example_options(command: str) -> tuple[str, str] | None:
         value, default = getattr(spec, field), info.default
         if field in ("type", *_RESERVED) or value == default:
             continue
-        if isinstance(value, tuple) and value and len(set(value)) == 1:
+        if isinstance(value, tuple) and value and len(set(value)) == 1 and field not in getattr(spec, "keep_tuples", ()):
             if value[0] == default:
                 continue
             value = value[0]
@@ -268,6 +275,8 @@ def example_options(command: str) -> tuple[str, str] | None:
         elif isinstance(value, bool):
             words.append(f"{flag} {str(value).lower()}")
         elif isinstance(value, LayerSpec):
+            words.append(f"{flag} '{value}'")
+        elif isinstance(value, tuple) and any(isinstance(v, tuple) for v in value):
             words.append(f"{flag} '{value}'")
         elif isinstance(value, tuple):
             words.append(f"{flag} {','.join('none' if v is None else str(v) for v in value)}")

@@ -134,6 +134,55 @@ def mha_params(
     return weights + (biases if use_bias else 0)
 
 
+def depthwise_conv_params(*, kernel_size: tuple[int, ...], channels: int, depth_multiplier: int = 1,
+                          use_bias: bool = True) -> int:
+    """Weights of ``keras.layers.DepthwiseConv1D``/``2D``: one filter of its own per input channel and multiplier.
+
+    kernel (k..., C, M) and a bias of C·M.
+    Formula: prod(k)·C·M + C·M·use_bias.
+    """
+    return prod(kernel_size) * channels * depth_multiplier + (channels * depth_multiplier if use_bias else 0)
+
+
+def separable_conv_params(*, kernel_size: tuple[int, ...], channels: int, filters: int, depth_multiplier: int = 1,
+                          use_bias: bool = True) -> int:
+    """Weights of ``keras.layers.SeparableConv1D``/``2D``: a depthwise then a 1×1 pointwise convolution.
+
+    depthwise_kernel (k..., C, M), pointwise_kernel (1..., C·M, F) and a bias of F.
+    Formula: prod(k)·C·M + C·M·F + F·use_bias.
+    """
+    return prod(kernel_size) * channels * depth_multiplier + channels * depth_multiplier * filters + (
+        filters if use_bias else 0)
+
+
+def conv_lstm_params(*, kernel_size: tuple[int, ...], channels: int, filters: int, use_bias: bool = True) -> int:
+    """Weights of ``keras.layers.ConvLSTM1D``/``2D``: an LSTM whose matrix products are convolutions.
+
+    kernel (k..., C, 4F) on the input, recurrent_kernel (k..., F, 4F) on the state, bias (4F).
+    Formula: 4F·prod(k)·(C + F) + 4F·use_bias.
+    """
+    return 4 * filters * prod(kernel_size) * (channels + filters) + (4 * filters if use_bias else 0)
+
+
+def normalization_params(*, kept_shape: tuple[int, ...], adapted: bool = True) -> int:
+    """Weights of ``keras.layers.Normalization``, all non-trainable.
+
+    Without a given mean and variance (to be learned by ``adapt``): mean and variance of the kept
+    axes' shape and a scalar count; with them given: none.
+    Formula: 2·prod(kept) + 1, or 0.
+    """
+    return 2 * prod(kept_shape) + 1 if adapted else 0
+
+
+def prelu_params(*, alpha_shape: tuple[int, ...]) -> int:
+    """Weights of ``keras.layers.PReLU``: one slope alpha per value of the input's non-batch axes,
+    size 1 on the shared axes.
+
+    Formula: prod(alpha_shape).
+    """
+    return prod(alpha_shape)
+
+
 # -- Shapes ----------------------------------------------------------------------------------
 
 

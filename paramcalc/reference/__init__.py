@@ -14,6 +14,8 @@ test-sized inputs.
 - :mod:`~paramcalc.reference.elementwise`: activations and dropouts;
 - :mod:`~paramcalc.reference.reshaping`: padding (cell by cell), Unflatten and pixel shuffles;
 - :mod:`~paramcalc.reference.blocks`: the building blocks (SelfAttention, DecoderBlock, ...).
+- :mod:`~paramcalc.reference.keras_layers`: Keras 3 layers, their weights as ``build`` creates them
+  (:mod:`~paramcalc.reference.keras_windows`: the ones that slide, scatter or pad a window).
 """
 
 from __future__ import annotations

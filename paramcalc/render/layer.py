@@ -136,10 +136,13 @@ def collect(
         SpecError: the layer cannot be counted, or the input shape does not fit it.
     """
     shapes = tuple(tuple(s) for s in input_shapes)
+    own = getattr(spec, "input_shape", None) if spec.framework == "keras" else None
+    if not shapes and own is not None:  # a Keras layer's own input_shape (batch unknown) stands for --input-shape
+        shapes = ((None, *own),)
     arg = shape_argument(shapes)
     count = spec.count(convention, input_shape=arg)
     tensors = tuple(spec.param_tensors(convention, input_shape=arg))
-    notes = []
+    notes = list(getattr(spec, "legacy_notes", ()))
     resolved = spec
     field_name = getattr(spec, "infer_field", None)
     if field_name and not spec.is_resolved():

@@ -18,6 +18,12 @@ from paramcalc.specs.blocks.mlp import FEED_FORWARD_FAMILY
 from paramcalc.specs.blocks.norm import RMSNORM_FAMILY
 from paramcalc.specs.blocks.vision import PATCH_EMBEDDING_FAMILY
 from paramcalc.specs.conv import CONV_FAMILY, CONV_TRANSPOSE_FAMILY
+from paramcalc.specs.keras.conv_recurrent import CONV_LSTM_FAMILY
+from paramcalc.specs.keras.depthwise import DEPTHWISE_FAMILY
+from paramcalc.specs.keras.merge import MERGE_FAMILY
+from paramcalc.specs.keras.reshaping import RESHAPING_FAMILY
+from paramcalc.specs.keras.scaling import SCALING_FAMILY
+from paramcalc.specs.keras.wrappers import TIME_DISTRIBUTED_FAMILY
 from paramcalc.specs.linear import BILINEAR_FAMILY, EMBEDDING_FAMILY, LINEAR_FAMILY
 from paramcalc.specs.padding import PADDING_FAMILY
 from paramcalc.specs.cells import CELL_FAMILY
@@ -29,10 +35,13 @@ from paramcalc.specs.working import Family
 FAMILIES: dict[str, Family] = {
     fam.name: fam
     for fam in (
-        LINEAR_FAMILY, BILINEAR_FAMILY, CONV_FAMILY, CONV_TRANSPOSE_FAMILY, POOL_FAMILY, ADAPTIVE_POOL_FAMILY,
+        LINEAR_FAMILY, BILINEAR_FAMILY, CONV_FAMILY, CONV_TRANSPOSE_FAMILY, POOL_FAMILY,
+        ADAPTIVE_POOL_FAMILY,
         BATCHNORM_FAMILY, LAYERNORM_FAMILY, GROUPNORM_FAMILY, EMBEDDING_FAMILY, RNN_FAMILY, LSTM_FAMILY,
-        GRU_FAMILY, CELL_FAMILY, ATTENTION_FAMILY, SELF_ATTENTION_FAMILY, TRANSFORMER_FAMILY, RMSNORM_FAMILY, FEED_FORWARD_FAMILY,
-        DECODER_BLOCK_FAMILY, PATCH_EMBEDDING_FAMILY, PRELU_FAMILY, PADDING_FAMILY, NO_PARAMS_FAMILY,
+        GRU_FAMILY, CELL_FAMILY, ATTENTION_FAMILY, SELF_ATTENTION_FAMILY, TRANSFORMER_FAMILY, RMSNORM_FAMILY,
+        FEED_FORWARD_FAMILY, DECODER_BLOCK_FAMILY, PATCH_EMBEDDING_FAMILY, PRELU_FAMILY, PADDING_FAMILY,
+        NO_PARAMS_FAMILY, MERGE_FAMILY, DEPTHWISE_FAMILY, RESHAPING_FAMILY, SCALING_FAMILY, CONV_LSTM_FAMILY,
+        TIME_DISTRIBUTED_FAMILY,
     )
 }
 

@@ -6,7 +6,7 @@ and the default answers of a layer without weights."""
 
 from typing import Any, ClassVar, Literal, Union
 
-from pydantic import field_validator, model_serializer
+from pydantic import PrivateAttr, field_validator, model_serializer
 
 from paramcalc.errors import SpecError
 from paramcalc.formulas import compute as fc
@@ -62,6 +62,8 @@ class KerasLayer(LayerSpec):
 
     input_shape: tuple[NonNegInt | None, ...] | None = None
     trainable: StrictBool = True
+    #: What the Keras 2 arguments of the call (input_dim, input_length, input_shape) were read as.
+    _legacy: tuple[str, ...] = PrivateAttr(default=())
 
     _shape = field_validator("input_shape", mode="before")(classmethod(lambda cls, v: _input_shape(v)))
 
@@ -86,6 +88,20 @@ class KerasLayer(LayerSpec):
             return data
         common = {k: data.pop(k) for k in ("input_shape", "trainable") if k in data}
         return {"type": data.pop("type"), **data, **common}
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the type and the arguments are (the notes on Keras 2 arguments do not count)."""
+        if isinstance(other, KerasLayer):
+            return type(self) is type(other) and self.__dict__ == other.__dict__
+        return NotImplemented
+
+    __hash__ = LayerSpec.__hash__
+
+    @property
+    def legacy_notes(self) -> tuple[str, ...]:
+        """What the call's Keras 2 arguments (``input_dim``, ``input_length``, ``input_shape``) were read
+        as, and what Keras 3 does with them; empty for a Keras 3 call."""
+        return self._legacy
 
     def spec_dict(self) -> dict[str, Any]:
         """The spec as plain data with Keras's argument names, ``type`` first."""

@@ -15,20 +15,67 @@ from paramcalc.specs.registry import layer_class, layers
 IGNORED_TORCH_ARGUMENTS = ("device", "dtype")
 
 
-def _clean(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Drop the arguments that change nothing here; turn Keras's legacy ``input_dim`` into ``input_shape``."""
-    out = {}
+#: Keras 2's recurrent layers, whose ``input_dim`` was the features per step and ``input_length`` the steps.
+_RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+
+
+def _clean(name: str, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Drop the arguments that change nothing here; read Keras 2's ``input_dim``, ``input_length`` and
+    ``input_shape`` into the layer's input shape, with a note on what Keras 3 makes of each."""
+    out, notes = {}, []
+    dim, length = kwargs.get("input_dim"), kwargs.get("input_length")
+    if name == "Embedding":
+        dim = None  # Embedding's input_dim is its vocabulary
     for key, value in kwargs.items():
         if key in IGNORED_KERAS_ARGUMENTS or key.endswith(IGNORED_KERAS_SUFFIXES):
             continue
-        if name == "Embedding" and key == "input_length":  # deprecated in Keras 3, ignored there too
+        if key == "input_length" or (key == "input_dim" and name != "Embedding"):
             continue
-        if key == "input_dim" and name != "Embedding":
-            if "input_shape" in kwargs:
-                raise SpecError(f"{name}: give input_dim or input_shape, not both")
-            key, value = "input_shape", (value,)
         out[key] = value
-    return out
+    if (dim is not None or length is not None) and "input_shape" in kwargs:
+        given = "input_dim" if dim is not None else "input_length"
+        raise SpecError(f"{name}: give {given} or input_shape, not both")
+    if name in _RECURRENT and (dim is not None or length is not None):
+        out["input_shape"] = shape = (length, dim)
+        used = " and ".join(k for k in ("input_dim", "input_length") if kwargs.get(k) is not None)
+        notes.append(
+            f"{name}: {used} {'is a Keras 2 argument' if ' and ' not in used else 'are Keras 2 arguments'} that "
+            f"Keras 3 dropped (it reads input_dim as the whole input shape and refuses input_length); read as "
+            f"steps {_dim(length)}, features {_dim(dim)}: keras.Input(shape={_tuple(shape)}) in Keras 3"
+        )
+    elif name == "Embedding" and length is not None:
+        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            raise SpecError(f"Embedding: input_length must be a non-negative int or None. Received: input_length={length!r}")
+        out["input_shape"] = (length,)
+        notes.append(
+            f"Embedding: input_length is a Keras 2 argument that Keras 3 ignores (deprecated); read as the "
+            f"sequence length: keras.Input(shape=({length},)) in Keras 3"
+        )
+    elif length is not None:
+        raise SpecError(f"{name}: input_length is a Keras 2 argument of recurrent layers and Embedding; "
+                        f"give input_shape instead. Received: input_length={length!r}")
+    elif dim is not None:
+        out["input_shape"] = (dim,)
+        notes.append(
+            f"{name}: input_dim is a Keras 2 argument; Keras 3 still reads it as input_shape=({dim},) but "
+            f"warns: put keras.Input(shape=({dim},)) before the first layer"
+        )
+    elif "input_shape" in kwargs and kwargs["input_shape"] is not None:
+        notes.append(
+            f"{name}: input_shape on a layer is Keras 2 style; Keras 3 accepts it with a warning: put "
+            f"keras.Input(shape={_tuple(kwargs['input_shape'])}) before the first layer"
+        )
+    return out, notes
+
+
+def _dim(value: Any) -> str:
+    return "unknown (None)" if value is None else repr(value)
+
+
+def _tuple(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(repr(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return f"({value!r},)"
 
 
 def build(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpec:
@@ -43,7 +90,11 @@ def build(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> LayerSpec
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
         hint = f" Did you mean {' or '.join(close)}?" if close else " Run `paramcalc layers` to list them."
         raise SpecError(f"unknown Keras layer {name!r}.{hint}")
-    return cls(*args, **_clean(name, dict(kwargs)))
+    cleaned, notes = _clean(name, dict(kwargs))
+    spec = cls(*args, **cleaned)
+    if notes:
+        spec._legacy = tuple(notes)
+    return spec
 
 
 def build_from_mapping(data: dict[str, Any]) -> LayerSpec:
@@ -62,6 +113,11 @@ _HINTS = {
     "Embedding": ("num_embeddings=", "input_dim="),
     "Dropout": ("p=", "rate="),
     "Flatten": ("start_dim=", "data_format="),
+    "ReLU": ("inplace=", "max_value="),
+    "Softmax": ("dim=", "axis="),
+    "LeakyReLU": ("inplace=", "negative_slope="),
+    "ELU": ("inplace=", "alpha="),
+    "PReLU": ("num_parameters=", "shared_axes="),
 }
 
 

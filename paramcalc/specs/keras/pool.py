@@ -1,4 +1,4 @@
-"""Keras pooling: MaxPooling1D–3D, AveragePooling1D–3D and GlobalAveragePooling1D–3D (no weights)."""
+"""Keras pooling: MaxPooling1D–3D, AveragePooling1D–3D, GlobalAveragePooling1D–3D and GlobalMaxPooling1D–3D (no weights)."""
 
 # Annotations are evaluated at class creation on purpose (no `from __future__ import annotations`).
 
@@ -197,3 +197,40 @@ class GlobalAveragePooling3D(_KerasGlobalPool):
     nd: ClassVar[int] = 3
     example = ("layers.GlobalAveragePooling3D()", "2,4,4,4,64")
     type: Literal["keras.GlobalAveragePooling3D"] = "keras.GlobalAveragePooling3D"
+
+
+class _KerasGlobalMaxPool(_KerasGlobalPool):
+
+    def _keras_compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        count, work = elements(shapes[0])
+        out = prod(outs["output"])
+        return op("maximum (a window of K values: K − 1 comparisons)", "pool",
+                  fc.max_pool_compares(window_elements=count, out_elements=out), "N·C·spatial − N·C",
+                  f"{work} − {out}")
+
+
+class GlobalMaxPooling1D(_KerasGlobalMaxPool):
+    """``keras.layers.GlobalMaxPooling1D``: the maximum over the steps."""
+
+    summary: ClassVar[str] = "Keras maximum over the steps: (batch, steps, C) -> (batch, C)"
+    nd: ClassVar[int] = 1
+    example = ("layers.GlobalMaxPooling1D()", "8,100,16")
+    type: Literal["keras.GlobalMaxPooling1D"] = "keras.GlobalMaxPooling1D"
+
+
+class GlobalMaxPooling2D(_KerasGlobalMaxPool):
+    """``keras.layers.GlobalMaxPooling2D``: the maximum over height and width."""
+
+    summary: ClassVar[str] = "Keras maximum over height and width: (batch, H, W, C) -> (batch, C)"
+    nd: ClassVar[int] = 2
+    example = ("layers.GlobalMaxPooling2D()", "8,7,7,512")
+    type: Literal["keras.GlobalMaxPooling2D"] = "keras.GlobalMaxPooling2D"
+
+
+class GlobalMaxPooling3D(_KerasGlobalMaxPool):
+    """``keras.layers.GlobalMaxPooling3D``: the maximum over depth, height and width."""
+
+    summary: ClassVar[str] = "Keras maximum over depth, height and width -> (batch, C)"
+    nd: ClassVar[int] = 3
+    example = ("layers.GlobalMaxPooling3D()", "2,4,4,4,64")
+    type: Literal["keras.GlobalMaxPooling3D"] = "keras.GlobalMaxPooling3D"

@@ -222,6 +222,11 @@ class Bidirectional(KerasLayer):
                 f"Bidirectional: layer must be a Keras SimpleRNN, LSTM or GRU (write layers.LSTM(64)). "
                 f"Received: layer={value}"
             )
+        if isinstance(value, (SimpleRNN, LSTM, GRU)) and value.go_backwards:
+            raise ValueError(
+                "Bidirectional: the layer must run forwards (go_backwards=False); Keras makes the backward "
+                "copy itself, and refuses two layers with the same go_backwards. Received: go_backwards=True"
+            )
         return value
 
     def _keras_count(self, shapes: tuple[KShape, ...]) -> Count:
