@@ -345,8 +345,9 @@ class LayerSpec(BaseModel):
     #   _worked_params(convention)         the worked formula, lines ending on the count
     #   _worked_shape(shapes, outputs)     the worked output shape, one line per step
     #   _compute(shapes, outs) -> Compute  the itemised MACs and FLOPs of one forward pass
-    # The weights' names and shapes under the pytorch convention come from the independent
-    # reference (paramcalc.reference), never from the family.
+    #   _pytorch_tensors() -> list[Tensor] the torch.nn module's state_dict: names, shapes, buffers apart
+    # The tests compare _pytorch_tensors with real torch modules and with the independent reference
+    # (paramcalc.reference), which lists them its own way.
 
     def _count(self, convention: str, input_shape: Any) -> "Count":
         spec = self.resolve(input_shape)
@@ -359,15 +360,16 @@ class LayerSpec(BaseModel):
     def _tensors(self, convention: str, input_shape: Any) -> "list[Tensor]":
         spec = self.resolve(input_shape)
         if convention == "pytorch":
-            from paramcalc import reference
-
-            return reference.param_tensors(spec)
+            return spec._pytorch_tensors()
         if convention == "keras":
             return parts_tensors(spec._keras_parts())
         return spec._textbook_tensors(())
 
     def _infer_value(self, shape: Shape) -> Any:
         raise SpecError(f"{self.name}: has no input size to infer")  # pragma: no cover
+
+    def _pytorch_tensors(self) -> "list[Tensor]":
+        raise NotImplementedError(f"{self.name}: its family lists no PyTorch tensors")  # pragma: no cover
 
     def _shape_notes(self, x: Shape, out: Shape) -> list[str]:
         return []
@@ -463,6 +465,9 @@ class _ParameterFree(LayerSpec):
         return Count(0)
 
     def _textbook_tensors(self, shapes: Any) -> "list[Tensor]":
+        return []
+
+    def _pytorch_tensors(self) -> "list[Tensor]":
         return []
 
     def _worked_params(self, convention: str) -> list[str] | None:

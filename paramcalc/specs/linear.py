@@ -10,6 +10,7 @@ from paramcalc import formulas as f
 from paramcalc.errors import SpecError
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, Probability, Shape, StrictBool, _ParameterFree
 from paramcalc.specs.parts import Part
@@ -63,6 +64,9 @@ class Linear(LayerSpec):
         if not shape:
             raise SpecError(f"{self.name}: cannot infer {self.infer_field} from a 0-dimensional input")
         return shape[-1]
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.linear("", self.in_features, self.out_features, self.bias, "connection")
 
     def _pytorch_count(self) -> Count:
         return Count(f.linear_params(in_features=self.in_features, out_features=self.out_features, bias=self.bias))
@@ -130,6 +134,9 @@ class Embedding(LayerSpec):
                 num_embeddings=self.num_embeddings, padding_idx=self.padding_idx,
             )
         return self
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return [tt.weight("weight", (self.num_embeddings, self.embedding_dim), "one vector per token")]
 
     def _pytorch_count(self) -> Count:
         return Count(f.embedding_params(num_embeddings=self.num_embeddings, embedding_dim=self.embedding_dim))
