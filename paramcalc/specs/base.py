@@ -239,7 +239,8 @@ class LayerSpec(BaseModel):
         shape = first_shape(input_shape)
         if shape is None:
             raise SpecError(f"{self.name}: {field} is not set; give {field}, or an input shape to infer it from")
-        values = {k: v for k, v in self if k != "type"}
+        # the arguments given, and the inferred one: a value the spec derived stays derived
+        values = {k: getattr(self, k) for k in self.model_fields_set if k != "type"}
         values[field] = self._infer_value(shape)
         return type(self)(**values)
 

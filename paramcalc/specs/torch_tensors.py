@@ -93,9 +93,17 @@ def projections(prefix: str, e: int, heads: int, kv_heads: int, head: int, bias:
     )
 
 
+def conv1d(prefix: str, n_in: int, n_out: int, bias: bool, what: str) -> list[Tensor]:
+    """Hugging Face's ``Conv1D(n_out, n_in)`` (GPT-2's linear layer): weight (n_in, n_out), then bias."""
+    out = [weight(f"{prefix}weight", (n_in, n_out), f"{what} weights")]
+    if bias:
+        out.append(weight(f"{prefix}bias", (n_out,), f"{what} bias"))
+    return out
+
+
 def fused(prefix: str, e: int, bias: bool) -> list[Tensor]:
-    """GPT-2's attention: c_attn (query, key and value in one) and c_proj."""
-    return linear(f"{prefix}c_attn.", e, 3 * e, bias, "fused query, key and value projection") + linear(
+    """GPT-2's attention: c_attn (query, key and value in one) and c_proj, Conv1D layers."""
+    return conv1d(f"{prefix}c_attn.", e, 3 * e, bias, "fused query, key and value projection") + conv1d(
         f"{prefix}c_proj.", e, e, bias, "output projection"
     )
 

@@ -73,19 +73,20 @@ class DecoderBlock(LayerSpec):
         return self.nhead if self.num_kv_heads is None else self.num_kv_heads
 
     def _pytorch_tensors(self) -> list[Tensor]:
-        """GPT-2's block (ln_1, attn, ln_2, mlp) or LLaMA's (input_layernorm, self_attn,
-        post_attention_layernorm, mlp), as Hugging Face names them."""
+        """GPT-2's block (ln_1, attn, ln_2, mlp; Conv1D weights stored in × out) or LLaMA's
+        (self_attn, mlp, input_layernorm, post_attention_layernorm), as Hugging Face's state_dict has them."""
         d, ff, b = self.d_model, self.dim_feedforward, self.bias
         if self.style == "gpt2":
             return (
                 tt.layer_norm("ln_1.", (d,), True, True) + tt.fused("attn.", d, b) + tt.layer_norm("ln_2.", (d,), True, True)
-                + tt.linear("mlp.c_fc.", d, ff, b, "MLP expansion") + tt.linear("mlp.c_proj.", ff, d, b, "MLP contraction")
+                + tt.conv1d("mlp.c_fc.", d, ff, b, "MLP expansion") + tt.conv1d("mlp.c_proj.", ff, d, b, "MLP contraction")
             )
+        # LlamaDecoderLayer registers self_attn and mlp before its two norms
         return (
-            [tt.weight("input_layernorm.weight", (d,), "RMSNorm scale")]
-            + tt.projections("self_attn.", d, self.nhead, self.kv_heads, d // self.nhead, b, b)
-            + [tt.weight("post_attention_layernorm.weight", (d,), "RMSNorm scale")]
+            tt.projections("self_attn.", d, self.nhead, self.kv_heads, d // self.nhead, b, b)
             + tt.gated("mlp.", d, ff, d, b)
+            + [tt.weight("input_layernorm.weight", (d,), "RMSNorm scale"),
+               tt.weight("post_attention_layernorm.weight", (d,), "RMSNorm scale")]
         )
 
     def _pytorch_count(self) -> Count:
