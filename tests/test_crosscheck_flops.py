@@ -120,6 +120,7 @@ def test_encoder_fast_path_leaves_out_the_attention_products():
     assert torch_flops(build(expr), torch.randn(*shape), train=False) == 2 * (c.macs - products)
 
 
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN")
 def test_lstm_without_projection_matches_torch_off_the_fused_kernel():
     # Without proj_size, CPU LSTMs run one fused oneDNN op that FlopCounterMode has no formula for;
     # with oneDNN turned off torch takes the generic path, whose matrix products it counts.
@@ -223,9 +224,13 @@ def test_llama_layer_agrees_on_one_token_batch():
 
 # -- presets against the same architectures built in torch --------------------------------------
 
+#: Every CNN, ViT, BERT, GPT-2 and LLaMA preset (the README says so): preset → (builder, GPT-2 size).
 PRESET_BUILDERS = {
-    "lenet5": "lenet5", "alexnet": "alexnet", "vgg11": "vgg11", "vgg16": "vgg16", "resnet18": "resnet18",
-    "resnet50": "resnet50", "vit-b16": "vit_b16", "bert-base": "bert_base", "gpt2": "gpt2", "llama2-7b": "llama2_7b",
+    "lenet5": ("lenet5", None), "alexnet": ("alexnet", None), "vgg11": ("vgg11", None), "vgg16": ("vgg16", None),
+    "resnet18": ("resnet18", None), "resnet50": ("resnet50", None), "vit-b16": ("vit_b16", None),
+    "bert-base": ("bert_base", None), "bert-large": ("bert_large", None), "gpt2": ("gpt2", "small"),
+    "gpt2-medium": ("gpt2", "medium"), "gpt2-large": ("gpt2", "large"), "gpt2-xl": ("gpt2", "xl"),
+    "llama2-7b": ("llama2_7b", None),
 }
 
 
@@ -240,8 +245,9 @@ def test_preset_macs_equal_torch_on_the_meta_device(preset):
     from paramcalc.models.presets import load_preset
 
     summary = evaluate(load_preset(preset))
-    build = getattr(A, PRESET_BUILDERS[preset])
-    model = build("small", device="meta") if preset == "gpt2" else build(device="meta")
+    builder, size = PRESET_BUILDERS[preset]
+    build = getattr(A, builder)
+    model = build(size, device="meta") if size else build(device="meta")
     inputs = [
         torch.zeros(*s, dtype=torch.long, device="meta") if len(s) == 2 else torch.empty(*s, device="meta")
         for s in summary.input_shapes.values()
