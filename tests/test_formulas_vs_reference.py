@@ -187,14 +187,16 @@ def test_reference_imports_only_the_core() -> None:
 
 
 def test_reference_reads_specs_as_data() -> None:
-    """Run on plain stand-ins, the reference loads neither the specs nor pydantic."""
+    """Run on plain stand-ins and mappings, the reference loads neither the specs, the formulas nor pydantic."""
     code = (
         "import sys, types\n"
         "from paramcalc import reference\n"
         "lin = types.SimpleNamespace(type='Linear', in_features=3, out_features=4, bias=True)\n"
         "assert reference.count(lin).total == 16\n"
         "assert reference.output_shapes(lin, (2, 3)) == {'output': (2, 4)}\n"
-        "loaded = [m for m in sys.modules if m.startswith(('paramcalc.specs', 'paramcalc.blocks', 'pydantic'))]\n"
+        "conv = {'type': 'Conv2d', 'in_channels': 3, 'out_channels': 8, 'kernel_size': 3, 'groups': 1}\n"
+        "assert reference.output_shapes(conv, (1, 3, 5, 5)) == {'output': (1, 8, 3, 3)}\n"
+        "loaded = [m for m in sys.modules if m.startswith(('paramcalc.specs', 'paramcalc.formulas', 'pydantic'))]\n"
         "assert not loaded, loaded\n"
     )
     root = Path(__file__).resolve().parents[1]
@@ -203,8 +205,10 @@ def test_reference_reads_specs_as_data() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_counts_are_sums_of_the_reference_tensors() -> None:
-    spec = parse_layer("LSTM(10, 20, num_layers=2, bidirectional=True, proj_size=5)")
-    tensors = spec.param_tensors()
-    assert Count.of_tensors(tensors) == spec.count()
-    assert sum(t.numel for t in tensors) == spec.count().total
+def test_counts_are_sums_of_the_listed_tensors() -> None:
+    # LSTM(10, 20, num_layers=2, bidirectional=True, proj_size=5), by hand: per direction, layer 0
+    # 80·10 + 80·5 + 2·80 + 5·20 = 1,460; layer 1 reads 2·5 = 10 inputs, the same 1,460: 4 · 1,460
+    layer = {"type": "LSTM", "input_size": 10, "hidden_size": 20, "num_layers": 2, "bidirectional": True, "proj_size": 5}
+    spec = parse_layer(layer)
+    assert spec.count().total == Count.of_tensors(spec.param_tensors()).total == 5_840
+    assert reference.count(layer).total == sum(t.numel for t in reference.param_tensors(layer)) == 5_840

@@ -159,7 +159,8 @@ def scratch_copy(into: Path) -> Path:
 
 
 def run(mutant: Mutant, workdir: Path) -> tuple[bool, float]:
-    """(killed, seconds): apply the fault to a fresh copy and run its tests there."""
+    """(killed, seconds): apply the fault to a fresh copy and run its tests there. Killed means a
+    test failed (pytest's exit status 1); any other failure of the run stops the tool."""
     root = scratch_copy(workdir)
     try:
         apply(root, mutant)
@@ -169,7 +170,9 @@ def run(mutant: Mutant, workdir: Path) -> tuple[bool, float]:
             [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutant.tests],
             cwd=root, env=env, capture_output=True, text=True,
         )
-        return done.returncode != 0, time.monotonic() - start
+        if done.returncode not in (0, 1):  # not a test failure: a broken copy, a usage error, no test run
+            raise SystemExit(f"{mutant.id}: pytest exited {done.returncode}\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        return done.returncode == 1, time.monotonic() - start
     finally:
         shutil.rmtree(root)
 
