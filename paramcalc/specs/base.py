@@ -182,10 +182,15 @@ class LayerSpec(BaseModel):
     #: An example call and input shape, for the help and the docs.
     example: ClassVar[tuple[str, str] | None] = None
 
+    #: The first field taken by name only because the framework's constructor has positional
+    #: parameters paramcalc does not model before it (nn.Transformer's custom_encoder, custom_decoder).
+    by_name_from: ClassVar[str | None] = None
+
     @classmethod
     def positional_fields(cls) -> list[str]:
         """The fields positional arguments fill, in the framework's constructor order."""
-        return [f for f in cls.model_fields if f != "type" and f not in cls.keyword_only]
+        fields = [f for f in cls.model_fields if f != "type" and f not in cls.keyword_only]
+        return fields[: fields.index(cls.by_name_from)] if cls.by_name_from in fields else fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name = type(self).__name__

@@ -156,6 +156,9 @@ class Transformer(LayerSpec):
 
     summary: ClassVar[str] = "encoder-decoder Transformer (stacks and final norms, no embeddings)"
     example = ("Transformer()", "10,32,512;20,32,512")
+    # torch's custom_encoder and custom_decoder come before layer_norm_eps: it and the fields after
+    # it are taken by name, so positional arguments mean what they mean to nn.Transformer
+    by_name_from: ClassVar[str | None] = "layer_norm_eps"
     type: Literal["Transformer"] = "Transformer"
     d_model: PosInt = 512
     nhead: PosInt = 8
