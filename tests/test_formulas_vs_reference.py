@@ -87,6 +87,20 @@ def test_loose_cases_agree_or_are_refused_alike(family: str, data: Any) -> None:
     assert_agree(data.draw(S.loose_cases(family), label="case"))
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+@given(data=st.data())
+def test_left_out_arguments_take_the_same_defaults(family: str, data: Any) -> None:
+    """Arguments left out take torch's defaults on both sides: the spec's field defaults, and the
+    reference's own list of torch's defaults (the strategies give most arguments explicitly)."""
+    case = data.draw(S.valid_cases(family), label="case")
+    cls = S.TORCH_LAYERS[family]
+    optional = sorted(k for k in case.kwargs if k != cls.infer_field and not cls.model_fields[k].is_required())
+    if not optional:
+        return
+    dropped = data.draw(st.sets(st.sampled_from(optional), min_size=1), label="left out")
+    assert_agree(S.Case(family, {k: v for k, v in case.kwargs.items() if k not in dropped}, case.shapes))
+
+
 @pytest.mark.parametrize(("layer", "kwargs", "why"), S.INVALID_ARGUMENTS, ids=[w for _, _, w in S.INVALID_ARGUMENTS])
 def test_invalid_arguments_are_refused_by_both(layer: str, kwargs: dict[str, Any], why: str) -> None:
     case = S.Case(layer, kwargs, ())
