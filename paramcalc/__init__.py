@@ -48,6 +48,38 @@ _TORCH_EXPORTS = (
     "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    # activations, dropouts, padding and reshaping
+    "ReLU6",
+    "LeakyReLU",
+    "ELU",
+    "SELU",
+    "SiLU",
+    "Mish",
+    "Hardswish",
+    "Hardsigmoid",
+    "LogSoftmax",
+    "PReLU",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+    "Unflatten",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ZeroPad3d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReflectionPad3d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ReplicationPad3d",
+    "CircularPad1d",
+    "CircularPad2d",
+    "CircularPad3d",
 )
 
 __version__ = "0.1.0"
@@ -63,6 +95,10 @@ __all__ = [
     "ReLU", "Sigmoid", "Softmax", "SpecError", "Tanh", "Tensor",
     "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
     "__version__", "check", "formulas", "parse_layer",
+    "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "LogSoftmax", "PReLU",
+    "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Unflatten",
+    "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
+    "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
 ]
 
 #: Keras layer specs whose names PyTorch does not use; the shared ones (LSTM, GRU, Embedding,
@@ -88,7 +124,8 @@ _LAZY = {
     "Compute": "paramcalc.results", "layer_compute": "paramcalc.analysis.compute",
     "model_compute": "paramcalc.analysis.compute",
     "Memory": "paramcalc.analysis.memory", "layer_memory": "paramcalc.analysis.memory",
-    "model_memory": "paramcalc.analysis.memory",
+    "model_memory": "paramcalc.analysis.memory", "plan_memory": "paramcalc.analysis.planning",
+    "LoRA": "paramcalc.analysis.adapters", "layer_activations": "paramcalc.analysis.activations",
     # Whole models: model files, summaries, presets, print(model) text.
     "Model": "paramcalc.models.format", "load_model": "paramcalc.models.format", "Summary": "paramcalc.models.summary",
     "summarize": "paramcalc.readers", "load_preset": "paramcalc.models.presets",
@@ -111,7 +148,7 @@ _RENDERERS = {
         "Model", "load_model", "Summary", "summarize", "load_preset", "summarize_torch_print",
     )},
     "check": "paramcalc.render.check",
-    **dict.fromkeys(("Memory", "layer_memory", "model_memory"), "paramcalc.render.memory"),
+    **dict.fromkeys(("Memory", "layer_memory", "model_memory", "plan_memory"), "paramcalc.render.memory"),
     **dict.fromkeys(("Compute", "layer_compute", "model_compute"), "paramcalc.render.compute"),
 }
 

@@ -124,7 +124,7 @@ MUTANTS = [
     m("ref-llama-rule", "paramcalc/reference/blocks.py", "return multiple_of * ((hidden + multiple_of - 1) // multiple_of)",
       "return multiple_of * (hidden // multiple_of)", PROPERTY, "-k", "DecoderBlock",
       why="the reference rounds LLaMA's hidden size down"),
-    m("ref-rule-groups", "paramcalc/reference/arguments.py", "        if getattr(a, name) % a.groups:\n",
+    m("ref-rule-groups", "paramcalc/reference/refusals.py", "        if getattr(a, name) % a.groups:\n",
       "        if False:\n", PROPERTY, "-k", "Conv2d or invalid", why="the reference lets groups not divide the channels"),
     m("ref-pool-stride-default", "paramcalc/reference/windows.py", "stride = spec.stride or spec.kernel_size",
       "stride = spec.stride or (1,) * nd", PROPERTY, "-k", "MaxPool2d", why="pooling's stride defaults to 1"),
