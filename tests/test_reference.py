@@ -187,3 +187,15 @@ def test_an_unknown_tag_is_refused(tag: str) -> None:
         reference.param_tensors(SimpleNamespace(type=tag))
     with pytest.raises(SpecError, match=f"^{tag}: the reference"):
         reference.output_shapes(SimpleNamespace(type=tag), (1, 2))
+
+
+@pytest.mark.parametrize("layer", [None, 3, "Linear(3, 4)", SimpleNamespace(in_features=3)])
+def test_what_is_not_a_layer_is_refused(layer: Any) -> None:
+    with pytest.raises(SpecError, match="the reference reads a layer as a mapping or an object with a type"):
+        reference.count(layer)
+
+
+def test_a_nested_layer_of_another_type_is_refused() -> None:
+    stack = {"type": "TransformerEncoder", "num_layers": 1, "encoder_layer": {"type": "Linear", "in_features": 2}}
+    with pytest.raises(SpecError, match=r"TransformerEncoder.encoder_layer: must be a TransformerEncoderLayer"):
+        reference.count(stack)

@@ -320,6 +320,8 @@ def _as_data(layer: Any) -> tuple[Any, dict[str, Any]]:
     fields_set = getattr(layer, "model_fields_set", None)
     if fields_set is not None:  # a pydantic model: what it was given, not what it filled in
         return tag, {name: getattr(layer, name) for name in fields_set if name != "type"}
+    if tag is None or not hasattr(layer, "__dict__"):
+        raise SpecError(f"the reference reads a layer as a mapping or an object with a type. Received: {short_repr(layer)}")
     return tag, {k: v for k, v in vars(layer).items() if k != "type"}
 
 
