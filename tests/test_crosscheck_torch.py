@@ -398,3 +398,12 @@ def _module_from_spec(spec: Any) -> Any:
     data = spec.spec_dict()
     kind = data.pop("type")
     return build_module(S.Case(kind, data, ()))
+
+
+def test_a_decoder_stack_takes_an_empty_memory_of_another_batch() -> None:
+    # the cross-attention views no key at all: torch runs it, and paramcalc gives torch's shape
+    case = S.Case("TransformerDecoder", {"decoder_layer": {"type": "TransformerDecoderLayer", "d_model": 4, "nhead": 1,
+                                                            "dim_feedforward": 4}, "num_layers": 1},
+                  ((1, 2, 4), (0, 3, 4)))
+    assert torch_outcome(case) == ("ok", {"output": (1, 2, 4)})
+    assert parse_layer(case.layer()).output_shapes(*case.shapes) == {"output": (1, 2, 4)}

@@ -43,7 +43,11 @@ def _stack_shapes(spec: LayerSpec, shapes: tuple[Shape, ...], d_model: int, batc
             f"{spec.name}: {first_name} and {second_name} must both be batched or both unbatched. "
             f"Received: {first_name}_shape={x}, {second_name}_shape={second}"
         )
-    if len(x) == 3 and x[0 if batch_first else 1] != second[0 if batch_first else 1]:
+    batch_axis = 0 if batch_first else 1
+    # nn.Transformer compares the batches itself; a decoder stack meets its memory only in the
+    # cross-attention, which takes a memory of another batch when it holds no position at all
+    empty_memory = second_name == "memory" and len(second) == 3 and second[1 - batch_axis] == 0
+    if len(x) == 3 and x[batch_axis] != second[batch_axis] and not empty_memory:
         raise SpecError(
             f"{spec.name}: the batch number of {first_name} and {second_name} must be equal. "
             f"Received: {first_name}_shape={x}, {second_name}_shape={second}"
