@@ -224,30 +224,35 @@ def test_llama_layer_agrees_on_one_token_batch():
 
 # -- presets against the same architectures built in torch --------------------------------------
 
-#: Every CNN, ViT, BERT, GPT-2 and LLaMA preset (the README says so): preset → (builder, GPT-2 size).
+#: Every CNN, ViT, BERT, GPT-2 and LLaMA preset (the README says so): preset → (module, builder,
+#: arguments), the builders written in the suite from the published definitions.
 PRESET_BUILDERS = {
-    "lenet5": ("lenet5", None), "alexnet": ("alexnet", None), "vgg11": ("vgg11", None), "vgg16": ("vgg16", None),
-    "resnet18": ("resnet18", None), "resnet50": ("resnet50", None), "vit-b16": ("vit_b16", None),
-    "bert-base": ("bert_base", None), "bert-large": ("bert_large", None), "gpt2": ("gpt2", "small"),
-    "gpt2-medium": ("gpt2", "medium"), "gpt2-large": ("gpt2", "large"), "gpt2-xl": ("gpt2", "xl"),
-    "llama2-7b": ("llama2_7b", None),
+    "lenet5": ("torch_archs", "lenet5", ()), "alexnet": ("torch_archs", "alexnet", ()),
+    "vgg11": ("torch_archs", "vgg11", ()), "vgg16": ("torch_archs", "vgg16", ()),
+    "resnet18": ("torch_archs", "resnet18", ()), "resnet50": ("torch_archs", "resnet50", ()),
+    "densenet121": ("test_crosscheck_zoo", "densenet121", ()), "googlenet": ("test_crosscheck_zoo", "googlenet", ()),
+    "vit-b16": ("torch_archs", "vit_b16", ()), "bert-base": ("torch_archs", "bert_base", ()),
+    "bert-large": ("torch_archs", "bert_large", ()), "gpt2": ("torch_archs", "gpt2", ("small",)),
+    "gpt2-medium": ("torch_archs", "gpt2", ("medium",)), "gpt2-large": ("torch_archs", "gpt2", ("large",)),
+    "gpt2-xl": ("torch_archs", "gpt2", ("xl",)), "llama2-7b": ("torch_archs", "llama2_7b", ()),
 }
 
 
 @pytest.mark.parametrize("preset", list(PRESET_BUILDERS))
 def test_preset_macs_equal_torch_on_the_meta_device(preset):
-    # the whole architecture in torch (tests/torch_archs.py), on the meta device: no memory, no
-    # arithmetic, but every op dispatched, so FlopCounterMode sees each product
-    import torch_archs as A
+    # the whole architecture in torch, on the meta device: no memory, no arithmetic, but every op
+    # dispatched, so FlopCounterMode sees each product
+    from importlib import import_module
 
     from paramcalc.analysis.compute import model_compute
     from paramcalc.models.evaluate import evaluate
     from paramcalc.models.presets import load_preset
 
     summary = evaluate(load_preset(preset))
-    builder, size = PRESET_BUILDERS[preset]
-    build = getattr(A, builder)
-    model = build(size, device="meta") if size else build(device="meta")
+    module_name, builder, args = PRESET_BUILDERS[preset]
+    build = getattr(import_module(module_name), builder)
+    with torch.device("meta"):  # (torch_archs' builders take the device themselves)
+        model = build(*args, device="meta") if module_name == "torch_archs" else build(*args)
     inputs = [
         torch.zeros(*s, dtype=torch.long, device="meta") if len(s) == 2 else torch.empty(*s, device="meta")
         for s in summary.input_shapes.values()
