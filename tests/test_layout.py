@@ -147,8 +147,7 @@ def test_the_reachability_check_sees_a_chain_through_another_module() -> None:
 
 @pytest.mark.parametrize("name", [m for m in MODULES if m.startswith("paramcalc.specs")])
 def test_specs_import_only_lower_layers(name: str) -> None:
-    allowed = ("paramcalc.errors", "paramcalc.limits", "paramcalc.results", "paramcalc.formulas",
-               "paramcalc.reference", "paramcalc.specs")
+    allowed = ("paramcalc.errors", "paramcalc.limits", "paramcalc.results", "paramcalc.formulas", "paramcalc.specs")
     assert _below(name, allowed) == []
 
 
@@ -181,3 +180,10 @@ def test_readers_sit_between_models_and_analysis(name: str) -> None:
 def test_models_import_no_reader_and_nothing_above(name: str) -> None:
     above = ("paramcalc.readers", "paramcalc.analysis", "paramcalc.checking", "paramcalc.render", "paramcalc.cli")
     assert [m for m in GRAPH[name] if m.startswith(above)] == []
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if not m.startswith("paramcalc.reference")])
+def test_only_the_tests_use_the_reference(name: str) -> None:
+    """The product lists its own tensors and finds its own shapes; the independent reference is
+    what the tests compare them with, so no module of the package outside it imports it."""
+    assert not [m for m in GRAPH[name] if m.startswith("paramcalc.reference")], f"{name} imports the reference"
