@@ -8,8 +8,6 @@ from dataclasses import dataclass, field, replace
 from math import prod
 from typing import Any, Literal
 
-from paramcalc.formulas import compute as fc
-
 TensorKind = Literal["trainable", "non_trainable", "buffer"]
 
 
@@ -292,8 +290,10 @@ class Compute:
 
     @property
     def training_flops(self) -> int:
-        """Forward + backward ≈ 3 × forward FLOPs (a rule of thumb, not a count)."""
-        return fc.training_flops(forward_flops=self.flops)
+        """Forward + backward ≈ 3 × forward FLOPs (a rule of thumb, not a count): the backward pass
+        computes gradients for both the inputs and the weights of every product, each as dear as the
+        forward product."""
+        return 3 * self.flops
 
     def by_kind(self) -> dict[str, int]:
         """Non-MAC FLOPs per kind (only kinds that occur), in a fixed order."""

@@ -561,6 +561,165 @@ def elementwise(draw: Any, name: str = "ReLU", loose: bool = False) -> Case:
     return Case(name, kwargs, (draw(any_shape()),))
 
 
+# -- Building blocks -------------------------------------------------------------------------
+
+
+def _tokens(d: _Draw, width: int, batch_first: bool = True) -> Shape:
+    """(L, width) or (N, L, width) (or (L, N, width) when not batch_first)."""
+    length = d.int(1, 4, bad=(0,))
+    if d.draw(st.integers(0, 3)) == 0:
+        return (length, width)
+    n = d.pick((1, 2, 3))
+    return (n, length, width) if batch_first else (length, n, width)
+
+
+@st.composite
+def rmsnorm(draw: Any, loose: bool = False) -> Case:
+    d = _Draw(draw, loose)
+    dims = tuple(d.int(1, 4, bad=(0,)) for _ in range(d.int(1, 3)))
+    kwargs: dict[str, Any] = {
+        "normalized_shape": dims[0] if len(dims) == 1 and d.bool() else dims,
+        "eps": d.pick((None, 1e-6, 1e-5)),  # (paramcalc refuses eps <= 0, which torch takes)
+        "elementwise_affine": d.bool(),
+    }
+    lead = tuple(draw(st.lists(st.integers(0, 3), max_size=2)))
+    return Case("RMSNorm", kwargs, (d.spoil((*lead, *dims)),))
+
+
+@st.composite
+def self_attention(draw: Any, loose: bool = False) -> Case:
+    """SelfAttention: heads a multiple of the key/value heads; embed_dim = heads · head size unless
+    head_dim is given."""
+    d = _Draw(draw, loose)
+    kv = d.int(1, 3, bad=(0,))
+    heads = max(kv, 1) * d.int(1, 2)
+    if d.stray():
+        heads += 1  # no longer a multiple of num_kv_heads (unless it is 1)
+    head_dim = None if d.bool() else d.int(1, 4, bad=(0,))
+    embed = d.int(1, 8) if head_dim is not None else max(heads, 1) * d.int(1, 3)
+    if head_dim is None and d.stray():
+        embed += 1
+    kwargs = {
+        "embed_dim": embed, "num_heads": heads, "num_kv_heads": d.pick((None, kv)), "head_dim": head_dim,
+        "bias": d.bool(), "out_bias": d.pick((None, True, False)), "causal": d.bool(), "dropout": d.pick((0.0, 0.1)),
+    }
+    return Case("SelfAttention", kwargs, (d.spoil(_tokens(d, embed)),))
+
+
+@st.composite
+def causal_self_attention(draw: Any, loose: bool = False) -> Case:
+    d = _Draw(draw, loose)
+    heads = d.int(1, 3, bad=(0,))
+    embed = max(heads, 1) * d.int(1, 3)
+    if d.stray():
+        embed += 1
+    kwargs = {"embed_dim": embed, "num_heads": heads, "bias": d.bool(), "dropout": d.pick((0.0, 0.1))}
+    return Case("CausalSelfAttention", kwargs, (d.spoil(_tokens(d, embed)),))
+
+
+@st.composite
+def mlp(draw: Any, name: str = "FeedForward", loose: bool = False) -> Case:
+    """FeedForward / SwiGLU: in_features → hidden_features → out_features (in_features by default)."""
+    d = _Draw(draw, loose)
+    n_in = d.int(1, 8, bad=(0,))
+    kwargs: dict[str, Any] = {
+        "in_features": n_in, "hidden_features": d.int(1, 8, bad=(0,)),
+        "out_features": None if d.bool() else d.int(1, 8, bad=(0,)), "bias": d.bool(),
+    }
+    if name == "FeedForward":
+        kwargs["activation"] = d.pick(("gelu", "gelu_tanh", "gelu_new", "relu", "silu", "tanh"))
+    lead = tuple(draw(st.lists(st.integers(0, 3), max_size=2)))
+    return Case(name, kwargs, (d.spoil((*lead, n_in)),))
+
+
+@st.composite
+def decoder_block(draw: Any, loose: bool = False) -> Case:
+    """DecoderBlock: GPT-2 or LLaMA style; nhead a multiple of num_kv_heads (LLaMA only)."""
+    d = _Draw(draw, loose)
+    style = d.pick(("gpt2", "llama"))
+    kv = d.int(1, 2, bad=(0,))
+    nhead = max(kv, 1) * d.int(1, 2)
+    if d.stray():
+        nhead += 1
+    d_model = nhead * d.int(1, 3)
+    if d.stray():
+        d_model += 1
+    kwargs: dict[str, Any] = {
+        "d_model": d_model, "nhead": nhead, "style": style, "bias": d.pick((None, True, False)),
+        "dim_feedforward": None if d.bool() else d.int(1, 8, bad=(0,)),
+    }
+    if style == "llama" or d.stray():
+        kwargs["num_kv_heads"] = d.pick((None, kv))
+    return Case("DecoderBlock", kwargs, (d.spoil(_tokens(d, d_model)),))
+
+
+@st.composite
+def patch_embedding(draw: Any, loose: bool = False) -> Case:
+    """PatchEmbedding: patch_size divides image_size; the input is the image."""
+    d = _Draw(draw, loose)
+    patch = (d.int(1, 3, bad=(0,)), d.int(1, 3, bad=(0,)))
+    image = tuple(max(p, 1) * d.int(1, 3) + (1 if d.stray() else 0) for p in patch)
+    c = d.int(1, 3, bad=(0,))
+    kwargs = {
+        "in_channels": c, "embed_dim": d.int(1, 8), "patch_size": d.tuple_or_int(patch),
+        "image_size": d.tuple_or_int(image), "class_token": d.bool(), "position_embedding": d.bool(), "bias": d.bool(),
+    }
+    return Case("PatchEmbedding", kwargs, (d.spoil(d.batch((c, *image), zero=False)),))
+
+
+@st.composite
+def sinusoidal(draw: Any, loose: bool = False) -> Case:
+    """SinusoidalPositionalEncoding: a table of max_len positions (loose: sometimes too short)."""
+    d = _Draw(draw, loose)
+    width = d.int(1, 8, bad=(0,))
+    x = _tokens(d, width)
+    length = x[-2]
+    max_len = None if d.bool() else d.int(max(length, 1), length + 3, bad=(0, max(length - 1, 0)))
+    kwargs = {"d_model": width, "max_len": max_len, "dropout": d.pick((0.0, 0.1))}
+    return Case("SinusoidalPositionalEncoding", kwargs, (d.spoil(x),))
+
+
+@st.composite
+def select(draw: Any, loose: bool = False) -> Case:
+    """Select: an index within the chosen dimension (loose: now and then just outside either)."""
+    shape = draw(any_shape()) if loose else tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    rank = len(shape)
+    dim = draw(st.integers(-rank - 1, rank) if loose else st.integers(-rank, rank - 1))
+    size = shape[dim] if -rank <= dim < rank else 1
+    index = draw(st.integers(-size - 1, size) if loose else st.integers(-size, size - 1))
+    return Case("Select", {"dim": dim, "index": index}, (shape,))
+
+
+@st.composite
+def transformer_decoder(draw: Any, loose: bool = False) -> Case:
+    """A stack of decoder layers (tgt, memory), with or without a final LayerNorm."""
+    d = _Draw(draw, loose)
+    layer = {"type": "TransformerDecoderLayer", **_transformer_kwargs(d)}
+    width = layer["d_model"]
+    norm = None
+    if d.bool():
+        shape = (width,) if not d.stray() else d.pick(((width + 1,), (2, width)))
+        norm = {"type": "LayerNorm", "elementwise_affine": d.bool(), "bias": d.bool()}
+        if d.bool() or d.loose:
+            norm["normalized_shape"] = shape[0] if len(shape) == 1 and d.bool() else shape
+    kwargs = {"decoder_layer": layer, "num_layers": d.int(1, 2, bad=(0,)), "norm": norm}
+    n = None if d.draw(st.integers(0, 3)) == 0 else d.pick((1, 2, 3, 0))
+    tgt, memory = _sequence(d, layer["batch_first"], width, n), _sequence(d, layer["batch_first"], width, n)
+    return Case("TransformerDecoder", kwargs, (d.spoil(tgt), memory))
+
+
+@st.composite
+def transformer(draw: Any, loose: bool = False) -> Case:
+    """torch.nn.Transformer (src, tgt): small stacks."""
+    d = _Draw(draw, loose)
+    kwargs = {**_transformer_kwargs(d), "num_encoder_layers": d.int(1, 2, bad=(0,)),
+              "num_decoder_layers": d.int(1, 2, bad=(0,))}
+    n = None if d.draw(st.integers(0, 3)) == 0 else d.pick((1, 2, 3))
+    src = _sequence(d, kwargs["batch_first"], kwargs["d_model"], n)
+    tgt = _sequence(d, kwargs["batch_first"], kwargs["d_model"], n)
+    return Case("Transformer", kwargs, (src, d.spoil(tgt)))
+
+
 @st.composite
 def log_softmax(draw: Any, loose: bool = False) -> Case:
     case = draw(softmax(loose))
@@ -697,6 +856,17 @@ def _families() -> dict[str, Any]:
     fams["Softmax"] = softmax
     for name in ("Dropout", "Identity", "GELU", "Tanh", "Sigmoid", *ACTIVATIONS):
         fams[name] = lambda loose=False, n=name: elementwise(n, loose)
+    fams["RMSNorm"] = rmsnorm
+    fams["SelfAttention"] = self_attention
+    fams["CausalSelfAttention"] = causal_self_attention
+    for name in ("FeedForward", "SwiGLU"):
+        fams[name] = lambda loose=False, n=name: mlp(n, loose)
+    fams["DecoderBlock"] = decoder_block
+    fams["PatchEmbedding"] = patch_embedding
+    fams["SinusoidalPositionalEncoding"] = sinusoidal
+    fams["Select"] = select
+    fams["TransformerDecoder"] = transformer_decoder
+    fams["Transformer"] = transformer
     fams["LogSoftmax"] = log_softmax
     fams["PReLU"] = prelu
     for name in ("Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"):

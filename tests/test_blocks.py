@@ -1,10 +1,10 @@
-"""The building blocks of modern architectures: known counts, formulas against the reference,
-invariants between blocks, inferred sizes, shapes and errors."""
+"""The building blocks of modern architectures: known counts (each on the formulas and on the
+reference), invariants between blocks, inferred sizes, shapes and errors."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from paramcalc import SpecError, parse_layer, reference
@@ -73,88 +73,11 @@ def test_every_block_is_registered() -> None:
         assert cls.summary
 
 
-# -- Formulas against the reference ----------------------------------------------------------
+# The formulas against the reference, and the product's tensor listing against the reference's,
+# are compared for every block over generated cases in tests/test_formulas_vs_reference.py; the
+# listings against Hugging Face and torchvision modules in tests/test_crosscheck_blocks.py.
 
 dims = st.integers(1, 64)
-
-
-@st.composite
-def attention_specs(draw: st.DrawFn) -> str:
-    kv = draw(st.integers(1, 4))
-    heads = kv * draw(st.integers(1, 4))
-    head_dim = draw(st.integers(1, 16))
-    explicit = draw(st.booleans())
-    e = draw(dims) if explicit else heads * head_dim
-    extra = f", head_dim={head_dim}" if explicit else ""
-    return (
-        f"SelfAttention({e}, {heads}, num_kv_heads={kv}, bias={draw(st.booleans())}, "
-        f"out_bias={draw(st.sampled_from([None, True, False]))}{extra})"
-    )
-
-
-@st.composite
-def block_specs(draw: st.DrawFn) -> str:
-    kind = draw(st.sampled_from(["attn", "causal", "ff", "swiglu", "rms", "decoder", "patch", "transformer"]))
-    b = draw(st.booleans())
-    match kind:
-        case "attn":
-            return draw(attention_specs())
-        case "causal":
-            h = draw(st.integers(1, 8))
-            return f"CausalSelfAttention({h * draw(dims)}, {h}, bias={b})"
-        case "ff":
-            out = draw(st.sampled_from([None, draw(dims)]))
-            return f"FeedForward({draw(dims)}, {draw(dims)}, out_features={out}, bias={b})"
-        case "swiglu":
-            out = draw(st.sampled_from([None, draw(dims)]))
-            return f"SwiGLU({draw(dims)}, {draw(dims)}, out_features={out}, bias={b})"
-        case "rms":
-            shape = tuple(draw(st.lists(st.integers(1, 8), min_size=1, max_size=3)))
-            return f"RMSNorm({shape}, elementwise_affine={b})"
-        case "decoder":
-            kv = draw(st.integers(1, 4))
-            h = kv * draw(st.integers(1, 3))
-            style = draw(st.sampled_from(["gpt2", "llama"]))
-            kvs = f", num_kv_heads={kv}" if style == "llama" else ""
-            return f"DecoderBlock({h * draw(st.integers(1, 16))}, {h}, style={style!r}, bias={b}{kvs})"
-        case "patch":
-            p = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
-            img = (p[0] * draw(st.integers(1, 5)), p[1] * draw(st.integers(1, 5)))
-            return (
-                f"PatchEmbedding({draw(dims)}, {draw(dims)}, {p}, {img}, class_token={draw(st.booleans())}, "
-                f"position_embedding={draw(st.booleans())}, bias={b})"
-            )
-    h = draw(st.integers(1, 4))
-    return (
-        f"Transformer({h * draw(st.integers(1, 8))}, {h}, {draw(st.integers(1, 2))}, {draw(st.integers(1, 2))}, "
-        f"{draw(dims)}, bias={b})"
-    )
-
-
-@given(block_specs())
-@example("SelfAttention(4096, 32, bias=False)")
-@example("DecoderBlock(4096, 32, style='llama')")
-@example("PatchEmbedding(3, 768, 16, 224)")
-def test_formulas_equal_the_reference(expr: str) -> None:
-    spec = parse_layer(expr)
-    assert spec.count() == reference.count(spec)
-    assert spec.param_tensors() == reference.param_tensors(spec)
-
-
-@given(block_specs(), st.integers(1, 4), st.integers(1, 6), st.booleans())
-def test_shapes_equal_the_reference(expr: str, batch: int, length: int, batched: bool) -> None:
-    spec = parse_layer(expr)
-    if spec.name == "PatchEmbedding":
-        x = (spec.in_channels, *spec.image_size)
-    elif spec.name == "RMSNorm":
-        x = (length, *spec.normalized_shape)
-    elif spec.name in ("FeedForward", "SwiGLU"):
-        x = (length, spec.in_features)
-    else:
-        width = spec.d_model if spec.name in ("Transformer", "DecoderBlock") else spec.embed_dim
-        x = (length, width)
-    shape = (batch, *x) if batched else x
-    assert spec.output_shapes(shape) == reference.output_shapes(spec, shape)
 
 
 # -- Invariants ------------------------------------------------------------------------------

@@ -351,10 +351,18 @@ def test_textbook_lstm_projection_extends_the_rule():
     assert spec.count("textbook").total == 4 * (8 * 14 + 8) + 32 == spec.count().total - 32
 
 
-def test_module_functions_match_methods():
+def test_module_functions_count_under_each_convention():
+    # LSTM(100, 128): Keras and the textbook have one bias per gate, 4·(128·(100 + 128) + 128) =
+    # 117,248; torch two, 4·(128·(100 + 128) + 2·128) = 117,760 (the framework counts in
+    # tests/test_crosscheck_torch.py and tests/test_crosscheck_keras.py)
     spec = parse_layer("LSTM(100, 128)")
-    assert count(spec, "keras") == spec.count("keras")
-    assert param_tensors(spec, "textbook") == spec.param_tensors("textbook")
+    assert count(spec, "keras") == Count(117_248)
+    assert count(spec, "pytorch") == Count(117_760)
+    assert count(spec, "textbook") == Count(117_248)
+    assert [(t.name, t.shape) for t in param_tensors(spec, "textbook")][:3] == [
+        ("W_xi", (128, 100)), ("W_hi", (128, 128)), ("b_i", (128,))]
+    assert [(t.name, t.shape) for t in param_tensors(spec, "pytorch")][:2] == [
+        ("weight_ih_l0", (512, 100)), ("weight_hh_l0", (512, 128))]
 
 
 # -- compare ------------------------------------------------------------------------------------

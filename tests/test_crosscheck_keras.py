@@ -371,8 +371,10 @@ TORCH_CASES = [
     "GRU(12, 6)", "GRU(12, 6, num_layers=2, bidirectional=True, bias=False)",
     "MultiheadAttention(16, 4)", "MultiheadAttention(12, 3, kdim=5, vdim=7, bias=False)",
     "TransformerEncoderLayer(32, 4, dim_feedforward=64)", "TransformerEncoderLayer(16, 2, 32, bias=False)",
-    "TransformerDecoderLayer(24, 3, dim_feedforward=48)",
+    "TransformerDecoderLayer(24, 3, dim_feedforward=48)", "TransformerDecoderLayer(8, 2, 16, bias=False)",
     "TransformerEncoder(TransformerEncoderLayer(16, 4, 32), num_layers=2, norm=LayerNorm(16))",
+    "TransformerEncoder(TransformerEncoderLayer(8, 2, 16, bias=False), num_layers=3)",
+    "TransformerEncoder(TransformerEncoderLayer(8, 2, 16), num_layers=1, norm=LayerNorm(8, bias=False))",
     "RMSNorm(16)", "RMSNorm((3, 4), eps=1e-5)",
     "SelfAttention(16, 4)", "SelfAttention(24, 6, num_kv_heads=2, bias=False)", "SelfAttention(12, 2, head_dim=5)",
     "CausalSelfAttention(16, 4)", "FeedForward(8, 32)", "FeedForward(8, 32, out_features=5, bias=False)",
@@ -438,20 +440,45 @@ def _real_equivalent(spec) -> tuple[int, int, list[tuple[str, tuple]] | None]:
         if len(parts) == 1:
             return (*summed(parts), weights(parts[0]))
         return (*summed(parts), None)
-    else:  # Transformer layers: attention, LayerNorms and the feed-forward Dense layers, summed
-        layer_spec = spec.encoder_layer if name == "TransformerEncoder" else spec
-        d, ff, b = layer_spec.d_model, layer_spec.dim_feedforward, layer_spec.bias
-        attentions = 1 if "Encoder" in layer_spec.type else 2
-        parts = [built(L.MultiHeadAttention(layer_spec.nhead, d // layer_spec.nhead, use_bias=b), (None, 4, d), (None, 4, d))
-                 for _ in range(attentions)]
-        parts += [built(L.LayerNormalization(center=b), (None, 4, d)) for _ in range(attentions + 1)]
-        parts += [built(L.Dense(ff, use_bias=b), (None, 4, d)), built(L.Dense(d, use_bias=b), (None, 4, ff))]
-        tr, ntr = summed(parts)
-        if name == "TransformerEncoder":
-            tr *= spec.num_layers
-            tr += 2 * d if spec.norm is not None else 0
-        return tr, ntr, None
+    else:  # torch's transformer layers as keras_hub's TransformerEncoder / Decoder name their sublayers
+        stack = name == "TransformerEncoder"
+        layer_spec = spec.encoder_layer if stack else spec
+        copies = spec.num_layers if stack else 1
+        parts, paths = [], []
+        for i in range(copies):
+            prefix = f"transformer_encoder{'' if i == 0 else f'_{i}'}/" if stack else ""
+            for part in _keras_transformer_layer(layer_spec, built):
+                parts.append(part)
+                paths += weights(part, f"{prefix}{part.name}/")
+        if stack and spec.norm is not None:
+            norm = spec.norm
+            affine = norm.elementwise_affine
+            final = built(L.LayerNormalization(center=affine and norm.bias, scale=affine, name="layer_normalization"),
+                          (None, 4, layer_spec.d_model))
+            parts.append(final)
+            paths += weights(final, "layer_normalization/")
+        return (*summed(parts), paths)
     return (*summed([layer]), weights(layer))
+
+
+def _keras_transformer_layer(layer, built):
+    """The sublayers of keras_hub's TransformerEncoder (or TransformerDecoder) for a torch layer,
+    built under the names keras_hub gives them (its transformer_encoder.py / transformer_decoder.py)."""
+    L = keras.layers
+    d, h, ff, b = layer.d_model, layer.nhead, layer.dim_feedforward, layer.bias
+
+    def attention(name):
+        return built(L.MultiHeadAttention(h, d // h, use_bias=b, name=name), (None, 4, d), (None, 4, d))
+
+    def norm(name):
+        return built(L.LayerNormalization(center=b, name=name), (None, 4, d))
+
+    dense = [built(L.Dense(ff, use_bias=b, name="feedforward_intermediate_dense"), (None, 4, d)),
+             built(L.Dense(d, use_bias=b, name="feedforward_output_dense"), (None, 4, ff))]
+    if "Decoder" in layer.type:
+        return [attention("self_attention"), norm("self_attention_layer_norm"), attention("cross_attention"),
+                norm("cross_attention_layer_norm"), *dense, norm("feedforward_layer_norm")]
+    return [attention("self_attention_layer"), norm("self_attention_layer_norm"), norm("feedforward_layer_norm"), *dense]
 
 
 def _attention(h, kv, head, d, bias, built):

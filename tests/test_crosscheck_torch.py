@@ -35,7 +35,9 @@ pytestmark = pytest.mark.crosscheck
 
 #: Examples per family and test; PARAMCALC_CROSSCHECK_EXAMPLES raises it for a longer search.
 EXAMPLES = int(os.environ.get("PARAMCALC_CROSSCHECK_EXAMPLES", "15"))
-FAMILIES = sorted(S.FAMILIES)
+#: Every layer type with a strategy that torch.nn has (the other building blocks are Hugging Face's
+#: or torchvision's: tests/test_crosscheck_blocks.py and tests/test_crosscheck_transformers.py).
+FAMILIES = sorted(f for f in S.FAMILIES if hasattr(nn, f))
 
 crosscheck_settings = settings(
     max_examples=EXAMPLES,
@@ -52,12 +54,15 @@ crosscheck_settings = settings(
 def build_module(case: S.Case) -> Any:
     """The torch.nn module for a case, built with the same arguments."""
     kwargs = dict(case.kwargs)
-    if case.type == "TransformerEncoder":
-        layer = {k: v for k, v in kwargs.pop("encoder_layer").items() if k != "type"}
+    if case.type in ("TransformerEncoder", "TransformerDecoder"):
+        kind = case.type.removeprefix("Transformer").lower()
+        layer = {k: v for k, v in kwargs.pop(f"{kind}_layer").items() if k != "type"}
         norm = kwargs.pop("norm", None)
         if norm is not None:
-            norm = nn.LayerNorm(**{k: v for k, v in norm.items() if k != "type"})
-        return nn.TransformerEncoder(nn.TransformerEncoderLayer(**layer), norm=norm, **kwargs)
+            d_model = layer["d_model"]
+            norm = nn.LayerNorm(**{"normalized_shape": d_model, **{k: v for k, v in norm.items() if k != "type"}})
+        stack, make_layer = getattr(nn, case.type), getattr(nn, f"{case.type}Layer")
+        return stack(make_layer(**layer), norm=norm, **kwargs)
     return getattr(nn, case.type)(**kwargs)
 
 
@@ -401,3 +406,12 @@ def _module_from_spec(spec: Any) -> Any:
     data = spec.spec_dict()
     kind = data.pop("type")
     return build_module(S.Case(kind, data, ()))
+
+
+def test_a_decoder_stack_takes_an_empty_memory_of_another_batch() -> None:
+    # the cross-attention views no key at all: torch runs it, and paramcalc gives torch's shape
+    case = S.Case("TransformerDecoder", {"decoder_layer": {"type": "TransformerDecoderLayer", "d_model": 4, "nhead": 1,
+                                                            "dim_feedforward": 4}, "num_layers": 1},
+                  ((1, 2, 4), (0, 3, 4)))
+    assert torch_outcome(case) == ("ok", {"output": (1, 2, 4)})
+    assert parse_layer(case.layer()).output_shapes(*case.shapes) == {"output": (1, 2, 4)}

@@ -1,9 +1,11 @@
-"""The formulas and the independent reference agree over the valid argument space of every family.
+"""The formulas and the independent reference agree on every generated case, valid or not.
 
-``spec.count()`` and ``spec.output_shapes()`` go through their family's methods to the closed
-forms in :mod:`paramcalc.formulas`; :mod:`paramcalc.reference` enumerates the tensors torch creates
-and simulates the windows. Hypothesis draws bounded cases (tests/strategies.py) and checks that both
-give the same counts and shapes, and that both refuse the same inputs (each raising SpecError).
+``parse_layer`` builds a spec, whose family's methods go to the closed forms in
+:mod:`paramcalc.formulas`; :mod:`paramcalc.reference` reads the same arguments as plain data, with
+its own knowledge of torch's defaults and refusals, enumerates the tensors torch creates and
+simulates the windows. Hypothesis draws bounded cases (tests/strategies.py); for each, both sides
+give the same count and shapes, or both refuse it with a paramcalc error: at construction or
+counting, then on the input. No case is skipped.
 """
 
 from __future__ import annotations
@@ -13,60 +15,106 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import strategies as S
-from paramcalc import SpecError, parse_layer, reference
+from paramcalc import ParamcalcError, parse_layer, reference
+from paramcalc.reference.arguments import SIGNATURES
 from paramcalc.results import Count
+from paramcalc.specs.registry import names
 
 FAMILIES = sorted(S.FAMILIES)
 
 
-def formula_outcome(spec: Any, shapes: tuple[Any, ...]) -> tuple[str, Any]:
+def outcome(run: Callable[[], Any]) -> tuple[str, Any]:
+    """("ok", value), or ("refused", message) for a paramcalc error; anything else propagates."""
     try:
-        return "ok", spec.output_shapes(*shapes)
-    except SpecError as exc:
-        return "rejected", str(exc)
+        return "ok", run()
+    except ParamcalcError as exc:
+        return "refused", str(exc)
 
 
-def reference_outcome(spec: Any, shapes: tuple[Any, ...]) -> tuple[str, Any]:
-    try:
-        return "ok", reference.output_shapes(spec.resolve(shapes[0]), *shapes)
-    except SpecError as exc:
-        return "rejected", str(exc)
+def formulas(case: S.Case) -> tuple[tuple[str, Any], tuple[str, Any] | None]:
+    built = outcome(lambda: parse_layer(case.layer()))
+    if built[0] != "ok":
+        return built, None
+    spec = built[1]
+    counted = outcome(spec.count)
+    return counted, (outcome(lambda: spec.output_shapes(*case.shapes)) if counted[0] == "ok" else None)
 
 
-def assert_agree(case: S.Case) -> None:
-    spec = parse_layer(case.layer())
-    assert spec.count() == reference.count(spec)
-    ours, theirs = formula_outcome(spec, case.shapes), reference_outcome(spec, case.shapes)
-    assert ours[0] == theirs[0], f"formulas: {ours[1]}\nreference: {theirs[1]}"
-    assert ours[1] == theirs[1] or ours[0] == "rejected"
+def referenced(case: S.Case) -> tuple[tuple[str, Any], tuple[str, Any] | None]:
+    layer = case.layer()
+    counted = outcome(lambda: reference.count(layer))
+    return counted, (outcome(lambda: reference.output_shapes(layer, *case.shapes)) if counted[0] == "ok" else None)
+
+
+def assert_agree(case: S.Case) -> str:
+    """Both sides count alike (or both refuse the arguments), then shape alike (or both refuse the
+    input); returns how the case ended: "ok", "refused arguments" or "refused input"."""
+    (ours, our_shapes), (theirs, their_shapes) = formulas(case), referenced(case)
+    assert ours[0] == theirs[0], f"{case}\nformulas: {ours[1]}\nreference: {theirs[1]}"
+    if ours[0] == "refused":
+        return "refused arguments"
+    assert ours[1] == theirs[1], case
+    assert our_shapes is not None and their_shapes is not None
+    assert our_shapes[0] == their_shapes[0], f"{case}\nformulas: {our_shapes[1]}\nreference: {their_shapes[1]}"
+    if our_shapes[0] == "refused":
+        return "refused input"
+    assert our_shapes[1] == their_shapes[1], case
+    return "ok"
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 @given(data=st.data())
 def test_valid_cases_agree(family: str, data: Any) -> None:
     case = data.draw(S.valid_cases(family), label="case")
+    assert assert_agree(case) == "ok"
     spec = parse_layer(case.layer())
-    assert spec.count() == reference.count(spec)
-    assert formula_outcome(spec, case.shapes) == ("ok", reference.output_shapes(spec, *case.shapes))
+    tensors = [(t.name, t.shape, t.kind) for t in spec.param_tensors()]
+    assert tensors == [(t.name, t.shape, t.kind) for t in reference.param_tensors(case.layer())]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 @given(data=st.data())
-def test_loose_cases_rejected_alike(family: str, data: Any) -> None:
-    """Out-of-bounds inputs: the formulas refuse exactly the inputs the simulation refuses."""
-    case = data.draw(S.loose_cases(family), label="case")
-    try:
-        parse_layer(case.layer())
-    except SpecError:
-        return  # refused when the spec is built: one validation serves both
-    assert_agree(case)
+def test_loose_cases_agree_or_are_refused_alike(family: str, data: Any) -> None:
+    """Cases that stray out of bounds: the specs and the reference refuse exactly the same ones,
+    each by its own rules, whether when the layer is built or on the input."""
+    assert_agree(data.draw(S.loose_cases(family), label="case"))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@given(data=st.data())
+def test_left_out_arguments_take_the_same_defaults(family: str, data: Any) -> None:
+    """Arguments left out take torch's defaults on both sides: the spec's field defaults, and the
+    reference's own list of torch's defaults (the strategies give most arguments explicitly)."""
+    case = data.draw(S.valid_cases(family), label="case")
+    cls = S.TORCH_LAYERS[family]
+    optional = sorted(k for k in case.kwargs if k != cls.infer_field and not cls.model_fields[k].is_required())
+    if not optional:
+        return
+    dropped = data.draw(st.sets(st.sampled_from(optional), min_size=1), label="left out")
+    assert_agree(S.Case(family, {k: v for k, v in case.kwargs.items() if k not in dropped}, case.shapes))
+
+
+@pytest.mark.parametrize(("layer", "kwargs", "why"), S.INVALID_ARGUMENTS, ids=[w for _, _, w in S.INVALID_ARGUMENTS])
+def test_invalid_arguments_are_refused_by_both(layer: str, kwargs: dict[str, Any], why: str) -> None:
+    case = S.Case(layer, kwargs, ())
+    assert formulas(case)[0][0] == "refused"
+    assert referenced(case)[0][0] == "refused"
+
+
+def test_every_pytorch_layer_type_is_known_to_the_reference_and_drawn_by_the_strategies() -> None:
+    """A layer type added to the registry needs the reference's own knowledge of its signature and
+    a strategy, or this fails naming it."""
+    missing_reference = [n for n in names("pytorch") if n not in SIGNATURES]
+    assert not missing_reference, f"add these to paramcalc/reference/arguments.py SIGNATURES: {missing_reference}"
+    missing_strategy = [n for n in names("pytorch") if n not in S.FAMILIES]
+    assert not missing_strategy, f"add a strategy in tests/strategies.py for: {missing_strategy}"
 
 
 @given(case=S.any_valid_case())
@@ -87,8 +135,11 @@ def test_loose_cases_rejected_alike(family: str, data: Any) -> None:
 @example(S.Case("Embedding", {"num_embeddings": 1000, "embedding_dim": 64}, ((32, 20),)))
 @example(S.Case("GroupNorm", {"num_groups": 32, "num_channels": 256}, ((2, 256, 8, 8),)))
 @example(S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6, "affine": False}, ((4, 8, 5),)))
+@example(S.Case("TransformerDecoder", {"decoder_layer": {"type": "TransformerDecoderLayer", "d_model": 4, "nhead": 1,
+                                                          "dim_feedforward": 4}, "num_layers": 1},
+                ((1, 2, 4), (0, 3, 4))))  # a memory without positions may have another batch (torch runs it)
 def test_any_family_agrees(case: S.Case) -> None:
-    assert_agree(case)
+    assert assert_agree(case) == "ok"
 
 
 INFERRED = [f for f in FAMILIES if S.TORCH_LAYERS[f].infer_field is not None]
@@ -153,14 +204,16 @@ def test_reference_imports_only_the_core() -> None:
 
 
 def test_reference_reads_specs_as_data() -> None:
-    """Run on plain stand-ins, the reference loads neither the specs nor pydantic."""
+    """Run on plain stand-ins and mappings, the reference loads neither the specs, the formulas nor pydantic."""
     code = (
         "import sys, types\n"
         "from paramcalc import reference\n"
         "lin = types.SimpleNamespace(type='Linear', in_features=3, out_features=4, bias=True)\n"
         "assert reference.count(lin).total == 16\n"
         "assert reference.output_shapes(lin, (2, 3)) == {'output': (2, 4)}\n"
-        "loaded = [m for m in sys.modules if m.startswith(('paramcalc.specs', 'paramcalc.blocks', 'pydantic'))]\n"
+        "conv = {'type': 'Conv2d', 'in_channels': 3, 'out_channels': 8, 'kernel_size': 3, 'groups': 1}\n"
+        "assert reference.output_shapes(conv, (1, 3, 5, 5)) == {'output': (1, 8, 3, 3)}\n"
+        "loaded = [m for m in sys.modules if m.startswith(('paramcalc.specs', 'paramcalc.formulas', 'pydantic'))]\n"
         "assert not loaded, loaded\n"
     )
     root = Path(__file__).resolve().parents[1]
@@ -169,8 +222,10 @@ def test_reference_reads_specs_as_data() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_counts_are_sums_of_the_reference_tensors() -> None:
-    spec = parse_layer("LSTM(10, 20, num_layers=2, bidirectional=True, proj_size=5)")
-    tensors = spec.param_tensors()
-    assert Count.of_tensors(tensors) == spec.count()
-    assert sum(t.numel for t in tensors) == spec.count().total
+def test_counts_are_sums_of_the_listed_tensors() -> None:
+    # LSTM(10, 20, num_layers=2, bidirectional=True, proj_size=5), by hand: per direction, layer 0
+    # 80·10 + 80·5 + 2·80 + 5·20 = 1,460; layer 1 reads 2·5 = 10 inputs, the same 1,460: 4 · 1,460
+    layer = {"type": "LSTM", "input_size": 10, "hidden_size": 20, "num_layers": 2, "bidirectional": True, "proj_size": 5}
+    spec = parse_layer(layer)
+    assert spec.count().total == Count.of_tensors(spec.param_tensors()).total == 5_840
+    assert reference.count(layer).total == sum(t.numel for t in reference.param_tensors(layer)) == 5_840

@@ -6,12 +6,11 @@ from dataclasses import FrozenInstanceError
 from typing import Any
 
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 import strategies as S
 from paramcalc import Count, SpecError, formulas, parse_layer
-from test_blocks import block_specs
 
 sizes = st.integers(1, 64)
 
@@ -216,10 +215,12 @@ def test_tensors_sum_to_the_count_for_torch_layers(family: str, data: Any) -> No
     assert_tensors_sum_to_count(parse_layer(case.layer()), case.shapes[0] if case.shapes else None)
 
 
-@example("MultiheadAttention(4, 1, kdim=0)")  # the textbook listed W_K as 4×4 and counted it 0×4
-@example("MultiheadAttention(4, 2, kdim=0, vdim=0)")
-@given(expr=block_specs())
-def test_tensors_sum_to_the_count_for_blocks(expr: str) -> None:
+@pytest.mark.parametrize("expr", [
+    "MultiheadAttention(4, 1, kdim=0)",  # the textbook listed W_K as 4×4 and counted it 0×4
+    "MultiheadAttention(4, 2, kdim=0, vdim=0)",
+])
+def test_tensors_sum_to_the_count_for_empty_attention_inputs(expr: str) -> None:
+    # (the building blocks are among the torch layers above: tests/strategies.py draws them too)
     assert_tensors_sum_to_count(parse_layer(expr), None)
 
 
@@ -243,10 +244,11 @@ def test_expression_reads_back_for_torch_layers(family: str, data: Any) -> None:
     assert_round_trip(parse_layer(data.draw(S.valid_cases(family)).layer()))
 
 
-@example("DecoderBlock(1152921504606846976, 4)")  # dim_feedforward = 4·d_model = 2**62, within the bound
-@example("FeedForward(4611686018427387903, 2)")
-@given(expr=block_specs())
-def test_expression_reads_back_for_blocks(expr: str) -> None:
+@pytest.mark.parametrize("expr", [
+    "DecoderBlock(1152921504606846976, 4)",  # dim_feedforward = 4·d_model = 2**62, within the bound
+    "FeedForward(4611686018427387903, 2)",
+])
+def test_expression_reads_back_for_huge_blocks(expr: str) -> None:
     assert_round_trip(parse_layer(expr))
 
 

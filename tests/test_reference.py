@@ -38,9 +38,12 @@ def test_group_norm_tensors() -> None:
     assert listed(group_norm(4, 8, bias=False)) == [("weight", (8,), "trainable")]  # torch's keyword-only bias
 
 
-@pytest.mark.parametrize(("num_groups", "num_channels"), [(3, 8), (0, 8), (-2, 8)])
-def test_group_norm_needs_groups_dividing_the_channels(num_groups: int, num_channels: int) -> None:
-    with pytest.raises(SpecError, match="GroupNorm: num_groups must be positive and divide num_channels"):
+@pytest.mark.parametrize(("num_groups", "num_channels", "rule"), [
+    (3, 8, "num_groups must be positive and divide num_channels"), (0, 8, "num_groups must be >= 1"),
+    (-2, 8, "num_groups must be >= 1"),
+])
+def test_group_norm_needs_groups_dividing_the_channels(num_groups: int, num_channels: int, rule: str) -> None:
+    with pytest.raises(SpecError, match=f"GroupNorm: {rule}"):
         reference.param_tensors(group_norm(num_groups, num_channels))
 
 
@@ -161,7 +164,8 @@ def test_decoder_block_sizes_come_from_the_given_arguments() -> None:
     assert reference.param_tensors(tampered) == reference.param_tensors(spec)
     assert reference.count(spec).total == 202_383_360
     given = parse_layer("DecoderBlock(4096, 32, style='llama', dim_feedforward=512)")
-    assert reference.param_tensors(given)[-1].shape == (4096, 512)
+    shapes = {t.name: t.shape for t in reference.param_tensors(given)}
+    assert shapes["mlp.down_proj.weight"] == (4096, 512)
 
 
 # -- Reading data ----------------------------------------------------------------------------
@@ -183,3 +187,15 @@ def test_an_unknown_tag_is_refused(tag: str) -> None:
         reference.param_tensors(SimpleNamespace(type=tag))
     with pytest.raises(SpecError, match=f"^{tag}: the reference"):
         reference.output_shapes(SimpleNamespace(type=tag), (1, 2))
+
+
+@pytest.mark.parametrize("layer", [None, 3, "Linear(3, 4)", SimpleNamespace(in_features=3)])
+def test_what_is_not_a_layer_is_refused(layer: Any) -> None:
+    with pytest.raises(SpecError, match="the reference reads a layer as a mapping or an object with a type"):
+        reference.count(layer)
+
+
+def test_a_nested_layer_of_another_type_is_refused() -> None:
+    stack = {"type": "TransformerEncoder", "num_layers": 1, "encoder_layer": {"type": "Linear", "in_features": 2}}
+    with pytest.raises(SpecError, match=r"TransformerEncoder.encoder_layer: must be a TransformerEncoderLayer"):
+        reference.count(stack)

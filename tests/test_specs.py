@@ -81,6 +81,21 @@ TORCH_ORDER: dict[str, list[str]] = {
     "Identity": [],
     "Tanh": [],
     "Sigmoid": [],
+    "RMSNorm": ["normalized_shape", "eps", "elementwise_affine"],
+    "TransformerDecoder": ["decoder_layer", "num_layers", "norm"],
+    # nn.Transformer: custom_encoder and custom_decoder follow activation; paramcalc takes the rest by name
+    "Transformer": ["d_model", "nhead", "num_encoder_layers", "num_decoder_layers", "dim_feedforward", "dropout",
+                    "activation"],
+    # the building blocks of Hugging Face and torchvision models, in the order paramcalc documents
+    "SelfAttention": ["embed_dim", "num_heads", "num_kv_heads", "head_dim", "bias", "out_bias", "causal", "dropout"],
+    "CausalSelfAttention": ["embed_dim", "num_heads", "bias", "dropout"],
+    "FeedForward": ["in_features", "hidden_features", "out_features", "bias", "activation", "dropout"],
+    "SwiGLU": ["in_features", "hidden_features", "out_features", "bias"],
+    "DecoderBlock": ["d_model", "nhead", "dim_feedforward", "style", "num_kv_heads", "bias", "norm_eps", "dropout"],
+    "PatchEmbedding": ["in_channels", "embed_dim", "patch_size", "image_size", "class_token", "position_embedding",
+                       "bias"],
+    "SinusoidalPositionalEncoding": ["d_model", "max_len", "dropout"],
+    "Select": ["dim", "index"],
     **{name: ["inplace"] for name in ("ReLU6", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid")},
     "LeakyReLU": ["negative_slope", "inplace"],
     "ELU": ["alpha", "inplace"],
@@ -121,8 +136,12 @@ def test_positional_arguments_follow_torch_order(family: str, data: Any) -> None
     for name in upto:
         value = case.kwargs.get(name, values[name])
         args.append(expression(value)[3:] if isinstance(value, dict) else repr(value))
-    # Keyword-only arguments (BatchNorm's bias, after torch's ``*``) are given by name.
-    by_name = {n: case.kwargs[n] for n in TORCH_LAYERS[family].keyword_only if n in case.kwargs}
+    # Keyword-only arguments (BatchNorm's bias, after torch's ``*``) are given by name, and so are
+    # those after the positional parameters paramcalc does not model (nn.Transformer's layer_norm_eps, ...).
+    cls = TORCH_LAYERS[family]
+    fields = [f for f in cls.model_fields if f != "type"]
+    by_name_only = [*cls.keyword_only, *(fields[fields.index(cls.by_name_from):] if cls.by_name_from else [])]
+    by_name = {n: case.kwargs[n] for n in by_name_only if n in case.kwargs}
     args += [f"{n}={v!r}" for n, v in by_name.items()]
     positional = parse_layer(f"nn.{family}({', '.join(args)})")
     assert positional == keyword

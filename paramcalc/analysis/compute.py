@@ -18,7 +18,7 @@ What is counted (the rules, for every layer family):
 - **Biases** are listed apart (one addition per output element that gets one).
 - Counts are for one forward pass in inference mode (BatchNorm with running statistics, dropout
   off), batch included, on the dense computation (a causal mask saves nothing).
-- Training: forward + backward ≈ 3 × forward FLOPs (:func:`training_flops`).
+- Training: forward + backward ≈ 3 × forward FLOPs (:attr:`Compute.training_flops`).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class ModelCompute:
     @property
     def training_flops(self) -> int:
         """Forward + backward ≈ 3 × forward FLOPs."""
-        return fc.training_flops(forward_flops=self.total.flops)
+        return self.total.training_flops
 
     @property
     def six_n_d(self) -> int | None:

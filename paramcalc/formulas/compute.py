@@ -353,15 +353,6 @@ def keras_recurrent_ops(
     )
 
 
-def training_flops(*, forward_flops: int) -> int:
-    """Rule of thumb for one training step: the backward pass costs about twice the forward.
-
-    Formula: forward + backward ≈ 3 · forward FLOPs (the backward pass computes gradients for
-    both the inputs and the weights of every product, each as dear as the forward product).
-    """
-    return 3 * forward_flops
-
-
 def six_n_d(*, params: int, tokens: int) -> int:
     """Training FLOPs of a transformer by the 6·N·D approximation (Kaplan et al. 2020).
 

@@ -1,13 +1,15 @@
 """The independent reference: derives counts and shapes another way than the formulas.
 
-A spec is read as data: its ``type`` tag (``"LSTM"``, ``"Conv2d"``) and its attributes, nested
-specs included. Parameters come from listing the tensors torch creates, with their state_dict
+A layer is read as data (:mod:`~paramcalc.reference.arguments`): a mapping such as
+``{"type": "LSTM", "input_size": 10, "hidden_size": 20}``, or a spec's type tag and the arguments
+it was given, with torch's defaults and refusals known here. Parameters come from listing the tensors torch creates, with their state_dict
 names and shapes, and summing their sizes; output lengths come from simulating the layer (counting
 window positions, scattering a transposed convolution), not from the closed forms. This package
-imports neither :mod:`paramcalc.formulas` nor :mod:`paramcalc.specs`; tests compare the two over
-the whole valid argument space. The simulations loop over positions, so they are meant for
+imports neither :mod:`paramcalc.formulas` nor :mod:`paramcalc.specs`, directly or through any
+module; the tests compare the two over every generated case, valid or not. The simulations loop over positions, so they are meant for
 test-sized inputs.
 
+- :mod:`~paramcalc.reference.arguments`: torch's signatures, defaults and refusals;
 - :mod:`~paramcalc.reference.tensors`: named tensors (a Linear's, a LayerNorm's, an attention's);
 - :mod:`~paramcalc.reference.torch_nn`: the torch.nn layers;
 - :mod:`~paramcalc.reference.windows`: convolutions and pooling, by counting windows;
@@ -22,8 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from paramcalc.errors import SpecError
-from paramcalc.reference import blocks, elementwise, reshaping, torch_nn, windows
+from paramcalc.reference import arguments, blocks, elementwise, reshaping, torch_nn, windows
 from paramcalc.reference.tensors import Shape
 from paramcalc.results import Count, Tensor
 
@@ -34,40 +35,35 @@ _NO_PARAMETERS = torch_nn.NO_PARAMETERS | elementwise.NO_PARAMETERS | reshaping.
 _SHAPES = {**windows.SHAPES, **torch_nn.SHAPES, **elementwise.SHAPES, **reshaping.SHAPES, **blocks.SHAPES}
 
 
-def _unknown(tag: str) -> SpecError:
-    if tag.startswith("keras."):
-        return SpecError(f"{tag}: the reference lists torch.nn tensors; a Keras layer is read through its torch.nn equivalent")
-    return SpecError(f"{tag}: the reference does not know this layer")
-
-
-def param_tensors(spec: Any) -> list[Tensor]:
-    """The parameters and buffers torch creates for ``spec`` (resolved), in state_dict order.
+def param_tensors(layer: Any) -> list[Tensor]:
+    """The parameters and buffers torch creates for ``layer`` (a mapping or a resolved spec), in
+    state_dict order.
 
     Raises:
-        SpecError: the reference does not know the spec's type.
+        SpecError: the reference does not know the layer's type, or refuses its arguments.
     """
-    tag = spec.type
-    if tag in _NO_PARAMETERS:
+    args = arguments.read(layer)
+    if args.type in _NO_PARAMETERS:
         return []
-    make = _TENSORS.get(tag)
+    make = _TENSORS.get(args.type)
     if make is None:
-        raise _unknown(tag)
-    return make(spec)
+        raise arguments.unknown(args.type)
+    return make(args)
 
 
-def count(spec: Any) -> Count:
+def count(layer: Any) -> Count:
     """Sum the sizes of the listed tensors, by kind."""
-    return Count.of_tensors(param_tensors(spec))
+    return Count.of_tensors(param_tensors(layer))
 
 
-def output_shapes(spec: Any, *shapes: Shape) -> dict[str, Shape]:
+def output_shapes(layer: Any, *shapes: Shape) -> dict[str, Shape]:
     """Output shapes found by simulating the layer over the input shape(s).
 
     Raises:
-        SpecError: the layer refuses the input, or the reference does not know the spec's type.
+        SpecError: the layer refuses its arguments or the input, or the reference does not know its type.
     """
-    tag = spec.type
-    simulate = _SHAPES.get(tag)
+    args = arguments.read(layer)
+    simulate = _SHAPES.get(args.type)
     if simulate is None:
-        raise _unknown(tag)
-    return simulate(spec, *(tuple(s) for s in shapes))
+        raise arguments.unknown(args.type)
+    return simulate(args, *(tuple(s) for s in shapes))

@@ -2,8 +2,8 @@
 torch.nn create for them (names and shapes), and output shapes found by walking the input.
 
 Sizes a block derives from its arguments (LLaMA's SwiGLU hidden size, a head's size, whether the
-projections have biases) are derived here again from the arguments the user gave, the way the
-modelling code does, never read back from a value the spec computed.
+projections have biases) are derived here from the arguments the user gave (reference.arguments
+reads no value a spec filled in), the way the modelling code does.
 """
 
 from __future__ import annotations
@@ -17,19 +17,6 @@ from paramcalc.results import Tensor
 
 #: Blocks that create no tensor (SinusoidalPositionalEncoding keeps a table only with max_len).
 NO_PARAMETERS = frozenset({"Select"})
-
-
-def given(spec: Any, field: str) -> Any:
-    """The value the user gave for ``field``, or None when it was left to its default.
-
-    A pydantic spec says which fields were given (``model_fields_set``): a value the spec filled in
-    itself is not taken. Other data (a plain namespace) gives its values as they are.
-    """
-    value = getattr(spec, field, None)
-    fields_set = getattr(spec, "model_fields_set", None)
-    if fields_set is not None and field not in fields_set:
-        return None
-    return value
 
 
 def llama_hidden(d_model: int, multiple_of: int = 256, ffn_dim_multiplier: float | None = None) -> int:
@@ -58,10 +45,14 @@ def _attention(prefix: str, e: int, heads: int, kv_heads: int, head: int, bias: 
     )
 
 
+def _conv1d(prefix: str, n_in: int, n_out: int, bias: bool) -> list[Tensor]:
+    """transformers' Conv1D keeps its weight as (in, out): x @ weight + bias."""
+    out = [tensor(f"{prefix}weight", (n_in, n_out), "Conv1D weights")]
+    return out + ([tensor(f"{prefix}bias", (n_out,), "Conv1D bias")] if bias else [])
+
+
 def _fused(prefix: str, e: int, bias: bool) -> list[Tensor]:
-    return linear(f"{prefix}c_attn.", e, 3 * e, bias, "fused query, key and value projection") + linear(
-        f"{prefix}c_proj.", e, e, bias, "output projection"
-    )
+    return _conv1d(f"{prefix}c_attn.", e, 3 * e, bias) + _conv1d(f"{prefix}c_proj.", e, e, bias)
 
 
 def _swiglu(prefix: str, n_in: int, hidden: int, n_out: int, bias: bool) -> list[Tensor]:
@@ -121,25 +112,21 @@ def _feed_forward(spec: Any) -> list[Tensor]:
 def _decoder_block(spec: Any) -> list[Tensor]:
     """GPT-2's block (ln_1, attn, ln_2, mlp) or LLaMA's (input_layernorm, self_attn, post_attention_layernorm, mlp)."""
     d, style = spec.d_model, spec.style
-    bias = given(spec, "bias")
-    bias = style == "gpt2" if bias is None else bias  # GPT-2's Conv1D layers have biases, LLaMA's none
-    ff = given(spec, "dim_feedforward")
+    bias = style == "gpt2" if spec.bias is None else spec.bias  # GPT-2's Conv1D layers have biases, LLaMA's none
+    ff = spec.dim_feedforward
     if ff is None:
-        if style == "gpt2":
-            ff = 4 * d  # GPT-2's n_inner defaults to 4 · n_embd
-        else:
-            ff = llama_hidden(d, getattr(spec, "multiple_of", None) or 256, getattr(spec, "ffn_dim_multiplier", None))
-    if style == "gpt2":
+        ff = 4 * d if style == "gpt2" else llama_hidden(d)  # GPT-2's n_inner defaults to 4 · n_embd
+    if style == "gpt2":  # GPT2Block: ln_1, attn, ln_2, mlp
         return (
             layernorm("ln_1.", (d,), True, True) + _fused("attn.", d, bias) + layernorm("ln_2.", (d,), True, True)
-            + linear("mlp.c_fc.", d, ff, bias, "MLP expansion") + linear("mlp.c_proj.", ff, d, bias, "MLP contraction")
+            + _conv1d("mlp.c_fc.", d, ff, bias) + _conv1d("mlp.c_proj.", ff, d, bias)
         )
     kv = spec.nhead if spec.num_kv_heads is None else spec.num_kv_heads
-    return (
-        _rms("input_layernorm.", d)
-        + _attention("self_attn.", d, spec.nhead, kv, d // spec.nhead, bias, bias)
-        + _rms("post_attention_layernorm.", d)
+    return (  # LlamaDecoderLayer: self_attn, mlp, input_layernorm, post_attention_layernorm
+        _attention("self_attn.", d, spec.nhead, kv, d // spec.nhead, bias, bias)
         + _swiglu("mlp.", d, ff, d, bias)
+        + _rms("input_layernorm.", d)
+        + _rms("post_attention_layernorm.", d)
     )
 
 
@@ -281,6 +268,14 @@ def _stack_shape(spec: Any, x: Shape, *rest: Shape) -> dict[str, Shape]:
         _check_sequence(tag, s, d)
     if len(x) != len(other):
         raise SpecError(f"{tag}: rank mismatch")
+    if len(x) == 3:
+        layer = spec.decoder_layer if tag == "TransformerDecoder" else spec
+        batch_axis = 0 if layer.batch_first else 1
+        # nn.Transformer compares the batches itself; a decoder stack only meets the memory in its
+        # cross-attention, which takes any batch when the memory holds no position at all
+        memory_positions = 1 if tag == "Transformer" else other[1 - batch_axis]
+        if x[batch_axis] != other[batch_axis] and memory_positions:
+            raise SpecError(f"{tag}: batch mismatch")
     return {"output": other if tag == "Transformer" else x}
 
 

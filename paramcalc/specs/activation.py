@@ -12,6 +12,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import compute as fc
 from paramcalc.formulas.activation import prelu_output_shape, prelu_params
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, Shape, StrictBool, _ParameterFree
 from paramcalc.specs.parts import Part
@@ -216,6 +217,9 @@ class PReLU(LayerSpec):
     type: Literal["PReLU"] = "PReLU"
     num_parameters: NonNegInt = 1
     init: float = 0.25
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return [tt.weight("weight", (self.num_parameters,), "learned negative slope(s): one, or one per channel")]
 
     def _pytorch_count(self) -> Count:
         return Count(prelu_params(num_parameters=self.num_parameters))

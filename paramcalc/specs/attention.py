@@ -13,6 +13,7 @@ from paramcalc.formulas import textbook as tb
 from paramcalc.formulas.attention import mha_output_shapes
 from paramcalc.formulas.transformer import transformer_output_shape
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Probability, Shape, StrictBool
 from paramcalc.specs.norm import LayerNorm, layernorm_lines
@@ -115,6 +116,11 @@ class MultiheadAttention(LayerSpec):
         if not shape:
             raise SpecError(f"{self.name}: cannot infer {self.infer_field} from a 0-dimensional input")
         return shape[-1]
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        e = self.embed_dim
+        kdim, vdim = (e if self.kdim is None else self.kdim), (e if self.vdim is None else self.vdim)
+        return tt.multihead("", e, kdim, vdim, self.bias, self.add_bias_kv)
 
     def _pytorch_count(self) -> Count:
         return Count(f.mha_params(
@@ -232,6 +238,9 @@ class _TransformerLayer(LayerSpec):
 
     #: Whether the layer also attends over a memory (a decoder layer).
     decoder: ClassVar[bool] = False
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.transformer_layer("", self.d_model, self.dim_feedforward, self.bias, self.decoder)
 
     def _pytorch_count(self) -> Count:
         params = f.transformer_decoder_layer_params if self.decoder else f.transformer_encoder_layer_params
@@ -377,6 +386,16 @@ class TransformerEncoder(LayerSpec):
     def _final_norm(self) -> LayerNorm | None:
         """The final norm with its size filled in (d_model)."""
         return None if self.norm is None else self.norm.resolve((self.encoder_layer.d_model,))
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        out = []
+        for i in range(self.num_layers):
+            out += tt.transformer_layer(f"layers.{i}.", self.encoder_layer.d_model, self.encoder_layer.dim_feedforward,
+                                        self.encoder_layer.bias, False)
+        norm = self._final_norm()
+        if norm is not None:
+            out += tt.layer_norm("norm.", norm.normalized_shape, norm.elementwise_affine, norm.bias, "final LayerNorm")
+        return out
 
     def _pytorch_count(self) -> Count:
         stack = self.encoder_layer._pytorch_count() * self.num_layers

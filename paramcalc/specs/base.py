@@ -182,10 +182,15 @@ class LayerSpec(BaseModel):
     #: An example call and input shape, for the help and the docs.
     example: ClassVar[tuple[str, str] | None] = None
 
+    #: The first field taken by name only because the framework's constructor has positional
+    #: parameters paramcalc does not model before it (nn.Transformer's custom_encoder, custom_decoder).
+    by_name_from: ClassVar[str | None] = None
+
     @classmethod
     def positional_fields(cls) -> list[str]:
         """The fields positional arguments fill, in the framework's constructor order."""
-        return [f for f in cls.model_fields if f != "type" and f not in cls.keyword_only]
+        fields = [f for f in cls.model_fields if f != "type" and f not in cls.keyword_only]
+        return fields[: fields.index(cls.by_name_from)] if cls.by_name_from in fields else fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         name = type(self).__name__
@@ -239,7 +244,8 @@ class LayerSpec(BaseModel):
         shape = first_shape(input_shape)
         if shape is None:
             raise SpecError(f"{self.name}: {field} is not set; give {field}, or an input shape to infer it from")
-        values = {k: v for k, v in self if k != "type"}
+        # the arguments given, and the inferred one: a value the spec derived stays derived
+        values = {k: getattr(self, k) for k in self.model_fields_set if k != "type"}
         values[field] = self._infer_value(shape)
         return type(self)(**values)
 
@@ -345,8 +351,9 @@ class LayerSpec(BaseModel):
     #   _worked_params(convention)         the worked formula, lines ending on the count
     #   _worked_shape(shapes, outputs)     the worked output shape, one line per step
     #   _compute(shapes, outs) -> Compute  the itemised MACs and FLOPs of one forward pass
-    # The weights' names and shapes under the pytorch convention come from the independent
-    # reference (paramcalc.reference), never from the family.
+    #   _pytorch_tensors() -> list[Tensor] the torch.nn module's state_dict: names, shapes, buffers apart
+    # The tests compare _pytorch_tensors with real torch modules and with the independent reference
+    # (paramcalc.reference), which lists them its own way.
 
     def _count(self, convention: str, input_shape: Any) -> "Count":
         spec = self.resolve(input_shape)
@@ -359,15 +366,16 @@ class LayerSpec(BaseModel):
     def _tensors(self, convention: str, input_shape: Any) -> "list[Tensor]":
         spec = self.resolve(input_shape)
         if convention == "pytorch":
-            from paramcalc import reference
-
-            return reference.param_tensors(spec)
+            return spec._pytorch_tensors()
         if convention == "keras":
             return parts_tensors(spec._keras_parts())
         return spec._textbook_tensors(())
 
     def _infer_value(self, shape: Shape) -> Any:
         raise SpecError(f"{self.name}: has no input size to infer")  # pragma: no cover
+
+    def _pytorch_tensors(self) -> "list[Tensor]":
+        raise NotImplementedError(f"{self.name}: its family lists no PyTorch tensors")  # pragma: no cover
 
     def _shape_notes(self, x: Shape, out: Shape) -> list[str]:
         return []
@@ -469,6 +477,9 @@ class _ParameterFree(LayerSpec):
         return Count(0)
 
     def _textbook_tensors(self, shapes: Any) -> "list[Tensor]":
+        return []
+
+    def _pytorch_tensors(self) -> "list[Tensor]":
         return []
 
     def _worked_params(self, convention: str) -> list[str] | None:

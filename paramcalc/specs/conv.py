@@ -14,6 +14,7 @@ from paramcalc.formulas import textbook as tb
 from paramcalc.formulas._shape import split_batch
 from paramcalc.formulas.conv import DIM_NAMES
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import (
     IntTuple,
@@ -88,6 +89,14 @@ class _ConvBase(LayerSpec):
     def _infer_value(self, shape: Shape) -> Any:
         batch, core = split_batch(self.name, shape, self.nd + 1)
         return core[0]
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        c_in, c_out, g = self.in_channels, self.out_channels, self.groups
+        if self.transposed:
+            filters = tt.weight("weight", (c_in, c_out // g, *self.kernel_size), "filters: in_channels × out_channels/groups × kernel")
+        else:
+            filters = tt.weight("weight", (c_out, c_in // g, *self.kernel_size), "filters: out_channels × in_channels/groups × kernel")
+        return [filters, tt.weight("bias", (c_out,), "one bias per output channel")] if self.bias else [filters]
 
     def _pytorch_count(self) -> Count:
         return Count(f.conv_params(

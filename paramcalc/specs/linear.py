@@ -13,6 +13,7 @@ from paramcalc.formulas import textbook as tb
 from paramcalc.formulas.linear import bilinear_output_shape, bilinear_params
 from paramcalc.formulas.reshape import unflatten_output_shape
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import IntTuple, LayerSpec, NonNegInt, Probability, Shape, StrictBool, _ParameterFree
 from paramcalc.specs.parts import Part
@@ -66,6 +67,9 @@ class Linear(LayerSpec):
         if not shape:
             raise SpecError(f"{self.name}: cannot infer {self.infer_field} from a 0-dimensional input")
         return shape[-1]
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.linear("", self.in_features, self.out_features, self.bias, "connection")
 
     def _pytorch_count(self) -> Count:
         return Count(f.linear_params(in_features=self.in_features, out_features=self.out_features, bias=self.bias))
@@ -206,6 +210,9 @@ class Embedding(LayerSpec):
                 num_embeddings=self.num_embeddings, padding_idx=self.padding_idx,
             )
         return self
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return [tt.weight("weight", (self.num_embeddings, self.embedding_dim), "one vector per token")]
 
     def _pytorch_count(self) -> Count:
         return Count(f.embedding_params(num_embeddings=self.num_embeddings, embedding_dim=self.embedding_dim))

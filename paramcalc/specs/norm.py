@@ -12,6 +12,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import compute as fc
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Shape, StrictBool
 from paramcalc.specs.parts import Part
@@ -118,6 +119,17 @@ class _BatchNorm(LayerSpec):
     def _infer_value(self, shape: Shape) -> Any:
         self._check_rank(shape)
         return shape[1]
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        c = self.num_features
+        out = tt.scale_and_shift(c, self.affine, self.bias)
+        if self.track_running_stats:
+            out += [
+                tt.buffer("running_mean", (c,), "running mean per channel (buffer)"),
+                tt.buffer("running_var", (c,), "running variance per channel (buffer)"),
+                tt.buffer("num_batches_tracked", (), "batches seen (buffer)"),
+            ]
+        return out
 
     def _pytorch_count(self) -> Count:
         return Count(
@@ -270,6 +282,9 @@ class LayerNorm(LayerSpec):
             raise SpecError(f"{self.name}: cannot infer normalized_shape from a 0-dimensional input")
         return (shape[-1],)
 
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.layer_norm("", self.normalized_shape, self.elementwise_affine, self.bias)
+
     def _pytorch_count(self) -> Count:
         return Count(f.layernorm_params(
             normalized_shape=self.normalized_shape, elementwise_affine=self.elementwise_affine, bias=self.bias
@@ -356,6 +371,9 @@ class GroupNorm(LayerSpec):
     def _infer_value(self, shape: Shape) -> Any:
         self._check_rank(shape)
         return shape[1]
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.scale_and_shift(self.num_channels, self.affine, self.bias)
 
     def _pytorch_count(self) -> Count:
         return Count(f.groupnorm_params(

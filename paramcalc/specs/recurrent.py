@@ -11,6 +11,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import compute as fc
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Shape, StrictBool, StrictProbability
 from paramcalc.specs.parts import Part
@@ -89,6 +90,27 @@ class _Recurrent(LayerSpec):
         if not shape:
             raise SpecError(f"{self.name}: cannot infer {self.infer_field} from a 0-dimensional input")
         return shape[-1]
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        """weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and weight_hr_l{k}) per layer
+        and direction ("_reverse"), gates stacked along the first axis."""
+        rows, h, proj = self.gates * self.hidden_size, self.hidden_size, self.proj
+        h_out = proj or h
+        what = {"LSTM": " of the 4 gates (i, f, g, o)", "GRU": " of the 3 gates (r, z, n)"}.get(self.name, "")
+        directions = ("", "_reverse") if self.bidirectional else ("",)
+        out = []
+        for layer in range(self.num_layers):
+            n_in = self.input_size if layer == 0 else h_out * len(directions)
+            for sfx in directions:
+                where = f"layer {layer}" + (", reverse direction" if sfx else "")
+                out.append(tt.weight(f"weight_ih_l{layer}{sfx}", (rows, n_in), f"input-to-hidden weights{what}, {where}"))
+                out.append(tt.weight(f"weight_hh_l{layer}{sfx}", (rows, h_out), f"hidden-to-hidden weights{what}, {where}"))
+                if self.bias:
+                    out.append(tt.weight(f"bias_ih_l{layer}{sfx}", (rows,), f"input-to-hidden bias{what}, {where}"))
+                    out.append(tt.weight(f"bias_hh_l{layer}{sfx}", (rows,), f"hidden-to-hidden bias{what}, {where}"))
+                if proj:
+                    out.append(tt.weight(f"weight_hr_l{layer}{sfx}", (proj, h), f"projection of the hidden state, {where}"))
+        return out
 
     def _pytorch_count(self) -> Count:
         return Count(f.recurrent_params(

@@ -10,6 +10,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import blocks as fb
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
 from paramcalc.specs.blocks._common import Shape, attention, attention_part, gqa_count, gqa_tensors, last_dim, mha_part
@@ -91,6 +92,9 @@ class SelfAttention(_SequenceBlock):
         """Whether the output projection has a bias (out_bias, defaulting to bias)."""
         return self.bias if self.out_bias is None else self.out_bias
 
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.projections("", self.embed_dim, self.num_heads, self.kv_heads, self.head_size, self.bias, self.has_out_bias)
+
     def _pytorch_count(self) -> Count:
         return Count(fb.attention_params(
             embed_dim=self.embed_dim, num_heads=self.num_heads, num_kv_heads=self.num_kv_heads,
@@ -141,6 +145,9 @@ class CausalSelfAttention(_SequenceBlock):
                 "embed_dim must be divisible by num_heads", embed_dim=self.embed_dim, num_heads=self.num_heads
             )
         return self
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.fused("", self.embed_dim, self.bias)
 
     def _pytorch_count(self) -> Count:
         return Count(fb.fused_attention_params(embed_dim=self.embed_dim, bias=self.bias))

@@ -12,6 +12,7 @@ from paramcalc.formulas import compute as fc
 from paramcalc.formulas import textbook as tb
 from paramcalc.formulas.transformer import transformer_output_shape
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
 from paramcalc.specs.working import Family
 from paramcalc.specs.blocks._common import (
@@ -85,6 +86,23 @@ class DecoderBlock(LayerSpec):
     def kv_heads(self) -> int:
         """Key/value heads (nhead unless grouped-query)."""
         return self.nhead if self.num_kv_heads is None else self.num_kv_heads
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        """GPT-2's block (ln_1, attn, ln_2, mlp; Conv1D weights stored in × out) or LLaMA's
+        (self_attn, mlp, input_layernorm, post_attention_layernorm), as Hugging Face's state_dict has them."""
+        d, ff, b = self.d_model, self.dim_feedforward, self.bias
+        if self.style == "gpt2":
+            return (
+                tt.layer_norm("ln_1.", (d,), True, True) + tt.fused("attn.", d, b) + tt.layer_norm("ln_2.", (d,), True, True)
+                + tt.conv1d("mlp.c_fc.", d, ff, b, "MLP expansion") + tt.conv1d("mlp.c_proj.", ff, d, b, "MLP contraction")
+            )
+        # LlamaDecoderLayer registers self_attn and mlp before its two norms
+        return (
+            tt.projections("self_attn.", d, self.nhead, self.kv_heads, d // self.nhead, b, b)
+            + tt.gated("mlp.", d, ff, d, b)
+            + [tt.weight("input_layernorm.weight", (d,), "RMSNorm scale"),
+               tt.weight("post_attention_layernorm.weight", (d,), "RMSNorm scale")]
+        )
 
     def _pytorch_count(self) -> Count:
         return Count(fb.decoder_block_params(

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 from paramcalc.formulas import blocks as fb
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
 from paramcalc.specs.blocks._common import Shape, dense, last_dim, mlp_parts, swiglu_tensors
@@ -59,6 +60,11 @@ class FeedForward(_FeaturesBlock):
     activation: Literal["gelu", "gelu_tanh", "gelu_new", "relu", "silu", "tanh"] = "gelu"
     dropout: Probability = 0.0
 
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.linear("fc1.", self.in_features, self.hidden_features, self.bias, "feed-forward expansion") + tt.linear(
+            "fc2.", self.hidden_features, self.outputs, self.bias, "feed-forward contraction"
+        )
+
     def _pytorch_count(self) -> Count:
         return Count(fb.mlp_params(
             in_features=self.in_features, hidden_features=self.hidden_features,
@@ -92,6 +98,9 @@ class SwiGLU(_FeaturesBlock):
     hidden_features: PosInt
     out_features: PosInt | None = None
     bias: StrictBool = False
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return tt.gated("", self.in_features, self.hidden_features, self.outputs, self.bias)
 
     def _pytorch_count(self) -> Count:
         return Count(fb.swiglu_params(

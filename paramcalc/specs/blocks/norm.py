@@ -10,6 +10,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import blocks as fb
 from paramcalc.formulas import textbook as tb
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, NonNegInt, StrictBool
 from paramcalc.specs.blocks._common import Eps, Shape, normalized, t
@@ -57,6 +58,9 @@ class RMSNorm(LayerSpec):
         if not shape:
             raise SpecError(f"{self.name}: cannot infer normalized_shape from a 0-dimensional input")
         return (shape[-1],)
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return [tt.weight("weight", self.normalized_shape, "RMSNorm scale (no shift)")] if self.elementwise_affine else []
 
     def _pytorch_count(self) -> Count:
         return Count(fb.rmsnorm_params(normalized_shape=self.normalized_shape, elementwise_affine=self.elementwise_affine))

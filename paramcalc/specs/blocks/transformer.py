@@ -12,6 +12,7 @@ from paramcalc.formulas import blocks as fb
 from paramcalc.formulas import textbook as tb
 from paramcalc.formulas.transformer import transformer_output_shape
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 from paramcalc.specs.attention import TRANSFORMER_FAMILY, TransformerDecoderLayer
 from paramcalc.specs.norm import LayerNorm
 from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Probability, StrictBool
@@ -42,12 +43,30 @@ def _stack_shapes(spec: LayerSpec, shapes: tuple[Shape, ...], d_model: int, batc
             f"{spec.name}: {first_name} and {second_name} must both be batched or both unbatched. "
             f"Received: {first_name}_shape={x}, {second_name}_shape={second}"
         )
-    if len(x) == 3 and x[0 if batch_first else 1] != second[0 if batch_first else 1]:
+    batch_axis = 0 if batch_first else 1
+    # nn.Transformer compares the batches itself; a decoder stack meets its memory only in the
+    # cross-attention, which takes a memory of another batch when it holds no position at all
+    empty_memory = second_name == "memory" and len(second) == 3 and second[1 - batch_axis] == 0
+    if len(x) == 3 and x[batch_axis] != second[batch_axis] and not empty_memory:
         raise SpecError(
             f"{spec.name}: the batch number of {first_name} and {second_name} must be equal. "
             f"Received: {first_name}_shape={x}, {second_name}_shape={second}"
         )
     return second
+
+
+def _described_layer(prefix: str, d: int, ff: int, bias: bool, decoder: bool) -> list[Tensor]:
+    """A layer of a stack, its tensors described by the attention they serve."""
+    out = tt.in_proj(f"{prefix}self_attn.", d, bias, "self-attention")
+    out += tt.linear(f"{prefix}self_attn.out_proj.", d, d, bias, "self-attention output projection")
+    if decoder:
+        out += tt.in_proj(f"{prefix}multihead_attn.", d, bias, "cross-attention")
+        out += tt.linear(f"{prefix}multihead_attn.out_proj.", d, d, bias, "cross-attention output projection")
+    out += tt.linear(f"{prefix}linear1.", d, ff, bias, "feed-forward expansion")
+    out += tt.linear(f"{prefix}linear2.", ff, d, bias, "feed-forward contraction")
+    for i in range(1, (3 if decoder else 2) + 1):
+        out += tt.layer_norm(f"{prefix}norm{i}.", (d,), True, bias)
+    return out
 
 
 class TransformerDecoder(LayerSpec):
@@ -78,6 +97,16 @@ class TransformerDecoder(LayerSpec):
     def _final_norm(self) -> LayerSpec:
         """The final LayerNorm with its size filled in (over d_model)."""
         return self.norm.resolve((self.decoder_layer.d_model,))
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        layer = self.decoder_layer
+        out = []
+        for i in range(self.num_layers):
+            out += _described_layer(f"layers.{i}.", layer.d_model, layer.dim_feedforward, layer.bias, decoder=True)
+        norm = self._final_norm() if self.norm is not None else None
+        if norm is not None:
+            out += tt.layer_norm("norm.", norm.normalized_shape, norm.elementwise_affine, norm.bias)
+        return out
 
     def _pytorch_count(self) -> Count:
         stack = self.decoder_layer.count() * self.num_layers
@@ -133,6 +162,9 @@ class Transformer(LayerSpec):
     family = TRANSFORMER_FAMILY
     summary: ClassVar[str] = "encoder-decoder Transformer (stacks and final norms, no embeddings)"
     example = ("Transformer()", "10,32,512;20,32,512")
+    # torch's custom_encoder and custom_decoder come before layer_norm_eps: it and the fields after
+    # it are taken by name, so positional arguments mean what they mean to nn.Transformer
+    by_name_from: ClassVar[str | None] = "layer_norm_eps"
     type: Literal["Transformer"] = "Transformer"
     d_model: PosInt = 512
     nhead: PosInt = 8
@@ -151,6 +183,16 @@ class Transformer(LayerSpec):
         if self.d_model % self.nhead:
             raise self._fail("d_model must be divisible by nhead", d_model=self.d_model, nhead=self.nhead)
         return self
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        d, ff, b = self.d_model, self.dim_feedforward, self.bias
+        out = []
+        for i in range(self.num_encoder_layers):
+            out += _described_layer(f"encoder.layers.{i}.", d, ff, b, decoder=False)
+        out += tt.layer_norm("encoder.norm.", (d,), True, b)
+        for i in range(self.num_decoder_layers):
+            out += _described_layer(f"decoder.layers.{i}.", d, ff, b, decoder=True)
+        return out + tt.layer_norm("decoder.norm.", (d,), True, b)
 
     def _pytorch_count(self) -> Count:
         return Count(fb.transformer_params(

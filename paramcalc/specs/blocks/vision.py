@@ -14,6 +14,7 @@ from paramcalc.formulas import compute as fc
 from paramcalc.formulas import textbook as tb
 from paramcalc.formulas._shape import split_batch
 from paramcalc.results import Compute, Count, Tensor
+import paramcalc.specs.torch_tensors as tt
 from paramcalc.specs.base import NO_PARAMS_FAMILY, LayerSpec, PosInt, Probability, StrictBool, _tuple_validator
 from paramcalc.specs.blocks._common import Shape, conv, last_dim, product, t
 from paramcalc.specs.parts import Part
@@ -72,6 +73,20 @@ class PatchEmbedding(LayerSpec):
     def _infer_value(self, shape: Shape) -> int:
         batch, core = split_batch(self.name, shape, 3)
         return core[0]
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        # torchvision's VisionTransformer: its own class_token and pos_embedding, then conv_proj.
+        e = self.embed_dim
+        out = []
+        if self.class_token:
+            out.append(tt.weight("class_token", (1, 1, e), "learned class token"))
+        if self.position_embedding:
+            tokens = prod(self.grid) + int(self.class_token)
+            out.append(tt.weight("pos_embedding", (1, tokens, e), "learned position embeddings, one per token"))
+        out.append(tt.weight("conv_proj.weight", (e, self.in_channels, *self.patch_size), "patch projection filters"))
+        if self.bias:
+            out.append(tt.weight("conv_proj.bias", (e,), "patch projection bias"))
+        return out
 
     def _pytorch_count(self) -> Count:
         return Count(fb.patch_embedding_params(
@@ -160,6 +175,11 @@ class SinusoidalPositionalEncoding(LayerSpec):
     def _infer_value(self, shape: Shape) -> int:
         return last_dim(self, shape)
 
+    def _pytorch_tensors(self) -> list[Tensor]:
+        if self.max_len is None:
+            return []
+        return [tt.buffer("pe", (self.max_len, self.d_model), "sinusoidal table (buffer)")]
+
     def _pytorch_count(self) -> Count:
         return Count(0, buffers=0 if self.max_len is None else self.max_len * self.d_model)
 
@@ -198,6 +218,9 @@ class Select(LayerSpec):
 
     def _pytorch_count(self) -> Count:
         return Count(0)
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return []
 
     def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
         return {"output": fb.select_output_shape(input_shape=shapes[0], dim=self.dim, index=self.index)}
