@@ -1,4 +1,4 @@
-"""Time and peak memory of check-sheet on the sheets of issue 18 (item 2), each run as a fresh process.
+"""Time and peak memory of check-sheet on sheets of deep stacks and deep models, each run as a fresh process.
 
 python benchmarks/sheet_work.py [--paramcalc 'python -m paramcalc']
 Sheets: 400 and 1,000 problems of TransformerDecoder(TransformerDecoderLayer(d, 2), 1000) (d = 2, 4, ...,

@@ -22,8 +22,9 @@ MAX_LAYERS                     100,000      layers of a model once every repeat 
 MAX_ROWS                       20,000       rows of a summary (repeats that keep their shape share one)
 MAX_SHEET_PROBLEMS             10,000       problems in a sheet (read within the model-file bounds)
 MAX_ANSWER_DIGITS              1,000        digits of a count or dimension given as an answer
-MAX_SHEET_WORK                 50,000       layers a sheet evaluates in all (a layer problem 1, a model its layers)
+MAX_SHEET_WORK                 1,000,000    layers a sheet evaluates in all (a layer 1, a stack its layers, a model its layers)
 MAX_LISTED_LAYERS              64           stacked layers whose tensors checking lists one by one
+MAX_SEARCH_STEPS               100,000      layer applications the search for a model's shape mistake makes
 =============================  ===========  =============================================================
 """
 
@@ -76,14 +77,18 @@ MAX_SHEET_PROBLEMS = 10_000
 #: comes near it; beyond it the text is refused rather than read).
 MAX_ANSWER_DIGITS = 1_000
 
-#: Most layers one sheet evaluates, over all its problems: a problem naming a layer counts 1 (a stack
-#: of layers is counted by formula, whatever its num_layers), a problem naming a model counts its
-#: layers once every repeat is expanded. Past it the sheet is refused, naming the problem reached.
-MAX_SHEET_WORK = 50_000
+#: Most layer evaluations one sheet asks for, over all its problems: a problem costs the layers it names
+#: (a layer 1, a stack its num_layers, a model its layers once every repeat is expanded), so 1,000
+#: problems of 1,000 layers each fit. Past it the sheet is refused, naming the problem reached.
+MAX_SHEET_WORK = 1_000_000
 #: Most stacked layers (num_layers, or num_encoder_layers + num_decoder_layers) whose tensors checking
 #: lists one by one: a deeper stack's derivation is its count by formula, and the mistakes that need
 #: every tensor are not searched (the derivation says so).
 MAX_LISTED_LAYERS = 64
+#: Most layer applications the search for a mistake that explains a wrong model shape makes (each
+#: candidate mistake's wrong shape is carried through the layers after it; carries that meet are
+#: shared): past it the search stops and the result says so (not a refusal).
+MAX_SEARCH_STEPS = 100_000
 
 #: Deepest nesting searched by :func:`oversized` (specs nest a layer or two; deeper is refused elsewhere).
 _SEARCH_DEPTH = 32
