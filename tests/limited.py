@@ -62,7 +62,8 @@ def run(argv: Sequence[str], *, memory: int = MEMORY, seconds: float = SECONDS, 
             child_env[key] = value
     kwargs.setdefault("stdout", subprocess.PIPE)
     kwargs.setdefault("stderr", subprocess.PIPE)
-    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    if "input" not in kwargs:
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
     try:
         return subprocess.run([sys.executable, *python, *argv], env=child_env, timeout=seconds, check=False,
                               preexec_fn=_limits(memory, seconds, before), **kwargs)

@@ -118,3 +118,29 @@ def test_preset_export_to_standard_output(tmp_path: Path) -> None:
     result = cli("preset", "lenet5", "--export", "-o", "-", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout == paramcalc.models.presets.preset_text("lenet5").encode()
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("argv", [("layers",), ("--help",), ("--version",), ("preset", "lenet5", "--export"),
+                                  ("layer", "Linear(2, 3)")])
+def test_a_reader_that_went_away(argv: tuple[str, ...]) -> None:
+    """`paramcalc layers | true`: the output cannot be written, so status 2 (Click alone would give 1, the
+    status of a wrong answer), and no message (the reader left on purpose)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = cli(*argv, stdout=write, stderr=subprocess.PIPE)
+    finally:
+        os.close(write)
+    assert result.returncode == 2 and result.stderr == b""
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252"])
+def test_an_output_encoding_that_cannot_show_the_symbols(encoding: str, tmp_path: Path) -> None:
+    """Output and errors in an encoding without ·, × or é: written (escaped where need be), never a codec error."""
+    model = tmp_path / "m.yaml"
+    model.write_text('name: "café ×"\nlayers: ["Linear(2, 3)"]\n', encoding="utf-8")
+    for argv in (("layer", "Linear(2, 3)"), ("summary", str(model)), ("layers",)):
+        result = cli(*argv, env={"PYTHONIOENCODING": encoding})
+        assert result.returncode == 0 and result.stderr == b"" and result.stdout, (argv, result.stderr)
+    bad = cli("layer", "Linéar×(", env={"PYTHONIOENCODING": encoding})
+    assert bad.returncode == 2 and bad.stdout == b"" and bad.stderr.startswith(b"error: ") and bad.stderr.count(b"\n") == 1

@@ -22,7 +22,7 @@ from paramcalc.cli.check import app as check_app
 from paramcalc.cli.layer import app as layer_app
 from paramcalc.cli.memory import app as memory_app
 from paramcalc.cli.models import app as models_app
-from paramcalc.cli.output import EXIT_BAD_INPUT, EXIT_INTERNAL, print_error
+from paramcalc.cli.output import EXIT_BAD_INPUT, EXIT_INTERNAL, prepare_streams, print_error
 from paramcalc.errors import ParamcalcError
 
 
@@ -73,8 +73,31 @@ def usage_message(exc: typer.TyperException) -> str:
     return message
 
 
+class OutputGone(Exception):
+    """Standard output's reader went away (EPIPE) while a command wrote its result."""
+
+
 class RootGroup(TyperGroup):
     """The root command group: the named commands, one command per layer type, and the error boundary."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """Read the root's options (``--help`` prints here); a reader that went away goes to :meth:`main`."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise OutputGone from exc
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a reader that went away is handed to :meth:`main` (Click itself would exit
+        with status 1, which paramcalc keeps for a wrong answer)."""
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise OutputGone from exc
+            raise
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
@@ -109,6 +132,7 @@ class RootGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         """Run the command line; every error ends here as one line on stderr and an exit status."""
+        prepare_streams()
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         if sys.stdout is None:  # started with standard output closed: nowhere to write a result
@@ -116,6 +140,8 @@ class RootGroup(TyperGroup):
             sys.exit(EXIT_BAD_INPUT)
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except OutputGone:  # the output cannot be written: status 2, and no message for a reader that left
+            finish(EXIT_BAD_INPUT, reported=True)
         except ParamcalcError as exc:  # bad input, in the library's words
             print_error(exc)
             finish(EXIT_BAD_INPUT)

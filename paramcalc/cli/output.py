@@ -20,10 +20,25 @@ MAX_WIDTH = 80
 _INT_LIST = re.compile(r"\[\s*-?\d+(?:,\s*-?\d+)*\s*\]")
 
 
+def prepare_streams() -> None:
+    """Let stdout and stderr write what their encoding cannot show (``PYTHONIOENCODING=ascii``, a
+    latin-1 terminal) as backslash escapes instead of failing with a codec error."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):  # closed (None), detached, or not a text stream
+            pass
+
+
 def print_error(message: object) -> None:
-    """Write ``error: MESSAGE`` on one line to stderr, if stderr can be written (the exit status says it anyway)."""
+    """Write ``error: MESSAGE`` on one line to stderr, if stderr can be written (the exit status says it
+    anyway); never raises, whatever stderr is or whatever its encoding cannot show."""
+    line = f"error: {one_line(message)}\n"
     try:
-        sys.stderr.write(f"error: {one_line(message)}\n")
+        try:
+            sys.stderr.write(line)
+        except UnicodeEncodeError:  # an encoding that cannot show the message: its escapes can
+            sys.stderr.write(line.encode("ascii", "backslashreplace").decode("ascii"))
         sys.stderr.flush()
     except (AttributeError, OSError, ValueError):  # stderr closed (None), full, or a broken pipe
         pass
