@@ -68,6 +68,9 @@ Depth = Annotated[Optional[int], typer.Option(
     "--depth", "-d", min=1, max=64, parser=int_range(1, 64),
     help="Rows down to this depth (default 3; --json: all rows).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document: rows, totals, memory, notes.")]
+AllRows = Annotated[bool, typer.Option(
+    "--all-rows", help="One row per layer, also where identical layers follow each other (by default such a "
+                       "run of 3 or more is one row, [0-39] ... ×40). --json always lists every row.")]
 
 
 def _read_text(path: str) -> str:
@@ -101,7 +104,7 @@ def _read_text(path: str) -> str:
         raise ModelError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
 
-def _show(summary: Any, depth: int | None, as_json: bool) -> None:
+def _show(summary: Any, depth: int | None, as_json: bool, all_rows: bool = False) -> None:
     if as_json:
         from paramcalc.render.summary import summary_dict
 
@@ -109,7 +112,7 @@ def _show(summary: Any, depth: int | None, as_json: bool) -> None:
         return
     from paramcalc.render.summary import DEFAULT_DEPTH, render
 
-    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth))
+    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth, all_rows=all_rows))
 
 
 def _summarize(model: Any, input_shape: str | None, convention: Convention | None) -> Any:
@@ -131,6 +134,7 @@ def summary_command(
     json: Json = False,
     from_torch_print: Annotated[bool, typer.Option(
         "--from-torch-print", help="MODEL_FILE holds the text print(model) shows for a PyTorch model.")] = False,
+    all_rows: AllRows = False,
 ) -> None:
     from paramcalc.errors import ModelError
 
@@ -139,7 +143,7 @@ def summary_command(
 
         if input_shape is not None or (convention is not None and convention.value != "pytorch"):
             raise ModelError("--from-torch-print counts PyTorch modules as printed: no --input-shape, pytorch convention")
-        _show(summarize_torch_print(_read_text(model_file)), depth, json)
+        _show(summarize_torch_print(_read_text(model_file)), depth, json, all_rows)
         return
     from paramcalc.models.format import load_model, parse_model_text
 
@@ -150,7 +154,7 @@ def summary_command(
         model = load_model(data)
     else:
         model = load_model(model_file)
-    _show(_summarize(model, input_shape, convention), depth, json)
+    _show(_summarize(model, input_shape, convention), depth, json, all_rows)
 
 
 @app.command("presets", help=PRESETS_HELP)
@@ -193,6 +197,7 @@ def preset_command(
         "--export", help="Print the preset's model file (YAML, with comments) to edit.")] = False,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites; '-' is standard output).")] = None,
+    all_rows: AllRows = False,
 ) -> None:
     from paramcalc.errors import ModelError
     from paramcalc.models import presets
@@ -208,7 +213,7 @@ def preset_command(
         return
     if output is not None:
         raise ModelError("--output needs --export")
-    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json)
+    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json, all_rows)
 
 
 @app.command("schema", help=SCHEMA_HELP)

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from paramcalc import forms
-from paramcalc.models.summary import DTYPE_BYTES, Row, Summary
+from paramcalc.models.summary import DTYPE_BYTES, Row, Summary, collapse_runs
 from paramcalc.render.text import literal, one_line, printable
 
 #: Rows shown by default: three levels, as torchinfo does.
@@ -125,14 +125,15 @@ class LayerTable:
         yield table
 
 
-def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
-    """The Rich renderable: the layer table, the totals, and the notes."""
+def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, *, all_rows: bool = False) -> Any:
+    """The Rich renderable: the layer table, the totals, and the notes; a run of identical layers is
+    one row (:func:`~paramcalc.models.summary.collapse_runs`) unless ``all_rows``."""
     from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    rows = summary.visible_rows(depth)
+    rows = summary.visible_rows(depth) if all_rows else collapse_runs(summary.visible_rows(depth))
     shapes = any(r.output_shape is not None for r in rows) or bool(summary.input_shapes)
     from paramcalc.render.compute import compute_note_lines, compute_total_rows, macs_cell, summary_compute
 
@@ -146,7 +147,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
             cells.append(shape_text(row.output_shape))
         cells.append(count_text(row.count.total))
         if mc is not None:
-            cells.append(macs_cell(mc, row.path))
+            cells.append(macs_cell(mc, *(row.members or (row.path,))))
         cells.append(printable(row.trainable))
         body.append((cells, row.leaf or (depth is not None and row.depth >= depth)))
     table = LayerTable(printable(title_text(summary)), headers, body)
