@@ -197,3 +197,31 @@ def test_a_sheet_of_a_thousand_thousand_layer_problems_within_2_gib_and_60_s(tmp
     assert expected["c0"]["answers"][1]["expected"] == [1, 1, 2004]  # L + 2·padding - (k - 1) per layer
     assert any(d["mistake"] == "no_plus_one" for d in expected["c0"]["answers"][1]["diagnoses"])
     assert len(done.stdout) < 20_000_000
+
+
+def test_a_deep_model_answer_is_short_and_names_a_mistake_once() -> None:
+    """A run of 1,000 identical layers is one line of working; a mistake any of them could hold is one
+    diagnosis naming the run. Conv1d(1, 1, 1, padding=1): weight 1·1·1 + bias 1 = 2 parameters, and
+    the length grows by 2·padding - (k - 1) = 2 per layer: 4 + 2,000 = 2,004."""
+    model = {"layers": [{"layer": "Conv1d(1, 1, 1, padding=1)", "repeat": 1000}]}
+    params, shape = check(model, input_shape="1x1x4", params=2001, shape="1x1x2003").answers
+    assert params.expected == 2000 and tuple(shape.expected) == (1, 1, 2004)
+    assert params.derivation.splitlines() == ["0[0-999] (Conv1d) (1000 of them): 2,000", "total: 2,000"]
+    assert shape.derivation == "0[0-999] (Conv1d ×1000): 1x1x4 -> 1x1x2004"
+    texts = [d.text for d in shape.diagnoses]
+    assert texts == [
+        "any one of 1,000 layers (0[0], 0[1], ..., 0[999]): matches omitting the +1 in the output-size formula",
+        "any one of 1,000 layers (0[0], 0[1], ..., 0[999]): matches padding only one side",
+    ]
+
+
+def test_the_mistake_search_stops_at_its_bound_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import paramcalc.checking.model as model_checking
+
+    model = {"layers": [{"layer": "Conv1d(1, 1, 1, padding=1)", "repeat": 50}]}
+    full = check(model, input_shape="1x1x4", shape="1x1x103")
+    assert full.answers[0].diagnoses and not full.notes
+    monkeypatch.setattr(model_checking, "MAX_SEARCH_STEPS", 10)
+    stopped = check(model, input_shape="1x1x4", shape="1x1x103")
+    assert not stopped.answers[0].correct and tuple(stopped.answers[0].expected) == (1, 1, 104)
+    assert any("stopped after 10 layer applications" in n for n in stopped.notes)

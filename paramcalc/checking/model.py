@@ -171,9 +171,12 @@ def _model_count_diagnoses(
 
 
 def _model_derivation(summary: Any, quantity: Quantity) -> str:
+    """Each layer's share and the sum; a run of identical layers is one line (``0[0-999] (Conv1d) (1000 of them)``)."""
+    from paramcalc.models.summary import collapse_runs
+
     lines = []
     values = []
-    for r in summary.rows:
+    for r in collapse_runs(summary.rows):
         if not r.leaf:
             continue
         value = count_value(r.count, quantity)
@@ -324,9 +327,12 @@ def check_model(
         last = _last_layer(summary)
         layouts = layouts_for(last.spec, last.input_shape, out) if last is not None else Layouts(0, 0)
         label = layouts.match(given_shape, out)
+        from paramcalc.models.summary import collapse_runs
+
         shape_lines = "\n".join(
-            f"{r.path} ({r.type}): {format_shape(r.input_shape)} -> {format_shape(r.output_shape)}"
-            for r in summary.rows if r.leaf and r.output_shape is not None
+            f"{r.path} ({r.type}{f' ×{r.repeat}' if r.repeat > 1 else ''}): "
+            f"{format_shape(r.input_shape)} -> {format_shape(r.output_shape)}"
+            for r in collapse_runs(summary.rows) if r.leaf and r.output_shape is not None
         )
         if label is not None:
             answers.append(AnswerCheck("shape", given_shape, out, True, layout=label, written=given_shape,
