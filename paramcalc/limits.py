@@ -154,24 +154,36 @@ def check_yaml_text(text: str, what: str = "model file") -> None:
     scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
     opening = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
     closing = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    mapping_start = yaml.MappingStartEvent
     depth = 0
     expanded = 0
     sizes: dict[str, int] = {}
     open_anchors: list[tuple[str | None, int]] = []
+    # Per open container: None for a list; for a mapping, whether its next item is a key. A key's
+    # name is not a value (as in check_data), so the same data counts the same in YAML and in JSON.
+    next_is_key: list[bool | None] = []
     for event in yaml.parse(text, Loader=loader):
         kind = type(event)
+        key = False
+        if kind not in closing and next_is_key and next_is_key[-1] is not None:
+            key = next_is_key[-1]
+            next_is_key[-1] = not key
         if kind is scalar:
-            expanded += 1
             if event.anchor:
                 sizes[event.anchor] = 1
+            if key:
+                continue
+            expanded += 1
         elif kind in opening:
             expanded += 1
             depth += 1
             if depth > MAX_DATA_DEPTH:
                 raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
             open_anchors.append((event.anchor, expanded))
+            next_is_key.append(True if kind is mapping_start else None)
         elif kind in closing:
             depth -= 1
+            next_is_key.pop()
             anchor, start = open_anchors.pop()
             if anchor:
                 sizes[anchor] = expanded - start + 1
