@@ -22,7 +22,7 @@ MAX_LAYERS                     100,000      layers of a model once every repeat 
 MAX_ROWS                       20,000       rows of a summary (repeats that keep their shape share one)
 MAX_SHEET_PROBLEMS             10,000       problems in a sheet (read within the model-file bounds)
 MAX_ANSWER_DIGITS              1,000        digits of a count or dimension given as an answer
-MAX_SHEET_WORK                 1,000,000    layers a sheet evaluates in all (a layer 1, a stack its layers, a model its layers)
+MAX_SHEET_WORK                 50,000       layers a sheet evaluates one by one (a layer problem 1, a model its layers)
 MAX_LISTED_LAYERS              64           stacked layers whose tensors checking lists one by one
 MAX_SEARCH_STEPS               100,000      layer applications the search for a model's shape mistake makes
 =============================  ===========  =============================================================
@@ -77,10 +77,13 @@ MAX_SHEET_PROBLEMS = 10_000
 #: comes near it; beyond it the text is refused rather than read).
 MAX_ANSWER_DIGITS = 1_000
 
-#: Most layer evaluations one sheet asks for, over all its problems: a problem costs the layers it names
-#: (a layer 1, a stack its num_layers, a model its layers once every repeat is expanded), so 1,000
-#: problems of 1,000 layers each fit. Past it the sheet is refused, naming the problem reached.
-MAX_SHEET_WORK = 1_000_000
+#: Most layer evaluations one sheet asks for, over all its problems, counted before any is done: a
+#: problem naming a layer costs 1 (a stack is one evaluation: its count comes by formula, whatever its
+#: num_layers, so 1,000 problems of 1,000-layer stacks cost 1,000), a problem naming a model costs its
+#: layers once every repeat is expanded (a layer repeated 1,000 times costs 1,000: the layers of a model
+#: are evaluated one by one, and a wrong answer searches each for a mistake). Past it the sheet is
+#: refused, naming the problem reached.
+MAX_SHEET_WORK = 50_000
 #: Most stacked layers (num_layers, or num_encoder_layers + num_decoder_layers) whose tensors checking
 #: lists one by one: a deeper stack's derivation is its count by formula, and the mistakes that need
 #: every tensor are not searched (the derivation says so).

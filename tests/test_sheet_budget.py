@@ -76,13 +76,14 @@ def _model_problem(layers: int, i: int = 0) -> dict:
 
 
 STACK = {"id": "s", "layer": f"LSTM(2, 2, num_layers={MAX_STACKED_LAYERS})", "answers": {"params": 7}}
+PLAIN = {"layer": "Linear(2, 2)", "answers": {"params": 6}}
 
 
 def sheet_costing(work: int) -> list[dict]:
-    """Problems that cost ``work`` layer evaluations in all: a stack of MAX_STACKED_LAYERS layers, then
-    models of shape-keeping layers (evaluated once, so the sheet is quick whatever it costs)."""
+    """Problems that cost ``work`` layer evaluations in all: a 1,000-layer stack (1: counted by formula),
+    then models of shape-keeping layers (evaluated once, so the sheet is quick whatever it costs)."""
     problems = [STACK]
-    rest = work - MAX_STACKED_LAYERS
+    rest = work - 1
     while rest > 0:
         n = min(rest, MAX_LAYERS)
         problems.append(_model_problem(n, len(problems)))
@@ -90,17 +91,16 @@ def sheet_costing(work: int) -> list[dict]:
     return problems
 
 
-def test_a_stack_costs_its_layers() -> None:
-    """A layer problem costs the layers it stacks: LSTM(num_layers=1000) 1,000, Transformer(...) its
-    encoder and decoder layers; a lone layer 1."""
-    assert sheet_work({"problems": [STACK]}) == MAX_STACKED_LAYERS
+def test_what_a_problem_costs() -> None:
+    """A layer problem costs 1, a stack too (its count comes by formula, whatever its num_layers); a model
+    its layers once repeats are expanded (a layer repeated 1,000 times costs 1,000)."""
     transformer = {"layer": "Transformer(8, 2, 3, 4, 16)", "answers": {"params": 1}}
-    assert sheet_work({"problems": [transformer, PLAIN]}) == 3 + 4 + 1
+    assert sheet_work({"problems": [STACK, transformer, PLAIN]}) == 3
     inline = {"model": {"layers": ["Linear(2, 2)", {"layer": "ReLU()", "repeat": 1000}]}, "answers": {"params": 6}}
     assert sheet_work({"problems": [inline]}) == 1001
-
-
-PLAIN = {"layer": "Linear(2, 2)", "answers": {"params": 6}}
+    stacks = [{"layer": f"TransformerDecoder(TransformerDecoderLayer({2 * i + 2}, 2), 1000)", "answers": {"params": 1}}
+              for i in range(1000)]
+    assert sheet_work({"problems": stacks}) == 1000 <= MAX_SHEET_WORK
 
 
 @pytest.mark.parametrize("offset", [-1, 0, 1])
@@ -119,11 +119,6 @@ def test_sheet_work_bound_error(offset: int) -> None:
     assert f"Reached at problem {len(problems)} (m{len(problems) - 1}): {MAX_SHEET_WORK + 1:,} layers" in message
 
 
-def test_a_thousand_problems_of_thousand_layer_stacks_fit_the_budget() -> None:
-    """1,000 problems each naming 1,000 layers is within a sheet's budget."""
-    assert 1000 * MAX_STACKED_LAYERS <= MAX_SHEET_WORK
-
-
 def test_sheet_work_bound_cli(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     problems = [{"model": {"layers": [{"layer": "ConvTranspose1d(1, 1, 2)", "repeat": 9000}]},
@@ -139,10 +134,10 @@ def test_sheet_work_bound_cli(tmp_path: Path) -> None:
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(offset=st.integers(min_value=-3, max_value=3), stacks=st.integers(min_value=0, max_value=3))
 def test_fuzz_sheets_near_the_bounds(offset: int, stacks: int) -> None:
-    """Sheets a few layers either side of MAX_SHEET_WORK, some of their cost in deep stacks: a result, or
-    one error naming the bound. Budget: about 10 s for the whole test, under 300 MB."""
+    """Sheets a few layers either side of MAX_SHEET_WORK, with the deepest stacks among them: a result,
+    or one error naming the bound. Budget: about 10 s for the whole test, under 300 MB."""
     work = MAX_SHEET_WORK + offset
-    problems = sheet_costing(work - stacks * MAX_STACKED_LAYERS) + [STACK] * stacks
+    problems = sheet_costing(work - stacks) + [STACK] * stacks
     assert sheet_work({"problems": problems}) == work
     if work > MAX_SHEET_WORK:
         with pytest.raises(ParamcalcError, match=f"more than {MAX_SHEET_WORK:,} layers"):
@@ -161,23 +156,23 @@ def test_most_problems_within_the_work_bound() -> None:
     assert report.correct == MAX_SHEET_PROBLEMS
 
 
-def test_a_sheet_of_a_thousand_thousand_layer_problems_within_2_gib_and_60_s(tmp_path: Path) -> None:
-    """1,000 problems, each naming 1,000 layers (MAX_SHEET_WORK in all): decoder stacks, models of
-    shape-keeping layers, and models whose every layer changes the shape, with wrong counts and wrong
+def test_a_sheet_of_a_thousand_deep_problems_within_2_gib_and_60_s(tmp_path: Path) -> None:
+    """1,000 problems, each naming 1,000 layers: 960 decoder stacks and 40 models (40,960 of
+    MAX_SHEET_WORK), among them models whose every layer changes the shape, with wrong counts and wrong
     shapes (the mistake search runs on every layer). Run in a child process capped at 2 GiB of address
     space and 60 s: a sheet within the bounds answers within them."""
     from limited import run
 
     problems: list[dict] = []
-    for i in range(990):
+    for i in range(960):
+        d = 2 * (i + 1)
+        problems.append({"id": f"s{i}", "layer": f"TransformerDecoder(TransformerDecoderLayer({d}, 2), 1000)",
+                         "answers": {"params": 1000 * decoder_layer_params(d) + i % 2}})
+    for i in range(30):
         d = i + 2
-        if i % 2:
-            problems.append({"id": f"s{i}", "layer": f"TransformerDecoder(TransformerDecoderLayer({2 * d}, 2), 1000)",
-                             "answers": {"params": 1000 * decoder_layer_params(2 * d) + i % 4 // 2}})
-        else:
-            problems.append({"id": f"l{i}", "model": {"layers": [{"layer": f"Linear({d}, {d})", "repeat": 1000}]},
-                             "input_shape": f"1x{d}", "answers": {"params": 1000 * (d * d + d), "shape": f"1x{d + i % 4}"}})
-    for i in range(5):  # each layer grows the length: ConvTranspose1d by 1, a padded 1-wide Conv1d by 2
+        problems.append({"id": f"l{i}", "model": {"layers": [{"layer": f"Linear({d}, {d})", "repeat": 1000}]},
+                         "input_shape": f"1x{d}", "answers": {"params": 1000 * (d * d + d) + i % 2, "shape": f"1x{d}"}})
+    for i in range(5):  # each layer grows the length: ConvTranspose1d by k - 1 = 1, a padded 1-wide Conv1d by 2
         problems.append({"id": f"t{i}", "model": {"layers": [{"layer": "ConvTranspose1d(1, 1, 2)", "repeat": 1000}]},
                          "input_shape": "1x1x4", "answers": {"params": 3001, "shape": "1x1x1003"}})
         problems.append({"id": f"c{i}", "model": {"layers": [{"layer": "Conv1d(1, 1, 1, padding=1)", "repeat": 1000}]},
@@ -185,18 +180,37 @@ def test_a_sheet_of_a_thousand_thousand_layer_problems_within_2_gib_and_60_s(tmp
     assert len(problems) == 1000
     path = tmp_path / "deep.yaml"
     path.write_text(yaml.safe_dump({"problems": problems}))
-    assert sheet_work(path) == 1000 * 1000 <= MAX_SHEET_WORK
+    assert sheet_work(path) == 960 + 40 * 1000 <= MAX_SHEET_WORK
     done = run(["check-sheet", "--json", str(path)], memory=2 << 30, seconds=60)
     assert done.returncode == 1, done.stderr[-500:]  # some answers are wrong
     report = json.loads(done.stdout)
-    assert report["total"] == 990 + 495 + 20 and report["errors"] == 0
+    assert report["total"] == 960 + 30 * 2 + 10 * 2 and report["errors"] == 0
+    assert report["correct"] == 480 + 15 + 30
     expected = {p["id"]: p for p in report["problems"]}
     assert expected["t0"]["answers"][0]["expected"] == 3 * 1000  # weight 1·1·2 + bias 1, 1,000 times
     assert expected["t0"]["answers"][1]["expected"] == [1, 1, 1004]  # L + (k - 1) per layer
     assert expected["c0"]["answers"][0]["expected"] == 2 * 1000
     assert expected["c0"]["answers"][1]["expected"] == [1, 1, 2004]  # L + 2·padding - (k - 1) per layer
     assert any(d["mistake"] == "no_plus_one" for d in expected["c0"]["answers"][1]["diagnoses"])
-    assert len(done.stdout) < 20_000_000
+    assert len(done.stdout) < 5_000_000
+
+
+def test_a_sheet_of_a_thousand_thousand_layer_models_is_refused_within_its_caps(tmp_path: Path) -> None:
+    """1,000 models of 1,000 layers each: a million layers to evaluate, past MAX_SHEET_WORK, so the
+    sheet is refused in one line, before any is checked (child capped at 1 GiB and 60 s)."""
+    from limited import run
+
+    problems = [{"id": f"m{i}", "model": {"layers": [{"layer": "ConvTranspose1d(1, 1, 2)", "repeat": 1000}]},
+                 "input_shape": "1x1x4", "answers": {"params": i}} for i in range(1000)]
+    path = tmp_path / "models.yaml"
+    path.write_text(yaml.safe_dump({"problems": problems}))
+    done = run(["check-sheet", str(path)])
+    reached = MAX_SHEET_WORK // 1000 + 1
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode() == (
+        f"error: sheet: more than {MAX_SHEET_WORK:,} layers to evaluate (paramcalc's bound on a sheet: a layer "
+        f"problem counts 1, a model its layers once repeats are expanded; split it). Reached at problem "
+        f"{reached} (m{reached - 1}): {reached * 1000:,} layers\n")
 
 
 def test_a_deep_model_answer_is_short_and_names_a_mistake_once() -> None:

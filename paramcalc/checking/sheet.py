@@ -331,7 +331,16 @@ def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
         sheet, base = source, None
     else:
         sheet, base = load_sheet(source)
-    _within_budget(sheet, base)
+    work = 0
+    for i, problem in enumerate(sheet.problems, 1):  # the whole sheet's work is counted before any is done
+        work += _problem_work(problem, base)
+        if work > MAX_SHEET_WORK:
+            pid = f" ({problem.id})" if problem.id is not None else ""
+            raise ParamcalcError(
+                f"sheet: more than {MAX_SHEET_WORK:,} layers to evaluate (paramcalc's bound on a sheet: a layer "
+                f"problem counts 1, a model its layers once repeats are expanded; split it). "
+                f"Reached at problem {i}{pid}: {work:,} layers"
+            )
     results = tuple(
         check_problem(p, index=i, base=base, convention=sheet.convention) for i, p in enumerate(sheet.problems, 1)
     )
@@ -341,9 +350,9 @@ def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
 def sheet_work(source: str | Path | dict[str, Any] | Sheet) -> int:
     """The layer evaluations a sheet asks for, as counted against ``MAX_SHEET_WORK``.
 
-    A problem costs the layers it names: a layer 1, a stack its stacked layers (``LSTM(..., num_layers=1000)``
-    1,000; ``Transformer(...)`` its encoder and decoder layers), a model its layers once every ``repeat``
-    is expanded. A problem that cannot be read costs 1 (checking it reports the error).
+    A problem naming a layer costs 1 (a stack's count comes by formula, whatever its ``num_layers``); a
+    problem naming a model costs its layers once every ``repeat`` is expanded (they are evaluated one
+    by one). A problem that cannot be read costs 1 (checking it reports the error).
     """
     if isinstance(source, Sheet):
         sheet, base = source, None
@@ -352,30 +361,11 @@ def sheet_work(source: str | Path | dict[str, Any] | Sheet) -> int:
     return sum(_problem_work(p, base) for p in sheet.problems)
 
 
-def _within_budget(sheet: Sheet, base: Path | None) -> None:
-    """Count the whole sheet's work before any of it is done; refuse it past MAX_SHEET_WORK."""
-    work = 0
-    for i, problem in enumerate(sheet.problems, 1):
-        work += _problem_work(problem, base)
-        if work > MAX_SHEET_WORK:
-            pid = f" ({problem.id})" if problem.id is not None else ""
-            raise ParamcalcError(
-                f"sheet: more than {MAX_SHEET_WORK:,} layers to evaluate (paramcalc's bound on a sheet: a problem "
-                f"costs the layers it names, a stack its num_layers, a model its layers once repeats are "
-                f"expanded; split it). Reached at problem {i}{pid}: {work:,} layers"
-            )
-
-
 def _problem_work(problem: Problem, base: Path | None) -> int:
-    """What a problem costs of MAX_SHEET_WORK (see :func:`sheet_work`)."""
+    """What a problem costs of MAX_SHEET_WORK: 1 for a layer, a model's layers once repeats are expanded
+    (1 for a model that cannot be read: checking it reports the error)."""
     if problem.model is None:
-        from paramcalc.checking.layer import load_layer
-        from paramcalc.checking.situation import stacked_layers
-
-        try:
-            return stacked_layers(load_layer(problem.layer))  # type: ignore[arg-type]
-        except (ParamcalcError, RecursionError, AttributeError, TypeError):
-            return 1
+        return 1
     model: Any = problem.model
     if isinstance(model, str):
         path = Path(model)
