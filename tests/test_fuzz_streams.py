@@ -5,8 +5,8 @@ locales and output encodings that cannot show paramcalc's symbols.
 
 Whatever is drawn, a run ends with the documented status (0; 1 only for a wrong answer in the
 checking commands; 2 for bad input or output that cannot be written), at most one ``error:`` line
-on stderr, no traceback and no partial result. Budget per run: 1 GiB of address space and 30 s
-(tests/limited.py); about 25 runs in all, some 15 s.
+on stderr, no traceback and no partial result. Budget per run: 1 GiB of address space and 30 s of
+processor time (tests/limited.py); about 25 runs in all, some 15 s.
 """
 
 from __future__ import annotations

@@ -160,7 +160,7 @@ def test_a_sheet_of_a_thousand_deep_problems_within_2_gib_and_60_s(tmp_path: Pat
     """1,000 problems, each naming 1,000 layers: 960 decoder stacks and 40 models (40,960 of
     MAX_SHEET_WORK), among them models whose every layer changes the shape, with wrong counts and wrong
     shapes (the mistake search runs on every layer). Run in a child process capped at 2 GiB of address
-    space and 60 s: a sheet within the bounds answers within them."""
+    space and 60 s of processor time: a sheet within the bounds answers within them."""
     from limited import run
 
     problems: list[dict] = []
@@ -197,7 +197,7 @@ def test_a_sheet_of_a_thousand_deep_problems_within_2_gib_and_60_s(tmp_path: Pat
 
 def test_a_sheet_of_a_thousand_thousand_layer_models_is_refused_within_its_caps(tmp_path: Path) -> None:
     """1,000 models of 1,000 layers each: a million layers to evaluate, past MAX_SHEET_WORK, so the
-    sheet is refused in one line, before any is checked (child capped at 1 GiB and 60 s)."""
+    sheet is refused in one line, before any is checked (child capped at 1 GiB and 60 s of processor time)."""
     from limited import run
 
     problems = [{"id": f"m{i}", "model": {"layers": [{"layer": "ConvTranspose1d(1, 1, 2)", "repeat": 1000}]},
