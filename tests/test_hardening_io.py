@@ -144,3 +144,39 @@ def test_an_output_encoding_that_cannot_show_the_symbols(encoding: str, tmp_path
         assert result.returncode == 0 and result.stderr == b"" and result.stdout, (argv, result.stderr)
     bad = cli("layer", "Linéar×(", env={"PYTHONIOENCODING": encoding})
     assert bad.returncode == 2 and bad.stdout == b"" and bad.stderr.startswith(b"error: ") and bad.stderr.count(b"\n") == 1
+
+
+class _Stream:
+    """A stand-in for sys.stderr that fails the way a real one can."""
+
+    def __init__(self, fail: BaseException | None = None, encoding: str = "utf-8") -> None:
+        self.fail, self.encoding, self.written = fail, encoding, []
+
+    def write(self, text: str) -> int:
+        text.encode(self.encoding)  # a UnicodeEncodeError, as a stream in this encoding raises
+        if self.fail is not None:
+            raise self.fail
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.fail is not None:
+            raise self.fail
+
+
+@pytest.mark.parametrize("stream", [None, _Stream(OSError(28, "No space left on device")), _Stream(BrokenPipeError()),
+                                    _Stream(ValueError("I/O operation on closed file"))])
+def test_print_error_never_raises(stream: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paramcalc.cli.output import print_error
+
+    monkeypatch.setattr(sys, "stderr", stream)
+    print_error("café × \x1b[31m")
+
+
+def test_print_error_escapes_what_stderr_cannot_encode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paramcalc.cli.output import print_error
+
+    stream = _Stream(encoding="ascii")
+    monkeypatch.setattr(sys, "stderr", stream)
+    print_error("caf\u00e9 \u00d7 \x1b[31m")
+    assert stream.written == ["error: caf\\xe9 \\xd7 \\x1b[31m\n"]
