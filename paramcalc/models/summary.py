@@ -44,6 +44,8 @@ class Row:
     input_shape: Shape | None = None
     #: every input's shape, in the layer's forward order (attention's key and value, a decoder's memory)
     input_shapes: tuple[Shape | None, ...] = ()
+    #: how a merge entry, a parallel entry's branches or a block's shortcut join outputs ("add", "concat", ...)
+    merge: str = ""
     #: the paths of the rows this row stands for when it shows a run of them (:func:`collapse_runs`)
     members: tuple[str, ...] = ()
 
@@ -65,7 +67,8 @@ def _alike(a: Row, b: Row) -> bool:
     """Whether two rows are the same layer in a row: same place in the tree, layer, count and notes
     (their shapes may differ: a layer that lengthens its input, repeated)."""
     return (a.leaf and b.leaf and a.depth == b.depth and a.type == b.type and a.layer == b.layer
-            and a.count == b.count and a.repeat == b.repeat and a.note == b.note and a.inferred == b.inferred)
+            and a.count == b.count and a.repeat == b.repeat and a.note == b.note and a.inferred == b.inferred
+            and a.merge == b.merge)
 
 
 def _span(first: str, last: str) -> str:
