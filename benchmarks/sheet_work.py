@@ -1,8 +1,11 @@
-"""Time and peak memory of check-sheet on the sheets of issue 18 (item 2), each run as a fresh process.
+"""Time and peak memory of check-sheet on sheets of deep stacks and deep models, each run as a fresh process.
 
 python benchmarks/sheet_work.py [--paramcalc 'python -m paramcalc']
 Sheets: 400 and 1,000 problems of TransformerDecoder(TransformerDecoderLayer(d, 2), 1000) (d = 2, 4, ...,
-so no two problems are alike), and 40 inline models of ConvTranspose1d(1, 1, 2) with repeat: 9000.
+so no two problems are alike); 40 inline models of ConvTranspose1d(1, 1, 2) with repeat: 9000 (past
+MAX_SHEET_WORK: refused); and the most a sheet may ask of models, MAX_SHEET_WORK layers that each change
+the shape (50 models of 1,000 padded Conv1d layers), answered right and answered wrong (a wrong answer
+searches every layer for a mistake).
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ def sheets(folder: Path) -> dict[str, Path]:
                  "input_shape": "1x1x4", "answers": {"params": 10 + i}} for i in range(40)]
     out["40 models, repeat 9000"] = folder / "conv40.yaml"
     out["40 models, repeat 9000"].write_text(yaml.safe_dump({"problems": problems}))
+    for wrong in (0, 1):
+        problems = [{"id": f"c{i}", "model": {"layers": [{"layer": "Conv1d(1, 1, 1, padding=1)", "repeat": 1000}]},
+                     "input_shape": "1x1x4", "answers": {"params": 2000 + wrong, "shape": f"1x1x{2004 - wrong}"}}
+                    for i in range(50)]
+        name = f"50 x 1,000 growing, {'wrong' if wrong else 'right'}"
+        out[name] = folder / f"grow{wrong}.yaml"
+        out[name].write_text(yaml.safe_dump({"problems": problems}))
     return out
 
 

@@ -22,8 +22,9 @@ MAX_LAYERS                     100,000      layers of a model once every repeat 
 MAX_ROWS                       20,000       rows a summary prints (check and memory print none: not bounded by it)
 MAX_SHEET_PROBLEMS             10,000       problems in a sheet (read within the model-file bounds)
 MAX_ANSWER_DIGITS              1,000        digits of a count or dimension given as an answer
-MAX_SHEET_WORK                 50,000       layers a sheet evaluates in all (a layer problem 1, a model its layers)
+MAX_SHEET_WORK                 50,000       layers a sheet evaluates one by one (a layer problem 1, a model its layers)
 MAX_LISTED_LAYERS              64           stacked layers whose tensors checking lists one by one
+MAX_SEARCH_STEPS               100,000      layer applications the search for a model's shape mistake makes
 =============================  ===========  =============================================================
 """
 
@@ -77,14 +78,21 @@ MAX_SHEET_PROBLEMS = 10_000
 #: comes near it; beyond it the text is refused rather than read).
 MAX_ANSWER_DIGITS = 1_000
 
-#: Most layers one sheet evaluates, over all its problems: a problem naming a layer counts 1 (a stack
-#: of layers is counted by formula, whatever its num_layers), a problem naming a model counts its
-#: layers once every repeat is expanded. Past it the sheet is refused, naming the problem reached.
+#: Most layer evaluations one sheet asks for, over all its problems, counted before any is done: a
+#: problem naming a layer costs 1 (a stack is one evaluation: its count comes by formula, whatever its
+#: num_layers, so 1,000 problems of 1,000-layer stacks cost 1,000), a problem naming a model costs its
+#: layers once every repeat is expanded (a layer repeated 1,000 times costs 1,000: the layers of a model
+#: are evaluated one by one, and a wrong answer searches each for a mistake). Past it the sheet is
+#: refused, naming the problem reached.
 MAX_SHEET_WORK = 50_000
 #: Most stacked layers (num_layers, or num_encoder_layers + num_decoder_layers) whose tensors checking
 #: lists one by one: a deeper stack's derivation is its count by formula, and the mistakes that need
 #: every tensor are not searched (the derivation says so).
 MAX_LISTED_LAYERS = 64
+#: Most layer applications the search for a mistake that explains a wrong model shape makes (each
+#: candidate mistake's wrong shape is carried through the layers after it; carries that meet are
+#: shared): past it the search stops and the result says so (not a refusal).
+MAX_SEARCH_STEPS = 100_000
 
 #: Deepest nesting searched by :func:`oversized` (specs nest a layer or two; deeper is refused elsewhere).
 _SEARCH_DEPTH = 32
@@ -150,24 +158,36 @@ def check_yaml_text(text: str, what: str = "model file") -> None:
     scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
     opening = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
     closing = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    mapping_start = yaml.MappingStartEvent
     depth = 0
     expanded = 0
     sizes: dict[str, int] = {}
     open_anchors: list[tuple[str | None, int]] = []
+    # Per open container: None for a list; for a mapping, whether its next item is a key. A key's
+    # name is not a value (as in check_data), so the same data counts the same in YAML and in JSON.
+    next_is_key: list[bool | None] = []
     for event in yaml.parse(text, Loader=loader):
         kind = type(event)
+        key = False
+        if kind not in closing and next_is_key and next_is_key[-1] is not None:
+            key = next_is_key[-1]
+            next_is_key[-1] = not key
         if kind is scalar:
-            expanded += 1
             if event.anchor:
                 sizes[event.anchor] = 1
+            if key:
+                continue
+            expanded += 1
         elif kind in opening:
             expanded += 1
             depth += 1
             if depth > MAX_DATA_DEPTH:
                 raise ModelError(f"{what}: nested more than {MAX_DATA_DEPTH} levels deep")
             open_anchors.append((event.anchor, expanded))
+            next_is_key.append(True if kind is mapping_start else None)
         elif kind in closing:
             depth -= 1
+            next_is_key.pop()
             anchor, start = open_anchors.pop()
             if anchor:
                 sizes[anchor] = expanded - start + 1

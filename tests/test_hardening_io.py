@@ -77,7 +77,7 @@ def test_closed_and_full_standard_streams() -> None:
 @pytest.mark.parametrize("value", ["99999999999999999999", "-5", "0", "abc", "²", "", " 80", "1e9"])
 @pytest.mark.parametrize("name", ["COLUMNS", "LINES"])
 def test_hostile_terminal_sizes(name: str, value: str) -> None:
-    for argv in (("--help",), ("layer", "Linear(2, 3)"), ("presets",)):
+    for argv in (("--help",), ("layer", "Linear(2, 3)")):  # more commands: test_fuzz_streams
         result = cli(*argv, env={name: value})
         assert result.returncode == 0 and result.stderr == b"", argv
         if argv != ("--help",):  # the help's examples are one command a line, however long
@@ -118,3 +118,65 @@ def test_preset_export_to_standard_output(tmp_path: Path) -> None:
     result = cli("preset", "lenet5", "--export", "-o", "-", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout == paramcalc.models.presets.preset_text("lenet5").encode()
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("argv", [("layers",), ("--help",), ("--version",), ("preset", "lenet5", "--export"),
+                                  ("layer", "Linear(2, 3)")])
+def test_a_reader_that_went_away(argv: tuple[str, ...]) -> None:
+    """`paramcalc layers | true`: the output cannot be written, so status 2 (Click alone would give 1, the
+    status of a wrong answer), and no message (the reader left on purpose)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = cli(*argv, stdout=write, stderr=subprocess.PIPE)
+    finally:
+        os.close(write)
+    assert result.returncode == 2 and result.stderr == b""
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252"])
+def test_an_output_encoding_that_cannot_show_the_symbols(encoding: str, tmp_path: Path) -> None:
+    """Output and errors in an encoding without ·, × or é: written (escaped where need be), never a codec error."""
+    model = tmp_path / "m.yaml"
+    model.write_text('name: "café ×"\nlayers: ["Linear(2, 3)"]\n', encoding="utf-8")
+    for argv in (("layer", "Linear(2, 3)"), ("summary", str(model)), ("layers",)):
+        result = cli(*argv, env={"PYTHONIOENCODING": encoding})
+        assert result.returncode == 0 and result.stderr == b"" and result.stdout, (argv, result.stderr)
+    bad = cli("layer", "Linéar×(", env={"PYTHONIOENCODING": encoding})
+    assert bad.returncode == 2 and bad.stdout == b"" and bad.stderr.startswith(b"error: ") and bad.stderr.count(b"\n") == 1
+
+
+class _Stream:
+    """A stand-in for sys.stderr that fails the way a real one can."""
+
+    def __init__(self, fail: BaseException | None = None, encoding: str = "utf-8") -> None:
+        self.fail, self.encoding, self.written = fail, encoding, []
+
+    def write(self, text: str) -> int:
+        text.encode(self.encoding)  # a UnicodeEncodeError, as a stream in this encoding raises
+        if self.fail is not None:
+            raise self.fail
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.fail is not None:
+            raise self.fail
+
+
+@pytest.mark.parametrize("stream", [None, _Stream(OSError(28, "No space left on device")), _Stream(BrokenPipeError()),
+                                    _Stream(ValueError("I/O operation on closed file"))])
+def test_print_error_never_raises(stream: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from paramcalc.cli.output import print_error
+
+    monkeypatch.setattr(sys, "stderr", stream)
+    print_error("café × \x1b[31m")
+
+
+def test_print_error_escapes_what_stderr_cannot_encode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paramcalc.cli.output import print_error
+
+    stream = _Stream(encoding="ascii")
+    monkeypatch.setattr(sys, "stderr", stream)
+    print_error("caf\u00e9 \u00d7 \x1b[31m")
+    assert stream.written == ["error: caf\\xe9 \\xd7 \\x1b[31m\n"]

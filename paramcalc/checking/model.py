@@ -22,6 +22,7 @@ from paramcalc.checking.mistakes import CATALOGUE, CONVENTIONS, Diagnosis, Mista
 from paramcalc.checking.results import AnswerCheck, CheckResult
 from paramcalc.checking.situation import AnswerShape, Quantity
 from paramcalc.errors import ParamcalcError
+from paramcalc.limits import MAX_SEARCH_STEPS
 from paramcalc.specs import LayerSpec
 
 
@@ -104,16 +105,33 @@ class _ModelLayer:
 
 
 def _model_layers(summary: Any) -> list[_ModelLayer]:
+    """The model's layers with their specs; a layer repeated along the model is read once."""
     out = []
+    specs: dict[str, LayerSpec | None] = {}
     for r in summary.rows:
         if not r.leaf or not r.layer:
             continue
-        try:
-            spec = load_layer(r.layer)
-        except ParamcalcError:
-            continue
-        out.append(_ModelLayer(r.path, spec, r.input_shape, r.output_shape, r.repeat))
+        key = repr(r.layer)
+        if key not in specs:
+            try:
+                specs[key] = load_layer(r.layer)
+            except ParamcalcError:
+                specs[key] = None
+        spec = specs[key]
+        if spec is not None:
+            out.append(_ModelLayer(r.path, spec, r.input_shape, r.output_shape, r.repeat))
     return out
+
+
+def _last_layer(summary: Any) -> _ModelLayer | None:
+    """The model's last layer that can be read (all the shape check needs of the rows)."""
+    for r in reversed(summary.rows):
+        if r.leaf and r.layer:
+            try:
+                return _ModelLayer(r.path, load_layer(r.layer), r.input_shape, r.output_shape, r.repeat)
+            except ParamcalcError:
+                continue
+    return None
 
 
 def _model_count_diagnoses(
@@ -169,9 +187,12 @@ def _model_count_diagnoses(
 
 
 def _model_derivation(summary: Any, quantity: Quantity) -> str:
+    """Each layer's share and the sum; a run of identical layers is one line (``0[0-999] (Conv1d) (1000 of them)``)."""
+    from paramcalc.models.summary import collapse_runs
+
     lines = []
     values = []
-    for r in summary.rows:
+    for r in collapse_runs(summary.rows):
         if not r.leaf:
             continue
         value = count_value(r.count, quantity)
@@ -189,32 +210,84 @@ def _model_derivation(summary: Any, quantity: Quantity) -> str:
 
 def _model_shape_diagnoses(
     summary: Any, given: AnswerShape, layouts: Layouts, catalogue: tuple[Mistake, ...]
-) -> list[Diagnosis]:
-    """A shape mistake in one layer of a plain stack, carried through the layers after it."""
+) -> tuple[list[Diagnosis], bool]:
+    """A shape mistake in one layer of a plain stack, carried through the layers after it.
+
+    A wrong shape is carried forward one layer at a time; where two carried shapes meet (the same shape
+    entering the same layer) the rest of the way is known, so a stack of n layers costs about n steps
+    per mistake, and never more than ``MAX_SEARCH_STEPS`` in all. A mistake that explains the answer
+    in many layers is one diagnosis naming them.
+
+    Returns:
+        The diagnoses, and whether the search was complete (False once it stopped at the bound).
+    """
     layers = _model_layers(summary)
     for a, b in zip(layers, layers[1:]):
         if a.output_shape is None or b.input_shape != a.output_shape:
-            return []  # not a plain stack (residuals, several inputs): no propagation
-    found = []
-    for i, layer in enumerate(layers):
-        situation = Situation(layer.spec, "pytorch", layer.input_shape)
-        for m in catalogue:
-            wrong = m.wrong_shape(situation)
-            if wrong is None or wrong == layer.output_shape:
-                continue
-            out: Any = wrong
+            return [], True  # not a plain stack (residuals, several inputs): no propagation
+    carried: dict[tuple[int, Any], Any] = {}  # (layer index, shape entering it) -> the final shape, or None
+    steps = 0
+
+    def carry(start: int, shape: Any) -> Any:
+        nonlocal steps
+        trail = []
+        out: Any = shape
+        j = start
+        while True:
+            if out is None or j == len(layers):
+                final = out
+                break
+            if (j, out) in carried:
+                final = carried[(j, out)]
+                break
+            trail.append((j, out))
+            steps += 1
+            if steps > MAX_SEARCH_STEPS:
+                raise _SearchStopped
             try:
-                for later in layers[i + 1:]:
-                    if any(isinstance(d, Fraction) for d in out):
-                        raise ParamcalcError("not whole")
-                    out = later.spec.output_shape(tuple(out))
+                if any(isinstance(d, Fraction) for d in out):
+                    raise ParamcalcError("not whole")
+                out = tuple(layers[j].spec.output_shape(tuple(out)))
             except ParamcalcError:
-                continue
-            label = layouts.match(given, out)
-            if label is not None:
-                found.append(Diagnosis(m.key, m.title(situation), m.explanation, tuple(out), where=layer.path,
-                                       layout=label))
-    return found
+                out = None
+            j += 1
+        for key in trail:
+            carried[key] = final
+        return final
+
+    matches: dict[str, list[tuple[_ModelLayer, Situation, Mistake, Any, str]]] = {}
+    complete = True
+    try:
+        for i in range(len(layers) - 1, -1, -1):  # from the last layer back: later carries are reused
+            layer = layers[i]
+            situation = Situation(layer.spec, "pytorch", layer.input_shape)
+            for m in catalogue:
+                wrong = m.wrong_shape(situation)
+                if wrong is None or wrong == layer.output_shape:
+                    continue
+                out = carry(i + 1, tuple(wrong))
+                if out is None:
+                    continue
+                label = layouts.match(given, out)
+                if label is not None:
+                    matches.setdefault(m.key, []).append((layer, situation, m, out, label))
+    except _SearchStopped:
+        complete = False
+    found = []
+    for hits in matches.values():
+        hits.reverse()  # in the model's order
+        if len(hits) <= 3:
+            found += [Diagnosis(m.key, m.title(sit), m.explanation, out, where=layer.path, layout=label)
+                      for layer, sit, m, out, label in hits]
+            continue
+        layer, sit, m, out, label = hits[0]
+        where = f"any one of {len(hits):,} layers ({layer.path}, {hits[1][0].path}, ..., {hits[-1][0].path})"
+        found.append(Diagnosis(m.key, m.title(sit), m.explanation, out, where=where, layout=label))
+    return found, complete
+
+
+class _SearchStopped(Exception):
+    """The mistake search reached MAX_SEARCH_STEPS."""
 
 
 def check_model(
@@ -238,6 +311,7 @@ def check_model(
     summary = first if primary == (convention or "pytorch") else _summary(model, frozen, primary)
     chosen = convention is not None
     answers: list[AnswerCheck] = []
+    stopped = ""
     for quantity in COUNT_QUANTITIES:
         given = answers_in[quantity]
         if given is None:
@@ -266,25 +340,32 @@ def check_model(
         out = summary.output_shape
         if out is None:
             raise ParamcalcError("shape: the model's output shape is unknown; give its input shape (input_shape)")
-        layers = _model_layers(summary)
-        last = layers[-1] if layers else None
+        last = _last_layer(summary)
         layouts = layouts_for(last.spec, last.input_shape, out) if last is not None else Layouts(0, 0)
         label = layouts.match(given_shape, out)
+        from paramcalc.models.summary import collapse_runs
+
         shape_lines = "\n".join(
-            f"{r.path} ({r.type}): {format_shape(r.input_shape)} -> {format_shape(r.output_shape)}"
-            for r in summary.rows if r.leaf and r.output_shape is not None
+            f"{r.path} ({r.type}{f' ×{r.repeat}' if r.repeat > 1 else ''}): "
+            f"{format_shape(r.input_shape)} -> {format_shape(r.output_shape)}"
+            for r in collapse_runs(summary.rows) if r.leaf and r.output_shape is not None
         )
         if label is not None:
             answers.append(AnswerCheck("shape", given_shape, out, True, layout=label, written=given_shape,
                                        _derive=lambda: shape_lines))
         else:
-            found = _model_shape_diagnoses(summary, given_shape, layouts, catalogue)
+            found, complete = _model_shape_diagnoses(summary, given_shape, layouts, catalogue)
+            if not complete:
+                stopped = (f"the search for a mistake that explains the shape stopped after {MAX_SEARCH_STEPS:,} "
+                           "layer applications (paramcalc's bound); more mistakes may explain it")
             written = dict(layouts.forms(out)).get(found[0].layout) if found and found[0].layout else None
             answers.append(AnswerCheck(
                 "shape", given_shape, out, False, diagnoses=tuple(found),
                 written=written or layouts.closest(given_shape, out)[1], _derive=lambda: shape_lines,
             ))
     notes = merge_dimension_notes([n for n in summary.notes if "not a whole number" in n])
+    if stopped:
+        notes.append(stopped)
     if notes:
         notes.append(
             "a division is not exact: exam problems usually choose sizes that divide exactly, so check the "

@@ -330,8 +330,8 @@ def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
 
     Raises:
         ParamcalcError: the sheet itself cannot be read or does not follow the format, or its problems
-            ask for more than ``MAX_SHEET_WORK`` layers in all (a bad problem does not raise: it is
-            reported as that problem's error).
+            ask for more than ``MAX_SHEET_WORK`` layer evaluations in all (:func:`sheet_work`). A bad
+            problem does not raise: it is reported as that problem's error.
     """
     if isinstance(source, Sheet):
         sheet, base = source, None
@@ -351,6 +351,20 @@ def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
         check_problem(p, index=i, base=base, convention=sheet.convention) for i, p in enumerate(sheet.problems, 1)
     )
     return SheetReport(sheet.title, results)
+
+
+def sheet_work(source: str | Path | dict[str, Any] | Sheet) -> int:
+    """The layer evaluations a sheet asks for, as counted against ``MAX_SHEET_WORK``.
+
+    A problem naming a layer costs 1 (a stack's count comes by formula, whatever its ``num_layers``); a
+    problem naming a model costs its layers once every ``repeat`` is expanded (they are evaluated one
+    by one). A problem that cannot be read costs 1 (checking it reports the error).
+    """
+    if isinstance(source, Sheet):
+        sheet, base = source, None
+    else:
+        sheet, base = load_sheet(source)
+    return sum(_problem_work(p, base) for p in sheet.problems)
 
 
 def _problem_work(problem: Problem, base: Path | None) -> int:
@@ -373,4 +387,5 @@ def _problem_work(problem: Problem, base: Path | None) -> int:
 
 __all__ = [
     "Answers", "Problem", "ProblemResult", "Sheet", "SheetReport", "check_problem", "check_sheet", "load_sheet",
+    "sheet_work",
 ]

@@ -78,8 +78,31 @@ def usage_message(exc: typer.TyperException) -> str:
     return message
 
 
+class OutputGone(Exception):
+    """Standard output's reader went away (EPIPE) while a command wrote its result."""
+
+
 class RootGroup(TyperGroup):
     """The root command group: the named commands, one command per layer type, and the error boundary."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """Read the root's options (``--help`` prints here); a reader that went away goes to :meth:`main`."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise OutputGone from exc
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a reader that went away is handed to :meth:`main` (Click itself would exit
+        with status 1, which paramcalc keeps for a wrong answer)."""
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise OutputGone from exc
+            raise
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
@@ -122,6 +145,8 @@ class RootGroup(TyperGroup):
             sys.exit(EXIT_BAD_INPUT)
         try:
             status = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except OutputGone:  # the output cannot be written: status 2, and no message for a reader that left
+            finish(EXIT_BAD_INPUT, reported=True)
         except ParamcalcError as exc:  # bad input, in the library's words
             print_error(exc)
             finish(EXIT_BAD_INPUT)

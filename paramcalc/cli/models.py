@@ -77,8 +77,14 @@ Example:
 Python: paramcalc.models.schema.model_json_schema()
 """
 
+#: ``--all-rows`` of the summaries (summary, preset).
+AllRows = Annotated[bool, typer.Option(
+    "--all-rows", help="One row per layer, also where identical layers follow each other (by default such a "
+                       "run of 3 or more is one row: [0-39] ... ×40). --json always lists every row.")]
+
+
 def _show(summary: Any, depth: int | None, as_json: bool, brief: bool = False, columns: str | None = None,
-          decimal_bytes: bool = False) -> None:
+          decimal_bytes: bool = False, all_rows: bool = False) -> None:
     chosen = parse_columns(columns) if columns is not None else None
     if as_json:
         from paramcalc.render.summary import summary_dict
@@ -91,7 +97,8 @@ def _show(summary: Any, depth: int | None, as_json: bool, brief: bool = False, c
         return
     from paramcalc.render.summary import DEFAULT_DEPTH, render
 
-    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth, chosen, decimal_bytes=decimal_bytes))
+    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth, chosen, decimal_bytes=decimal_bytes,
+                      all_rows=all_rows))
 
 
 def _summarize(model: Any, input_shape: str | None, convention: Convention | None) -> Any:
@@ -120,6 +127,7 @@ def summary_command(
     architecture: ArchitectureOption = None,
     from_torch_print: Annotated[bool, typer.Option(
         "--from-torch-print", help="The same as --format torch-print.")] = False,
+    all_rows: AllRows = False,
 ) -> None:
     from paramcalc.errors import ModelError
 
@@ -133,14 +141,14 @@ def summary_command(
         raise ModelError(f"{option} counts PyTorch modules as printed: no --input-shape, pytorch convention")
     if model_file == "-":
         _show(_summarize_text(read_text("-"), chosen, input_shape, convention, architecture), depth, json, brief,
-              columns, decimal_bytes)
+              columns, decimal_bytes, all_rows)
         return
     from paramcalc.readers import summarize
 
     summary = summarize(model_file, input_shape=shape_argument(input_shape),
                         convention=None if convention is None else convention.value,
                         format=None if chosen == "auto" else chosen, architecture=architecture)
-    _show(summary, depth, json, brief, columns, decimal_bytes)
+    _show(summary, depth, json, brief, columns, decimal_bytes, all_rows)
 
 
 def _summarize_text(text: str, chosen: str, input_shape: str | None, convention: Convention | None,
@@ -209,6 +217,7 @@ def preset_command(
         "--export", help="Print the preset's model file (YAML, with comments) to edit.")] = False,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites; '-' is standard output).")] = None,
+    all_rows: AllRows = False,
 ) -> None:
     from paramcalc.errors import ModelError
     from paramcalc.models import presets
@@ -224,7 +233,8 @@ def preset_command(
         return
     if output is not None:
         raise ModelError("--output needs --export")
-    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json, brief, columns, decimal_bytes)
+    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json, brief, columns, decimal_bytes,
+          all_rows)
 
 
 @app.command("schema", help=SCHEMA_HELP)

@@ -35,9 +35,14 @@ def prepare_streams() -> None:
 
 
 def print_error(message: object) -> None:
-    """Write ``error: MESSAGE`` on one line to stderr, if stderr can be written (the exit status says it anyway)."""
+    """Write ``error: MESSAGE`` on one line to stderr, if stderr can be written (the exit status says it
+    anyway); never raises, whatever stderr is or whatever its encoding cannot show."""
+    line = f"error: {one_line(message)}\n"
     try:
-        sys.stderr.write(f"error: {one_line(message)}\n")
+        try:
+            sys.stderr.write(line)
+        except UnicodeEncodeError:  # an encoding that cannot show the message: its escapes can
+            sys.stderr.write(line.encode("ascii", "backslashreplace").decode("ascii"))
         sys.stderr.flush()
     except (AttributeError, OSError, ValueError):  # stderr closed (None), full, or a broken pipe
         pass

@@ -8,7 +8,7 @@ prints (with MACs and FLOPs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paramcalc import forms
@@ -46,6 +46,8 @@ class Row:
     input_shapes: tuple[Shape | None, ...] = ()
     #: how a merge entry, a parallel entry's branches or a block's shortcut join outputs ("add", "concat", ...)
     merge: str = ""
+    #: the paths of the rows this row stands for when it shows a run of them (:func:`collapse_runs`)
+    members: tuple[str, ...] = ()
 
     @property
     def trainable(self) -> str:
@@ -55,6 +57,54 @@ class Row:
         if self.count.non_trainable == 0:
             return "yes"
         return "no" if self.count.trainable == 0 else "partial"
+
+
+#: Fewest identical consecutive layers shown as one row (``[0-39]  ConvTranspose1d ×40``).
+MIN_RUN = 3
+
+
+def _alike(a: Row, b: Row) -> bool:
+    """Whether two rows are the same layer in a row: same place in the tree, layer, count and notes
+    (their shapes may differ: a layer that lengthens its input, repeated)."""
+    return (a.leaf and b.leaf and a.depth == b.depth and a.type == b.type and a.layer == b.layer
+            and a.count == b.count and a.repeat == b.repeat and a.note == b.note and a.inferred == b.inferred
+            and a.merge == b.merge)
+
+
+def _span(first: str, last: str) -> str:
+    """``[0-39]`` from ``[0]`` and ``[39]``; ``0-5`` from ``0`` and ``5``; ``up[0-39]`` from ``up[0]`` and ``up[39]``."""
+    if first.endswith("]") and last.endswith("]") and "[" in first and "[" in last:
+        head, head_last = first[:first.rindex("[")], last[:last.rindex("[")]
+        if head == head_last:
+            return f"{head}[{first[len(head) + 1:-1]}-{last[len(head) + 1:-1]}]"
+    return f"{first}-{last}"
+
+
+def collapse_runs(rows: tuple[Row, ...], min_run: int = MIN_RUN) -> tuple[Row, ...]:
+    """``rows`` with each run of at least ``min_run`` identical consecutive layers shown as one row.
+
+    The row names the run (``[0-39]``), stands for every layer in it (``repeat``, ``count`` and
+    ``members`` cover them all, so the rows still add up to the totals) and shows the run's output
+    shape, the last layer's.
+    """
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        j = i + 1
+        while j < len(rows) and _alike(rows[i], rows[j]):
+            j += 1
+        if j - i < min_run:
+            out.extend(rows[i:j])
+        else:
+            run = rows[i:j]
+            first, last = run[0], run[-1]
+            out.append(replace(
+                first, path=_span(first.path, last.path), name=_span(first.name, last.name),
+                output_shape=last.output_shape, count=sum((r.count for r in run), Count(0)),
+                repeat=sum(r.repeat for r in run), members=tuple(m for r in run for m in (r.members or (r.path,))),
+            ))
+        i = j
+    return tuple(out)
 
 
 def row_dict(row: Row) -> dict[str, Any]:

@@ -68,10 +68,12 @@ def summary_compute(summary: Any) -> Any:
         return None
 
 
-def macs_cell(mc: Any, path: str) -> str:
-    """A summary row's MACs in short form (``1.81G``), ``--`` for none."""
-    c = mc.rows.get(path) if mc is not None else None
-    return "--" if c is None or c.macs == 0 else short(c.macs)
+def macs_cell(mc: Any, *paths: str) -> str:
+    """A summary row's MACs in short form (``1.81G``), ``--`` for none; a row standing for several
+    (a run of identical layers) shows their sum."""
+    found = [mc.rows.get(p) for p in paths] if mc is not None else []
+    macs = sum(c.macs for c in found if c is not None)
+    return "--" if macs == 0 else short(macs)
 
 
 def compute_total_rows(mc: Any) -> list[tuple[str, str, str]]:

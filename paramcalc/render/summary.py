@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from paramcalc import forms
-from paramcalc.models.summary import DTYPE_BYTES, Row, Summary
+from paramcalc.models.summary import DTYPE_BYTES, Row, Summary, collapse_runs
 from paramcalc.render.layout import OPTIONAL, WRAP, Column, Paragraph, Table
 from paramcalc.render.text import literal, one_line, printable
 from paramcalc import units
@@ -112,15 +112,16 @@ def percent_text(n: int, total: int) -> str:
 
 
 def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[str, ...] | None = None,
-           *, decimal_bytes: bool = False) -> Any:
+           *, decimal_bytes: bool = False, all_rows: bool = False) -> Any:
     """The Rich renderable: the layer table, the totals, and the notes.
 
-    ``columns`` chooses the columns after the layer name and type, by name (:data:`COLUMNS`).
+    ``columns`` chooses the columns after the layer name and type, by name (:data:`COLUMNS`). A run of
+    identical layers is one row (:func:`~paramcalc.models.summary.collapse_runs`) unless ``all_rows``.
     """
     from rich.console import Group
     from rich.text import Text
 
-    rows = summary.visible_rows(depth)
+    rows = summary.visible_rows(depth) if all_rows else collapse_runs(summary.visible_rows(depth))
     shapes = any(r.output_shape is not None for r in rows) or bool(summary.input_shapes)
     from paramcalc.render.compute import compute_note_lines, compute_total_rows, macs_cell, summary_compute
 
@@ -137,7 +138,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
                 "params": lambda: count_text(row.count.total),
                 "percent": lambda: percent_text(row.count.total, summary.totals.total),
                 "kernel": lambda: kernel_text(row),
-                "macs": lambda: macs_cell(mc, row.path),
+                "macs": lambda: macs_cell(mc, *(row.members or (row.path,))),
                 "trainable": lambda: printable(row.trainable),
             }[c]())
         plain = row.leaf or (depth is not None and row.depth >= depth)
