@@ -76,6 +76,8 @@ def parse_answer_shape(value: Any, what: str = "shape") -> AnswerShape:
         raise ParamcalcError(f"{what}: must be a shape such as 55x55x96. Received: {short_repr(value)}")
     body = value.strip().strip("()[]").strip()
     parts = [p for p in _SHAPE_SPLIT.split(body) if p]
+    if len(parts) > 1 and parts[0] in ("None", "?"):  # Keras prints the batch as None
+        parts = parts[1:]
     if not parts:
         raise ParamcalcError(f"{what}: empty shape; write it like 55x55x96 or 96,55,55")
     return tuple(_dim(p, what, value) for p in parts)

@@ -18,7 +18,16 @@ from paramcalc.checking.layer import (
     merge_dimension_notes,
     read_answers,
 )
-from paramcalc.checking.mistakes import CATALOGUE, CONVENTIONS, Diagnosis, Mistake, Situation, count_value, freeze_shape
+from paramcalc.checking.mistakes import (
+    CATALOGUE,
+    CONVENTIONS,
+    Diagnosis,
+    Mistake,
+    Situation,
+    count_value,
+    diagnosis,
+    freeze_shape,
+)
 from paramcalc.checking.results import AnswerCheck, CheckResult
 from paramcalc.checking.situation import AnswerShape, Quantity
 from paramcalc.errors import ParamcalcError
@@ -126,7 +135,7 @@ def _model_count_diagnoses(
                     detail = ""
                 where = f"{where}: {detail}" if detail else where
             name = f"{entry.name} ({where})" if where else entry.name
-            found.append(Diagnosis(entry.key, name, entry.explanation, given))
+            found.append(Diagnosis(entry.key, name, entry.explanation, given, lead=entry.lead, source=entry.source))
             seen_values.add((entry.key, given))
     everywhere: dict[str, tuple[int, int, Mistake, list[str]]] = {}
     for layer in _model_layers(summary):
@@ -143,12 +152,13 @@ def _model_count_diagnoses(
             if not delta:
                 continue
             if expected + delta == given and (m.key, given) not in seen_values:
-                found.append(Diagnosis(m.key, m.title(situation), m.explanation, given, where=layer.path))
+                found.append(diagnosis(m, situation, given, where=layer.path))
             total, n, _, paths = everywhere.get(m.key, (0, 0, m, []))
             everywhere[m.key] = (total + delta, n + 1, m, [*paths, layer.path])
     for key, (delta, n, m, paths) in everywhere.items():
         if n > 1 and expected + delta == given and (key, given) not in seen_values:
-            found.append(Diagnosis(m.key, m.name, m.explanation, given, where="every layer"))
+            found.append(Diagnosis(m.key, m.name, m.explanation, given, where="every layer", lead=m.lead,
+                                   source=m.source))
     return found
 
 
@@ -196,8 +206,7 @@ def _model_shape_diagnoses(
                 continue
             label = layouts.match(given, out)
             if label is not None:
-                found.append(Diagnosis(m.key, m.title(situation), m.explanation, tuple(out), where=layer.path,
-                                       layout=label))
+                found.append(diagnosis(m, situation, tuple(out), where=layer.path, layout=label))
     return found
 
 
@@ -230,19 +239,6 @@ def check_model(
         derive = (lambda s=summary, q=quantity: _model_derivation(s, q))
         if given == expected:
             answers.append(AnswerCheck(quantity, given, expected, True, primary, _derive=derive))
-            continue
-        accepted = None
-        if not chosen:
-            for c in CONVENTIONS:
-                other = None if c == primary else _summary_or_none(model, frozen, c)
-                if other is not None and count_value(other.totals, quantity) == given:
-                    accepted = (c, other)
-                    break
-        if accepted is not None:
-            c, other = accepted
-            remark = f"right under the {c} convention; the {primary} convention gives {expected:,}"
-            answers.append(AnswerCheck(quantity, given, given, True, c, remark=remark,
-                                       _derive=lambda s=other, q=quantity: _model_derivation(s, q)))
             continue
         found = _model_count_diagnoses(summary, quantity, given, primary, frozen, model, catalogue)
         answers.append(AnswerCheck(quantity, given, expected, False, primary, diagnoses=tuple(found), _derive=derive))
