@@ -114,3 +114,42 @@ def test_equals_the_torch_build() -> None:
         built = {(n, tuple(p.shape), "trainable" if p.requires_grad else "non_trainable")
                  for n, p in child.named_parameters()}
         assert listed == built, expr
+
+
+# -- The formulas against the reference's tensors ---------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from paramcalc import reference  # noqa: E402
+from paramcalc.formulas import classic as fcl  # noqa: E402
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[int, tuple[tuple[int, ...], ...]]:
+    c_in = draw(st.integers(1, 6))
+    rows = draw(st.lists(st.sets(st.integers(0, c_in - 1), min_size=1), min_size=1, max_size=8))
+    return c_in, tuple(tuple(sorted(r)) for r in rows)
+
+
+@given(table=tables(), k=st.integers(1, 5), bias=st.booleans(), n=st.integers(5, 12))
+@settings(max_examples=60)
+def test_sparse_conv_formula_matches_reference(table, k: int, bias: bool, n: int) -> None:
+    c_in, rows = table
+    spec = parse_layer({"type": "SparseConv2d", "in_channels": c_in, "out_channels": len(rows), "kernel_size": k,
+                        "table": [list(r) for r in rows], "bias": bias})
+    assert fcl.sparse_conv_params(table=rows, kernel_size=(k, k), bias=bias) == reference.count(spec).total
+    if n >= k:
+        assert spec.output_shape((1, c_in, n, n)) == reference.output_shapes(spec, (1, c_in, n, n))["output"]
+
+
+@given(c=st.integers(1, 64), k=st.integers(1, 4), n=st.integers(4, 20), i=st.integers(1, 100), o=st.integers(1, 20),
+       trainable=st.booleans())
+@settings(max_examples=60)
+def test_subsampling_and_rbf_formulas_match_reference(c: int, k: int, n: int, i: int, o: int, trainable: bool) -> None:
+    sub = parse_layer(f"Subsampling2d({c}, kernel_size={k})")
+    assert fcl.subsampling_params(channels=c) == reference.count(sub).total == sub.count().total
+    assert sub.output_shape((1, c, n, n)) == reference.output_shapes(sub, (1, c, n, n))["output"]
+    rbf = parse_layer(f"RBFOutput({i}, {o}, trainable={trainable})")
+    assert rbf.count() == reference.count(rbf)
+    assert fcl.rbf_params(in_features=i, out_features=o) == rbf.count().total

@@ -7,7 +7,8 @@ allows, in the layer's own ``input_shape`` argument (without the batch dimension
 
 Names shared with PyTorch (LSTM, GRU, Embedding, Flatten, Dropout) are told apart by their
 arguments in :func:`choose`; a ``keras.`` prefix on the ``type`` tag keeps them apart in data.
-One module per family: core, conv, pool, norm, recurrent, attention.
+One module per family: core, conv, local (Keras 2's locally connected layers), pool, norm, recurrent,
+attention.
 """
 
 from paramcalc.specs.keras.attention import GroupQueryAttention, MultiHeadAttention
@@ -15,6 +16,7 @@ from paramcalc.specs.keras.base import IGNORED_KERAS_ARGUMENTS, IGNORED_KERAS_SU
 from paramcalc.specs.keras.calls import build, build_from_mapping, choose
 from paramcalc.specs.keras.conv import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose
 from paramcalc.specs.keras.core import Activation, Dense, Dropout, Embedding, Flatten
+from paramcalc.specs.keras.local import LocallyConnected1D, LocallyConnected2D
 from paramcalc.specs.keras.norm import BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization
 from paramcalc.specs.keras.pool import (
     AveragePooling1D,
@@ -35,6 +37,7 @@ KERAS_LAYERS: dict[str, type[KerasLayer]] = {
     for cls in (
         Dense,
         Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+        LocallyConnected1D, LocallyConnected2D,
         MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
         GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
         BatchNormalization, LayerNormalization, RMSNormalization, GroupNormalization,
