@@ -91,6 +91,7 @@ _LAZY = {
     "model_memory": "paramcalc.analysis.memory",
     # Convolution arithmetic: one window, receptive fields, inverse questions.
     **dict.fromkeys(("window_report", "receptive_field", "solve", "output_neurons"), "paramcalc.analysis.window"),
+    "closed_form": "paramcalc.formulas.closed_forms",
     # Whole models: model files, summaries, presets, print(model) text.
     "Model": "paramcalc.models.format", "load_model": "paramcalc.models.format", "Summary": "paramcalc.models.summary",
     "summarize": "paramcalc.models.format", "load_preset": "paramcalc.models.presets",
