@@ -16,6 +16,16 @@ from paramcalc.checking.mistakes import CATALOGUE, MISTAKES, Diagnosis, Mistake,
 from paramcalc.specs.parse import parse_layer
 from paramcalc.results import Count
 
+# Chollet, Deep Learning with Python (2017), listing 5.1–5.3: the MNIST convnet, 93,322 parameters;
+# 28 → conv 26 → pool 13 → conv 11 → pool 5 → conv 3, flattened to 3·3·64 = 576 features.
+MNIST_CONVNET = {
+    "name": "MNIST convnet", "framework": "keras", "input_shape": [1, 28, 28, 1],
+    "layers": [{"layer": "Conv2D(32, 3, activation='relu')"}, {"layer": "MaxPooling2D(2)"},
+               {"layer": "Conv2D(64, 3, activation='relu')"}, {"layer": "MaxPooling2D(2)"},
+               {"layer": "Conv2D(64, 3, activation='relu')"}, {"layer": "Flatten()"},
+               {"layer": "Dense(64, activation='relu')"}, {"layer": "Dense(10, activation='softmax')"}],
+}
+
 # (entry key, layer, keyword answers for check(), quantity checked, hand derivation)
 CASES = [
     # Keras counts one bias per gate: 4·(128·(100 + 128) + 128) = 117,248 (torch: 4·(29,184 + 256) = 117,760).
@@ -126,6 +136,9 @@ CASES = [
     # ... with padding="valid": 2; read as "same": ceil(13/5) = 3.
     ("valid_as_same", "layers.MaxPooling1D(6, 5)", dict(shape="3x4", input_shape=(1, 13, 4)), "shape",
      "ceil(13/5) = 3"),
+    # The last conv's +1 forgotten: 2·2·64 = 256 features, Dense(64) 256·64 + 64 = 16,448 instead of
+    # 576·64 + 64 = 36,928: 93,322 − 20,480 = 72,842.
+    ("flatten_wrong_size", MNIST_CONVNET, dict(params=72_842), "params", "93,322 − 20,480 = 72,842"),
     # ConvTranspose2d(1, 1, 2, stride=2) on 2x2: (2 − 1)·2 + 2 = 4; as a forward conv: (2 − 2)//2 + 1 = 1.
     ("transposed_as_forward", "ConvTranspose2d(1, 1, 2, stride=2)", dict(shape="1x1x1", input_shape=(1, 1, 2, 2)),
      "shape", "0//2 + 1 = 1"),
@@ -133,7 +146,8 @@ CASES = [
 
 
 def _id(case: tuple) -> str:
-    return f"{case[0]}-{case[1]}-{case[3]}"
+    target = case[1]["name"] if isinstance(case[1], dict) else case[1]
+    return f"{case[0]}-{target}-{case[3]}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from paramcalc.checking.flatten import FLATTEN_WRONG_SIZE
 from paramcalc.checking.param_mistakes import PARAM_MISTAKES
 from paramcalc.checking.shape_mistakes import SHAPE_MISTAKES, Window, shape_pairs, window  # noqa: F401 - part of the catalogue's API
 from paramcalc.checking.situation import (  # noqa: F401 - part of the catalogue's API
@@ -37,8 +38,8 @@ from paramcalc.checking.situation import (  # noqa: F401 - part of the catalogue
     replace,
 )
 
-#: Every mistake, parameter mistakes first.
-CATALOGUE: tuple[Mistake, ...] = (*PARAM_MISTAKES, *SHAPE_MISTAKES)
+#: Every mistake, parameter mistakes first (the flatten size last: it is found in whole models).
+CATALOGUE: tuple[Mistake, ...] = (*PARAM_MISTAKES, *SHAPE_MISTAKES, FLATTEN_WRONG_SIZE)
 
 #: The catalogue by key.
 MISTAKES: dict[str, Mistake] = {m.key: m for m in CATALOGUE}

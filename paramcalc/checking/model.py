@@ -4,13 +4,13 @@ layer (or every layer) whose catalogued mistake explains the difference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from paramcalc.checking.answers import Layouts, format_shape, layouts_for, parse_input_shape
+from paramcalc.checking.flatten import StackLayer, flatten_diagnoses
 from paramcalc.checking.layer import (
     COUNT_QUANTITIES,
     check_convention,
@@ -31,7 +31,6 @@ from paramcalc.checking.mistakes import (
 from paramcalc.checking.results import AnswerCheck, CheckResult
 from paramcalc.checking.situation import AnswerShape, Quantity
 from paramcalc.errors import ParamcalcError
-from paramcalc.specs import LayerSpec
 
 
 @lru_cache(maxsize=256)
@@ -87,16 +86,7 @@ def _model_convention(model: Any, summary: Any) -> str:
     return "keras" if keras_rows and len(keras_rows) == sum(1 for r in summary.rows if r.leaf and r.layer) else "pytorch"
 
 
-@dataclass(frozen=True, slots=True)
-class _ModelLayer:
-    path: str
-    spec: LayerSpec
-    input_shape: Any
-    output_shape: Any
-    repeat: int
-
-
-def _model_layers(summary: Any) -> list[_ModelLayer]:
+def _model_layers(summary: Any) -> list[StackLayer]:
     out = []
     for r in summary.rows:
         if not r.leaf or not r.layer:
@@ -105,8 +95,13 @@ def _model_layers(summary: Any) -> list[_ModelLayer]:
             spec = load_layer(r.layer)
         except ParamcalcError:
             continue
-        out.append(_ModelLayer(r.path, spec, r.input_shape, r.output_shape, r.repeat))
+        out.append(StackLayer(r.path, spec, r.input_shape, r.output_shape, r.repeat))
     return out
+
+
+def _plain_stack(layers: list[StackLayer]) -> bool:
+    """Whether each layer reads the one before it (no residuals, no several inputs)."""
+    return all(a.output_shape is not None and b.input_shape == a.output_shape for a, b in zip(layers, layers[1:]))
 
 
 def _model_count_diagnoses(
@@ -155,6 +150,10 @@ def _model_count_diagnoses(
                 found.append(diagnosis(m, situation, given, where=layer.path))
             total, n, _, paths = everywhere.get(m.key, (0, 0, m, []))
             everywhere[m.key] = (total + delta, n + 1, m, [*paths, layer.path])
+    layers = _model_layers(summary)
+    if _plain_stack(layers):
+        for m, title, path, value in flatten_diagnoses(layers, quantity, given, expected, convention, catalogue):
+            found.append(Diagnosis(m.key, title, m.explanation, value, where=path, lead=m.lead, source=m.source))
     for key, (delta, n, m, paths) in everywhere.items():
         if n > 1 and expected + delta == given and (key, given) not in seen_values:
             found.append(Diagnosis(m.key, m.name, m.explanation, given, where="every layer", lead=m.lead,
@@ -186,9 +185,8 @@ def _model_shape_diagnoses(
 ) -> list[Diagnosis]:
     """A shape mistake in one layer of a plain stack, carried through the layers after it."""
     layers = _model_layers(summary)
-    for a, b in zip(layers, layers[1:]):
-        if a.output_shape is None or b.input_shape != a.output_shape:
-            return []  # not a plain stack (residuals, several inputs): no propagation
+    if not _plain_stack(layers):
+        return []  # not a plain stack (residuals, several inputs): no propagation
     found = []
     for i, layer in enumerate(layers):
         situation = Situation(layer.spec, "pytorch", layer.input_shape)

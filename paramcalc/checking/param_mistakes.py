@@ -112,14 +112,16 @@ def _single_bias(s: Situation) -> Count | None:
 
 
 def _filter_depth_axis(s: Situation, t: Tensor) -> int | None:
-    """Where the input channels (per group) sit in a convolution's weight tensor."""
+    """Where the input channels (per group) sit in a convolution's weight tensor, by the tensor's own layout
+    (a torch layer counted under keras has Keras's kernel)."""
     leaf = _leaf(t.name)
+    transposed = "Transpose" in type(s.spec).__name__
     if leaf == "W" and len(t.shape) >= 3:  # the textbook's filters: (*k, C_in/g, C_out)
         return len(t.shape) - 2
-    if is_keras(s.spec) and leaf == "kernel" and len(t.shape) >= 3:
-        return len(t.shape) - (1 if "Transpose" in type(s.spec).__name__ else 2)
-    if not is_keras(s.spec) and leaf == "weight" and len(t.shape) >= 3:
-        return 0 if isinstance(s.spec, CONV_ANY) and not isinstance(s.spec, CONV) else 1
+    if leaf == "kernel" and len(t.shape) >= 3:  # Keras: (*k, C_in/g, filters); transposed (*k, filters, C_in)
+        return len(t.shape) - (1 if transposed else 2)
+    if leaf == "weight" and len(t.shape) >= 3:  # torch: (C_out, C_in/g, *k); transposed (C_in, C_out/g, *k)
+        return 0 if transposed else 1
     return None
 
 

@@ -15,3 +15,4 @@ D2L = "Dive into Deep Learning, 7.3 Padding and Stride: ⌊(n_h − k_h + p_h + 
 TORCH_DOCS = "PyTorch documentation of Conv2d, MaxPool2d and ConvTranspose2d: the output-size formulas"
 TF_PADDING = "TensorFlow documentation, tf.nn convolution: \"SAME\" and \"VALID\" padding"
 DUMOULIN = "Dumoulin & Visin, A guide to convolution arithmetic for deep learning (2016)"
+CS231N_FLATTEN = "CS231n, Convolutional Networks notes: the FC layer after the last POOL sees its full W×H×D volume"
