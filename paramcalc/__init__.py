@@ -94,7 +94,7 @@ _LAZY = {
     "closed_form": "paramcalc.formulas.closed_forms",
     # Whole models: model files, summaries, presets, print(model) text.
     "Model": "paramcalc.models.format", "load_model": "paramcalc.models.format", "Summary": "paramcalc.models.summary",
-    "summarize": "paramcalc.models.format", "load_preset": "paramcalc.models.presets",
+    "summarize": "paramcalc.readers", "load_preset": "paramcalc.models.presets",
     "list_presets": "paramcalc.models.presets", "summarize_torch_print": "paramcalc.models.torchprint",
     # The building blocks of modern architectures.
     **{name: "paramcalc.specs.blocks" for name in (

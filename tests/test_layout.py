@@ -136,3 +136,16 @@ PRIVATE = re.compile(r"\b(typer|click|pydantic|rich|yaml)\._[a-z]|\._runtime_par
 def test_dependencies_are_used_through_their_public_api(name: str) -> None:
     code = [line for line in MODULES[name].read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")]
     assert [line for line in code if PRIVATE.search(line)] == []
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m.startswith("paramcalc.readers")])
+def test_readers_sit_between_models_and_analysis(name: str) -> None:
+    allowed = ("paramcalc.errors", "paramcalc.limits", "paramcalc.results", "paramcalc.forms", "paramcalc.formulas",
+               "paramcalc.reference", "paramcalc.specs", "paramcalc.models", "paramcalc.readers")
+    assert _below(name, allowed) == []
+
+
+@pytest.mark.parametrize("name", [m for m in MODULES if m.startswith("paramcalc.models")])
+def test_models_import_no_reader_and_nothing_above(name: str) -> None:
+    above = ("paramcalc.readers", "paramcalc.analysis", "paramcalc.checking", "paramcalc.render", "paramcalc.cli")
+    assert [m for m in GRAPH[name] if m.startswith(above)] == []

@@ -34,7 +34,7 @@ from paramcalc.checking.results import AnswerCheck, CheckResult  # noqa: F401
 from paramcalc.checking.situation import AnswerShape
 from paramcalc.specs import LayerSpec
 
-MODEL_SUFFIXES = (".yaml", ".yml", ".json")
+MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".keras", ".safetensors", ".gguf", ".txt")
 
 
 def is_model_target(target: Any) -> bool:

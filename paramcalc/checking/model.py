@@ -35,21 +35,26 @@ from paramcalc.errors import ParamcalcError
 
 @lru_cache(maxsize=256)
 def _load_model_file(path: str, mtime: float) -> Any:
-    from paramcalc.models.format import load_model
+    from paramcalc.readers import load
 
-    return load_model(path)
+    return load(path)
 
 
 def load_model_target(target: Any) -> Any:
-    """A validated model from a file path, a mapping or a model (files are read once while unchanged)."""
+    """A validated model from a file path, a mapping or a model (files are read once while unchanged).
+
+    A file of another format is read by :func:`paramcalc.readers.load`: a Keras or Hugging Face
+    configuration gives a model, a checkpoint or a printout the summary of what it holds.
+    """
     from paramcalc.models.format import load_model
+    from paramcalc.readers import load
 
     if isinstance(target, (str, Path)):
         path = Path(target)
         try:
             mtime = path.stat().st_mtime
         except (OSError, ValueError):  # missing, unreadable, or a name with a NUL: load_model says which
-            return load_model(path)
+            return load(path)
         return _load_model_file(str(path), mtime)
     return load_model(target)
 
@@ -58,7 +63,18 @@ _SUMMARIES: dict[tuple[int, Any, str], tuple[Any, Any]] = {}
 
 
 def _summary(model: Any, input_shape: Any, convention: str) -> Any:
-    """The model's summary under a convention, evaluated once per model object, input shape and convention."""
+    """The model's summary under a convention, evaluated once per model object, input shape and convention.
+
+    A checkpoint's summary (no layers) is its own, under its convention only, and only when exact.
+    """
+    if not hasattr(model, "layers"):
+        if convention != model.convention or input_shape is not None:
+            raise ParamcalcError(f"{model.name}: counted as stored, under the {model.convention} convention only, "
+                                 "with no input shape")
+        if not model.exact:
+            raise ParamcalcError(f"{model.name}: the total read is a {model.bound} bound ({model.total:,}), not a "
+                                 "count: an answer cannot be checked against it")
+        return model
     key = (id(model), input_shape, convention)
     hit = _SUMMARIES.get(key)
     if hit is not None and hit[0] is model:

@@ -89,17 +89,27 @@ def memory_command(
     json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
 ) -> None:
     from paramcalc.analysis.memory import model_memory
-    from paramcalc.models.presets import load_model_or_preset
+    from paramcalc.readers import load_model_or_preset
 
     if not training and (optimizer is not None or momentum):
         from paramcalc.errors import ParamcalcError
 
         raise ParamcalcError("--optimizer and --momentum describe training: add --training (inference keeps no optimizer state)")
     model = load_model_or_preset(target)
-    memory = model_memory(
-        model, dtype=dtype.value, batch_size=batch_size, seq_len=seq_len, training=training,
-        optimizer=(optimizer or Optimizer.adam).value, momentum=momentum, input_shape=shape_argument(input_shape),
-    )
+    if not hasattr(model, "layers"):  # a checkpoint's summary (safetensors, GGUF): its tensors only
+        from paramcalc.analysis.stored import stored_memory
+
+        if batch_size is not None or seq_len is not None or input_shape is not None:
+            from paramcalc.errors import ParamcalcError
+
+            raise ParamcalcError(f"{target}: a checkpoint has no input: leave out --batch-size, --seq-len and --input-shape")
+        memory = stored_memory(model, dtype=dtype.value, training=training,
+                               optimizer=(optimizer or Optimizer.adam).value, momentum=momentum)
+    else:
+        memory = model_memory(
+            model, dtype=dtype.value, batch_size=batch_size, seq_len=seq_len, training=training,
+            optimizer=(optimizer or Optimizer.adam).value, momentum=momentum, input_shape=shape_argument(input_shape),
+        )
     if json:
         print_json({"model": model.name, **memory.as_dict()})
         return

@@ -4,6 +4,7 @@
 """
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -14,9 +15,11 @@ from paramcalc.cli.output import print_json, print_rich
 
 app = typer.Typer()
 
-SUMMARY_HELP = """Summarise a model file: one row per layer and block (indented by depth), output shapes, parameters, and totals with parameter memory.
+SUMMARY_HELP = """Summarise a model file, or a model in another format: one row per layer and block (indented by depth), output shapes, parameters, and totals with parameter memory.
 
-A model file (YAML or JSON) gives an input shape and the layers, written as constructor expressions or mappings, with named blocks, repeat, residual shortcuts, parallel embeddings and tied weights; `paramcalc schema` prints its JSON Schema and `paramcalc preset NAME --export` gives examples to edit. With --from-torch-print the file holds what print(model) shows for a PyTorch model.
+A model file (YAML or JSON) gives an input shape and the layers, written as constructor expressions or mappings, with named blocks, repeat, residual shortcuts, parallel embeddings and tied weights; `paramcalc schema` prints its JSON Schema and `paramcalc preset NAME --export` gives examples to edit.
+
+paramcalc also reads, recognising each by its content (--format forces one): a Keras model's JSON or .keras archive, a Hugging Face config.json, a .safetensors checkpoint or a sharded one's model.safetensors.index.json (headers only), a .gguf file (header and tensor table), and the text print(model) shows for a PyTorch model (the summary says whether its total is exact or a bound).
 
 Examples:
 
@@ -24,7 +27,9 @@ Examples:
   paramcalc summary model.yaml
   paramcalc summary model.yaml --input-shape 8,3,224,224 --depth 2
   paramcalc summary model.yaml --json
-  python -c "print(model)" | paramcalc summary - --from-torch-print
+  paramcalc summary config.json --input-shape 1,2048
+  paramcalc summary model.safetensors.index.json --depth 2
+  python -c "print(model)" | paramcalc summary - --format torch-print
 
 Python: paramcalc.summarize("model.yaml", input_shape=(8, 3, 224, 224))
 """
@@ -68,6 +73,29 @@ Depth = Annotated[Optional[int], typer.Option(
     "--depth", "-d", min=1, max=64, parser=int_range(1, 64),
     help="Rows down to this depth (default 3; --json: all rows).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document: rows, totals, memory, notes.")]
+
+
+class FileFormat(str, Enum):
+    """What ``--format`` forces a file to be read as (``auto``: recognised by its content)."""
+
+    auto = "auto"
+    model = "model"
+    keras = "keras"
+    hf_config = "hf-config"
+    safetensors = "safetensors"
+    safetensors_index = "safetensors-index"
+    gguf = "gguf"
+    torch_print = "torch-print"
+
+
+FormatOption = Annotated[FileFormat, typer.Option(
+    "--format", "-f", parser=choice(FileFormat),
+    help="Read the file as: model (a paramcalc model file), keras (JSON or .keras), hf-config, safetensors, "
+         "safetensors-index, gguf, torch-print; auto recognises it by its content.")]
+ArchitectureOption = Annotated[Optional[str], typer.Option(
+    "--architecture", metavar="CLASS",
+    help="With a Hugging Face config.json: the class to build (LlamaModel, LlamaForCausalLM); default: the "
+         "config's architectures, or the base model.")]
 
 
 def _read_text(path: str) -> str:
@@ -124,33 +152,67 @@ def _summarize(model: Any, input_shape: str | None, convention: Convention | Non
 @app.command("summary", help=SUMMARY_HELP)
 def summary_command(
     model_file: Annotated[str, typer.Argument(
-        metavar="MODEL_FILE", show_default=False, help="A YAML or JSON model file ('-' reads standard input).")],
+        metavar="MODEL_FILE", show_default=False,
+        help="A model file, Keras JSON or .keras, config.json, .safetensors or index, .gguf, or print(model) text "
+             "('-' reads text from standard input).")],
     input_shape: InputShape = None,
     convention: ConventionOption = None,
     depth: Depth = None,
     json: Json = False,
+    file_format: FormatOption = FileFormat.auto,
+    architecture: ArchitectureOption = None,
     from_torch_print: Annotated[bool, typer.Option(
-        "--from-torch-print", help="MODEL_FILE holds the text print(model) shows for a PyTorch model.")] = False,
+        "--from-torch-print", help="The same as --format torch-print.")] = False,
 ) -> None:
     from paramcalc.errors import ModelError
 
+    chosen = file_format.value
     if from_torch_print:
+        if chosen not in ("auto", "torch-print"):
+            raise ModelError(f"--from-torch-print reads print(model) text; it contradicts --format {chosen}")
+        chosen = "torch-print"
+    if chosen == "torch-print" and (input_shape is not None or (convention is not None and convention.value != "pytorch")):
+        option = "--from-torch-print" if from_torch_print else "--format torch-print"
+        raise ModelError(f"{option} counts PyTorch modules as printed: no --input-shape, pytorch convention")
+    if model_file == "-":
+        _show(_summarize_text(_read_text("-"), chosen, input_shape, convention, architecture), depth, json)
+        return
+    from paramcalc.readers import summarize
+
+    summary = summarize(model_file, input_shape=shape_argument(input_shape),
+                        convention=None if convention is None else convention.value,
+                        format=None if chosen == "auto" else chosen, architecture=architecture)
+    _show(summary, depth, json)
+
+
+def _summarize_text(text: str, chosen: str, input_shape: str | None, convention: Convention | None,
+                    architecture: str | None) -> Any:
+    """The summary of text read from standard input: a model file, JSON of another format, or print(model)."""
+    from paramcalc.errors import ModelError
+    from paramcalc.readers.detect import detect_text
+
+    kind = detect_text(text) if chosen == "auto" else chosen
+    if kind == "torch-print":
         from paramcalc.models.torchprint import summarize_torch_print
 
         if input_shape is not None or (convention is not None and convention.value != "pytorch"):
-            raise ModelError("--from-torch-print counts PyTorch modules as printed: no --input-shape, pytorch convention")
-        _show(summarize_torch_print(_read_text(model_file)), depth, json)
-        return
+            raise ModelError("print(model) text is counted as printed: no --input-shape, pytorch convention")
+        return summarize_torch_print(text)
+    if kind in ("hf-config", "keras"):
+        from paramcalc.readers import summarize_data
+        from paramcalc.readers.text import parse_json
+
+        return summarize_data(parse_json(text, "standard input"), kind, input_shape=shape_argument(input_shape),
+                              convention=None if convention is None else convention.value,
+                              architecture=architecture)
+    if kind != "model":
+        raise ModelError(f"standard input holds text; a {kind} file is read from its path")
     from paramcalc.models.format import load_model, parse_model_text
 
-    if model_file == "-":
-        data = parse_model_text(_read_text("-"), what="standard input")
-        if not isinstance(data, dict):
-            raise ModelError("standard input: a model file must hold a mapping with 'layers'")
-        model = load_model(data)
-    else:
-        model = load_model(model_file)
-    _show(_summarize(model, input_shape, convention), depth, json)
+    data = parse_model_text(text, what="standard input")
+    if not isinstance(data, dict):
+        raise ModelError("standard input: a model file must hold a mapping with 'layers'")
+    return _summarize(load_model(data), input_shape, convention)
 
 
 @app.command("presets", help=PRESETS_HELP)

@@ -88,6 +88,11 @@ class Summary:
         reference: a published count to compare with: ``{"params", "source", "approximate"}``.
         divisions: conv and pool output sizes whose division was not exact (floored as torch does).
         incomplete: what could not be counted (modules whose own parameters a printout hides).
+        exact: whether ``totals`` is the framework's count exactly (False: a bound, see ``bound``).
+        bound: "lower" or "upper" when the total is not exact, with ``bound_reasons``.
+        facts: lines the reader of another format adds under the totals (bytes by dtype, active
+            parameters per token), shown as written.
+        source: what was read, as plain data for ``--json`` (the format, its numbers).
     """
 
     name: str | None
@@ -101,11 +106,18 @@ class Summary:
     reference: dict[str, Any] | None = None
     divisions: tuple[str, ...] = ()
     incomplete: tuple[str, ...] = ()
+    exact: bool = True
+    bound: str | None = None
+    bound_reasons: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+    source: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         leaves = sum((r.count for r in self.rows if r.leaf), Count(0))
         if leaves != self.totals:  # pragma: no cover - a bug, not bad input
             raise AssertionError(f"summary rows add up to {leaves}, totals say {self.totals}")
+        if self.exact != (self.bound is None) or self.bound not in (None, "lower", "upper"):  # pragma: no cover
+            raise AssertionError(f"summary: exact={self.exact} with bound={self.bound!r}")
 
     @property
     def total(self) -> int:
@@ -162,6 +174,11 @@ class Summary:
             "divisions": list(self.divisions),
             "notes": list(self.notes),
             "incomplete": list(self.incomplete),
+            "exact": self.exact,
+            "bound": self.bound,
+            "bound_reasons": list(self.bound_reasons),
+            "facts": list(self.facts),
+            "source": self.source,
         }
 
     def __rich__(self) -> Any:

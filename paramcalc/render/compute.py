@@ -67,8 +67,8 @@ def summary_compute(summary: Any) -> Any:
     from paramcalc.analysis.compute import model_compute
     from paramcalc.errors import ParamcalcError
 
-    if any(s is None for s in summary.input_shapes.values()):
-        return None
+    if not summary.input_shapes or any(s is None for s in summary.input_shapes.values()):
+        return None  # a checkpoint's or a printout's summary has no input
     try:
         return model_compute(summary)
     except ParamcalcError:

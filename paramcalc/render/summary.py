@@ -155,7 +155,8 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     totals.add_column(justify="right", no_wrap=True)
     totals.add_column(no_wrap=True)
     t = summary.totals
-    totals.add_row("Total params", f"{t.total:,}", f"({short_count(t.total)})" if t.total >= 1000 else "")
+    label = "Total params" if summary.bound is None else f"Total params ({summary.bound} bound)"
+    totals.add_row(label, f"{t.total:,}", f"({short_count(t.total)})" if t.total >= 1000 else "")
     totals.add_row("Trainable params", f"{t.trainable:,}", "")
     totals.add_row("Non-trainable params", f"{t.non_trainable:,}", "")
     totals.add_row("Buffers", f"{t.buffers:,}", "")
@@ -171,6 +172,8 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     facts = [f"Input {_inputs_text(summary)} → output {shape_text(summary.output_shape)}"] if shapes else []
     if summary.reference is not None:
         facts.append(reference_text(summary))
+    facts += [exactness_text(summary)] if summary.source is not None or not summary.exact else []
+    facts += list(summary.facts)
     if facts:
         parts.append(Text("\n".join(one_line(f) for f in facts)))
 
@@ -193,6 +196,14 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
             grid.add_row("-", literal(one_line(n)))
         parts += [Text("Notes:"), grid]
     return Group(*parts)
+
+
+def exactness_text(summary: Summary) -> str:
+    """``Total: exact``, or which bound it is and why."""
+    if summary.exact:
+        return "Total: exact"
+    why = "; ".join(summary.bound_reasons)
+    return f"Total: a {summary.bound} bound, not exact" + (f" ({why})" if why else "")
 
 
 def percent_gap(total: int, params: int) -> str:
