@@ -41,7 +41,8 @@ CASES: dict[str, tuple[Callable[[], Any], Callable[[tuple[int, ...]], Any], dict
     "resnet18": (lambda: A.resnet18(device="meta"), None, {
         "conv1": ("conv1",), "bn1": ("bn1",), "layer1": ("layer1",), "layer2": ("layer2",), "layer3": ("layer3",),
         "layer4": ("layer4",), "fc": ("fc",), "layer2.0": ("layer2.0",), "layer2.0.downsample": ("layer2.0.downsample",),
-        "layer1[0-1].conv1": ("layer1.0.conv1", "layer1.1.conv1"), "layer4.1.conv2": ("layer4.1.conv2",)}),
+        "layer1.0": ("layer1.0",), "layer1.0.conv1": ("layer1.0.conv1",), "layer1.1.conv1": ("layer1.1.conv1",),
+        "layer4.1.conv2": ("layer4.1.conv2",)}),
     "resnet50": (lambda: A.resnet50(device="meta"), None, {
         "layer1": ("layer1",), "layer2": ("layer2",), "layer3": ("layer3",), "layer4": ("layer4",), "fc": ("fc",),
         "layer3.0": ("layer3.0",), "layer3.0.downsample": ("layer3.0.downsample",),

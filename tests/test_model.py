@@ -352,7 +352,7 @@ def test_a_file_larger_than_the_limit_is_refused(tmp_path: Path) -> None:
         (b"\x00\x01binary", "binary data, not a YAML or JSON text file"),
         (b"layers: [\xff]", "not UTF-8 text (byte 9)"),
         (b"layers: [Linear(2, 2)\n", "invalid YAML at line 2, column 1"),
-        (b"- just\n- a list\n", "a model file must hold a mapping with 'layers'. Received: list"),
+        (b"- just\n- a list\n", "model file bad.yaml: must hold a mapping with 'layers'. Received: a list"),
         (b"{\"layers\": [}", "invalid YAML"),
     ],
 )

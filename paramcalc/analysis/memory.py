@@ -68,15 +68,11 @@ def bytes_per_value(dtype: str) -> str:
 
 
 def format_bytes(n: int) -> str:
-    """Binary units with two decimals: ``13,476,831,232`` → ``12.55 GiB``; below 1 KiB in bytes."""
-    if n < 1024:
-        return f"{n} B"
-    for unit, power in (("TiB", 4), ("GiB", 3), ("MiB", 2), ("KiB", 1)):
-        size = 1024**power
-        if n >= size:
-            hundredths = (n * 100 + size // 2) // size  # integers: exact at any size, no float overflow
-            return f"{hundredths // 100:,}.{hundredths % 100:02d} {unit}"
-    raise AssertionError  # pragma: no cover
+    """Binary units with two decimals: ``13,476,831,232`` → ``12.55 GiB``; below 1 KiB in bytes
+    (:func:`paramcalc.units.bytes_text`)."""
+    from paramcalc.units import bytes_text
+
+    return bytes_text(n)
 
 
 def compute_dtype(dtype: str) -> str:
@@ -388,7 +384,7 @@ def model_memory(
     loaded = load_model_or_preset(model)
     base = _input_shapes(loaded, input_shape)
     shapes = {k: _with_sizes(v, batch_size, seq_len, k) for k, v in base.items()}
-    summary = evaluate(loaded, input_shape=shapes, convention="pytorch")
+    summary = evaluate(loaded, input_shape=shapes, convention="pytorch", max_rows=None)  # no rows printed
     leaves = [r for r in summary.rows if r.leaf]
     floats = ints = 0
     from paramcalc.specs.parse import parse_layer

@@ -81,7 +81,7 @@ def _summary(model: Any, input_shape: Any, convention: str) -> Any:
         return hit[1]
     from paramcalc.models.evaluate import evaluate
 
-    summary = evaluate(model, input_shape=input_shape, convention=convention)
+    summary = evaluate(model, input_shape=input_shape, convention=convention, max_rows=None)  # no rows printed
     if len(_SUMMARIES) > 64:  # a summary may hold MAX_ROWS rows
         _SUMMARIES.clear()
     _SUMMARIES[key] = (model, summary)

@@ -156,6 +156,8 @@ def load_sheet(source: str | Path | dict[str, Any]) -> tuple[Sheet, Path | None]
         path = Path(source)
         data = _read_sheet_data(path)
         base = path.parent
+        if data is None:
+            raise ParamcalcError(f"sheet: {path.name}: the file is empty (a sheet is a mapping with a 'problems' list)")
     if not isinstance(data, dict):
         raise ParamcalcError("sheet: must be a mapping with a 'problems' list")
     problems = data.get("problems")
@@ -182,7 +184,11 @@ def _problem_message(data: Any, exc: ValidationError) -> str:
     if len(path) >= 2 and path[0] == "problems" and isinstance(path[1], int):
         path[:2] = [f"problem {path[1] + 1}"]
     where = ".".join(str(p) for p in path)
-    message = validation.message(error)
+    full = tuple(error["loc"])
+    level = Sheet if len(full) == 1 else Problem if len(full) == 3 else Answers
+    message = validation.message(error, keys=validation.keys_of(level))
+    if error["type"] == "extra_forbidden" and level is Problem and full[-1] in validation.keys_of(Answers):
+        message += " (answers go under 'answers:')"
     return f"sheet: {where}: {message}" if where else f"sheet: {message}"
 
 

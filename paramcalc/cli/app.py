@@ -22,7 +22,8 @@ from paramcalc.cli.check import app as check_app
 from paramcalc.cli.layer import app as layer_app
 from paramcalc.cli.memory import app as memory_app
 from paramcalc.cli.models import app as models_app
-from paramcalc.cli.output import EXIT_BAD_INPUT, EXIT_INTERNAL, print_error
+from paramcalc.cli.options import CONTEXT_SETTINGS
+from paramcalc.cli.output import EXIT_BAD_INPUT, EXIT_INTERNAL, prepare_streams, print_error
 from paramcalc.cli.window import app as window_app
 from paramcalc.errors import ParamcalcError
 
@@ -68,6 +69,10 @@ def finish(status: int, *, reported: bool = False) -> NoReturn:
 def usage_message(exc: typer.TyperException) -> str:
     """One line for a usage error: the message and where to read the command's help."""
     message = " ".join(exc.format_message().split())
+    if type(exc) is typer.BadParameter and exc.param is not None:  # a value refused: name the option
+        names = [n for n in exc.param.opts if n.startswith("--")] or list(exc.param.opts) or [exc.param.name or ""]
+        message = f"{names[0] if exc.param.param_type_name == 'option' else exc.param.human_readable_name}: " \
+                  f"{' '.join(exc.message.split())}"
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
@@ -102,7 +107,7 @@ class RootGroup(TyperGroup):
             from paramcalc.cli.layer_types import layer_commands
 
             known = [*super().list_commands(ctx), *layer_commands()]
-            close = difflib.get_close_matches(name.lower(), known, n=3, cutoff=0.6)
+            close = list(dict.fromkeys(difflib.get_close_matches(name.lower(), known, n=6, cutoff=0.6)))[:3]
             hint = f" Did you mean {' or '.join(close)}?" if close else " `paramcalc layers` lists the layer commands."
             ctx.fail(f"no command {name!r}.{hint}")
         return super().resolve_command(ctx, args)
@@ -110,6 +115,7 @@ class RootGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         """Run the command line; every error ends here as one line on stderr and an exit status."""
+        prepare_streams()
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         if sys.stdout is None:  # started with standard output closed: nowhere to write a result
@@ -165,6 +171,7 @@ app = typer.Typer(
     # loads neither Rich nor pydantic.
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT_SETTINGS,  # -h as well as --help, for every command
 )
 
 

@@ -10,8 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from paramcalc.cli.options import Convention, choice, parse_shapes
-from paramcalc.cli.output import EXIT_WRONG, make_console, print_error, print_json, print_rich
+from paramcalc.cli.options import STDIN_HELP, Brief, ConventionOption, InputShape, Json, Working, parse_shapes, read_data
+from paramcalc.cli.output import EXIT_WRONG, make_console, print_error, print_json, print_line, print_rich
 
 app = typer.Typer()
 
@@ -44,14 +44,11 @@ Examples:
   paramcalc check-sheet sheet.yaml --json
 """
 
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document and nothing else.")]
-
-
 @app.command("check", help=CHECK_HELP)
 def check_command(
     target: Annotated[str, typer.Argument(
         metavar="LAYER_EXPR_OR_MODEL_FILE", show_default=False,
-        help="A layer constructor expression (\"Conv2d(3, 64, 3)\") or a model file (.yaml, .yml, .json).")],
+        help=f"A layer constructor expression (\"Conv2d(3, 64, 3)\") or a model file (.yaml, .yml, .json); {STDIN_HELP}")],
     params: Annotated[Optional[str], typer.Option(
         "--params", help="The total parameter count to check (1792 or 1,792).")] = None,
     trainable: Annotated[Optional[str], typer.Option(
@@ -63,21 +60,19 @@ def check_command(
         help="The output shape to check, written as --input-shape is: 55x55x96 (channels-last), 96,55,55 "
              "(torch), with or without the batch (None,55,55,96 as Keras prints it), or one side (55). "
              "Decimals such as 54.25 are read exactly.")] = None,
-    input_shape: Annotated[Optional[str], typer.Option(
-        "--input-shape", "-i",
-        help="The input shape: 227x227x3 or 1,3,227,227 (several inputs separated by ';').")] = None,
-    convention: Annotated[Optional[Convention], typer.Option(
-        "--convention", "-c",
-        help="Judge every answer under this convention (default: the layer's own: keras for Keras layers, "
-             "else pytorch).",
-        parser=choice(Convention))] = None,
+    input_shape: InputShape = None,
+    convention: ConventionOption = None,
     json: Json = False,
-    no_working: Annotated[bool, typer.Option("--no-working", help="Leave out the worked derivations.")] = False,
+    brief: Brief = False,
+    working: Working = True,
 ) -> None:
     from paramcalc.checking import check, is_model_target
     from paramcalc.errors import ParamcalcError
 
-    if is_model_target(target):
+    source: object = target
+    if target == "-":
+        source = read_data("-", "a model")
+    elif is_model_target(target):
         try:
             found = Path(target).exists()
         except (OSError, ValueError):  # a name too long for a path
@@ -86,31 +81,36 @@ def check_command(
             raise ParamcalcError(f"model file not found: {target}")
     shapes = parse_shapes(input_shape, "--input-shape")
     result = check(
-        target, params=params, trainable=trainable, non_trainable=non_trainable, shape=shape,
+        source, params=params, trainable=trainable, non_trainable=non_trainable, shape=shape,
         input_shape=None if not shapes else shapes[0] if len(shapes) == 1 else tuple(shapes),
         convention=None if convention is None else convention.value,
     )
     if json:
         print_json(result.as_dict())
+    elif brief:
+        print_line(f"{result.correct}/{len(result.answers)} correct")
     else:
         from paramcalc.render.check import render_check
 
-        print_rich(render_check(result, derivations=not no_working))
+        print_rich(render_check(result, derivations=working))
     if not result.ok:
         raise typer.Exit(EXIT_WRONG)
 
 
 @app.command("check-sheet", help=SHEET_HELP)
 def check_sheet_command(
-    sheet: Annotated[Path, typer.Argument(metavar="SHEET.yaml", help="The problem sheet (YAML or JSON).",
-                                          show_default=False)],
+    sheet: Annotated[str, typer.Argument(metavar="SHEET.yaml", help=f"The problem sheet (YAML or JSON); {STDIN_HELP}",
+                                         show_default=False)],
     json: Json = False,
+    brief: Brief = False,
 ) -> None:
     from paramcalc.checking.sheet import check_sheet
 
-    report = check_sheet(sheet)
+    report = check_sheet(read_data("-", "a sheet") if sheet == "-" else Path(sheet))
     if json:
         print_json(report.as_dict())
+    elif brief:
+        print_line(report.summary)
     else:
         console = make_console()
         if console.is_terminal:
@@ -120,7 +120,7 @@ def check_sheet_command(
         else:  # what print_rich would write, without laying out a thousand lines through Rich
             from paramcalc.render.check import render_sheet_text
 
-            sys.stdout.write(render_sheet_text(report, console.width) + "\n")
+            sys.stdout.write(render_sheet_text(report, console.width, console.encoding) + "\n")
     if report.errors:  # the report shows each problem's error; stderr says why the status is 2
         problems = report.total + report.errors
         print_error(f"{report.errors} of {problems} problems in {sheet} could not be checked (see the report)")

@@ -7,8 +7,18 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from paramcalc.cli.options import AllConventions, AllTensors, Convention, ConventionOption, InputShape, Json, parse_shapes
-from paramcalc.cli.output import print_json, print_rich
+from paramcalc.cli.options import (
+    AllConventions,
+    AllTensors,
+    Brief,
+    Convention,
+    ConventionOption,
+    InputShape,
+    Json,
+    Working,
+    parse_shapes,
+)
+from paramcalc.cli.output import print_json, print_line, print_rich
 
 app = typer.Typer()
 
@@ -20,17 +30,30 @@ def show_layer(
     all_conventions: bool = False,
     as_json: bool = False,
     all_tensors: bool = False,
+    *,
+    brief: bool = False,
+    working: bool = True,
 ) -> None:
     """Count, explain and print one layer: the body of ``paramcalc layer`` and of every layer command."""
-    from paramcalc.render.layer import collect, default_convention
+    from paramcalc.render.layer import collect, default_convention, render_report
 
     shapes = parse_shapes(input_shape)
     chosen = Convention(convention).value if convention is not None else default_convention(spec)
+    if brief and not as_json:  # one line: the count, and the (first) output's shape when the input's is given
+        from paramcalc.specs.working import shape_str
+
+        arg = None if not shapes else shapes[0] if len(shapes) == 1 else list(shapes)
+        line = str(spec.count(chosen, input_shape=arg).total)
+        if shapes:
+            outputs = spec.output_shapes(*shapes)
+            line += " " + shape_str(next(iter(outputs.values())))
+        print_line(line)
+        return
     report = collect(spec, chosen, shapes, all_conventions=all_conventions, all_tensors=all_tensors)
     if as_json:
         print_json(report.as_dict())
     else:
-        print_rich(report)
+        print_rich(render_report(report, working=working))
 
 
 LAYER_EPILOG = """Examples:
@@ -56,11 +79,14 @@ def layer(
     all_conventions: AllConventions = False,
     all_tensors: AllTensors = False,
     json: Json = False,
+    brief: Brief = False,
+    working: Working = True,
 ) -> None:
     """Count a layer's parameters, list its tensors, and work out its formula and output shape."""
     from paramcalc import parse_layer
 
-    show_layer(parse_layer(expr), input_shape, convention, all_conventions, json, all_tensors)
+    show_layer(parse_layer(expr), input_shape, convention, all_conventions, json, all_tensors,
+               brief=brief, working=working)
 
 
 @app.command(epilog="Examples:\n\n\b\n  paramcalc layers\n  paramcalc layers --json\n  paramcalc lstm --help")
@@ -80,13 +106,11 @@ def layers(json: Json = False) -> None:
     if json:
         print_json(rows)
         return
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("Layer", no_wrap=True)
-    table.add_column("What it is", ratio=1)
+    from paramcalc.render.layout import WRAP, Column, Paragraph, Table
+
+    table = Table(Column("Layer"), Column("What it is", role=WRAP, min_width=20))
     for framework, title in (("pytorch", "PyTorch"), ("keras", "Keras")):
         group = [r for r in rows if r["framework"] == framework]
         if not group:
@@ -96,8 +120,8 @@ def layers(json: Json = False) -> None:
         for r in group:
             name = r["name"] if r["command"] == r["name"].lower() else f"{r['name']}\n  command {r['command']}"
             table.add_row(name, r["summary"])
-    heading = Text("Layer types: paramcalc <command> --help shows a layer's options (the command is the "
-                   "name in lowercase)", style="bold")
+    heading = Paragraph("Layer types: paramcalc <command> --help shows a layer's options (the command is the "
+                        "name in lowercase)", style="bold")
     print_rich(heading, table)
 
 
@@ -147,18 +171,17 @@ def formula(
             "shape": fam.shape, "symbols": fam.symbols,
         })
         return
-    from rich.table import Table
     from rich.text import Text
 
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
+    from paramcalc.render.layout import WRAP, Column, Paragraph, Table
+
+    grid = Table(Column(), Column(role=WRAP, min_width=20), header=False, gap=2)
     for name, text in fam.params.items():
-        grid.add_row(name, text)
-    grid.add_row("output shape", fam.shape)
+        grid.add_row(Text(name, style="bold"), text)
+    grid.add_row(Text("output shape", style="bold"), fam.shape)
     if fam.symbols:
-        grid.add_row("where", fam.symbols)
-    print_rich(Text(fam.title, style="bold"), Text(f"layers: {', '.join(fam.layers)}", style="dim"), grid)
+        grid.add_row(Text("where", style="bold"), fam.symbols)
+    print_rich(Paragraph(fam.title, style="bold"), Paragraph(f"layers: {', '.join(fam.layers)}", style="dim"), grid)
 
 
 def _closed_form(block: str, convention: Any, d_ff: str, bias: bool, bidirectional: bool, sizes: list[str],
@@ -182,17 +205,16 @@ def _closed_form(block: str, convention: Any, d_ff: str, bias: bool, bidirection
                     "parts": [{"what": w, "polynomial": form.part_text(p)} for w, p in form.parts],
                     "symbols": dict(form.symbols), "sizes": values, "value": value})
         return
-    from rich.table import Table
     from rich.text import Text
 
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column()
+    from paramcalc.render.layout import WRAP, Column, Paragraph, Table
+
+    grid = Table(Column(justify="right"), Column(role=WRAP, min_width=20), header=False, gap=2)
     for what, part in form.parts:
         grid.add_row(form.part_text(part), what)
-    lines = [Text(f"{block} ({chosen}): {form.text}", style="bold"), grid]
-    lines.append(Text("where " + ", ".join(f"{s} = {w}" for s, w in form.symbols), style="dim"))
+    lines = [Paragraph(f"{block} ({chosen}): {form.text}", style="bold"), grid,
+             Paragraph("where " + ", ".join(f"{s} = {w}" for s, w in form.symbols), style="dim")]
     if value is not None:
         given = ", ".join(f"{k} = {v:,}" for k, v in values.items())
-        lines.append(Text(f"with {given}: {value:,}" if isinstance(value, int) else f"with {given}: {value}"))
+        lines.append(Text(f"with {given}: {value:,}"))
     print_rich(*lines)

@@ -20,12 +20,13 @@ import typer
 from paramcalc.cli.layer import show_layer
 from paramcalc.cli.layer_types import ARGUMENT_HELP, command_for, layer_commands
 from paramcalc.cli.options import (
-    ALL_CONVENTIONS_HELP,
-    ALL_TENSORS_HELP,
-    CONVENTION_HELP,
-    INPUT_SHAPE_HELP,
-    JSON_HELP,
-    Convention,
+    AllConventions,
+    AllTensors,
+    Brief,
+    ConventionOption,
+    InputShape,
+    Json,
+    Working,
     choice,
 )
 from paramcalc.errors import ParamcalcError
@@ -220,7 +221,7 @@ def _read_tuple(base: Any, text: str, flag: str) -> Any:
 # -- Help and examples -------------------------------------------------------------------------
 
 #: Fields that the query's own options take the names of.
-_RESERVED = {"input_shape", "convention", "all_conventions", "all_tensors", "json", "help"}
+_RESERVED = {"input_shape", "convention", "all_conventions", "all_tensors", "json", "help", "brief", "working"}
 
 
 def _option_help(cls: type, opt: FieldOption) -> str:
@@ -321,14 +322,13 @@ def build_layer_command(command: str, name: str, cls: type) -> Any:
             default = None
         params.append(_parameter(f"arg_{opt.field}", annotation, default))
     params += [
-        _parameter("pc_input_shape", Annotated[Optional[str], typer.Option(
-            "--input-shape", "-i", help=INPUT_SHAPE_HELP, metavar="SHAPE")], None),
-        _parameter("pc_convention", Annotated[Optional[Convention], typer.Option(
-            "--convention", "-c", help=CONVENTION_HELP, parser=choice(Convention))], None),
-        _parameter("pc_all_conventions", Annotated[bool, typer.Option("--all-conventions", help=ALL_CONVENTIONS_HELP)],
-                   False),
-        _parameter("pc_all_tensors", Annotated[bool, typer.Option("--all-tensors", help=ALL_TENSORS_HELP)], False),
-        _parameter("pc_json", Annotated[bool, typer.Option("--json", help=JSON_HELP)], False),
+        _parameter("pc_input_shape", InputShape, None),
+        _parameter("pc_convention", ConventionOption, None),
+        _parameter("pc_all_conventions", AllConventions, False),
+        _parameter("pc_all_tensors", AllTensors, False),
+        _parameter("pc_json", Json, False),
+        _parameter("pc_brief", Brief, False),
+        _parameter("pc_working", Working, True),
     ]
     by_field = {opt.field: opt for opt in options}
 
@@ -344,7 +344,7 @@ def build_layer_command(command: str, name: str, cls: type) -> Any:
             raise ParamcalcError(f"{name}: missing required option {', '.join(missing)} (see paramcalc {command} --help)")
         spec = cls(**values)
         show_layer(spec, given["pc_input_shape"], given["pc_convention"], given["pc_all_conventions"], given["pc_json"],
-                   given["pc_all_tensors"])
+                   given["pc_all_tensors"], brief=given["pc_brief"], working=given["pc_working"])
 
     run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     doc = (cls.__doc__ or name).strip().splitlines()[0].rstrip(".")

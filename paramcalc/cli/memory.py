@@ -7,8 +7,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from paramcalc.cli.options import choice, int_range, shape_argument
-from paramcalc.cli.output import print_json, print_rich
+from paramcalc.cli.options import (
+    STDIN_HELP,
+    Brief,
+    DecimalBytes,
+    InputShape,
+    Json,
+    Working,
+    choice,
+    int_range,
+    read_data,
+    shape_argument,
+)
+from paramcalc.cli.output import print_json, print_line, print_rich
 
 if TYPE_CHECKING:
     from paramcalc.analysis.memory import Memory
@@ -66,7 +77,7 @@ def memory_heading(memory: "Memory", name: Optional[str]) -> str:
 def memory_command(
     target: Annotated[str, typer.Argument(
         metavar="MODEL_OR_PRESET", show_default=False,
-        help="A model file (YAML or JSON) or a preset name (paramcalc presets).")],
+        help=f"A model file (YAML or JSON) or a preset name (paramcalc presets); {STDIN_HELP}")],
     dtype: Annotated[DType, typer.Option(
         "--dtype", parser=choice(DType),
         help="Type of the weights: fp32, fp16, bf16, int8, int4 (half a byte); with int8 and int4 (weight-only "
@@ -83,10 +94,11 @@ def memory_command(
     momentum: Annotated[bool, typer.Option("--momentum", help="SGD with a momentum buffer.")] = False,
     training: Annotated[bool, typer.Option(
         "--training", help="Training: gradients, optimizer states, every activation kept.")] = False,
-    input_shape: Annotated[Optional[str], typer.Option(
-        "--input-shape", "-i", metavar="SHAPE",
-        help="Input shape(s) instead of the file's ('8,3,224,224'; several separated by ';').")] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON document with exact byte counts.")] = False,
+    input_shape: InputShape = None,
+    json: Json = False,
+    brief: Brief = False,
+    working: Working = True,
+    decimal_bytes: DecimalBytes = False,
 ) -> None:
     from paramcalc.analysis.memory import model_memory
     from paramcalc.readers import load_model_or_preset
@@ -95,7 +107,7 @@ def memory_command(
         from paramcalc.errors import ParamcalcError
 
         raise ParamcalcError("--optimizer and --momentum describe training: add --training (inference keeps no optimizer state)")
-    model = load_model_or_preset(target)
+    model = load_model_or_preset(read_data("-", "a model") if target == "-" else target)
     if not hasattr(model, "layers"):  # a checkpoint's summary (safetensors, GGUF): its tensors only
         from paramcalc.analysis.stored import stored_memory
 
@@ -113,12 +125,15 @@ def memory_command(
     if json:
         print_json({"model": model.name, **memory.as_dict()})
         return
-    from rich.text import Text
-
+    if brief:
+        print_line(str(memory.total_bytes))
+        return
+    from paramcalc.render.layout import Paragraph
     from paramcalc.render.memory import memory_table
     from paramcalc.render.text import one_line
 
-    parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name))]
+    parts: list[Any] = [memory_table(memory, title=memory_heading(memory, model.name), decimal_bytes=decimal_bytes,
+                                     working=working)]
     if memory.notes:
-        parts.append(Text("\n".join(f"- {one_line(n)}" for n in memory.notes)))
+        parts += [Paragraph(f"- {one_line(n)}", hang=2) for n in memory.notes]
     print_rich(*parts)

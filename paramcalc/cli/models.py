@@ -4,14 +4,29 @@
 """
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from paramcalc.cli.options import Convention, choice, int_range, shape_argument
-from paramcalc.cli.output import print_json, print_rich
+from paramcalc.cli.options import (
+    STDIN_HELP,
+    ArchitectureOption,
+    Brief,
+    Columns,
+    Convention,
+    ConventionOption,
+    DecimalBytes,
+    Depth,
+    FileFormat,
+    FormatOption,
+    InputShape,
+    Json,
+    parse_columns,
+    read_text,
+    shape_argument,
+)
+from paramcalc.cli.output import print_json, print_line, print_rich
 
 app = typer.Typer()
 
@@ -62,82 +77,20 @@ Example:
 Python: paramcalc.models.schema.model_json_schema()
 """
 
-InputShape = Annotated[Optional[str], typer.Option(
-    "--input-shape", "-i", metavar="SHAPE",
-    help="Input shape with the batch dimension (8,3,224,224), instead of the file's; several inputs "
-         "separated by ';' in the file's order.")]
-ConventionOption = Annotated[Optional[Convention], typer.Option(
-    "--convention", "-c", help="Count as pytorch, keras or textbook. Default: the file's framework.",
-    parser=choice(Convention))]
-Depth = Annotated[Optional[int], typer.Option(
-    "--depth", "-d", min=1, max=64, parser=int_range(1, 64),
-    help="Rows down to this depth (default 3; --json: all rows).")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document: rows, totals, memory, notes.")]
-
-
-class FileFormat(str, Enum):
-    """What ``--format`` forces a file to be read as (``auto``: recognised by its content)."""
-
-    auto = "auto"
-    model = "model"
-    keras = "keras"
-    hf_config = "hf-config"
-    safetensors = "safetensors"
-    safetensors_index = "safetensors-index"
-    gguf = "gguf"
-    torch_print = "torch-print"
-
-
-FormatOption = Annotated[FileFormat, typer.Option(
-    "--format", "-f", parser=choice(FileFormat),
-    help="Read the file as: model (a paramcalc model file), keras (JSON or .keras), hf-config, safetensors, "
-         "safetensors-index, gguf, torch-print; auto recognises it by its content.")]
-ArchitectureOption = Annotated[Optional[str], typer.Option(
-    "--architecture", metavar="CLASS",
-    help="With a Hugging Face config.json: the class to build (LlamaModel, LlamaForCausalLM); default: the "
-         "config's architectures, or the base model.")]
-
-
-def _read_text(path: str) -> str:
-    from paramcalc.errors import ModelError
-    from paramcalc.models.files import read_regular_file, read_standard_input
-    from paramcalc.models.format import MAX_FILE_BYTES
-
-    if path == "-":
-        try:
-            raw = read_standard_input()
-        except OSError as exc:
-            raise ModelError(f"standard input: cannot be read ({exc.strerror or exc})") from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise ModelError(f"standard input: larger than the {MAX_FILE_BYTES:,}-byte limit")
-    else:
-        try:
-            raw = read_regular_file(path)
-        except FileNotFoundError:
-            raise ModelError(f"file not found: {path!r}" if "\x00" in path else f"file not found: {path}") from None
-        except IsADirectoryError:
-            raise ModelError(f"{path} is a directory, not a file") from None
-        except OSError as exc:
-            raise ModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        if len(raw) > MAX_FILE_BYTES:
-            raise ModelError(f"{Path(path).name}: larger than the {MAX_FILE_BYTES:,}-byte limit")
-    if b"\x00" in raw:
-        raise ModelError(f"{path}: binary data, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ModelError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-
-
-def _show(summary: Any, depth: int | None, as_json: bool) -> None:
+def _show(summary: Any, depth: int | None, as_json: bool, brief: bool = False, columns: str | None = None,
+          decimal_bytes: bool = False) -> None:
+    chosen = parse_columns(columns) if columns is not None else None
     if as_json:
         from paramcalc.render.summary import summary_dict
 
         print_json(summary_dict(summary, depth))
         return
+    if brief:
+        print_line(str(summary.total))
+        return
     from paramcalc.render.summary import DEFAULT_DEPTH, render
 
-    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth))
+    print_rich(render(summary, DEFAULT_DEPTH if depth is None else depth, chosen, decimal_bytes=decimal_bytes))
 
 
 def _summarize(model: Any, input_shape: str | None, convention: Convention | None) -> Any:
@@ -153,12 +106,15 @@ def _summarize(model: Any, input_shape: str | None, convention: Convention | Non
 def summary_command(
     model_file: Annotated[str, typer.Argument(
         metavar="MODEL_FILE", show_default=False,
-        help="A model file, Keras JSON or .keras, config.json, .safetensors or index, .gguf, or print(model) text "
-             "('-' reads text from standard input).")],
+        help="A model file, Keras JSON or .keras, config.json, .safetensors or index, .gguf, or print(model) text; "
+             f"{STDIN_HELP}")],
     input_shape: InputShape = None,
     convention: ConventionOption = None,
     depth: Depth = None,
     json: Json = False,
+    brief: Brief = False,
+    columns: Columns = None,
+    decimal_bytes: DecimalBytes = False,
     file_format: FormatOption = FileFormat.auto,
     architecture: ArchitectureOption = None,
     from_torch_print: Annotated[bool, typer.Option(
@@ -175,14 +131,15 @@ def summary_command(
         option = "--from-torch-print" if from_torch_print else "--format torch-print"
         raise ModelError(f"{option} counts PyTorch modules as printed: no --input-shape, pytorch convention")
     if model_file == "-":
-        _show(_summarize_text(_read_text("-"), chosen, input_shape, convention, architecture), depth, json)
+        _show(_summarize_text(read_text("-"), chosen, input_shape, convention, architecture), depth, json, brief,
+              columns, decimal_bytes)
         return
     from paramcalc.readers import summarize
 
     summary = summarize(model_file, input_shape=shape_argument(input_shape),
                         convention=None if convention is None else convention.value,
                         format=None if chosen == "auto" else chosen, architecture=architecture)
-    _show(summary, depth, json)
+    _show(summary, depth, json, brief, columns, decimal_bytes)
 
 
 def _summarize_text(text: str, chosen: str, input_shape: str | None, convention: Convention | None,
@@ -207,12 +164,10 @@ def _summarize_text(text: str, chosen: str, input_shape: str | None, convention:
                               architecture=architecture)
     if kind != "model":
         raise ModelError(f"standard input holds text; a {kind} file is read from its path")
-    from paramcalc.models.format import load_model, parse_model_text
+    from paramcalc.cli.options import model_data
+    from paramcalc.models.format import load_model
 
-    data = parse_model_text(text, what="standard input")
-    if not isinstance(data, dict):
-        raise ModelError("standard input: a model file must hold a mapping with 'layers'")
-    return _summarize(load_model(data), input_shape, convention)
+    return _summarize(load_model(model_data(text, "standard input", "a model")), input_shape, convention)
 
 
 @app.command("presets", help=PRESETS_HELP)
@@ -228,17 +183,12 @@ def presets_command(json: Json = False) -> None:
             for info, s in rows
         ])
         return
-    from rich import box
-    from rich.table import Table
-
+    from paramcalc.render.layout import OPTIONAL, WRAP, Column, Table
     from paramcalc.render.summary import published_cell
 
-    table = Table(title="Presets: paramcalc preset NAME", box=box.SIMPLE_HEAD, title_style="bold",
-                  header_style="bold", pad_edge=False, show_edge=False)
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Model", no_wrap=True)
-    table.add_column("Parameters", justify="right", no_wrap=True)
-    table.add_column("Published", no_wrap=True)
+    table = Table(Column("Name"), Column("Model", role=WRAP, min_width=10),
+                  Column("Parameters", justify="right"), Column("Published", role=OPTIONAL),
+                  title="Presets: paramcalc preset NAME")
     for info, s in rows:
         table.add_row(info.name, info.title, f"{s.total:,}", published_cell(s))
     print_rich(table)
@@ -251,6 +201,9 @@ def preset_command(
     convention: ConventionOption = None,
     depth: Depth = None,
     json: Json = False,
+    brief: Brief = False,
+    columns: Columns = None,
+    decimal_bytes: DecimalBytes = False,
     export: Annotated[bool, typer.Option(
         "--export", help="Print the preset's model file (YAML, with comments) to edit.")] = False,
     output: Annotated[Optional[Path], typer.Option(
@@ -270,7 +223,7 @@ def preset_command(
         return
     if output is not None:
         raise ModelError("--output needs --export")
-    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json)
+    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json, brief, columns, decimal_bytes)
 
 
 @app.command("schema", help=SCHEMA_HELP)

@@ -14,10 +14,24 @@ EXIT_WRONG = 1
 EXIT_BAD_INPUT = 2
 #: A bug in paramcalc (EX_SOFTWARE); PARAMCALC_DEBUG=1 shows the traceback instead.
 EXIT_INTERNAL = 70
-#: Widest output, in columns.
-MAX_WIDTH = 80
+#: Widest output, in columns: the terminal's width (or ``COLUMNS``) up to this.
+MAX_WIDTH = 120
 
 _INT_LIST = re.compile(r"\[\s*-?\d+(?:,\s*-?\d+)*\s*\]")
+
+
+def prepare_streams() -> None:
+    """Let stdout and stderr write what their encoding cannot show as ASCII stand-ins (``ok``, ``x``,
+    ``*``, ``-``; :mod:`paramcalc.render.glyphs`) instead of failing with a codec error."""
+    from paramcalc.render.glyphs import ERRORS
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors=ERRORS)
+            except (OSError, ValueError):  # a closed or detached stream
+                pass
 
 
 def print_error(message: object) -> None:
@@ -53,7 +67,7 @@ def _terminal_size() -> tuple[int, int]:
 
 
 def make_console() -> Any:
-    """A Rich console made per command (so NO_COLOR, FORCE_COLOR and tests behave), 80 columns at most.
+    """A Rich console made per command (so NO_COLOR, FORCE_COLOR and tests behave), MAX_WIDTH columns at most.
 
     Rich writes plain text (no colour codes) when the output is not a terminal, and honours ``NO_COLOR``.
     The width and height are given to it: ``COLUMNS`` and ``LINES`` when they are usable numbers,
@@ -82,6 +96,11 @@ def print_rich(*renderables: Any) -> None:
     with console.capture() as capture:
         console.print(Group(*renderables))
     text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    sys.stdout.write(text + "\n")
+
+
+def print_line(text: str) -> None:
+    """Print one plain line (what ``--brief`` prints)."""
     sys.stdout.write(text + "\n")
 
 

@@ -86,8 +86,10 @@ def _native(spec: LayerSpec) -> str:
 
 
 class _Evaluator:
-    def __init__(self, model: Model, convention: str, inputs: dict[str, Shape | None]) -> None:
+    def __init__(self, model: Model, convention: str, inputs: dict[str, Shape | None],
+                 max_rows: int | None = MAX_ROWS) -> None:
         self.model = model
+        self.max_rows = max_rows
         self.convention = convention
         self.rows: list[Row] = []
         self.notes: list[str] = []
@@ -168,6 +170,8 @@ class _Evaluator:
             raise
         except SpecError as exc:
             raise self._layer_error(path, spec, shapes, exc) from None
+        if node is not None and node.positions:
+            self._check_positions(resolved, x, path)
         count = self._count(count, ctx)
         note = ""
         if node is not None and node.tie is not None:
@@ -180,6 +184,17 @@ class _Evaluator:
             inferred=inferred, note=note, input_shape=x, input_shapes=tuple(shapes),
         ))
         return out, count
+
+    @staticmethod
+    def _check_positions(spec: LayerSpec, x: Shape | None, path: str) -> None:
+        """A position table looks up positions 0..T-1 (T the input's second dimension): T must not exceed its rows."""
+        rows = getattr(spec, "num_embeddings", None) or getattr(spec, "input_dim", None)
+        if x is None or len(x) < 2 or not isinstance(rows, int) or x[1] is None or x[1] <= rows:
+            return
+        raise ModelError(
+            f"{shown(path)}: the position table has {rows:,} rows, so the input can have at most {rows:,} positions; "
+            f"received {x[1]:,} (the framework fails here: index out of range). Give at most {rows:,} tokens"
+        )
 
     def _tie(self, node: LayerNode, spec: LayerSpec, x: Shape | None, path: str, count: Count) -> tuple[Count, str]:
         ties = node.tie if isinstance(node.tie, dict) else {"weight": f"{node.tie}.weight"}
@@ -284,9 +299,9 @@ class _Evaluator:
         return out, count
 
     def _check_rows(self, path: str) -> None:
-        if len(self.rows) >= MAX_ROWS:
+        if self.max_rows is not None and len(self.rows) >= self.max_rows:
             raise ModelError(
-                f"{shown(path)}: the summary would list more than {MAX_ROWS:,} rows (repeats that change "
+                f"{shown(path)}: the summary would list more than {self.max_rows:,} rows (repeats that change "
                 f"their input's shape are listed one by one)"
             )
 
@@ -446,17 +461,20 @@ def input_shapes(model: Model, input_shape: Any) -> dict[str, Shape | None]:
     return {**shapes, names[0]: as_shape(input_shape)}
 
 
-def evaluate(model: Model, *, input_shape: Any = None, convention: str = "pytorch") -> Summary:
+def evaluate(model: Model, *, input_shape: Any = None, convention: str = "pytorch",
+             max_rows: int | None = MAX_ROWS) -> Summary:
     """Propagate shapes through ``model``, count every layer, and collect the summary rows.
 
     Repeated blocks that keep their input's shape are evaluated once and stand for all their
-    repeats, so a 96-layer model costs little more than a 1-layer one.
+    repeats, so a 96-layer model costs little more than a 1-layer one. ``max_rows`` bounds the rows
+    of a summary that will be printed; a caller that prints no rows (checking, memory) passes None
+    (the model's layers stay bounded by MAX_LAYERS).
     """
     if convention not in ("pytorch", "keras", "textbook"):
         raise ModelError(f"convention must be one of pytorch, keras, textbook. Received: convention={convention!r}")
     inputs = input_shapes(model, input_shape)
     first = next(iter(inputs.values()))
-    ev = _Evaluator(model, convention, inputs)
+    ev = _Evaluator(model, convention, inputs, max_rows)
     try:
         out, total = ev.sequence(model.layers, (first,), "", _Ctx(1, True))
     except RecursionError:

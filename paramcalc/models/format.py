@@ -234,7 +234,12 @@ def _validation_message(data: Any, exc: ValidationError) -> str:
     """``b.repeat: must be >= 1. Received: 0``: the entry by its path, then the rule."""
     error = validation.first_error(exc)
     where = _loc_path(data, tuple(error["loc"]))
-    message = validation.message(error, 160)
+    from paramcalc.models import nodes
+
+    loc = tuple(error["loc"])
+    keys = validation.keys_of(Model) if len(loc) == 1 else validation.keys_of(
+        Reference, nodes.LayerNode, nodes.SharedNode, nodes.BlockNode, nodes.ParallelNode)
+    message = validation.message(error, 160, keys)
     return f"{where}: {message}" if where else message
 
 
@@ -252,13 +257,19 @@ def load_model(source: Model | dict[str, Any] | str | Path) -> Model:
         return source
     if isinstance(source, (str, Path)):
         data = read_model_data(source)
+        if data is None:
+            raise ModelError(f"model file {Path(source).name}: the file is empty "
+                             "(a model file is a mapping with 'layers')")
     elif isinstance(source, dict):
         check_data(source)
         data = source
     else:
         raise ModelError(f"a model is a Model, a dict or a file path. Received: {type(source).__name__}")
     if not isinstance(data, dict):
-        raise ModelError(f"a model file must hold a mapping with 'layers'. Received: {type(data).__name__}")
+        kind = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
+            type(data), type(data).__name__)
+        where = f"model file {Path(source).name}" if isinstance(source, (str, Path)) else "model"
+        raise ModelError(f"{where}: must hold a mapping with 'layers'. Received: {kind}")
     framework = data.get("framework")
     odd = [key for key in data if not isinstance(key, str)]
     if odd:

@@ -161,6 +161,11 @@ class LayerNode(Entry):
     )
     repeat: Repeat = Field(1, description="how many copies are applied in sequence, each with its own weights")
     share_weights: bool = Field(False, description="true: all repeats use the same weights (counted once)")
+    positions: bool = Field(
+        False,
+        description="true: an Embedding looked up with the positions 0..T-1 of its input's second dimension "
+        "(learned position embeddings); an input longer than its table is refused, as the framework fails",
+    )
 
 
 class SharedNode(Entry):

@@ -202,7 +202,7 @@ def gpt_text(size: GPTSize) -> str:
         + "  - name: embeddings\n"
         + "    parallel:\n"
         + f"      - {{name: wte, layer: \"Embedding({vocab}, {d})\"}}\n"
-        + f"      - {{name: wpe, layer: \"Embedding({size.n_ctx}, {d})\"}}   # looked up with positions 0..T-1\n"
+        + f"      - {{name: wpe, layer: \"Embedding({size.n_ctx}, {d})\", positions: true}}   # positions 0..T-1\n"
         + "  - {name: drop, layer: \"Dropout(0.1)\"}\n"
         + "  - name: h\n"
         + f"    repeat: {size.n_layers}\n"

@@ -86,7 +86,7 @@ class Summary:
         totals: the sum of the leaf rows: total, trainable, non-trainable, buffers.
         notes: inferred sizes, tied weights, floored divisions, things not counted.
         reference: a published count to compare with: ``{"params", "source", "approximate"}``.
-        divisions: conv and pool output sizes whose division was not exact (floored as torch does).
+        divisions: conv and pool output sizes whose division was not exact (floored as the framework floors them).
         incomplete: what could not be counted (modules whose own parameters a printout hides).
         exact: whether ``totals`` is the framework's count exactly (False: a bound, see ``bound``).
         bound: "lower" or "upper" when the total is not exact, with ``bound_reasons``.

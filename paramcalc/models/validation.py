@@ -63,15 +63,28 @@ def rule(error: Mapping[str, Any]) -> str:
     return rule_text(kind, ctx)
 
 
-def message(error: Mapping[str, Any], limit: int = 80) -> str:
+def keys_of(*classes: Any) -> tuple[str, ...]:
+    """The keys a format's classes (pydantic models) accept, for suggestions: their fields' names and aliases."""
+    found: dict[str, None] = {}
+    for cls in classes:
+        for name, info in cls.model_fields.items():
+            found[info.alias or name] = None
+    return tuple(found)
+
+
+def message(error: Mapping[str, Any], limit: int = 80, keys: tuple[str, ...] = ()) -> str:
     """The problem in a line, without its place: ``missing required key 'answers'``,
-    ``must be >= 1. Received: 0`` (the value cut to ``limit`` characters)."""
+    ``must be >= 1. Received: 0`` (the value cut to ``limit`` characters). An unknown key gets the
+    closest of ``keys`` suggested: ``unknown key 'layer'; did you mean 'layers'?``."""
     kind = error["type"]
     loc = tuple(error.get("loc", ()))
     if kind == "missing" and loc:
         return f"missing required key {loc[-1]!r}"
     if kind == "extra_forbidden" and loc:
-        return f"unknown key {loc[-1]!r}"
+        import difflib
+
+        close = difflib.get_close_matches(str(loc[-1]), [k for k in keys if k != loc[-1]], n=1, cutoff=0.6)
+        return f"unknown key {loc[-1]!r}" + (f"; did you mean {close[0]!r}?" if close else "")
     if kind in ("value_error", "assertion_error", RULE):
         return rule(error)
     return f"{rule(error)}. Received: {short_repr(error.get('input'), limit)}"

@@ -129,41 +129,57 @@ def report_rows(report: SheetReport) -> list[ReportRow]:
     return rows
 
 
-MAX_PROBLEM_WIDTH = 34
+def _report_lines(report: SheetReport, width: int, encoding: str | None = "utf-8") -> list[tuple[str, str]]:
+    """The report as (text, style) lines: a header, one line per answer with its diagnosis below, the summary.
 
-
-def _report_lines(report: SheetReport, width: int) -> list[tuple[str, str]]:
-    """The report as (text, style) lines: a header, one line per answer with its diagnosis below, the summary."""
+    Nothing is cut: when a row does not fit the width, its given and expected values go on the line
+    below the problem. Marks and rules are ASCII stand-ins when ``encoding`` cannot show them.
+    """
     import textwrap
 
+    from paramcalc.render.glyphs import can_show, fit
+
+    ascii_only = not can_show(encoding)
+
+    def shown(text: str) -> str:
+        return fit(text, encoding) if ascii_only else text
+
     rows = [
-        ReportRow(printable(r.problem), printable(r.given), printable(r.expected), r.mark,
-                  tuple(one_line(d) for d in r.details))
+        ReportRow(shown(printable(r.problem)), shown(printable(r.given)), shown(printable(r.expected)), r.mark,
+                  tuple(shown(one_line(d)) for d in r.details))
         for r in report_rows(report)
     ]
+    marks = {m: shown(m) for m in ("✓", "✗", "!", " ")}
+    w_mark = max(len(m) for m in marks.values())
     heads = ("Problem", "Given", "Expected")
-    w_problem = min(max([len(heads[0]), *(len(r.problem) for r in rows)]), MAX_PROBLEM_WIDTH)
+    w_problem = max([len(heads[0]), *(len(r.problem) for r in rows)])
     w_given = max([len(heads[1]), *(len(r.given) for r in rows)])
     w_expected = max([len(heads[2]), *(len(r.expected) for r in rows)])
+    full = w_mark + 1 + w_problem + 2 + w_given + 2 + w_expected
 
-    def line(mark: str, problem: str, given: str, expected: str) -> str:
-        if len(problem) > w_problem:
-            problem = problem[: w_problem - 1] + "…"
-        return f"{mark} {problem:<{w_problem}}  {given:>{w_given}}  {expected:>{w_expected}}"
+    def line(mark: str, problem: str, given: str, expected: str) -> list[str]:
+        mark = f"{marks.get(mark, mark):<{w_mark}}"
+        if full <= width:
+            return [f"{mark} {problem:<{w_problem}}  {given:>{w_given}}  {expected:>{w_expected}}"]
+        if mark.strip() == "":  # the header of the narrow form
+            return [f"{mark} {problem}: given, expected"]
+        return [f"{mark} {problem}", f"{' ' * (w_mark + 1)}given {given}  expected {expected}"]
 
-    out: list[tuple[str, str]] = [(printable(report.title or "Problem sheet"), "bold"), ("", "")]
+    rule = "─" if not ascii_only else "-"
+    out: list[tuple[str, str]] = [(shown(printable(report.title or "Problem sheet")), "bold"), ("", "")]
     header = line(" ", *heads)
-    out.append((header, "bold"))
-    out.append(("─" * len(header), "dim"))
+    out.append((header[0], "bold"))
+    rule_width = min(max(len(text) for text in header), width) if full <= width else width
+    out.append((rule * rule_width, "dim"))
     styles = {"✓": "green", "✗": "red", "!": "yellow"}
     for r in rows:
-        out.append((line(r.mark, r.problem, r.given, r.expected), styles.get(r.mark, "")))
+        out.extend((text, styles.get(r.mark, "")) for text in line(r.mark, r.problem, r.given, r.expected))
         style = "cyan" if r.mark == "✗" else ("yellow" if r.mark == "!" else "dim")
         for detail in r.details:
             for i, wrapped in enumerate(textwrap.wrap(detail, max(width - 6, 20), break_on_hyphens=False)):
                 out.append((f"    {wrapped}" if i == 0 else f"      {wrapped}", style))
-    out.append(("─" * len(header), "dim"))
-    out.append((report.summary, "bold green" if report.ok else "bold red"))
+    out.append((rule * rule_width, "dim"))
+    out.append((shown(report.summary), "bold green" if report.ok else "bold red"))
     return out
 
 
@@ -176,8 +192,8 @@ class SheetView:
     def __rich_console__(self, console: Any, options: Any) -> Any:
         from rich.text import Text
 
-        out = Text(no_wrap=True, overflow="ellipsis", end="")
-        for i, (text, style) in enumerate(_report_lines(self.report, options.max_width)):
+        out = Text(no_wrap=True, overflow="fold", end="")
+        for i, (text, style) in enumerate(_report_lines(self.report, options.max_width, console.encoding)):
             if i:
                 out.append("\n")
             out.append(text, style=style or None)
@@ -189,9 +205,9 @@ def render_sheet(report: SheetReport) -> Any:
     return SheetView(report)
 
 
-def render_sheet_text(report: SheetReport, width: int = 80) -> str:
+def render_sheet_text(report: SheetReport, width: int = 80, encoding: str | None = "utf-8") -> str:
     """The report as plain text, as the CLI prints it when the output is not a terminal."""
-    return "\n".join(text for text, _ in _report_lines(report, width))
+    return "\n".join(text for text, _ in _report_lines(report, width, encoding))
 
 
 forms.register(CheckResult, "rich", render_check)

@@ -6,35 +6,29 @@ from typing import Any
 
 from paramcalc import forms
 from paramcalc.results import KIND_LABELS, Compute
+from paramcalc.units import compute_text
 
 
 def short(n: int) -> str:
-    """``17,563,837,440`` → ``17.56G``; small numbers as they are; beyond a float's range ``1.23e+321``."""
-    if n >= 10**300:  # n / size would overflow a float: scientific notation from the digits
-        digits = str(n)
-        return f"{digits[0]}.{digits[1:3]}e+{len(digits) - 1}"
-    for unit, size in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("K", 10**3)):
-        if n >= size:
-            hundredths = (n * 100 + size // 2) // size  # integers: no float overflow for huge counts
-            return f"{hundredths // 100:,}.{hundredths % 100:02d}{unit}"
-    return str(n)
+    """MACs or FLOPs in short form: ``17,563,837,440`` → ``17.56G`` (:func:`paramcalc.units.compute_text`)."""
+    return compute_text(n)
 
 
-def compute_table(compute: Compute, title: str = "Compute of one forward pass") -> Any:
-    """A Rich table: one row per counted item (with its formula), MACs and FLOPs, totals in the footer."""
-    from rich.table import Table
+def compute_table(compute: Compute, title: str = "Compute of one forward pass", *, working: bool = True) -> Any:
+    """A table: one row per counted item (with its formula unless ``working`` is False), MACs and
+    FLOPs, totals in the footer."""
     from rich.text import Text
 
-    from rich import box
+    from paramcalc.render.layout import WRAP, Column, Table
 
-    table = Table(title=title, show_footer=True, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                  header_style="bold", footer_style="bold", pad_edge=False, show_edge=False)
-    table.add_column("operation", footer="total", overflow="fold")
-    table.add_column("MACs", justify="right", footer=f"{compute.macs:,}")
-    table.add_column("FLOPs", justify="right", footer=f"{compute.flops:,}")
+    table = Table(Column("operation", role=WRAP, min_width=20, footer="total"),
+                  Column("MACs", justify="right", footer=f"{compute.macs:,}"),
+                  Column("FLOPs", justify="right", footer=f"{compute.flops:,}"),
+                  title=title, title_justify="left")
     for op in compute.ops:
         cell = Text(op.name)
-        cell.append(f"\n{op.formula} = {op.working}", style="dim")
+        if working:
+            cell.append(f"\n{op.formula} = {op.working}", style="dim")
         table.add_row(cell, f"{op.count:,}" if op.kind == "mac" else "--", f"{op.flops:,}")
     return table
 
@@ -48,13 +42,12 @@ def compute_lines(compute: Compute) -> list[str]:
     return lines + [f"note: {note}" for note in compute.notes]
 
 
-def compute_parts(compute: Compute) -> list[Any]:
+def compute_parts(compute: Compute, *, working: bool = True) -> list[Any]:
     """What a layer report shows about compute: the itemised table, the FLOPs working and what is left out."""
-    from rich.padding import Padding
-    from rich.text import Text
+    from paramcalc.render.layout import Paragraph
 
-    parts: list[Any] = [compute_table(compute, title="Compute of one forward pass")]
-    parts += [Padding(Text(line, style="dim" if line.startswith("note: ") else ""), (0, 0, 0, 2))
+    parts: list[Any] = [compute_table(compute, title="Compute of one forward pass", working=working)]
+    parts += [Paragraph(line, indent=2, style="dim" if line.startswith("note: ") else "")
               for line in compute_lines(compute)]
     return parts
 

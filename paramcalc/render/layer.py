@@ -12,6 +12,7 @@ from typing import Any
 
 from paramcalc.specs.working import shape_str
 from paramcalc.results import Count, Tensor, TensorRow, collapse_tensors
+from paramcalc.units import compute_text, count_text
 
 Shape = tuple[int, ...]
 
@@ -24,23 +25,9 @@ CONVENTION_MEANING = {
 
 
 def short(n: int) -> str:
-    """A count in a short form with one decimal: 117,760 → 117.8K; 3,145,728 → 3.1M; 128 → 128.
-
-    From a thousand trillion on, scientific: 2**124 + 2**62 → 2.1e37.
-    """
-    if abs(n) < 1000:
-        return str(n)
-    sign, n = ("-" if n < 0 else ""), abs(n)
-    for unit, size in (("K", 10**3), ("M", 10**6), ("B", 10**9), ("T", 10**12)):
-        tenths = (n * 10 + size // 2) // size
-        if tenths < 10_000:
-            return f"{sign}{tenths // 10}.{tenths % 10}{unit}"
-    # 1,000T and beyond: scientific form from the exact digits (no float, so no overflow)
-    exponent = len(str(n)) - 1
-    tenths = (n * 10 + 10**exponent // 2) // 10**exponent
-    if tenths == 100:  # rounding carried into the next power of ten
-        tenths, exponent = 10, exponent + 1
-    return f"{sign}{tenths // 10}.{tenths % 10}e{exponent}"
+    """A count in a short form with one decimal: 117,760 → 117.8K; 3,145,728 → 3.1M; 128 → 128; from a
+    thousand trillion on, scientific: 2**124 + 2**62 → 2.1e37 (:func:`paramcalc.units.count_text`)."""
+    return count_text(n)
 
 
 def headline(total: int) -> str:
@@ -208,74 +195,80 @@ def _count_row(spec: Any, convention: str, input_shape: Any) -> ConventionRow:
 # -- Render -----------------------------------------------------------------------------------
 
 
-def render_report(report: LayerReport) -> Any:
-    """The report as Rich renderables: headline, tensor table, worked formulas, conventions."""
+def render_report(report: LayerReport, *, working: bool = True) -> Any:
+    """The report as Rich renderables: headline, tensor table, worked formulas (unless ``working`` is
+    False), conventions."""
     from rich.console import Group
-    from rich.padding import Padding
     from rich.text import Text
 
-    parts: list[Any] = [Text(str(report.spec), style="bold"), _headline(report), Text()]
+    from paramcalc.render.layout import Paragraph
+
+    parts: list[Any] = [Paragraph(str(report.spec), style="bold", hang=2), _headline(report), Text()]
     parts += [_tensor_table(report), Text()]
-    parts += _section("Parameters, worked out", report.formula)
-    if report.shape_formula:
-        parts += [Text()] + _section("Output shape, worked out", report.shape_formula)
+    if working:
+        parts += _section("Parameters, worked out", report.formula)
+        if report.shape_formula:
+            parts += [Text()] + _section("Output shape, worked out", report.shape_formula)
     for warning in report.warnings:
-        parts.append(Padding(Text(f"warning: {warning}", style="bold yellow"), (0, 0, 0, 2)))
+        parts.append(Paragraph(f"warning: {warning}", indent=2, style="bold yellow"))
     for note in report.notes:
-        parts.append(Padding(Text(f"note: {note}", style="dim"), (0, 0, 0, 2)))
+        parts.append(Paragraph(f"note: {note}", indent=2, style="dim"))
     if report.compute is not None:
         from paramcalc.render.compute import compute_parts
 
-        parts += [Text()] + compute_parts(report.compute)
+        parts += [Text()] + compute_parts(report.compute, working=working)
     if report.conventions is not None:
         parts += [Text(), _conventions_table(report)]
     return Group(*parts)
 
 
 def _headline(report: LayerReport) -> Any:
-    from rich.table import Table
     from rich.text import Text
 
+    from paramcalc.render.layout import WRAP, Column, Table
+
     c = report.count
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
-    grid.add_row("Parameters", Text(headline(c.total), style="bold green"))
+    grid = Table(Column(), Column(role=WRAP, min_width=24), header=False, gap=2)
+    grid.add_row(Text("Parameters", style="bold"), Text(headline(c.total), style="bold green"))
     grid.add_row("", f"trainable {c.trainable:,} · non-trainable {c.non_trainable:,} · buffers {c.buffers:,}")
-    grid.add_row("Convention", f"{report.convention}: {CONVENTION_MEANING.get(report.convention, '')}")
+    grid.add_row(Text("Convention", style="bold"), f"{report.convention}: {CONVENTION_MEANING.get(report.convention, '')}")
     if report.input_shapes:
-        grid.add_row("Input", " ; ".join(shape_str(s) for s in report.input_shapes))
+        grid.add_row(Text("Input", style="bold"), " ; ".join(shape_str(s) for s in report.input_shapes))
     if report.output_shapes:
-        grid.add_row("Output", "\n".join(f"{name} {shape_str(s)}" for name, s in report.output_shapes.items()))
+        grid.add_row(Text("Output", style="bold"),
+                     "\n".join(f"{name} {shape_str(s)}" for name, s in report.output_shapes.items()))
     if report.compute is not None:
-        grid.add_row("MACs", f"{headline(report.compute.macs)} · FLOPs {headline(report.compute.flops)}")
+        m, f = report.compute.macs, report.compute.flops
+        grid.add_row(Text("MACs", style="bold"), f"{_compute_headline(m)} · FLOPs {_compute_headline(f)}")
     return grid
+
+
+def _compute_headline(n: int) -> str:
+    """``186,777,600 · 186.78M`` (just ``0`` below a thousand)."""
+    return f"{n:,}" if n < 1000 else f"{n:,} · {compute_text(n)}"
 
 
 _KIND = {"trainable": "", "non_trainable": "non-trainable", "buffer": "buffer"}
 
 
 def _tensor_table(report: LayerReport) -> Any:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
+
+    from paramcalc.render.layout import OPTIONAL, WRAP, Column, Table
 
     if not report.tensors:
         return Text("Tensors: none (this layer has no weights)")
     rows = report.tensor_rows()
     kinds = any(t.kind != "trainable" for t in rows)
     runs = any(t.repeat > 1 for t in rows)
-    table = Table(title="Tensors", title_justify="left", box=box.SIMPLE_HEAD, show_footer=True,
-                  show_edge=False, pad_edge=False, title_style="bold")
-    # long run names ("decoder.layers.0-999.multihead_attn...") fold rather than crush the numbers
-    table.add_column("Name", footer="Total", no_wrap=not runs, overflow="fold")
-    table.add_column("Shape", no_wrap=True)
+    columns = [Column("Name", footer="Total"), Column("Shape")]
     if runs:
-        table.add_column("Times", justify="right", no_wrap=True)
-    table.add_column("Count", justify="right", footer=f"{report.count.total:,}", no_wrap=True)
+        columns.append(Column("Times", justify="right"))
+    columns.append(Column("Count", justify="right", footer=f"{report.count.total:,}"))
     if kinds:
-        table.add_column("Kind", no_wrap=True)
-    table.add_column("Description", ratio=1)
+        columns.append(Column("Kind", role=OPTIONAL))
+    columns.append(Column("Description", role=WRAP, min_width=20))
+    table = Table(*columns, title="Tensors", title_justify="left")
     for t in rows:
         row = [t.name, shape_str(t.shape)]
         if runs:
@@ -284,37 +277,33 @@ def _tensor_table(report: LayerReport) -> Any:
         if kinds:
             row.append(_KIND[t.kind])
         row.append(t.description)
-        table.add_row(*row, style="dim" if t.kind == "buffer" else None)
+        table.add_row(*row, style="dim" if t.kind == "buffer" else "")
     return table
 
 
 def _section(title: str, lines: tuple[str, ...]) -> list[Any]:
-    from rich.padding import Padding
     from rich.text import Text
+
+    from paramcalc.render.layout import Paragraph
 
     out: list[Any] = [Text(title, style="bold")]
     for line in lines:
-        style = "italic" if line.startswith("formula: ") else None
-        out.append(Padding(Text(line, style=style or ""), (0, 0, 0, 2)))
+        style = "italic" if line.startswith("formula: ") else ""
+        out.append(Paragraph(line, indent=2, style=style))
     return out
 
 
 def _conventions_table(report: LayerReport) -> Any:
-    from rich import box
-    from rich.table import Table
+    from paramcalc.render.layout import WRAP, Column, Table
 
-    table = Table(title="All conventions", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
-                  pad_edge=False, title_style="bold")
-    table.add_column("Convention", no_wrap=True)
-    table.add_column("Total", justify="right", no_wrap=True)
-    table.add_column("Non-trainable", justify="right", no_wrap=True)
-    table.add_column("Why it differs", ratio=1)
+    table = Table(Column("Convention"), Column("Total", justify="right"), Column("Non-trainable", justify="right"),
+                  Column("Why it differs", role=WRAP, min_width=20), title="All conventions", title_justify="left")
     for row in report.conventions or ():
         if row.count is None:
             table.add_row(row.convention, "--", "--", row.error or row.reason)
         else:
             table.add_row(
                 row.convention, f"{row.count.total:,}", f"{row.count.non_trainable:,}", row.reason,
-                style="bold" if row.convention == report.convention else None,
+                style="bold" if row.convention == report.convention else "",
             )
     return table

@@ -7,30 +7,30 @@ from typing import Any
 from paramcalc import forms
 from paramcalc.analysis.memory import Memory
 from paramcalc.render.text import printable
+from paramcalc.units import bytes_text
 
 
-def memory_table(memory: Memory, title: str | None = None) -> Any:
-    """A Rich table: one row per memory line with its formula, bytes and binary size, total in the footer."""
-    from rich.table import Table
+def memory_table(memory: Memory, title: str | None = None, *, decimal_bytes: bool = False,
+                 working: bool = True) -> Any:
+    """A table: one row per memory line with its formula (unless ``working`` is False), bytes and
+    size (binary units, or SI units with ``decimal_bytes``), the total in the footer."""
     from rich.text import Text
+
+    from paramcalc.render.layout import WRAP, Column, Table
 
     mode = "training" if memory.training else "inference"
     opt = f", {memory.optimizer}" if memory.optimizer else ""
-    from rich import box
-
     table = Table(
-        title=Text(printable(title or f"Memory, {mode} in {memory.dtype}{opt}"), style="bold"), show_footer=True,
-        title_justify="left",
-        title_style="bold", box=box.SIMPLE_HEAD, header_style="bold", footer_style="bold", pad_edge=False,
-        show_edge=False,
+        Column("what", role=WRAP, min_width=20, footer="total"),
+        Column("bytes", justify="right", footer=f"{memory.total_bytes:,}"),
+        Column("size", justify="right", footer=bytes_text(memory.total_bytes, decimal=decimal_bytes)),
+        title=Text(printable(title or f"Memory, {mode} in {memory.dtype}{opt}"), style="bold"), title_justify="left",
     )
-    table.add_column("what", footer="total", overflow="fold")
-    table.add_column("bytes", justify="right", footer=f"{memory.total_bytes:,}")
-    table.add_column("size", justify="right", footer=memory.total)
     for line in memory.lines:
         cell = Text(printable(line.name))
-        cell.append(f"\n{printable(line.formula)}", style="dim")
-        table.add_row(cell, Text(f"{line.bytes:,}"), Text(printable(line.human)))
+        if working:
+            cell.append(f"\n{printable(line.formula)}", style="dim")
+        table.add_row(cell, Text(f"{line.bytes:,}"), Text(bytes_text(line.bytes, decimal=decimal_bytes)))
     return table
 
 

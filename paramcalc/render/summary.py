@@ -11,7 +11,9 @@ from typing import Any
 
 from paramcalc import forms
 from paramcalc.models.summary import DTYPE_BYTES, Row, Summary
+from paramcalc.render.layout import OPTIONAL, WRAP, Column, Paragraph, Table
 from paramcalc.render.text import literal, one_line, printable
+from paramcalc import units
 
 #: Rows shown by default: three levels, as torchinfo does.
 DEFAULT_DEPTH = 3
@@ -27,25 +29,13 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
 
 
 def short_count(n: int) -> str:
-    """A count in a short form with one decimal: 11,689,512 → 11.7M; 950 → 950."""
-    if n < 1000:
-        return str(n)
-    for unit, size in (("K", 10**3), ("M", 10**6), ("B", 10**9), ("T", 10**12)):
-        tenths = (n * 10 + size // 2) // size
-        if tenths < 10_000 or unit == "T":
-            return f"{tenths // 10}.{tenths % 10}{unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
+    """A count in a short form with one decimal: 11,689,512 → 11.7M; 950 → 950 (:func:`paramcalc.units.count_text`)."""
+    return units.count_text(n)
 
 
-def binary_size(n_bytes: int) -> str:
-    """Bytes in binary units with two decimals: 46,758,048 → 44.59 MiB."""
-    if n_bytes < 1024:
-        return f"{n_bytes} B"
-    for unit, size in (("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30), ("TiB", 2**40)):
-        hundredths = (n_bytes * 100 + size // 2) // size
-        if hundredths < 102_400 or unit == "TiB":
-            return f"{hundredths // 100}.{hundredths % 100:02d} {unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
+def binary_size(n_bytes: int, *, decimal: bool = False) -> str:
+    """Bytes in binary units with two decimals: 46,758,048 → 44.59 MiB (SI units with ``decimal``)."""
+    return units.bytes_text(n_bytes, decimal=decimal)
 
 
 def type_text(row: Row) -> str:
@@ -87,49 +77,47 @@ def inferred_lines(rows: tuple[Row, ...]) -> list[str]:
     return [f"{r.path}.{k} = {shown(v)}" for r in rows for k, v in r.inferred.items()]
 
 
-class LayerTable:
-    """The layer table, laid out for the width it is drawn in: numbers and shapes are never cut; the
-    layer and type columns give up space first (their text then ends in an ellipsis)."""
-
-    #: Narrowest the layer and type columns get.
-    MIN_LAYER, MIN_TYPE = 12, 10
-
-    def __init__(self, title: str, headers: list[str], body: list[tuple[list[str], bool]]) -> None:
-        """``title`` and the cells are shown as written (callers pass them through ``printable``)."""
-        self.title, self.headers, self.body = title, headers, body
-
-    def widths(self, max_width: int) -> list[int]:
-        """Each column's width for a table at most ``max_width`` wide (two spaces between columns)."""
-        widths = [max([len(h)] + [len(cells[i]) for cells, _ in self.body]) for i, h in enumerate(self.headers)]
-        excess = sum(widths) + 2 * (len(widths) - 1) - max_width
-        for i, floor in sorted(((0, self.MIN_LAYER), (1, self.MIN_TYPE)), key=lambda c: -widths[c[0]]):
-            if excess <= 0:
-                break
-            cut = min(excess, max(0, widths[i] - floor))
-            widths[i] -= cut
-            excess -= cut
-        return widths
-
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(title=Text(self.title, style="bold"), box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
-                      title_style="bold", header_style="bold", collapse_padding=True)
-        for i, (header, width) in enumerate(zip(self.headers, self.widths(options.max_width))):
-            justify = "left" if i < 2 or header == "Output shape" else ("center" if header == "Trainable" else "right")
-            table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis", width=width)
-        for cells, plain in self.body:
-            table.add_row(Text(cells[0], style="" if plain else "bold"), *(Text(c) for c in cells[1:]))
-        yield table
+#: The columns ``--columns`` can show, by name: header, justify, role (the name column and the
+#: parameter counts are never dropped; MACs, kernel, % and trainable go first when space is short).
+COLUMNS = {
+    "shape": Column("Output shape"),
+    "params": Column("Params", justify="right"),
+    "percent": Column("% of total", justify="right", role=OPTIONAL, drop=2),
+    "kernel": Column("Kernel", role=OPTIONAL, drop=3),
+    "macs": Column("MACs", justify="right", role=OPTIONAL, drop=1),
+    "trainable": Column("Trainable", justify="center", role=OPTIONAL, drop=4),
+}
+DEFAULT_COLUMNS = ("shape", "params", "macs", "trainable")
 
 
-def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
-    """The Rich renderable: the layer table, the totals, and the notes."""
-    from rich import box
+def kernel_text(row: Row) -> str:
+    """A layer's kernel (or pool window) shape: ``(3, 3)``; ``--`` for a layer without one."""
+    layer = row.layer or {}
+    for key in ("kernel_size", "pool_size"):
+        k = layer.get(key)
+        if isinstance(k, int):
+            return "(" + str(k) + ",)" if "1d" in row.type.lower() else f"({k}, {k})" if "2d" in row.type.lower() \
+                else f"({k}, {k}, {k})" if "3d" in row.type.lower() else f"({k},)"
+        if isinstance(k, (list, tuple)) and k:
+            return shape_text(tuple(k))
+    return "--"
+
+
+def percent_text(n: int, total: int) -> str:
+    """``n`` as a percentage of ``total``, one decimal: ``12.3%``; ``--`` for none."""
+    if n == 0 or total == 0:
+        return "--"
+    tenths = (n * 1000 + total // 2) // total
+    return "<0.1%" if tenths == 0 else f"{tenths // 10}.{tenths % 10}%"
+
+
+def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[str, ...] | None = None,
+           *, decimal_bytes: bool = False) -> Any:
+    """The Rich renderable: the layer table, the totals, and the notes.
+
+    ``columns`` chooses the columns after the layer name and type, by name (:data:`COLUMNS`).
+    """
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     rows = summary.visible_rows(depth)
@@ -137,23 +125,25 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     from paramcalc.render.compute import compute_note_lines, compute_total_rows, macs_cell, summary_compute
 
     mc = summary_compute(summary)
-    headers = ["Layer", "Type"] + (["Output shape"] if shapes else []) + ["Params"] + (["MACs"] if mc else [])
-    headers.append("Trainable")
-    body = []
+    chosen = [c for c in (columns or DEFAULT_COLUMNS)
+              if (c != "shape" or shapes or columns) and (c != "macs" or mc is not None or columns)]
+    table = Table(Column("Layer"), Column("Type", role=WRAP, min_width=10), *(COLUMNS[c] for c in chosen),
+                  title=printable(title_text(summary)), gap=2)
     for row in rows:
         cells = ["  " * (row.depth - 1) + printable(row.name), printable(type_text(row))]
-        if shapes:
-            cells.append(shape_text(row.output_shape))
-        cells.append(count_text(row.count.total))
-        if mc is not None:
-            cells.append(macs_cell(mc, row.path))
-        cells.append(printable(row.trainable))
-        body.append((cells, row.leaf or (depth is not None and row.depth >= depth)))
-    table = LayerTable(printable(title_text(summary)), headers, body)
-    totals = Table.grid(padding=(0, 2))
-    totals.add_column(no_wrap=True)
-    totals.add_column(justify="right", no_wrap=True)
-    totals.add_column(no_wrap=True)
+        for c in chosen:
+            cells.append({
+                "shape": lambda: shape_text(row.output_shape),
+                "params": lambda: count_text(row.count.total),
+                "percent": lambda: percent_text(row.count.total, summary.totals.total),
+                "kernel": lambda: kernel_text(row),
+                "macs": lambda: macs_cell(mc, row.path),
+                "trainable": lambda: printable(row.trainable),
+            }[c]())
+        plain = row.leaf or (depth is not None and row.depth >= depth)
+        cells[0] = Text(cells[0], style="" if plain else "bold")
+        table.add_row(*cells)
+    totals = Table(Column(), Column(justify="right"), Column(role=WRAP, min_width=20), header=False, gap=2)
     t = summary.totals
     label = "Total params" if summary.bound is None else f"Total params ({summary.bound} bound)"
     totals.add_row(label, f"{t.total:,}", f"({short_count(t.total)})" if t.total >= 1000 else "")
@@ -162,8 +152,9 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     totals.add_row("Buffers", f"{t.buffers:,}", "")
     memory = summary.memory
     totals.add_row(
-        "Parameter memory", binary_size(memory["fp32"]),
-        " · ".join(["fp32"] + [f"{binary_size(memory[d])} {d}" for d in DTYPE_BYTES if d != "fp32"]),
+        "Parameter memory", binary_size(memory["fp32"], decimal=decimal_bytes),
+        " · ".join(["fp32"] + [f"{binary_size(memory[d], decimal=decimal_bytes)} {d}"
+                               for d in DTYPE_BYTES if d != "fp32"]),
     )
     for line in compute_total_rows(mc) if mc is not None else ():
         totals.add_row(*line)
@@ -175,7 +166,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
     facts += [exactness_text(summary)] if summary.source is not None or not summary.exact else []
     facts += list(summary.facts)
     if facts:
-        parts.append(Text("\n".join(one_line(f) for f in facts)))
+        parts += [Paragraph(one_line(f), hang=2) for f in facts]
 
     notes = list(summary.notes) + (compute_note_lines(mc) if mc is not None else [])
     divisions = division_text(summary.divisions)
@@ -188,14 +179,27 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH) -> Any:
         notes.insert(0, f"inferred from the input: {shown}" + (f", and {more} more" if more > 0 else ""))
     if summary.incomplete:
         notes.extend(f"not counted: {n}" for n in summary.incomplete)
+    notes.extend(repeat_notes(rows))
     if notes:
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True)
-        grid.add_column()
+        grid = Table(Column(), Column(role=WRAP, min_width=20), header=False, gap=1)
         for n in notes:
             grid.add_row("-", literal(one_line(n)))
         parts += [Text("Notes:"), grid]
     return Group(*parts)
+
+
+def repeat_notes(rows: tuple[Row, ...]) -> list[str]:
+    """What ``×N`` means beside a count: all N copies together, or one set of shared weights."""
+    shared = [r for r in rows if r.repeat > 1 and "(shared)" in type_text(r)]
+    own = [r for r in rows if r.repeat > 1 and r not in shared]
+    notes = []
+    if own:
+        r = own[0]
+        notes.append(f"×N: N copies in sequence, each with its own weights; the Params and MACs beside it are for "
+                     f"all N copies together ({printable(r.name)}: {r.count.total:,} for {r.repeat:,} copies)")
+    if shared:
+        notes.append("×N (shared): one set of weights applied N times, counted once; MACs are for all N applications")
+    return notes
 
 
 def exactness_text(summary: Summary) -> str:
@@ -256,7 +260,7 @@ def division_text(divisions: tuple[str, ...]) -> str:
             items.append(item)
     if not items:
         return ""
-    how = "floored (rounded up with ceil_mode)" if rounded_up else "floored, as torch does"
+    how = "floored (rounded up with ceil_mode)" if rounded_up else "floored, as the framework does"
     return f"output sizes that do not divide exactly, {how}: " + "; ".join(items)
 
 

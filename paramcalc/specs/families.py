@@ -49,6 +49,6 @@ def find_family(name: str) -> Family:
         if key == layer.lower():
             return FAMILIES[fam_name]
     known = list(FAMILIES) + sorted({n.lower() for n in FAMILY_OF})
-    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    close = list(dict.fromkeys(difflib.get_close_matches(key, known, n=6, cutoff=0.6)))[:3]  # each name once
     hint = f" Did you mean {' or '.join(close)}?" if close else f" Known families: {', '.join(FAMILIES)}."
     raise SpecError(f"formula: unknown family or layer {name!r}.{hint}")
