@@ -26,29 +26,27 @@ def render_window(report: WindowReport) -> Any:
 
 def render_field(rows: list[FieldRow], title: str = "Receptive field", ends: str | None = None) -> Any:
     """One row per sliding-window layer: its window, then the receptive field and jump on the input."""
-    from rich import box
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(printable(title), style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False, show_edge=False)
-    table.add_column("layer", overflow="fold")
-    for name in ("k", "s", "p", "d", "field", "jump"):
-        table.add_column(name, justify="right")
+    from paramcalc.render.layout import WRAP, Column, Table
+
     neurons = any(r.output_neurons is not None for r in rows)
+    columns = [Column("layer", role=WRAP, min_width=12)]
+    columns += [Column(name, justify="right") for name in ("k", "s", "p", "d", "field", "jump")]
     if neurons:
-        table.add_column("neurons", justify="right")
+        columns.append(Column("neurons", justify="right"))
+    table = Table(*columns, title=Text(printable(title), style="bold"), title_justify="left")
     for r in rows:
         cells = [printable(r.name), str(r.kernel_size), str(r.stride), str(r.padding), str(r.dilation),
                  f"{r.field:,}", f"{r.jump:,}"]
         if neurons:
             cells.append("--" if r.output_neurons is None else f"{r.output_neurons:,}")
         table.add_row(*cells)
-    note = Text("field r_l = r_{l−1} + d·(k − 1)·j_{l−1}, jump j_l = j_{l−1}·s, from r_0 = j_0 = 1 "
-                "(first spatial dimension; neurons: the product of the output shape without the batch)",
-                style="dim")
-    parts = [table, Indented(note.plain, "dim", 0, 2)]
+    note = ("field r_l = r_{l−1} + d·(k − 1)·j_{l−1}, jump j_l = j_{l−1}·s, from r_0 = j_0 = 1 "
+            "(first spatial dimension" + ("; neurons: the product of the output shape without the batch)"
+                                          if neurons else ")"))
+    parts = [table, Indented(note, "dim", 0, 2)]
     if ends is not None:
         parts.append(Indented(f"{ends} mixes every position: from there on the field is the whole input", "dim",
                               0, 2))
