@@ -22,7 +22,7 @@ class Naming(str, Enum):
 NAMING_HELP = ("How --dilation counts: torch (and Keras): 1 is a plain filter, 2 skips one input between taps; "
                "gaps (CS231n's notes): the holes between taps, 0 is a plain filter, 1 is torch's 2.")
 DilationNaming = Annotated[Naming, typer.Option("--dilation-naming", help=NAMING_HELP, parser=choice(Naming))]
-Dilation = Annotated[int, typer.Option("--dilation", "-d", help="The dilation (see --dilation-naming).")]
+Dilation = Annotated[int, typer.Option("--dilation", help="The dilation (see --dilation-naming).")]
 
 
 def _padding(text: str) -> int | str:
