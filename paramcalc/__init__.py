@@ -88,7 +88,8 @@ _LAZY = {
     "Compute": "paramcalc.results", "layer_compute": "paramcalc.analysis.compute",
     "model_compute": "paramcalc.analysis.compute",
     "Memory": "paramcalc.analysis.memory", "layer_memory": "paramcalc.analysis.memory",
-    "model_memory": "paramcalc.analysis.memory",
+    "model_memory": "paramcalc.analysis.memory", "plan_memory": "paramcalc.analysis.planning",
+    "LoRA": "paramcalc.analysis.adapters", "layer_activations": "paramcalc.analysis.activations",
     # Convolution arithmetic: one window, receptive fields, inverse questions.
     **dict.fromkeys(("window_report", "receptive_field", "solve", "output_neurons"), "paramcalc.analysis.window"),
     "closed_form": "paramcalc.formulas.closed_forms",
@@ -114,7 +115,7 @@ _RENDERERS = {
         "Model", "load_model", "Summary", "summarize", "load_preset", "summarize_torch_print",
     )},
     "check": "paramcalc.render.check",
-    **dict.fromkeys(("Memory", "layer_memory", "model_memory"), "paramcalc.render.memory"),
+    **dict.fromkeys(("Memory", "layer_memory", "model_memory", "plan_memory"), "paramcalc.render.memory"),
     **dict.fromkeys(("Compute", "layer_compute", "model_compute"), "paramcalc.render.compute"),
 }
 

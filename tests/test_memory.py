@@ -185,9 +185,14 @@ def test_model_training_memory_has_no_kv_cache():
     m = model_memory(LLAMA_FILE, dtype="bf16", training=True, batch_size=2, seq_len=8)
     names = [line.name for line in m.lines]
     assert "KV cache" not in names and "gradients" in names
-    # activations: the ids (2·8) + embeddings + 32 block outputs + norm (each 2·8·4096) + logits (2·8·32000)
-    values = 16 + 34 * 16 * 4096 + 16 * 32000
-    assert m.line("activations: every layer output").bytes == 2 * values
+    # what autograd keeps, bf16 (2 bytes), N = 2·8·4096 = 65,536 values, 16 rows, S = 2·32·8·8 scores:
+    # per block: RMSNorm input, normalised input, 1/rms per row; attention input, q, k, v, scores,
+    # context; RMSNorm again; SwiGLU input and four 2·8·11,008 tensors:
+    block = 2 * (10 * 65_536 + 2 * 16 + 4_096 + 4 * 16 * 11_008)
+    assert block == 2_728_000
+    # + the token ids (int64) + 32 blocks + the final RMSNorm (input, normalised, 1/rms) + lm_head's input
+    expected = 16 * 8 + 32 * block + 2 * (2 * 65_536 + 16) + 2 * 65_536
+    assert m.line("activations: kept for backward").bytes == expected == 87_689_376
 
 
 def test_model_buffers_split_float_and_int():

@@ -6,11 +6,13 @@ in binary units (1 KiB = 1,024 bytes, 1 MiB = 1,024² bytes, 1 GiB = 1,024³ byt
 Rules:
 
 - Values of a data type take fp32 4 bytes, fp16 and bf16 2, int8 1, int4 half a byte
-  (a tensor of n int4 values takes ceil(n/2) bytes, rounded up once per total here).
-- Parameters are stored in the chosen type. int8 and int4 mean weight-only quantisation:
-  everything else that is a float (buffers such as BatchNorm statistics, activations, the KV
-  cache) stays in fp16, the type such models compute in. Integer buffers (BatchNorm's
-  num_batches_tracked) are int64, 8 bytes.
+  (a tensor of n int4 values takes ceil(n/2) bytes, rounded up once per total here); the
+  quantised formats of :mod:`paramcalc.analysis.formats` (int4 with group scales, nf4, fp8,
+  GGUF's Q4_0 … Q6_K) their bits per weight, scales included.
+- Parameters are stored in the chosen type. Integer and quantised formats mean weight-only
+  quantisation: everything else that is a float (buffers such as BatchNorm statistics,
+  activations, the KV cache) stays in fp16 (bf16 for fp8), the type such models compute in.
+  Integer buffers (BatchNorm's num_batches_tracked) are int64, 8 bytes.
 - Training adds gradients (one per trainable parameter, in the chosen type) and the optimizer
   states, always fp32: SGD none, or one momentum buffer; Adam and AdamW two moments. In mixed
   precision (fp16 or bf16) the optimizer also keeps fp32 master weights. Integer types cannot
@@ -32,39 +34,44 @@ from math import prod
 from typing import Any, Literal
 
 from paramcalc import forms
+from paramcalc.analysis.formats import FORMATS, bits_text
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_SIZE, size_rule
 from paramcalc.specs.shapes import as_shape
 
-DType = Literal["fp32", "fp16", "bf16", "int8", "int4"]
+DType = str  # a name of paramcalc.analysis.formats.FORMATS: fp32, bf16, int4-g128, nf4, q4_0, ...
 Optimizer = Literal["sgd", "adam", "adamw"]
 
-#: Bits per value of each data type.
-DTYPE_BITS: dict[str, int] = {"fp32": 32, "fp16": 16, "bf16": 16, "int8": 8, "int4": 4}
+#: The formats that can be trained (gradients and optimizer states in floating point).
+TRAINABLE = ("fp32", "fp16", "bf16")
 OPTIMIZERS = ("sgd", "adam", "adamw")
 FP32_BYTES = 4
 INT64_BYTES = 8
-_BYTES_TEXT = {32: "4", 16: "2", 8: "1", 4: "0.5"}
 
 
 def check_dtype(dtype: str) -> str:
     """The dtype, if known; a SpecError naming the choices otherwise."""
-    if dtype not in DTYPE_BITS:
-        raise SpecError(f"dtype must be one of {', '.join(DTYPE_BITS)}. Received: dtype={dtype!r}")
+    if not isinstance(dtype, str) or dtype not in FORMATS:
+        raise SpecError(f"dtype must be one of {', '.join(FORMATS)}. Received: dtype={short_repr(dtype)}")
     return dtype
 
 
 def nbytes(count: int, dtype: str) -> int:
     """Bytes of ``count`` values of ``dtype``, rounded up to a whole byte (int4 packs two per byte).
 
-    Formula: ceil(count · bits / 8).
+    Formula: ceil(count · bits / 8), bits per weight with the format's scales (4.5 for GGUF Q4_0).
     """
-    return -(-count * DTYPE_BITS[check_dtype(dtype)] // 8)
+    bits = FORMATS[check_dtype(dtype)].bits
+    return -(-count * bits.numerator // (8 * bits.denominator))
 
 
 def bytes_per_value(dtype: str) -> str:
-    """``"2"`` for fp16, ``"0.5"`` for int4: the per-value size as written in formulas."""
-    return _BYTES_TEXT[DTYPE_BITS[check_dtype(dtype)]]
+    """``"2 bytes"`` for fp16, ``"0.5 bytes"`` for int4, ``"4.5 bits"`` for a format with scales: the per-value size in formulas."""
+    bits = FORMATS[check_dtype(dtype)].bits
+    if (bits * 2).denominator == 1 and bits in (32, 16, 8, 4):
+        whole = bits / 8
+        return f"{whole.numerator if whole.denominator == 1 else '0.5'} bytes"
+    return f"{bits_text(bits)} bits"
 
 
 def format_bytes(n: int) -> str:
@@ -76,9 +83,11 @@ def format_bytes(n: int) -> str:
 
 
 def compute_dtype(dtype: str) -> str:
-    """The type activations, float buffers and the KV cache are held in: the dtype itself, or fp16
-    for the weight-only quantised int8 and int4."""
-    return dtype if check_dtype(dtype) in ("fp32", "fp16", "bf16") else "fp16"
+    """The type activations, float buffers and the KV cache are held in: the dtype itself, bf16 for
+    fp8, or fp16 for weight-only quantised formats (int8, int4, nf4, GGUF)."""
+    if check_dtype(dtype) in TRAINABLE:
+        return dtype
+    return "bf16" if dtype.startswith("fp8") else "fp16"
 
 
 def kv_cache_bytes(*, layers: int, kv_dim: int, batch: int, seq_len: int, dtype: str) -> int:
@@ -179,6 +188,7 @@ def estimate(
     batch_size: int | None = None,
     seq_len: int | None = None,
     notes: Iterable[str] = (),
+    saved: tuple[int, str] | None = None,
 ) -> Memory:
     """A memory estimate from counts: the one place the memory rules are applied.
 
@@ -194,6 +204,8 @@ def estimate(
         activations: elements of every layer output plus the input (kept in training).
         peak_activations: elements of the largest input + output of one layer (inference).
         kv_cache: the decoder's KV cache (inference only), or None.
+        saved: (bytes, formula) of the tensors autograd keeps for backward (training), replacing
+            ``activations``.
 
     Raises:
         SpecError: an unknown dtype or optimizer, or training with an integer dtype.
@@ -201,25 +213,25 @@ def estimate(
     check_dtype(dtype)
     if optimizer not in OPTIMIZERS:
         raise SpecError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. Received: optimizer={optimizer!r}")
-    if training and dtype in ("int8", "int4"):
+    if training and dtype not in TRAINABLE:
         raise SpecError(f"training needs a floating-point dtype (fp32, fp16 or bf16). Received: dtype={dtype!r}")
     trainable = params if trainable is None else trainable
     b = bytes_per_value(dtype)
     act = compute_dtype(dtype)
     ab = bytes_per_value(act)
-    lines = [MemoryLine("parameters", nbytes(params, dtype), f"{params:,} parameters × {b} bytes ({dtype})")]
+    lines = [MemoryLine("parameters", nbytes(params, dtype), f"{params:,} parameters × {b} ({dtype})")]
     if float_buffers or int_buffers:
         float_dtype = compute_dtype(dtype)
         parts = []
         if float_buffers:
-            parts.append(f"{float_buffers:,} × {bytes_per_value(float_dtype)} bytes ({float_dtype})")
+            parts.append(f"{float_buffers:,} × {bytes_per_value(float_dtype)} ({float_dtype})")
         if int_buffers:
             parts.append(f"{int_buffers:,} × 8 bytes (int64)")
         lines.append(MemoryLine(
             "buffers", nbytes(float_buffers, float_dtype) + int_buffers * INT64_BYTES, " + ".join(parts)
         ))
     if training:
-        lines.append(MemoryLine("gradients", nbytes(trainable, dtype), f"{trainable:,} trainable × {b} bytes ({dtype})"))
+        lines.append(MemoryLine("gradients", nbytes(trainable, dtype), f"{trainable:,} trainable × {b} ({dtype})"))
         if optimizer == "sgd":
             if momentum:
                 lines.append(MemoryLine(
@@ -236,22 +248,24 @@ def estimate(
                 "optimizer: fp32 master weights", trainable * FP32_BYTES,
                 f"{trainable:,} trainable × 4 bytes (fp32)",
             ))
-        if activations:
+        if saved is not None:
+            lines.append(MemoryLine("activations: kept for backward", saved[0], saved[1]))
+        elif activations:
             lines.append(MemoryLine(
                 "activations: every layer output", nbytes(activations, act),
-                f"{activations:,} values × {ab} bytes ({act})",
+                f"{activations:,} values × {ab} ({act})",
             ))
     else:
         if peak_activations:
             lines.append(MemoryLine(
                 "activations: largest layer input + output", nbytes(peak_activations, act),
-                f"{peak_activations:,} values × {ab} bytes ({act})",
+                f"{peak_activations:,} values × {ab} ({act})",
             ))
         if kv_cache is not None:
             k = kv_cache
             lines.append(MemoryLine(
                 "KV cache", kv_cache_bytes(layers=k.layers, kv_dim=k.kv_dim, batch=k.batch, seq_len=k.seq_len, dtype=act),
-                f"2 × {k.layers} layers × {k.kv_dim:,} d_kv × {k.batch} batch × {k.seq_len:,} tokens × {ab} bytes ({act})",
+                f"2 × {k.layers} layers × {k.kv_dim:,} d_kv × {k.batch} batch × {k.seq_len:,} tokens × {ab} ({act})",
             ))
     return Memory(
         tuple(lines), dtype=dtype, training=training, optimizer=optimizer if training else None,
@@ -352,6 +366,12 @@ def model_memory(
     optimizer: str = "adam",
     momentum: bool = False,
     input_shape: Any = None,
+    attention: str = "eager",
+    checkpointing: str = "none",
+    dropout: bool = True,
+    device: str = "cpu",
+    tensor_parallel: int = 1,
+    sliding_window: int | None = None,
 ) -> Memory:
     """Memory of a whole model under the rules above (PyTorch's parameters and buffers).
 
@@ -367,6 +387,17 @@ def model_memory(
             of ``batch × seq_len`` tokens.
         optimizer: sgd, adam or adamw; ``momentum`` adds SGD's momentum buffer.
         input_shape: replaces the model file's input shape(s) before batch_size and seq_len apply.
+        attention: ``eager`` (scores built: ``s²`` terms kept) or ``flash`` (none kept).
+        checkpointing: ``none``, ``selective`` (the attention core recomputed) or ``full`` (only each
+            repeated block's input kept), as Korthikanti et al. 2022 define them.
+        dropout: False treats every dropout probability as 0.
+        device: ``cpu`` or ``cuda``: dropout masks take the compute type's size on the CPU, 1 byte on a GPU.
+        tensor_parallel: split attention and MLP activations this many ways (the other lines are
+            divided per GPU by :func:`paramcalc.analysis.sharding.per_gpu`).
+        sliding_window: attention sees only this many past tokens (Mistral): the KV cache keeps
+            min(seq_len, window) tokens per sequence.
+
+    Training activations are the tensors autograd keeps (:mod:`paramcalc.analysis.activations`).
 
     Raises:
         ModelError, SpecError: the model cannot be read, a shape does not fit, a choice is unknown.
@@ -375,8 +406,15 @@ def model_memory(
     from paramcalc.models.presets import load_model_or_preset
     from paramcalc.models.evaluate import input_shapes as _input_shapes
 
+    from paramcalc.analysis import activation_walk as walk
+    from paramcalc.analysis import activations as acts
+
     check_dtype(dtype)
-    for name, value in (("batch_size", batch_size), ("seq_len", seq_len)):
+    for name, value, choices in (("attention", attention, acts.ATTENTIONS), ("device", device, acts.DEVICES),
+                                 ("checkpointing", checkpointing, acts.CHECKPOINTING)):
+        if value not in choices:
+            raise SpecError(f"memory: {name} must be one of {', '.join(choices)}. Received: {name}={short_repr(value)}")
+    for name, value in (("batch_size", batch_size), ("seq_len", seq_len), ("sliding_window", sliding_window)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise SpecError(f"memory: {name} must be a positive integer. Received: {name}={short_repr(value)}")
         if value is not None and value > MAX_SIZE:
@@ -401,20 +439,38 @@ def model_memory(
         default=0,
     )
     kv = None
-    if not training and len(first) >= 2:
-        kv = kv_cache_of(summary.rows, first[0], first[1])
     notes = []
+    if not training and len(first) >= 2:
+        kv = kv_cache_of(summary.rows, first[0], first[1] if sliding_window is None else min(first[1], sliding_window))
+        if kv is not None and sliding_window is not None:
+            notes.append(f"sliding window of {sliding_window:,} tokens: the KV cache keeps min({first[1]:,}, "
+                         f"{sliding_window:,}) = {kv.seq_len:,} tokens per sequence")
+    if not FORMATS[dtype].exact:
+        notes.append(f"{dtype}: {FORMATS[dtype].what}; the parameter bytes are approximate")
     if kv is not None:
         notes.append(
             f"KV cache: {kv.layers} causal attention layers keep keys and values of {kv.kv_dim:,} values "
             f"per token: {nbytes(2 * kv.layers * kv.kv_dim, compute_dtype(dtype)):,} bytes per token"
         )
-    notes.append("activations from the layer output shapes; temporaries inside a layer are not included")
+    saved = None
+    if training:
+        settings = acts.Settings(nbytes(1, compute_dtype(dtype)), device, attention, dropout, checkpointing,
+                                 tensor_parallel)
+        found = walk.model_activations(loaded, list(summary.rows), settings)
+        saved = (found.total, walk.activation_formula(found, settings, compute_dtype(dtype)))
+        notes.append("activations: the tensors autograd keeps for the backward pass, layer by layer "
+                     "(Korthikanti et al. 2022; checked against torch's saved tensors)")
+        if found.uncovered:
+            notes.append(f"estimated by their output only (no saved-tensor rule): {', '.join(found.uncovered)}")
+        if device == "cpu" and dropout:
+            notes.append("dropout masks as torch keeps them on the CPU (the compute type); on a GPU 1 byte: --device cuda")
+    else:
+        notes.append("activations from the layer output shapes; temporaries inside a layer are not included")
     return estimate(
         params=summary.totals.total, trainable=summary.totals.trainable, float_buffers=floats, int_buffers=ints,
         dtype=dtype, training=training, optimizer=optimizer, momentum=momentum,
         activations=inputs + sum(outputs), peak_activations=peak, kv_cache=kv,
         batch_size=first[0] if first else None,
         seq_len=first[1] if len(first) in (2, 3) and (kv is not None or seq_len is not None) else None,
-        notes=notes,
+        notes=notes, saved=saved,
     )

@@ -190,6 +190,19 @@ def gpt_text(size: GPTSize) -> str:
             f"reference:\n  params: {size.params}\n  source: {_quoted(f'Hugging Face {size.preset} checkpoint (GPT2LMHeadModel, tied lm_head); the paper says {size.published}')}\n"
         )
         source = _GPT2_SOURCE
+    if gpt3:
+        drop = ""
+        mlp = (
+            "          - name: mlp\n"
+            + "            layers:\n"
+            + f"              - {{name: c_fc, layer: \"Linear({d}, {ff})\"}}\n"
+            + "              - {name: act, layer: \"GELU(approximate='tanh')\"}\n"
+            + f"              - {{name: c_proj, layer: \"Linear({ff}, {d})\"}}\n"
+        )
+    else:
+        # Hugging Face's GPT2MLP (c_fc, NewGELUActivation, c_proj, dropout); attention and residual dropout 0.1
+        drop = ", dropout=0.1"
+        mlp = f"          - {{name: mlp, layer: \"FeedForward({d}, {ff}, activation='gelu_new', dropout=0.1)\"}}\n"
     return (
         header
         + f"name: {size.title}\n"
@@ -210,16 +223,12 @@ def gpt_text(size: GPTSize) -> str:
         + "      - name: attention\n"
         + "        layers:\n"
         + f"          - {{name: ln_1, layer: \"LayerNorm({d})\"}}\n"
-        + f"          - {{name: attn, layer: \"CausalSelfAttention({d}, {size.n_heads})\"}}\n"
+        + f"          - {{name: attn, layer: \"CausalSelfAttention({d}, {size.n_heads}{drop})\"}}\n"
         + "        shortcut: identity\n"
         + "      - name: ffn\n"
         + "        layers:\n"
         + f"          - {{name: ln_2, layer: \"LayerNorm({d})\"}}\n"
-        + "          - name: mlp\n"
-        + "            layers:\n"
-        + f"              - {{name: c_fc, layer: \"Linear({d}, {ff})\"}}\n"
-        + "              - {name: act, layer: \"GELU(approximate='tanh')\"}\n"
-        + f"              - {{name: c_proj, layer: \"Linear({ff}, {d})\"}}\n"
+        + mlp
         + "        shortcut: identity\n"
         + f"  - {{name: ln_f, layer: \"LayerNorm({d})\"}}\n"
         + f"  - {{name: lm_head, layer: \"Linear({d}, {vocab}, bias=False)\", tie: embeddings.wte}}\n"

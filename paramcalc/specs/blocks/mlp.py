@@ -40,7 +40,8 @@ class FeedForward(_FeaturesBlock):
     hidden_features: PosInt
     out_features: PosInt | None = None
     bias: StrictBool = True
-    activation: Literal["gelu", "gelu_tanh", "relu", "silu", "tanh"] = "gelu"
+    #: gelu_new: GELU's tanh form as Hugging Face's NewGELUActivation computes it (GPT-2), op by op
+    activation: Literal["gelu", "gelu_tanh", "gelu_new", "relu", "silu", "tanh"] = "gelu"
     dropout: Probability = 0.0
 
     def _pytorch_count(self) -> Count:
