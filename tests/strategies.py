@@ -494,17 +494,135 @@ def softmax(draw: Any, loose: bool = False) -> Case:
     return Case("Softmax", {"dim": dim}, (shape,))
 
 
+#: Activations that take only ``inplace`` (and the ones with a float argument too).
+ACTIVATIONS = ("ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid")
+
+
 @st.composite
 def elementwise(draw: Any, name: str = "ReLU", loose: bool = False) -> Case:
-    """Dropout, Identity, ReLU, GELU, Tanh, Sigmoid: the output has the input's shape."""
+    """Dropout, Identity, the activations: the output has the input's shape."""
     kwargs: dict[str, Any] = {}
     if name == "Dropout":
         kwargs = {"p": draw(st.sampled_from((0.0, 0.1, 0.5, 1.0))), "inplace": draw(st.booleans())}
-    elif name == "ReLU":
+    elif name in ACTIVATIONS:
         kwargs = {"inplace": draw(st.booleans())}
+        if name == "LeakyReLU":
+            kwargs["negative_slope"] = draw(st.sampled_from((0.01, 0.2, -1.0, 0.0)))
+        elif name == "ELU":
+            kwargs["alpha"] = draw(st.sampled_from((1.0, 0.5, 2.0)))
     elif name == "GELU":
         kwargs = {"approximate": draw(st.sampled_from(("none", "tanh")))}
     return Case(name, kwargs, (draw(any_shape()),))
+
+
+@st.composite
+def log_softmax(draw: Any, loose: bool = False) -> Case:
+    case = draw(softmax(loose))
+    return Case("LogSoftmax", case.kwargs, case.shapes)
+
+
+@st.composite
+def prelu(draw: Any, loose: bool = False) -> Case:
+    """PReLU: one slope over any input, or one per channel (dimension 1) of an (N, C, *) input."""
+    d = _Draw(draw, loose)
+    channels = d.int(1, 5)
+    shared = d.bool()
+    kwargs = {"num_parameters": 1 if shared else d.int(channels, channels, bad=(0, channels + 1)),
+              "init": d.pick((0.25, 0.0, -0.5))}
+    if shared:
+        shape = draw(any_shape())
+    else:
+        rank = d.int(2, 4, bad=(0, 1))
+        shape = (d.int(0, 3), channels, *(d.int(0, 3) for _ in range(max(rank - 2, 0))))[:rank]
+        if rank == 1 and channels == 1:
+            shape = (d.int(0, 3),)
+    return Case("PReLU", kwargs, (d.spoil(shape),))
+
+
+#: The rank each channel-wise dropout is meant for (the others run on any rank).
+DROPOUT_RANKS = {"Dropout1d": (2, 3), "Dropout2d": (4, 3), "Dropout3d": (5, 4), "FeatureAlphaDropout": (2, 3, 4, 5)}
+
+
+@st.composite
+def dropout(draw: Any, name: str = "Dropout2d", loose: bool = False) -> Case:
+    """The Dropout variants: a probability and a shape of the rank they are meant for."""
+    d = _Draw(draw, loose)
+    kwargs = {"p": d.pick((0.0, 0.2, 0.5, 1.0)), "inplace": d.bool()}
+    if loose or name == "AlphaDropout":
+        shape = draw(any_shape(max_rank=6))
+    else:
+        shape = tuple(d.int(0, 3) for _ in range(d.pick(DROPOUT_RANKS[name])))
+    return Case(name, kwargs, (shape,))
+
+
+PAD_KINDS = ("ZeroPad", "ConstantPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+
+
+@st.composite
+def padding(draw: Any, name: str = "ZeroPad2d", loose: bool = False) -> Case:
+    """The padding layers: (before, after) per padded dimension, an input each side fits.
+
+    Valid: reflect pads less than the size, circular at most the size, negative paddings crop
+    at most what there is. Loose: any small padding on any small input.
+    """
+    d = _Draw(draw, loose)
+    nd = _nd(name)
+    kind = name[:-2]
+    spatial = []
+    pads: list[int] = []
+    for _ in range(nd):
+        n = d.int(1, 5, bad=(0,))
+        if loose:
+            before, after = d.int(-1, 3, bad=(-3, 5)), d.int(-1, 3, bad=(-3, 5))
+        elif kind == "ReflectionPad":
+            before, after = d.int(-1, n - 1), d.int(-1, n - 1)
+        elif kind == "CircularPad":
+            before, after = d.int(-1, n), d.int(-1, n)
+        else:
+            before, after = d.int(-1, 3), d.int(-1, 3)
+        if not loose and n + min(before, 0) + min(after, 0) < (0 if kind in ("ZeroPad", "ConstantPad", "CircularPad") else 1):
+            before, after = max(before, 0), max(after, 0)
+        if not loose and kind in ("ReflectionPad", "ReplicationPad") and n + before + after < 1:
+            before, after = max(before, 0), max(after, 0)
+        spatial.insert(0, n)
+        pads += [before, after]
+    padding_arg: Any = pads[0] if len(set(pads)) == 1 and d.bool() else tuple(pads)
+    kwargs: dict[str, Any] = {"padding": padding_arg}
+    if kind == "ConstantPad":
+        kwargs["value"] = d.pick((0.0, 1.5, -2.0))
+    if kind in ("ZeroPad", "ConstantPad"):
+        lead = tuple(d.int(0, 3) for _ in range(d.int(0, 2)))
+    elif kind == "CircularPad" or not loose:
+        lead = (d.int(1, 3),) if d.bool() else (d.int(0, 3), d.int(1, 3))
+    else:  # torch returns negative sizes for a reflect or replicate crop of an empty batch (a test says so)
+        lead = (d.int(1, 3),) if d.bool() else (d.int(1, 3), d.int(1, 3))
+    if not loose and kind == "CircularPad":
+        # torch makes the pads by copies inside the output, which refuse a cropped other side
+        # too short to read from: keep each dimension's two sides of one sign.
+        pads = [max(p, 0) if min(pads[i - i % 2: i - i % 2 + 2]) < 0 < max(pads[i - i % 2: i - i % 2 + 2]) else p
+                for i, p in enumerate(pads)]
+        kwargs["padding"] = pads[0] if isinstance(padding_arg, int) else tuple(pads)
+    return Case(name, kwargs, (d.spoil((*lead, *spatial)),))
+
+
+@st.composite
+def unflatten(draw: Any, loose: bool = False) -> Case:
+    """Unflatten: sizes multiplying to the dimension, one of them sometimes -1."""
+    d = _Draw(draw, loose)
+    sizes = [d.int(0 if loose else 1, 4) for _ in range(d.int(1, 3))]
+    n = 1
+    for v in sizes:
+        n *= v
+    rank = d.int(1, 4)
+    axis = d.int(0, rank - 1)
+    shape = [d.int(0, 3) for _ in range(rank)]
+    shape[axis] = n if not d.stray() else n + 1
+    if d.bool():
+        sizes[d.int(0, len(sizes) - 1)] = -1
+    dim = axis - rank if d.bool() else axis
+    if d.stray():
+        dim = rank
+    return Case("Unflatten", {"dim": dim, "unflattened_size": tuple(sizes)}, (d.spoil(tuple(shape)),))
 
 
 # -- Every family ----------------------------------------------------------------------------
@@ -530,8 +648,16 @@ def _families() -> dict[str, Any]:
     fams["TransformerDecoderLayer"] = transformer_decoder_layer
     fams["Flatten"] = flatten
     fams["Softmax"] = softmax
-    for name in ("Dropout", "Identity", "ReLU", "GELU", "Tanh", "Sigmoid"):
+    for name in ("Dropout", "Identity", "GELU", "Tanh", "Sigmoid", *ACTIVATIONS):
         fams[name] = lambda loose=False, n=name: elementwise(n, loose)
+    fams["LogSoftmax"] = log_softmax
+    fams["PReLU"] = prelu
+    for name in ("Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"):
+        fams[name] = lambda loose=False, n=name: dropout(n, loose)
+    for kind in PAD_KINDS:
+        for nd in ("1d", "2d", "3d"):
+            fams[f"{kind}{nd}"] = lambda loose=False, n=f"{kind}{nd}": padding(n, loose)
+    fams["Unflatten"] = unflatten
     return fams
 
 
@@ -608,6 +734,12 @@ INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("Dropout", {"p": 1.5}, "dropout probability above 1"),
     ("Dropout", {"p": -0.1}, "negative dropout probability"),
     ("GELU", {"approximate": "sigmoid"}, "unknown GELU approximation"),
+    ("PReLU", {"num_parameters": -1}, "negative num_parameters"),
+    ("Dropout2d", {"p": 1.5}, "channel dropout probability above 1"),
+    ("AlphaDropout", {"p": -0.5}, "negative alpha dropout probability"),
+    ("Unflatten", {"dim": 1, "unflattened_size": ()}, "empty unflattened_size"),
+    ("Unflatten", {"dim": 1, "unflattened_size": (-1, -1)}, "two inferred sizes"),
+    ("ZeroPad2d", {"padding": (1, 1, 1)}, "padding of 3 entries for 2 dimensions"),
 ]
 
 

@@ -215,6 +215,19 @@ HAND = [
     ("Dropout(0.1)", [(2, 10)], {"mac": 0}),
     ("Flatten()", [(2, 3, 4)], {"mac": 0}),
     ("Identity()", [(2,)], {"mac": 0}),
+    # The other activations: one operation per value, as ReLU; PReLU too (its slopes are weights,
+    # the product a·x is counted with the activation). LogSoftmax: exp, sum, log-subtract.
+    *((f"{name}()", [(2, 5)], {"activation": 10}) for name in (
+        "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid", "PReLU")),
+    ("LogSoftmax(dim=1)", [(2, 10)], {"softmax": 60}),
+    # Dropouts, padding and Unflatten move or copy values: nothing to count.
+    *((f"{name}()", [shape], {"mac": 0, "activation": 0}) for name, shape in (
+        ("Dropout1d", (2, 3, 4)), ("Dropout2d", (2, 3, 4, 4)), ("Dropout3d", (2, 3, 4, 4, 4)),
+        ("AlphaDropout", (2, 3)), ("FeatureAlphaDropout", (2, 3, 4, 4)))),
+    *((f"{kind}{n}d(1)", [(2, 3, *(4,) * n)], {"mac": 0}) for kind in (
+        "ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad") for n in (1, 2, 3)),
+    *((f"ConstantPad{n}d(1, 0.5)", [(2, 3, *(4,) * n)], {"mac": 0}) for n in (1, 2, 3)),
+    ("Unflatten(1, (2, 5))", [(3, 10)], {"mac": 0}),
 ]
 
 

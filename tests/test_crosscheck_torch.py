@@ -89,7 +89,8 @@ def torch_outcome(case: S.Case) -> tuple[str, Any]:
     """("ok", shapes) or ("rejected", message): what torch does with the case.
 
     BatchNorm that tracks running statistics rejects a single value per channel only in training
-    mode; such an input is then run in eval mode, where the layer is used.
+    mode, and the channel-wise dropouts an input without channels; such an input is then run in
+    eval mode, where the layer is used (paramcalc warns).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -100,7 +101,9 @@ def torch_outcome(case: S.Case) -> tuple[str, Any]:
         try:
             return "ok", forward_shapes(module, case)
         except Exception as exc:  # noqa: BLE001
-            if "more than 1 value per channel" in str(exc) and getattr(module, "track_running_stats", False):
+            training_only = ("more than 1 value per channel" in str(exc) and getattr(module, "track_running_stats", False)
+                             ) or "Feature dropout requires at least 2 dimensions" in str(exc)
+            if training_only:
                 try:
                     return "ok", forward_shapes(module.eval(), case)
                 except Exception as exc_in_eval:  # noqa: BLE001
@@ -200,6 +203,11 @@ PLAUSIBLE_INPUTS: dict[str, Any] = {
     "TransformerDecoderLayer": lambda kw: [((4, 2, kw["d_model"]), (3, 2, kw["d_model"]))],
     "Dropout": lambda kw: [((2, 3),)],
     "GELU": lambda kw: [((2, 3),)],
+    "PReLU": lambda kw: [((2, 3),), ((2, 1),)],
+    "Dropout2d": lambda kw: [((2, 3, 4, 4),)],
+    "AlphaDropout": lambda kw: [((2, 3),)],
+    "Unflatten": lambda kw: [((2, 6),), ((2, 6, 4),)],
+    "ZeroPad2d": lambda kw: [((1, 2, 5, 5),)],
 }
 
 

@@ -307,9 +307,9 @@ def test_a_channel_mismatch() -> None:
     ("data", "message"),
     [
         ({"layers": [{"foo": 1}]}, "layer 0: an entry must be a layer expression, a mapping with 'type', or a "
-                                    "mapping with exactly one of 'layer', 'shared', 'layers' or 'parallel'"),
+                                    "mapping with exactly one of 'layer', 'shared', 'layers', 'parallel' or 'merge'"),
         ({"layers": [{"name": "b", "layers": ["Linear(2, 2)"], "parallel": []}]}, "b: an entry must be a layer "
-         "expression, a mapping with 'type', or a mapping with exactly one of 'layer', 'shared', 'layers' or 'parallel'"),
+         "expression, a mapping with 'type', or a mapping with exactly one of 'layer', 'shared', 'layers', 'parallel' or 'merge'"),
         ({"layers": [{"name": "q", "layers": []}]}, "q.layers: must have at least 1 entry. Received: []"),
         ({"layers": ["Linear(2, 2)"], "extra": 1}, "extra: unknown key 'extra'"),
         ({"layers": [{"name": "b", "repeat": 0, "layers": ["Linear(2, 2)"]}]},

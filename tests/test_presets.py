@@ -31,6 +31,10 @@ EXACT = [
     ("resnet18", 11_689_512, 9_620, "torchvision ResNet18_Weights.IMAGENET1K_V1, num_params"),
     # buffers: 53 BatchNorm2d over 26,560 channels: 2 · 26,560 + 53
     ("resnet50", 25_557_032, 53_173, "torchvision ResNet50_Weights.IMAGENET1K_V1, num_params"),
+    # buffers: 57 BatchNorm2d over 7,280 channels: 2 · 7,280 + 57 (torch agrees: tests/test_crosscheck_zoo.py)
+    ("googlenet", 6_624_904, 14_617, "torchvision GoogLeNet_Weights.IMAGENET1K_V1, num_params"),
+    # buffers: 121 BatchNorm2d over 41,824 channels: 2 · 41,824 + 121
+    ("densenet121", 7_978_856, 83_769, "torchvision DenseNet121_Weights.IMAGENET1K_V1, num_params"),
     ("vit-b16", 86_567_656, 0, "torchvision ViT_B_16_Weights.IMAGENET1K_V1, num_params"),
     # torch.nn.Transformer(512, 8, 6, 6, 2048) = 44,140,544 + 37000 × 512 shared and tied; Vaswani et al.
     # 2017, Table 3, print 65M (the vocabulary is "about 37000", so no exact figure was published)
@@ -100,7 +104,7 @@ def test_the_gpt_files_are_what_the_tables_give(size) -> None:
 def test_every_preset_is_listed_with_a_reference() -> None:
     infos = list_presets()
     assert [i.name for i in infos] == names()
-    assert len(infos) == 24
+    assert len(infos) == 26
     assert all(i.params and i.source and i.description for i in infos)
 
 

@@ -81,6 +81,15 @@ TORCH_ORDER: dict[str, list[str]] = {
     "Identity": [],
     "Tanh": [],
     "Sigmoid": [],
+    **{name: ["inplace"] for name in ("ReLU6", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid")},
+    "LeakyReLU": ["negative_slope", "inplace"],
+    "ELU": ["alpha", "inplace"],
+    "LogSoftmax": ["dim"],
+    "PReLU": ["num_parameters", "init"],
+    **{name: ["p", "inplace"] for name in ("Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")},
+    **{f"{kind}{n}d": ["padding"] for kind in ("ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad") for n in (1, 2, 3)},
+    **{f"ConstantPad{n}d": ["padding", "value"] for n in (1, 2, 3)},
+    "Unflatten": ["dim", "unflattened_size"],
 }
 
 

@@ -130,18 +130,45 @@ def _row_inputs(row: Any) -> tuple[Any, ...]:
     return shapes
 
 
+def _has_repetition_rows(row: Any, rows: tuple[Any, ...], index: int) -> bool:
+    """Whether a repeated block's repetitions are listed as rows of their own (each joins its own shortcut)."""
+    return any(
+        r.depth == row.depth + 1 and r.type == row.type and r.path.startswith(row.path + "[")
+        and "." not in r.path[len(row.path):]
+        for r in rows[index + 1:]
+    )
+
+
 def _merge_adds(row: Any, rows: tuple[Any, ...], index: int) -> Compute:
-    """The adds that join a residual block's shortcut or a parallel node's branches."""
+    """The element-wise operations that join a residual block's shortcut, a parallel node's branches or
+    a merge entry's inputs (concatenation only copies: no operation)."""
     if row.output_shape is None:
         return Compute()
-    elements, work = _elements(row.output_shape)
+    shape = row.output_shape
+    if shape and shape[0] is None:  # Keras's unknown batch: counted for one sample, as its layers are
+        shape = (1, *shape[1:])
+    if None in shape:
+        raise SpecError(f"{row.path}: counting MACs needs every size but the batch. Received: {row.output_shape}")
+    elements, work = _elements(shape)
+    kind = getattr(row, "merge", "") or "add"
+    if kind == "concat":
+        return Compute()
+    if row.leaf:  # a merge entry: one operation per input after the first, per output element
+        joins = (len(row.input_shapes) - 1) * row.repeat
+        name = {"add": "adding the inputs", "average": "averaging the inputs"}.get(kind, f"{kind} of the inputs")
+        return _op(name, "elementwise", joins * elements, f"{joins}·elements", f"{joins}·{work}")
+    if kind != "add":
+        if row.type == "Parallel":
+            joins = (sum(1 for r in rows[index + 1:] if r.depth == row.depth + 1 and r.path.startswith(row.path + "."))
+                     - 1) * row.repeat
+            what = "branches"
+        else:
+            if _has_repetition_rows(row, rows, index):
+                return Compute()  # its repetitions have rows of their own
+            joins, what = row.repeat, "shortcut"
+        return _op(f"{kind} of the {what}", "elementwise", joins * elements, f"{joins}·elements", f"{joins}·{work}")
     if row.type == "Residual":
-        repetitions = (
-            r for r in rows[index + 1:]
-            if r.depth == row.depth + 1 and r.type == "Residual" and r.path.startswith(row.path + "[")
-            and "." not in r.path[len(row.path):]
-        )
-        if any(repetitions):
+        if _has_repetition_rows(row, rows, index):
             return Compute()  # its repetitions have rows of their own
         return _op("shortcut add", "elementwise", row.repeat * elements,
                    "elements" if row.repeat == 1 else "repeats·elements",

@@ -327,6 +327,13 @@ def _with_sizes(shape: tuple[int, ...] | None, batch_size: int | None, seq_len: 
                 f"Received: input {name!r} of shape {shape}"
             )
         shape = (shape[0], seq_len, *shape[2:])
+    if shape and shape[0] is None:  # Keras's unknown batch: one sample unless --batch-size says
+        shape = (1, *shape[1:])
+    if None in shape:
+        raise SpecError(
+            f"memory: input {name!r} has a size not known yet {shape}; give every size but the batch "
+            f"(--input-shape, or --seq-len for a sequence length)"
+        )
     return shape
 
 

@@ -15,7 +15,10 @@ from typing import Any
 from paramcalc.errors import ModelError, SpecError, short_repr
 from paramcalc.limits import MAX_BLOCK_NESTING as MAX_NESTING
 from paramcalc.limits import MAX_ROWS
-from paramcalc.models.nodes import BlockNode, Entry, LayerNode, ParallelNode, SharedNode, shown
+from paramcalc.models.expected import expected_input, mismatch
+from paramcalc.models.merges import broadcast as _broadcast
+from paramcalc.models.merges import merge_shapes
+from paramcalc.models.nodes import MERGES, BlockNode, Entry, LayerNode, MergeNode, ParallelNode, SharedNode, shown
 from paramcalc.models.summary import Row, Summary
 from paramcalc.results import Count
 from paramcalc.specs import LayerSpec
@@ -39,47 +42,6 @@ class _Ctx:
     trainable: bool
 
 
-def _broadcast(shapes: list[Shape | None], what: str) -> Shape | None:
-    if any(s is None for s in shapes):
-        return None
-    rank = max(len(s) for s in shapes)  # type: ignore[arg-type]
-    out = []
-    for i in range(rank):
-        dims = {s[i - rank + len(s)] for s in shapes if i - rank + len(s) >= 0} - {1}  # type: ignore[arg-type]
-        if len(dims) > 1:
-            raise ModelError(f"{what}: cannot add outputs of shapes {', '.join(str(s) for s in shapes)}")
-        out.append(dims.pop() if dims else 1)
-    return tuple(out)
-
-
-def _expected_input(spec: LayerSpec) -> str | None:
-    field = spec.infer_field
-    value = getattr(spec, field, None) if field else None
-    if value is None:
-        return None
-    nd = getattr(spec, "nd", None)
-    if isinstance(value, tuple):
-        return f"(*, {', '.join(map(str, value))})"
-    if field in ("in_channels", "num_features"):
-        spatial = ", ".join(["*"] * nd) if nd else "*"
-        return f"(N, {value}, {spatial})"
-    return f"(*, {value})"
-
-
-def _mismatch(spec: LayerSpec, shape: Shape) -> bool:
-    """Whether the input's size differs from the layer's declared input size."""
-    field = spec.infer_field
-    if not field or getattr(spec, field, None) is None:
-        return False
-    try:
-        values = {k: v for k, v in spec if k != "type"}
-        values[field] = None
-        inferred = type(spec)(**values).resolve(shape)
-    except (SpecError, TypeError):
-        return False
-    return getattr(inferred, field) != getattr(spec, field)
-
-
 def _native(spec: LayerSpec) -> str:
     """The convention that names a spec's tensors as its framework does."""
     return "keras" if getattr(spec, "framework", "pytorch") == "keras" else "pytorch"
@@ -98,6 +60,8 @@ class _Evaluator:
         self.collapsed: dict[str, tuple[int, int]] = {}
         self.scopes: list[dict[str, tuple[str, Shape | None]]] = [{k: (k, v) for k, v in inputs.items()}]
         self.outputs: dict[str, Shape | None] = dict(inputs)
+        #: the axis ``concat`` joins along when none is given: channels (N, C, ...) or channels last
+        self.channel_axis = -1 if getattr(model, "framework", None) == "keras" else 1
 
     # -- names ---------------------------------------------------------------------------------
     def _canonical(self, path: str) -> str:
@@ -137,10 +101,10 @@ class _Evaluator:
     def _layer_error(self, path: str, spec: LayerSpec, shapes: tuple[Shape | None, ...], exc: Exception) -> ModelError:
         message = str(exc)
         shape = shapes[0]
-        if shape is not None and _mismatch(spec, shape):
+        if shape is not None and mismatch(spec, shape):
             field = spec.infer_field
             return ModelError(
-                f"{shown(path)} ({spec.name}): expects input {_expected_input(spec)} "
+                f"{shown(path)} ({spec.name}): expects input {expected_input(spec)} "
                 f"({field}={getattr(spec, field)!r}), receives {shape}"
             )
         return ModelError(f"{shown(path)}: {message}")
@@ -149,6 +113,12 @@ class _Evaluator:
               shapes: tuple[Shape | None, ...], ctx: _Ctx) -> tuple[Shape | None, Count]:
         x = shapes[0]
         inferred: dict[str, Any] = {}
+        unknown = next((s for s in shapes if s is not None and None in s), None)
+        if unknown is not None and _native(spec) != "keras":
+            raise ModelError(
+                f"{shown(path)} ({spec.name}): a PyTorch layer needs every size; its input {unknown} has one not "
+                f"known yet (None, which only Keras layers accept)"
+            )
         try:
             if x is None:
                 if not spec.is_resolved():
@@ -165,7 +135,9 @@ class _Evaluator:
                     self.divisions.extend(f"{shown(path)}: {n}" for n in resolved.shape_notes(*shapes))
             if resolved is not spec and spec.infer_field:
                 inferred = {spec.infer_field: getattr(resolved, spec.infer_field)}
-            count = resolved.count(self.convention, input_shape=x)  # type: ignore[arg-type]
+            # A layer called on several inputs (cross-attention's query and value) is counted on all of them.
+            given = list(shapes) if len(shapes) > 1 and all(s is not None for s in shapes) else x
+            count = resolved.count(self.convention, input_shape=given)  # type: ignore[arg-type]
         except ModelError:
             raise
         except SpecError as exc:
@@ -292,6 +264,8 @@ class _Evaluator:
             out, count = self.shared(node, name, path, shapes, ctx)
         elif isinstance(node, BlockNode):
             out, count = self.block(node, name, path, shapes, ctx)
+        elif isinstance(node, MergeNode):
+            out, count = self.merge(node, name, path, shapes, ctx)
         else:
             out, count = self.parallel(node, name, path, shapes, ctx)
         self.scopes[-1][name] = (path, out)
@@ -321,7 +295,11 @@ class _Evaluator:
                 else:
                     short, count = self.sequence(node.shortcut, shapes, path, ctx, start=len(node.layers))
                     total = total + count
-                out = _broadcast([out, short], f"{shown(path)}: the shortcut")
+                if node.merge == "add":
+                    out = _broadcast([out, short], f"{shown(path)}: the shortcut")
+                else:
+                    out = merge_shapes(node.merge, [("the shortcut", short), ("the main path", out)],
+                                       self._axis(node.axis), shown(path))
                 if node.after:
                     start = len(node.layers) + (len(node.shortcut) if isinstance(node.shortcut, list) else 0)
                     out, count = self.sequence(node.after, (out,), path, ctx, start=start)
@@ -332,7 +310,7 @@ class _Evaluator:
 
     def block(self, node: BlockNode, name: str, path: str, shapes: tuple[Shape | None, ...],
               ctx: _Ctx) -> tuple[Shape | None, Count]:
-        kind = "Residual" if node.shortcut is not None else "Block"
+        kind = "Block" if node.shortcut is None else "Residual" if node.merge == "add" else MERGES[node.merge]
         row = self._placeholder(path, name, kind, ctx, shapes[0], repeat=node.repeat)
         if node.repeat == 1:
             out, total = self.body(node, path, shapes, _Ctx(ctx.depth + 1, ctx.trainable))
@@ -349,8 +327,10 @@ class _Evaluator:
                 del self.rows[row + 1]
                 for j in range(row + 1, len(self.rows)):
                     self.rows[j] = replace(self.rows[j], depth=self.rows[j].depth - 1)
-        self.rows[row] = replace(self.rows[row], output_shape=out, count=total,
-                                 note="weights shared by all repeats" if node.share_weights else "")
+        notes = ["weights shared by all repeats" if node.share_weights else "",
+                 self._merge_note(node.merge, node.axis, "shortcut and main path") if node.shortcut is not None else ""]
+        self.rows[row] = replace(self.rows[row], output_shape=out, count=total, note="; ".join(n for n in notes if n),
+                                 merge=node.merge if node.shortcut is not None else "")
         return out, total
 
     def repeated_layer(self, node: LayerNode, name: str, path: str, shapes: tuple[Shape | None, ...],
@@ -434,14 +414,41 @@ class _Evaluator:
                 total = total + count
         finally:
             self.scopes.pop()
-        out = _broadcast(outs, f"{shown(path)}: the branches")
-        self.rows[row] = replace(self.rows[row], output_shape=out, count=total)
+        if node.merge == "add":
+            out = _broadcast(outs, f"{shown(path)}: the branches")
+        else:
+            names = [f"{path}.{(b.name if isinstance(b, Entry) else None) or i}" for i, b in enumerate(node.parallel)]
+            out = merge_shapes(node.merge, list(zip(names, outs)), self._axis(node.axis), shown(path))
+        self.rows[row] = replace(self.rows[row], output_shape=out, count=total, merge=node.merge,
+                                 note=self._merge_note(node.merge, node.axis, "the branches"))
         return out, total
+
+    def _axis(self, axis: int | None) -> int:
+        return self.channel_axis if axis is None else axis
+
+    def _merge_note(self, kind: str, axis: int | None, what: str) -> str:
+        if kind == "add":
+            return ""
+        if kind == "concat":
+            return f"{what} concatenated along axis {self._axis(axis)}"
+        return f"{what} joined: {kind}"
+
+    def merge(self, node: MergeNode, name: str, path: str, shapes: tuple[Shape | None, ...],
+              ctx: _Ctx) -> tuple[Shape | None, Count]:
+        refs = [node.input] if isinstance(node.input, str) else list(node.input or [])
+        out = merge_shapes(node.merge, list(zip(refs, shapes)), self._axis(node.axis), shown(path))
+        self._check_rows(path)
+        self.rows.append(Row(
+            path=path, name=name, type=MERGES[node.merge], depth=ctx.depth, output_shape=out, count=Count(0),
+            leaf=True, note=f"of {', '.join(refs)}" + (f" along axis {self._axis(node.axis)}" if node.merge == "concat" else ""),
+            input_shape=shapes[0], input_shapes=tuple(shapes), merge=node.merge,
+        ))
+        return out, Count(0)
 
 
 def input_shapes(model: Model, input_shape: Any) -> dict[str, Shape | None]:
     """The model's input shapes by name, with ``input_shape`` (one shape, a list, or a dict by name) in place."""
-    from paramcalc.specs.shapes import as_shape
+    from paramcalc.specs.shapes import check_shape as as_shape  # None: a size not known yet (Keras)
 
     shapes = model.input_shapes()
     if input_shape is None:

@@ -2,14 +2,17 @@
 
 A model file gives an input shape and a list of layers. A layer is written like ``parse_layer``
 takes it: a constructor expression (``"Conv2d(3, 64, 3, padding=1)"``) or a mapping with a
-``type``. Around layers, four kinds of entries build real architectures
+``type``. Around layers, five kinds of entries build real architectures
 (:mod:`paramcalc.models.nodes`):
 
 - ``{layer: ..., name: fc, input: other, tie: wte, trainable: false}``: a layer with options;
 - ``{layers: [...], name: stage, repeat: 4}``: a named block, repeated, nested; with
   ``shortcut: identity`` (or a list of layers) its output is added to the main path's (residual);
 - ``{parallel: [...]}``: branches fed the same input, their outputs added (token + position +
-  segment embeddings);
+  segment embeddings), or with ``merge: concat`` concatenated (Inception's four branches);
+- ``{merge: concat, input: [enc2, up2]}``: earlier outputs joined by name, as Keras's functional
+  API and ``torch.cat`` do (a U-Net's skip connections); a block's ``shortcut`` may be joined the
+  same ways (``merge: concat`` for DenseNet, ``merge: multiply`` for squeeze-and-excitation);
 - ``{shared: path}``: the layer at ``path`` applied again, its weights counted once.
 
 Shapes propagate through the model (:mod:`paramcalc.models.evaluate`); a layer may leave out its
@@ -39,6 +42,7 @@ from paramcalc.models.nodes import (  # noqa: F401 - the format's entry types, i
     Dims,
     Entry,
     LayerNode,
+    MergeNode,
     Node,
     NodeName,
     ParallelNode,
@@ -103,9 +107,13 @@ class Model(BaseModel):
         """Number of layers after expanding every repeat (computed, not materialised)."""
         return count_layers(self.layers)
 
-    def summarize(self, *, input_shape: Any = None, convention: str = "pytorch") -> Summary:
+    def summarize(self, *, input_shape: Any = None, convention: str | None = None) -> Summary:
         """Same as :func:`paramcalc.summarize` on this model."""
-        return evaluate(self, input_shape=input_shape, convention=convention)
+        return evaluate(self, input_shape=input_shape, convention=convention or self.convention())
+
+    def convention(self) -> str:
+        """The convention a summary uses unless told: the model's framework (Keras or PyTorch)."""
+        return "keras" if self.framework == "keras" else "pytorch"
 
 
 def _check_structure(model: Model) -> None:
@@ -274,6 +282,12 @@ def load_model(source: Model | dict[str, Any] | str | Path) -> Model:
     odd = [key for key in data if not isinstance(key, str)]
     if odd:
         raise ModelError(f"a model file's keys are names such as layers. Received: {short_repr(odd[0])}")
+    if framework is None:
+        from paramcalc.models.framework import detect
+
+        framework = detect(data)
+        if framework is not None:
+            data = {**data, "framework": framework}
     context = {"framework": framework if framework in ("pytorch", "keras") else None}
     try:
         return Model.model_validate(data, context=context)
@@ -286,7 +300,7 @@ def summarize(
     model: Model | dict[str, Any] | str | Any,
     *,
     input_shape: Any = None,
-    convention: str = "pytorch",
+    convention: str | None = None,
 ) -> Summary:
     """Summarise a model: one row per layer and block, output shapes, and totals.
 
@@ -295,7 +309,8 @@ def summarize(
             model file.
         input_shape: overrides the file's input shape: one shape, or one per input (a list of shapes
             or a dict by input name).
-        convention: "pytorch" (default), "keras" or "textbook".
+        convention: "pytorch", "keras" or "textbook"; by default the model's framework (a model
+            whose layers are Keras classes is counted as Keras, any other as PyTorch).
 
     Returns:
         A :class:`~paramcalc.models.summary.Summary`; ``rich.print(summary)`` shows the table the CLI
@@ -305,4 +320,5 @@ def summarize(
         ModelError: the file cannot be read, or a layer does not fit its input (the message names
             the layer by its path, such as ``encoder.layers[3].linear1``).
     """
-    return evaluate(load_model(model), input_shape=input_shape, convention=convention)
+    loaded = load_model(model)
+    return evaluate(loaded, input_shape=input_shape, convention=convention or loaded.convention())

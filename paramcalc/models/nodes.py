@@ -2,7 +2,7 @@
 
 An entry is a layer (a constructor expression or a mapping with ``type``), or a mapping with exactly
 one of ``layer`` (a layer with options), ``shared`` (an earlier layer applied again), ``layers`` (a
-block) or ``parallel`` (branches). Layers are parsed on the way, as :func:`paramcalc.parse_layer`
+block), ``parallel`` (branches) or ``merge`` (earlier outputs joined: added, concatenated, multiplied). Layers are parsed on the way, as :func:`paramcalc.parse_layer`
 reads them; the model file's ``framework`` comes in the validation context.
 """
 
@@ -32,7 +32,18 @@ from paramcalc.specs import LayerSpec
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 STRUCTURE_KEYS = ("layer", "shared", "layers", "parallel")
 #: How the kinds of entry are tagged (an error's location names the kind tried).
-TAGS = ("spec", "layer", "shared", "block", "parallel")
+TAGS = ("spec", "layer", "shared", "block", "parallel", "merge")
+#: How outputs are joined, and the Keras merge layer each way is (the row type a merge entry shows).
+MERGES = {
+    "add": "Add", "subtract": "Subtract", "multiply": "Multiply", "average": "Average",
+    "maximum": "Maximum", "minimum": "Minimum", "concat": "Concatenate",
+}
+MergeKind = Literal["add", "subtract", "multiply", "average", "maximum", "minimum", "concat"]
+Axis = Annotated[
+    Optional[Annotated[int, Field(strict=True, ge=-MAX_RANK, le=MAX_RANK - 1)]],
+    Field(description="the axis 'concat' joins along; default the channel axis: 1 in a PyTorch model "
+          "(N, C, ...), -1 in a Keras model (channels last)"),
+]
 
 #: The settings of every class of the format: frozen, no unknown keys, built on first use.
 FORMAT_CONFIG = ConfigDict(frozen=True, extra="forbid", defer_build=True)
@@ -136,7 +147,11 @@ InputRef = Annotated[
         "layer or block by name or path; a list feeds a layer several inputs (tgt, memory)",
     ),
 ]
-Dims = Annotated[list[Annotated[int, Field(strict=True, ge=0, le=MAX_SIZE)]], Field(max_length=MAX_RANK)]
+#: A shape in a model file, batch first; ``null`` is a size not known yet (Keras's ``None``: the batch,
+#: or a variable sequence length), which Keras layers accept.
+Dims = Annotated[
+    list[Optional[Annotated[int, Field(strict=True, ge=0, le=MAX_SIZE)]]], Field(max_length=MAX_RANK)
+]
 Repeat = Annotated[int, Field(strict=True, ge=1, le=MAX_LAYERS)]
 
 
@@ -183,22 +198,63 @@ class BlockNode(Entry):
     shortcut: Union[Literal["identity"], list[Node], None] = Field(
         None,
         description="makes the block residual: 'identity' or entries applied to the block's input; "
-        "their output is added to the main path's",
+        "their output is joined to the main path's as 'merge' says (added, by default)",
     )
+    merge: MergeKind = Field(
+        "add", description="how the shortcut's output joins the main path's: add (residual), concat (shortcut "
+        "first, as DenseNet's torch.cat([x, new], 1)), multiply (squeeze-and-excitation), ...",
+    )
+    axis: Axis = None
     after: Optional[list[Node]] = Field(None, description="entries applied after the shortcut is added (a final ReLU)")
 
     @model_validator(mode="after")
     def _check(self) -> BlockNode:
         if self.after is not None and self.shortcut is None:
             raise ValueError("'after' needs a 'shortcut': it runs after the shortcut is added")
+        if self.shortcut is None and ("merge" in self.model_fields_set or "axis" in self.model_fields_set):
+            raise ValueError("'merge' and 'axis' need a 'shortcut': they say how it joins the main path")
+        _check_axis(self.merge, self.axis)
+        if self.merge == "subtract":
+            raise ValueError("merge: subtract needs exactly two outputs in a known order: use a merge entry")
         return self
 
 
 class ParallelNode(Entry):
-    """Branches that all take the same input; their outputs are added (token + position embeddings)."""
+    """Branches that all take the same input; their outputs are added (token + position embeddings),
+    or joined as ``merge`` says (Inception's branches concatenated)."""
 
     parallel: list[Node] = Field(min_length=2, description="the branches, each an entry of its own")
-    merge: Literal["add"] = Field("add", description="how the branch outputs are combined")
+    merge: MergeKind = Field("add", description="how the branch outputs are joined, in the order listed")
+    axis: Axis = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ParallelNode:
+        _check_axis(self.merge, self.axis)
+        if self.merge == "subtract" and len(self.parallel) != 2:
+            raise ValueError(f"merge: subtract takes exactly two branches. Received: {len(self.parallel)}")
+        return self
+
+
+class MergeNode(Entry):
+    """Earlier outputs joined into one, as Keras's merge layers and ``torch.cat`` do; no parameters."""
+
+    merge: MergeKind = Field(description="how the outputs named in 'input' are joined, in that order")
+    axis: Axis = None
+
+    @model_validator(mode="after")
+    def _check(self) -> MergeNode:
+        refs = [self.input] if isinstance(self.input, str) else self.input
+        if refs is None or len(refs) < 2:
+            raise ValueError("a merge entry names the outputs it joins: input: [a, b] (two or more)")
+        if self.merge == "subtract" and len(refs) != 2:
+            raise ValueError(f"merge: subtract takes exactly two inputs. Received: {len(refs)}")
+        _check_axis(self.merge, self.axis)
+        return self
+
+
+def _check_axis(merge: str, axis: Optional[int]) -> None:
+    if axis is not None and merge != "concat":
+        raise ValueError(f"'axis' is for merge: concat; merge: {merge} joins element by element")
 
 
 def node_tag(value: Any) -> Optional[str]:
@@ -211,8 +267,11 @@ def node_tag(value: Any) -> Optional[str]:
             return {"layer": "layer", "shared": "shared", "layers": "block", "parallel": "parallel"}[keys[0]]
         if not keys and "type" in value:
             return "spec"
+        if not keys and "merge" in value:
+            return "merge"
         return None
-    return {LayerNode: "layer", SharedNode: "shared", BlockNode: "block", ParallelNode: "parallel"}.get(type(value))
+    return {LayerNode: "layer", SharedNode: "shared", BlockNode: "block", ParallelNode: "parallel",
+            MergeNode: "merge"}.get(type(value))
 
 
 #: One entry of a layer list, told apart by its keys.
@@ -223,12 +282,13 @@ Node = Annotated[
         Annotated[SharedNode, Tag("shared")],
         Annotated[BlockNode, Tag("block")],
         Annotated[ParallelNode, Tag("parallel")],
+        Annotated[MergeNode, Tag("merge")],
     ],
     Discriminator(
         node_tag,
         custom_error_type=RULE,
         custom_error_message="an entry must be a layer expression, a mapping with 'type', or a mapping with "
-        "exactly one of 'layer', 'shared', 'layers' or 'parallel'",
+        "exactly one of 'layer', 'shared', 'layers', 'parallel' or 'merge'",
     ),
 ]
 

@@ -44,6 +44,8 @@ class Row:
     input_shape: Shape | None = None
     #: every input's shape, in the layer's forward order (attention's key and value, a decoder's memory)
     input_shapes: tuple[Shape | None, ...] = ()
+    #: how a merge entry, a parallel entry's branches or a block's shortcut join outputs ("add", "concat", ...)
+    merge: str = ""
 
     @property
     def trainable(self) -> str:

@@ -273,9 +273,10 @@ def _mha_own(module: _Module, path: str, depth: int, walk: _Walk) -> Count:
     bias = "bias=False" not in (out.args or "")
     own = Count(3 * e * e + (3 * e if bias else 0))
     walk.notes.append(
-        f"{path or 'the model'} (MultiheadAttention): print(model) does not show kdim and vdim; its in_proj is "
-        f"counted as 3·E·E = 3·{e}·{e} (+ 3·E bias), exact only when kdim = vdim = embed_dim (otherwise torch "
-        f"holds q_proj_weight E×E, k_proj_weight E×kdim and v_proj_weight E×vdim)"
+        f"{path or 'the model'} (MultiheadAttention): print(model) does not show kdim, vdim and add_bias_kv; its "
+        f"in_proj is counted as 3·E·E = 3·{e}·{e} (+ 3·E bias), exact only when kdim = vdim = embed_dim and "
+        f"add_bias_kv=False (otherwise torch holds q_proj_weight E×E, k_proj_weight E×kdim and v_proj_weight "
+        f"E×vdim, and add_bias_kv adds bias_k and bias_v, 2·E more)"
     )
     walk.rows.append(Row(path=f"{path}.in_proj", name="in_proj", type="Parameter", depth=depth, output_shape=None,
                          count=own, leaf=True,

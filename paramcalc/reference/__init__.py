@@ -11,6 +11,8 @@ test-sized inputs.
 - :mod:`~paramcalc.reference.tensors`: named tensors (a Linear's, a LayerNorm's, an attention's);
 - :mod:`~paramcalc.reference.torch_nn`: the torch.nn layers;
 - :mod:`~paramcalc.reference.windows`: convolutions and pooling, by counting windows;
+- :mod:`~paramcalc.reference.elementwise`: activations and dropouts;
+- :mod:`~paramcalc.reference.reshaping`: padding (cell by cell) and Unflatten;
 - :mod:`~paramcalc.reference.blocks`: the building blocks (SelfAttention, DecoderBlock, ...);
 - :mod:`~paramcalc.reference.classic`: LeNet-5's own layers (trainable subsampling, sparse C3, RBF output).
 """
@@ -20,15 +22,16 @@ from __future__ import annotations
 from typing import Any
 
 from paramcalc.errors import SpecError
-from paramcalc.reference import blocks, classic, torch_nn, windows
+from paramcalc.reference import blocks, classic, elementwise, reshaping, torch_nn, windows
 from paramcalc.reference.tensors import Shape
 from paramcalc.results import Count, Tensor
 
 __all__ = ["count", "output_shapes", "param_tensors"]
 
-_TENSORS = {**torch_nn.TENSORS, **blocks.TENSORS, **classic.TENSORS}
-_NO_PARAMETERS = torch_nn.NO_PARAMETERS | blocks.NO_PARAMETERS
-_SHAPES = {**windows.SHAPES, **torch_nn.SHAPES, **blocks.SHAPES, **classic.SHAPES}
+_TENSORS = {**torch_nn.TENSORS, **elementwise.TENSORS, **blocks.TENSORS, **classic.TENSORS}
+_NO_PARAMETERS = torch_nn.NO_PARAMETERS | elementwise.NO_PARAMETERS | reshaping.NO_PARAMETERS | blocks.NO_PARAMETERS
+_SHAPES = {**windows.SHAPES, **torch_nn.SHAPES, **elementwise.SHAPES, **reshaping.SHAPES, **blocks.SHAPES,
+           **classic.SHAPES}
 
 
 def _unknown(tag: str) -> SpecError:

@@ -16,7 +16,7 @@ GATE_NAMES = {"RNN": "", "LSTM": "the 4 gates (i, f, g, o)", "GRU": "the 3 gates
 #: torch.nn layers that create no tensor.
 NO_PARAMETERS = frozenset({
     *(f"{kind}{n}d" for kind in ("MaxPool", "AvgPool", "AdaptiveAvgPool") for n in (1, 2, 3)),
-    "Flatten", "Dropout", "Identity", "ReLU", "GELU", "Tanh", "Sigmoid", "Softmax",
+    "Flatten",
 })
 
 
@@ -280,18 +280,8 @@ def _flatten_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     return {"output": tuple(dims[:start] + [merged] + dims[end + 1:])}
 
 
-def _softmax_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
-    rank = max(len(x), 1)
-    if spec.dim is not None and not -rank <= spec.dim < rank:
-        raise SpecError("Softmax: dim out of range")
-    return {"output": x}
-
-
-def _same(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
-    return {"output": x}
-
-
-#: Output shapes of the torch.nn layers other than the windowed ones (reference.windows), by type tag.
+#: Output shapes of the torch.nn layers other than the windowed ones (reference.windows), the element-wise
+#: ones (reference.elementwise) and the reshaping ones (reference.reshaping), by type tag.
 SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     "Linear": _linear_shape,
     "Embedding": _embedding_shape,
@@ -302,6 +292,4 @@ SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     "MultiheadAttention": _attention_shape,
     **{kind: _transformer_shape for kind in ("TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder")},
     "Flatten": _flatten_shape,
-    "Softmax": _softmax_shape,
-    **{kind: _same for kind in ("Dropout", "Identity", "ReLU", "GELU", "Tanh", "Sigmoid")},
 }

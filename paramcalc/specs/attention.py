@@ -69,15 +69,16 @@ ATTENTION_FAMILY = Family(
 
 #: The general formulas of the family, for worked formulas and ``paramcalc formula``.
 TRANSFORMER_FAMILY = Family(
-    "transformer", "Transformer layers (TransformerEncoderLayer, DecoderLayer, Encoder)",
-    ("TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder"),
+    "transformer", "Transformer layers (TransformerEncoderLayer, DecoderLayer, Encoder, Decoder, Transformer)",
+    ("TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder", "Transformer"),
     {
         "pytorch": "encoder layer: (4·d² + 4·d) + (2·d·d_ff + d_ff + d) + 2·2·d; decoder layer: "
-                   "2·(4·d² + 4·d) + (2·d·d_ff + d_ff + d) + 3·2·d; encoder: N × layer + final norm",
+                   "2·(4·d² + 4·d) + (2·d·d_ff + d_ff + d) + 3·2·d; encoder, decoder: N × layer + final norm; "
+                   "Transformer: both stacks + 2 final norms (2·d each)",
         "keras": "no Transformer layer in Keras; built from MultiHeadAttention, Dense and "
                  "LayerNormalization it has PyTorch's weights",
         "textbook": "encoder layer: 4·d² + 2·d·d_ff (= 12·d² when d_ff = 4·d); decoder layer: "
-                    "8·d² + 2·d·d_ff; no biases, no LayerNorm",
+                    "8·d² + 2·d·d_ff; no biases, no LayerNorm; a stack: N × layer",
     },
     "output = input (S, N, d)",
     "d = d_model, d_ff = dim_feedforward",

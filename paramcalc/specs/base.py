@@ -328,7 +328,7 @@ class LayerSpec(BaseModel):
             if isinstance(default, int) and isinstance(value, tuple) and set(value) == {default}:
                 continue
             if value != default:
-                if isinstance(value, tuple) and len(set(value)) == 1 and key not in ("normalized_shape", "output_size"):
+                if isinstance(value, tuple) and len(set(value)) == 1 and key not in ("normalized_shape", "output_size", "unflattened_size"):
                     value = value[0]
                 parts.append(f"{key}={value}" if isinstance(value, LayerSpec) else f"{key}={value!r}")
         return f"{self.type}({', '.join(parts)})"
@@ -432,9 +432,15 @@ def _check_all(spec: LayerSpec, name: str, values: tuple[Any, ...], minimum: int
 #: The general formulas of the family, for worked formulas and ``paramcalc formula``.
 NO_PARAMS_FAMILY = Family(
     "no_params", "Layers without parameters",
-    ("Flatten", "Dropout", "Identity", "ReLU", "GELU", "Tanh", "Sigmoid", "Softmax", "Activation"),
+    (
+        "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+        "FeatureAlphaDropout", "Identity", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "GELU", "Mish",
+        "Hardswish", "Hardsigmoid", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Activation",
+        "SinusoidalPositionalEncoding", "Select",
+    ),
     NO_PARAMS,
-    "output = input (Flatten merges start_dim..end_dim into one)",
+    "output = input (Flatten merges start_dim..end_dim into one; Unflatten splits dim into unflattened_size; "
+    "Select drops dim)",
 )
 
 

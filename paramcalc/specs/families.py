@@ -9,12 +9,19 @@ from __future__ import annotations
 import difflib
 
 from paramcalc.errors import SpecError
+from paramcalc.specs.activation import PRELU_FAMILY
 from paramcalc.specs.attention import ATTENTION_FAMILY, TRANSFORMER_FAMILY
 from paramcalc.specs.base import NO_PARAMS_FAMILY
+from paramcalc.specs.blocks.attention import SELF_ATTENTION_FAMILY
+from paramcalc.specs.blocks.decoder import DECODER_BLOCK_FAMILY
+from paramcalc.specs.blocks.mlp import FEED_FORWARD_FAMILY
+from paramcalc.specs.blocks.norm import RMSNORM_FAMILY
+from paramcalc.specs.blocks.vision import PATCH_EMBEDDING_FAMILY
 from paramcalc.specs.classic import RBF_FAMILY, SPARSE_CONV_FAMILY, SUBSAMPLING_FAMILY
 from paramcalc.specs.conv import CONV_FAMILY, CONV_TRANSPOSE_FAMILY
 from paramcalc.specs.keras.local import LOCAL_FAMILY
 from paramcalc.specs.linear import EMBEDDING_FAMILY, LINEAR_FAMILY
+from paramcalc.specs.padding import PADDING_FAMILY
 from paramcalc.specs.norm import BATCHNORM_FAMILY, GROUPNORM_FAMILY, LAYERNORM_FAMILY
 from paramcalc.specs.pool import ADAPTIVE_POOL_FAMILY, POOL_FAMILY
 from paramcalc.specs.recurrent import GRU_FAMILY, LSTM_FAMILY, RNN_FAMILY
@@ -25,7 +32,8 @@ FAMILIES: dict[str, Family] = {
     for fam in (
         LINEAR_FAMILY, CONV_FAMILY, CONV_TRANSPOSE_FAMILY, POOL_FAMILY, ADAPTIVE_POOL_FAMILY,
         BATCHNORM_FAMILY, LAYERNORM_FAMILY, GROUPNORM_FAMILY, EMBEDDING_FAMILY, RNN_FAMILY, LSTM_FAMILY,
-        GRU_FAMILY, ATTENTION_FAMILY, TRANSFORMER_FAMILY, SUBSAMPLING_FAMILY,
+        GRU_FAMILY, ATTENTION_FAMILY, SELF_ATTENTION_FAMILY, TRANSFORMER_FAMILY, RMSNORM_FAMILY, FEED_FORWARD_FAMILY,
+        DECODER_BLOCK_FAMILY, PATCH_EMBEDDING_FAMILY, PRELU_FAMILY, PADDING_FAMILY, SUBSAMPLING_FAMILY,
         SPARSE_CONV_FAMILY, RBF_FAMILY, LOCAL_FAMILY, NO_PARAMS_FAMILY,
     )
 }

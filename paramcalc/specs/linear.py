@@ -1,17 +1,18 @@
-"""Linear and Embedding, and the shape-only layers Flatten, Dropout and Identity: specs and their arithmetic."""
+"""Linear and Embedding, and the shape-only layers Flatten, Unflatten, Dropout and Identity: specs and their arithmetic."""
 
 # Annotations are evaluated at class creation on purpose (see paramcalc.specs.base).
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from paramcalc import formulas as f
 from paramcalc.errors import SpecError
 from paramcalc.formulas import textbook as tb
+from paramcalc.formulas.reshape import unflatten_output_shape
 from paramcalc.results import Compute, Count, Tensor
 import paramcalc.specs.ops as ops
-from paramcalc.specs.base import LayerSpec, NonNegInt, Probability, Shape, StrictBool, _ParameterFree
+from paramcalc.specs.base import IntTuple, LayerSpec, NonNegInt, Probability, Shape, StrictBool, _ParameterFree
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.working import chain, Family, n, shape_str, times
@@ -209,6 +210,47 @@ class Flatten(_ParameterFree):
         merged = "·".join(str(d) for d in x[start:end + 1])
         dims = [*map(str, x[:start]), merged, *map(str, x[end + 1:])]
         return [chain("output", f"({', '.join(dims)}{',' if len(dims) == 1 else ''})", shape_str(out))]
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        return Compute()
+
+
+class Unflatten(_ParameterFree):
+    """Splits dimension dim into unflattened_size (the inverse of Flatten)."""
+
+    summary: ClassVar[str] = "splits dimension dim into unflattened_size (no parameters)"
+    example = ("nn.Unflatten(1, (64, 7, 7))", "32,3136")
+    type: Literal["Unflatten"] = "Unflatten"
+    dim: Annotated[int, Field(strict=True, description="the dimension to split")]
+    unflattened_size: Annotated[IntTuple, Field(description="the sizes it splits into (one may be -1)")]
+
+    @field_validator("unflattened_size", mode="before")
+    @classmethod
+    def _sizes(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            value = tuple(value)
+            if not value or any(isinstance(v, bool) or not isinstance(v, int) or v < -1 for v in value):
+                raise ValueError(
+                    "Unflatten: unflattened_size must be a non-empty tuple of sizes >= 0 (one may be -1). "
+                    f"Received: unflattened_size={value!r}"
+                )
+            if value.count(-1) > 1:
+                raise ValueError(
+                    f"Unflatten: only one size can be inferred (-1). Received: unflattened_size={value!r}"
+                )
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(f"Unflatten: unflattened_size must be a tuple of sizes. Received: unflattened_size={value!r}")
+        return value
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        return {"output": unflatten_output_shape(input_shape=shapes[0], dim=self.dim, sizes=self.unflattened_size)}
+
+    def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
+        x = shapes[0]
+        axis = self.dim % len(x)
+        sizes = outputs["output"][axis:axis + len(self.unflattened_size)]
+        return [f"dimension {axis} ({x[axis]}) → {shape_str(tuple(self.unflattened_size))} = {shape_str(sizes)}"]
 
     def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
         return Compute()

@@ -143,6 +143,10 @@ class _BatchNorm(LayerSpec):
         return {"output": x}
 
     def _shape_notes(self, x: Shape, out: Shape) -> list[str]:
+        if self.track_running_stats and x[0] * prod(x[2:]) == 1:
+            values = "N" if len(x) == 2 else "N·" + {1: "L", 2: "H·W", 3: "D·H·W"}[self.nd]
+            return [f"{self.name}: one value per channel ({values} = 1): torch refuses this input in training mode (\"Expected more than 1 value per channel "
+                    f"when training\"); in eval mode it normalises with the running statistics"]
         return []
 
     def _keras_parts(self) -> list[Part]:

@@ -25,8 +25,16 @@ _TORCH = {
     **dict.fromkeys(
         ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer"), "attention"
     ),
-    **dict.fromkeys(("Flatten", "Dropout", "Identity"), "linear"),
-    **dict.fromkeys(("ReLU", "GELU", "Tanh", "Sigmoid", "Softmax"), "activation"),
+    **dict.fromkeys(("Flatten", "Unflatten", "Dropout", "Identity"), "linear"),
+    **dict.fromkeys(("Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"), "dropout"),
+    **dict.fromkeys((
+        "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "GELU", "Mish", "Hardswish", "Hardsigmoid", "Tanh",
+        "Sigmoid", "Softmax", "LogSoftmax", "PReLU",
+    ), "activation"),
+    **dict.fromkeys((
+        f"{kind}{n}d" for kind in ("ZeroPad", "ConstantPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+        for n in (1, 2, 3)
+    ), "padding"),
     "RMSNorm": "blocks.norm",
     **dict.fromkeys(("SelfAttention", "CausalSelfAttention"), "blocks.attention"),
     **dict.fromkeys(("FeedForward", "SwiGLU"), "blocks.mlp"),

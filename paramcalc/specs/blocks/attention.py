@@ -14,7 +14,22 @@ import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
 from paramcalc.specs.blocks._common import Shape, attention, attention_part, gqa_count, gqa_tensors, last_dim, mha_part
 from paramcalc.specs.parts import Part
+from paramcalc.specs.working import Family
 
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+SELF_ATTENTION_FAMILY = Family(
+    "self_attention", "Self-attention blocks (SelfAttention, CausalSelfAttention, GroupQueryAttention)",
+    ("SelfAttention", "CausalSelfAttention", "GroupQueryAttention"),
+    {
+        "pytorch": "E·H·d (q) + 2·E·K·d (k, v) + H·d·E (o) + biases (H·d + 2·K·d + E); 4·E² + 4·E when K = H and "
+                   "d = E/H; GPT-2's fused c_attn + c_proj: E·3E + 3E + E·E + E",
+        "keras": "query d_m·h·k, key and value d_m·kv·k each, output h·k·d_m, biases if use_bias",
+        "textbook": "4·d² (Q, K, V and output projections, no biases)",
+    },
+    "output = input (N, L, E)",
+    "E = embed_dim (d_m), H = num_heads (h), K = num_kv_heads (kv), d = head_dim (k)",
+)
 
 class _SequenceBlock(LayerSpec):
     """A block over (N, L, E) or (L, E) inputs that keeps their shape, E = embed_dim."""
@@ -34,6 +49,7 @@ class SelfAttention(_SequenceBlock):
     Input and output: (N, L, E) or (L, E).
     """
 
+    family = SELF_ATTENTION_FAMILY
     summary: ClassVar[str] = "self-attention with separate q/k/v/o projections (BERT, LLaMA)"
     infer_field: ClassVar[str | None] = "embed_dim"
     example = ("SelfAttention(4096, 32)", "1,16,4096")
@@ -108,6 +124,7 @@ class SelfAttention(_SequenceBlock):
 class CausalSelfAttention(_SequenceBlock):
     """GPT-2 attention: one fused projection to Q, K and V (``c_attn``), causal mask, output ``c_proj``."""
 
+    family = SELF_ATTENTION_FAMILY
     summary: ClassVar[str] = "GPT-2 causal self-attention: fused c_attn (q, k, v) and c_proj"
     infer_field: ClassVar[str | None] = "embed_dim"
     example = ("CausalSelfAttention(768, 12)", "1,16,768")

@@ -13,6 +13,7 @@ from paramcalc.formulas import textbook as tb
 from paramcalc.formulas.transformer import transformer_output_shape
 from paramcalc.results import Compute, Count, Tensor
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
+from paramcalc.specs.working import Family
 from paramcalc.specs.blocks._common import (
     Eps,
     Shape,
@@ -29,6 +30,19 @@ from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
 
 
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+DECODER_BLOCK_FAMILY = Family(
+    "decoder_block", "Decoder-only blocks (DecoderBlock: GPT-2, LLaMA)", ("DecoderBlock",),
+    {
+        "pytorch": "gpt2: 2·2·d (LayerNorms) + 4·d² + 4·d (attention) + 2·d·f + f + d (MLP) = 12·d² + 13·d "
+                   "when f = 4·d; llama: 2·d (RMSNorms) + 4·d² (attention) + 3·d·f (SwiGLU)",
+        "keras": "the same weights as Keras layers (EinsumDense/Dense, LayerNormalization)",
+        "textbook": "12·d² (attention 4·d², MLP 8·d²; no biases, no norms)",
+    },
+    "output = input (N, L, d)",
+    "d = d_model, f = dim_feedforward",
+)
+
 class DecoderBlock(LayerSpec):
     """A pre-norm decoder-only block: x + attn(norm(x)), then x + mlp(norm(x)).
 
@@ -37,6 +51,7 @@ class DecoderBlock(LayerSpec):
     hidden size m·ceil(floor(8d/3)/m), m = 256 (11,008 for d = 4096).
     """
 
+    family = DECODER_BLOCK_FAMILY
     summary: ClassVar[str] = "pre-norm decoder-only block, GPT-2 or LLaMA style"
     example = ("DecoderBlock(768, 12)", "1,16,768")
     type: Literal["DecoderBlock"] = "DecoderBlock"

@@ -11,7 +11,21 @@ import paramcalc.specs.ops as ops
 from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool
 from paramcalc.specs.blocks._common import Shape, dense, last_dim, mlp_parts, swiglu_tensors
 from paramcalc.specs.parts import Part
+from paramcalc.specs.working import Family
 
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+FEED_FORWARD_FAMILY = Family(
+    "feed_forward", "Feed-forward blocks (FeedForward, SwiGLU)", ("FeedForward", "SwiGLU"),
+    {
+        "pytorch": "FeedForward: I·F + F + F·O + O (biases if bias); SwiGLU: 2·I·F + F·O (gate, up, down; "
+                   "+ 2·F + O with bias)",
+        "keras": "the same kernels and biases as Dense layers",
+        "textbook": "2·d·d_ff (no biases); SwiGLU 3·d·d_ff",
+    },
+    "(*, I) → (*, O)",
+    "I = in_features (d), F = hidden_features (d_ff), O = out_features (default I)",
+)
 
 class _FeaturesBlock(LayerSpec):
     """A block from in_features to outputs along the last dimension."""
@@ -32,6 +46,7 @@ class _FeaturesBlock(LayerSpec):
 class FeedForward(_FeaturesBlock):
     """Two-layer feed-forward: Linear(in, hidden), activation, Linear(hidden, out)."""
 
+    family = FEED_FORWARD_FAMILY
     summary: ClassVar[str] = "feed-forward: Linear, activation, Linear (fc1, fc2)"
     infer_field: ClassVar[str | None] = "in_features"
     example = ("FeedForward(768, 3072)", "1,16,768")
@@ -68,6 +83,7 @@ class FeedForward(_FeaturesBlock):
 class SwiGLU(_FeaturesBlock):
     """Gated feed-forward: down_proj(silu(gate_proj(x)) · up_proj(x)) (LLaMA, PaLM)."""
 
+    family = FEED_FORWARD_FAMILY
     summary: ClassVar[str] = "gated SwiGLU feed-forward: gate, up and down projections"
     infer_field: ClassVar[str | None] = "in_features"
     example = ("SwiGLU(4096, 11008)", "1,16,4096")

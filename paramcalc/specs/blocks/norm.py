@@ -15,11 +15,25 @@ from paramcalc.specs.base import LayerSpec, NonNegInt, StrictBool
 from paramcalc.specs.blocks._common import Eps, Shape, normalized, t
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
+from paramcalc.specs.working import Family
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+RMSNORM_FAMILY = Family(
+    "rmsnorm", "RMS normalisation (RMSNorm, RMSNormalization)", ("RMSNorm", "RMSNormalization"),
+    {
+        "pytorch": "prod(normalized_shape) (one scale per normalised value, no shift; 0 without elementwise_affine)",
+        "keras": "prod of the normalised axes' sizes (scale only)",
+        "textbook": "d (one scale per feature)",
+    },
+    "output = input",
+    "d = the normalised size (normalized_shape, the last dimension for LLaMA)",
+)
 
 
 class RMSNorm(LayerSpec):
     """Root-mean-square normalisation over the trailing normalized_shape (``torch.nn.RMSNorm``)."""
 
+    family = RMSNORM_FAMILY
     summary: ClassVar[str] = "RMS normalisation: a scale per feature, no shift (LLaMA)"
     infer_field: ClassVar[str | None] = "normalized_shape"
     example = ("RMSNorm(4096)", "1,16,4096")

@@ -12,7 +12,7 @@ from paramcalc.formulas import blocks as fb
 from paramcalc.formulas import textbook as tb
 from paramcalc.formulas.transformer import transformer_output_shape
 from paramcalc.results import Compute, Count, Tensor
-from paramcalc.specs.attention import TransformerDecoderLayer
+from paramcalc.specs.attention import TRANSFORMER_FAMILY, TransformerDecoderLayer
 from paramcalc.specs.norm import LayerNorm
 from paramcalc.specs.base import LayerSpec, NonNegInt, PosInt, Probability, StrictBool
 from paramcalc.specs.blocks._common import Eps, Shape, prefixed_parts, prefixed_tensors, suffix
@@ -58,6 +58,7 @@ class TransformerDecoder(LayerSpec):
 
     inputs: ClassVar[tuple[str, ...]] = ("tgt", "memory")
 
+    family = TRANSFORMER_FAMILY
     summary: ClassVar[str] = "a stack of decoder layers with an optional final norm"
     example = ("TransformerDecoder(TransformerDecoderLayer(512, 8), num_layers=6)", "20,32,512;10,32,512")
     type: Literal["TransformerDecoder"] = "TransformerDecoder"
@@ -129,6 +130,7 @@ class Transformer(LayerSpec):
 
     inputs: ClassVar[tuple[str, ...]] = ("src", "tgt")
 
+    family = TRANSFORMER_FAMILY
     summary: ClassVar[str] = "encoder-decoder Transformer (stacks and final norms, no embeddings)"
     example = ("Transformer()", "10,32,512;20,32,512")
     type: Literal["Transformer"] = "Transformer"

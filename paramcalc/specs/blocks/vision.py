@@ -14,11 +14,24 @@ from paramcalc.formulas import compute as fc
 from paramcalc.formulas import textbook as tb
 from paramcalc.formulas._shape import split_batch
 from paramcalc.results import Compute, Count, Tensor
-from paramcalc.specs.base import LayerSpec, PosInt, Probability, StrictBool, _tuple_validator
+from paramcalc.specs.base import NO_PARAMS_FAMILY, LayerSpec, PosInt, Probability, StrictBool, _tuple_validator
 from paramcalc.specs.blocks._common import Shape, conv, last_dim, product, t
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
+from paramcalc.specs.working import Family
 
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+PATCH_EMBEDDING_FAMILY = Family(
+    "patch_embedding", "ViT patch embedding (PatchEmbedding)", ("PatchEmbedding",),
+    {
+        "pytorch": "E·C·p_h·p_w + E (patch conv) + E (class token) + (N + 1)·E (positions)",
+        "keras": "the same: a Conv2D kernel and bias, a class token, an Embedding of N + 1 positions",
+        "textbook": "E·C·p_h·p_w + E + E + (N + 1)·E",
+    },
+    "(B, C, H, W) → (B, N + 1, E) with N = (H / p_h)·(W / p_w) patches",
+    "E = embed_dim, C = in_channels, p = patch_size, N = patches",
+)
 
 class PatchEmbedding(LayerSpec):
     """ViT patch embedding: Conv2d(C, E, patch, stride=patch), a class token, learned positions.
@@ -26,6 +39,7 @@ class PatchEmbedding(LayerSpec):
     Input (N, C, H, W) with (H, W) = image_size; output (N, patches + 1, E).
     """
 
+    family = PATCH_EMBEDDING_FAMILY
     summary: ClassVar[str] = "ViT patch embedding: patch conv, class token, position embeddings"
     infer_field: ClassVar[str | None] = "in_channels"
     nd: ClassVar[int] = 2
@@ -134,6 +148,7 @@ class SinusoidalPositionalEncoding(LayerSpec):
     Input and output: (N, L, d_model) or (L, d_model).
     """
 
+    family = NO_PARAMS_FAMILY
     summary: ClassVar[str] = "adds fixed sin/cos position encodings (no parameters)"
     infer_field: ClassVar[str | None] = "d_model"
     example = ("SinusoidalPositionalEncoding(512)", "1,16,512")
@@ -174,6 +189,7 @@ class SinusoidalPositionalEncoding(LayerSpec):
 class Select(LayerSpec):
     """Takes one index along a dimension, dropping it: x.select(dim, index), e.g. x[:, 0]."""
 
+    family = NO_PARAMS_FAMILY
     summary: ClassVar[str] = "x.select(dim, index), e.g. the class token x[:, 0] (no parameters)"
     example = ("Select(1, 0)", "1,197,768")
     type: Literal["Select"] = "Select"

@@ -1,0 +1,242 @@
+"""The torch.nn layer types beyond Linear, Conv, pooling, norms, recurrent and attention: activations,
+dropouts, padding, reshaping. Known values worked out by hand, edge cases decided by real torch 2.13,
+the divergences decided on purpose, and small real models counted against torch.
+
+The random configurations of every type are compared with torch in test_crosscheck_torch.py and
+with the independent reference in test_formulas_vs_reference.py (strategies in strategies.py).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+from conftest import require
+
+import strategies as S
+from paramcalc import SpecError, parse_layer, summarize
+from paramcalc.specs import registry
+from paramcalc.specs.families import find_family
+from test_crosscheck_torch import paramcalc_outcome, torch_outcome
+
+torch = require("torch")
+nn = torch.nn
+
+pytestmark = pytest.mark.crosscheck
+
+
+# -- Known values, worked out by hand ------------------------------------------------------------
+
+KNOWN = [
+    # (expression, input shape, parameters, output shape), each with its arithmetic
+    # PReLU: one slope shared (1), or one per channel: 64.
+    ("PReLU()", (8, 64, 32, 32), 1, (8, 64, 32, 32)),
+    ("PReLU(64)", (8, 64, 32, 32), 64, (8, 64, 32, 32)),
+    # CycleGAN's first padding: 256 + 3 + 3 = 262 on both sides.
+    ("ReflectionPad2d(3)", (1, 3, 256, 256), 0, (1, 3, 262, 262)),
+    # (left, right, top, bottom) = (1, 1, 2, 0): width 10 + 1 + 1 = 12, height 10 + 2 + 0 = 12.
+    ("ZeroPad2d((1, 1, 2, 0))", (1, 3, 10, 10), 0, (1, 3, 12, 12)),
+    # A negative padding crops: width 10 + 3 + 3 = 16, height 10 + 1 − 1 = 10.
+    ("ReplicationPad2d((3, 3, 1, -1))", (1, 3, 10, 10), 0, (1, 3, 10, 16)),
+    # ConstantPad3d pads depth, height and width: 8 + 2, 10 + 2, 10 + 2.
+    ("ConstantPad3d(1, 3.5)", (1, 3, 8, 10, 10), 0, (1, 3, 10, 12, 12)),
+    # Circular: each side at most n; 5 + 2 + 2 = 9.
+    ("CircularPad1d(2)", (1, 3, 5), 0, (1, 3, 9)),
+    # 3136 = 64·7·7.
+    ("Unflatten(1, (64, 7, 7))", (32, 3136), 0, (32, 64, 7, 7)),
+    # -1 is inferred: 3136 / (64·7) = 7.
+    ("Unflatten(-1, (64, -1, 7))", (32, 3136), 0, (32, 64, 7, 7)),
+    ("LeakyReLU(0.2)", (4, 10), 0, (4, 10)),
+    ("LogSoftmax(dim=1)", (4, 10), 0, (4, 10)),
+    ("Dropout2d(0.5)", (2, 8, 4, 4), 0, (2, 8, 4, 4)),
+]
+
+
+@pytest.mark.parametrize(("expression", "shape", "params", "out"), KNOWN, ids=[k[0] for k in KNOWN])
+def test_known_values(expression: str, shape: tuple[int, ...], params: int, out: tuple[int, ...]) -> None:
+    spec = parse_layer(expression)
+    assert spec.count().total == params
+    assert spec.output_shape(shape) == out
+
+
+def test_prelu_tensors_are_torchs() -> None:
+    """torch.nn.PReLU(64) holds one parameter, ``weight`` of shape (64,); Keras's PReLU shares its
+    alpha over the spatial axes for the same count."""
+    spec = parse_layer("PReLU(64)")
+    assert [(t.name, t.shape) for t in spec.param_tensors()] == [
+        (name, tuple(p.shape)) for name, p in nn.PReLU(64).named_parameters()
+    ] == [("weight", (64,))]
+    assert spec.count("keras").total == 64
+
+
+# -- Edge cases torch decides ---------------------------------------------------------------------
+
+EDGE_CASES = [
+    ("reflect-padding-equal-to-size", S.Case("ReflectionPad1d", {"padding": 3}, ((1, 2, 3),))),
+    ("reflect-padding-below-size", S.Case("ReflectionPad1d", {"padding": 2}, ((1, 2, 3),))),
+    ("reflect-crop-to-nothing", S.Case("ReflectionPad1d", {"padding": -1}, ((1, 2, 2),))),
+    ("reflect-2d-one-dimension-cropped-to-nothing", S.Case("ReflectionPad2d", {"padding": (0, 0, -1, -1)}, ((1, 2, 2),))),
+    ("replicate-3d-every-dimension-cropped-to-nothing", S.Case("ReplicationPad3d", {"padding": -1}, ((1, 2, 2, 2),))),
+    ("replicate-empty-channels", S.Case("ReplicationPad1d", {"padding": 1}, ((1, 0, 3),))),
+    ("replicate-4d-input-to-1d", S.Case("ReplicationPad1d", {"padding": 1}, ((1, 1, 2, 3),))),
+    ("zero-pad-any-rank", S.Case("ZeroPad1d", {"padding": 1}, ((1, 1, 2, 3),))),
+    ("zero-pad-fewer-dims-than-padded", S.Case("ZeroPad2d", {"padding": 1}, ((3,),))),
+    ("zero-pad-crop-more-than-there-is", S.Case("ZeroPad1d", {"padding": (3, -1)}, ((2, 0),))),
+    ("circular-wraps-twice", S.Case("CircularPad1d", {"padding": (3, 0)}, ((1, 2),))),
+    ("circular-copy-overlaps", S.Case("CircularPad1d", {"padding": (-2, 2)}, ((1, 3),))),
+    ("circular-copy-overlaps-strided", S.Case("CircularPad1d", {"padding": (-2, 2)}, ((2, 3),))),
+    ("circular-copy-overlaps-batch-1-channel-1", S.Case("CircularPad1d", {"padding": (2, -1)}, ((1, 1, 2),))),
+    ("circular-copy-same-region", S.Case("CircularPad1d", {"padding": (-3, 3)}, ((1, 3),))),
+    ("circular-copy-overlaps-empty-batch", S.Case("CircularPad1d", {"padding": (-2, 2)}, ((0, 1, 3),))),
+    ("circular-empty-length", S.Case("CircularPad1d", {"padding": (0, 0)}, ((2, 0),))),
+    ("unflatten-infer-from-zero", S.Case("Unflatten", {"dim": 1, "unflattened_size": (0, -1)}, ((2, 0),))),
+    ("unflatten-zero-size", S.Case("Unflatten", {"dim": 1, "unflattened_size": (0, 3)}, ((2, 0),))),
+    ("unflatten-0d", S.Case("Unflatten", {"dim": 0, "unflattened_size": (1,)}, ((),))),
+    ("prelu-channels-of-1d-input", S.Case("PReLU", {"num_parameters": 3}, ((3,),))),
+    ("prelu-0d-input", S.Case("PReLU", {"num_parameters": 3}, ((),))),
+    ("prelu-zero-slopes-empty-channels", S.Case("PReLU", {"num_parameters": 0}, ((2, 0),))),
+    ("dropout1d-4d", S.Case("Dropout1d", {}, ((1, 2, 3, 4),))),
+    ("dropout2d-3d-input", S.Case("Dropout2d", {}, ((2, 3, 4),))),
+    ("dropout3d-1d-input", S.Case("Dropout3d", {}, ((3,),))),
+    ("logsoftmax-dim-out-of-range", S.Case("LogSoftmax", {"dim": 2}, ((2, 3),))),
+]
+
+
+@pytest.mark.parametrize("case", [c for _, c in EDGE_CASES], ids=[i for i, _ in EDGE_CASES])
+def test_edge_case_agrees_with_torch(case: S.Case) -> None:
+    theirs, ours = torch_outcome(case), paramcalc_outcome(case)
+    assert theirs[0] == ours[0], f"torch: {theirs[1]!s:.300}\nparamcalc: {ours[1]!s:.300}"
+    if ours[0] == "ok":
+        assert ours[1] == theirs[1]
+
+
+# -- Refused only in training mode: paramcalc gives the shape and warns ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "shape", "message"),
+    [
+        ("BatchNorm2d(3)", (1, 3, 1, 1), "Expected more than 1 value per channel when training"),
+        ("BatchNorm1d(3)", (1, 3), "Expected more than 1 value per channel when training"),
+        ("Dropout2d(0.5)", (3,), "Feature dropout requires at least 2 dimensions"),
+        ("FeatureAlphaDropout(0.5)", (3,), "Feature dropout requires at least 2 dimensions"),
+        ("Dropout3d(0.5)", (), "Feature dropout requires at least 2 dimensions"),
+    ],
+)
+def test_refused_in_training_only_is_a_warning(expression: str, shape: tuple[int, ...], message: str) -> None:
+    spec = parse_layer(expression)
+    module = getattr(nn, spec.type)(*[v for k, v in spec if k not in ("type", "bias")][:1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises((RuntimeError, ValueError), match=message):
+            module.train()(torch.zeros(shape))
+        assert tuple(module.eval()(torch.zeros(shape)).shape) == shape
+    assert spec.output_shape(shape) == shape
+    notes = spec.shape_notes(shape)
+    assert any("training mode" in note and "eval mode" in note for note in notes), notes
+
+
+def test_batchnorm_with_more_values_per_channel_has_no_warning() -> None:
+    assert parse_layer("BatchNorm2d(3)").shape_notes((2, 3, 1, 1)) == []
+    assert parse_layer("BatchNorm1d(3)").shape_notes((1, 3, 2)) == []
+
+
+# -- Divergences decided on purpose --------------------------------------------------------------
+
+
+def test_reflect_crop_of_an_empty_batch_is_refused() -> None:
+    """torch 2.13 returns a tensor whose size is negative when a reflect or replicate padding crops
+    more than a dimension holds on an empty batch (it refuses the same on any other batch);
+    paramcalc refuses it always."""
+    out = nn.ReflectionPad2d((0, 0, -3, -3))(torch.zeros(0, 1, 1, 1))
+    assert tuple(out.shape) == (0, 1, -5, 1)
+    with pytest.raises(RuntimeError):
+        nn.ReflectionPad2d((0, 0, -3, -3))(torch.zeros(1, 1, 1, 1))
+    with pytest.raises(SpecError, match="crop"):
+        parse_layer("ReflectionPad2d((0, 0, -3, -3))").output_shape((0, 1, 1, 1))
+
+
+def test_padding_tuple_of_the_documented_length_only() -> None:
+    """torch's ZeroPad2d((1, 1)) pads only the last dimension (F.pad takes any even length);
+    paramcalc asks for the documented 4 entries, so a ZeroPad2d always pads 2 dimensions."""
+    assert tuple(nn.ZeroPad2d((1, 1))(torch.zeros(1, 3, 4, 4)).shape) == (1, 3, 4, 6)
+    with pytest.raises(SpecError, match="tuple of 4 ints"):
+        parse_layer("ZeroPad2d((1, 1))")
+
+
+@pytest.mark.parametrize("expression", ["ZeroPad2d(1.0)", "ReflectionPad1d((1, True))", "Unflatten(1, 6)"])
+def test_floats_and_bools_where_ints_belong_are_refused(expression: str) -> None:
+    with pytest.raises(SpecError):
+        parse_layer(expression)
+
+
+# -- Every listed layer has a formula --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("framework", ["pytorch", "keras"])
+def test_every_listed_layer_has_a_formula(framework: str) -> None:
+    missing = []
+    for name in registry.names(framework):
+        try:
+            fam = find_family(name)
+        except SpecError:
+            missing.append(name)
+            continue
+        assert name in fam.layers or name == "Bidirectional", name  # a Bidirectional takes its layer's formula
+    assert not missing, f"no formula for {missing}"
+
+
+@pytest.mark.parametrize("name", [n for n in registry.names("pytorch") if n in S.FAMILIES])
+def test_explained_count_starts_with_the_family_formula(name: str) -> None:
+    """Every layer with a random strategy: the worked count opens with its family's formula and ends
+    on the count."""
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=3, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(case=S.valid_cases(name))
+    def check(case: S.Case) -> None:
+        spec = parse_layer(case.layer())
+        lines = spec.explain_params()
+        assert lines[0].startswith("formula: ")
+        assert lines[-1].replace(",", "").endswith(str(spec.count().total))
+
+    check()
+
+
+# -- Small real models, counted against torch ------------------------------------------------------
+
+
+def _torch_total(module: Any) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_patchgan_style_discriminator_matches_torch() -> None:
+    """A pix2pix-style discriminator: reflection padding, convolutions, LeakyReLU, channel dropout,
+    PReLU per channel, a flattened head with LogSoftmax."""
+    torch_model = nn.Sequential(
+        nn.ReflectionPad2d(1), nn.Conv2d(3, 16, 4, stride=2), nn.LeakyReLU(0.2),
+        nn.ZeroPad2d((1, 2, 1, 2)), nn.Conv2d(16, 32, 4, stride=2), nn.PReLU(32), nn.Dropout2d(0.3),
+        nn.ReplicationPad2d(1), nn.Conv2d(32, 1, 3), nn.Hardswish(), nn.Flatten(), nn.Linear(64, 10),
+        nn.SELU(), nn.AlphaDropout(0.1), nn.Unflatten(1, (2, 5)), nn.LogSoftmax(dim=-1),
+    )
+    data = {
+        "name": "patchgan", "input_shape": [2, 3, 32, 32],
+        "layers": [
+            "ReflectionPad2d(1)", "Conv2d(3, 16, 4, stride=2)", "LeakyReLU(0.2)",
+            "ZeroPad2d((1, 2, 1, 2))", "Conv2d(16, 32, 4, stride=2)", "PReLU(32)", "Dropout2d(0.3)",
+            "ReplicationPad2d(1)", "Conv2d(32, 1, 3)", "Hardswish()", "Flatten()", "Linear(64, 10)",
+            "SELU()", "AlphaDropout(0.1)", "Unflatten(1, (2, 5))", "LogSoftmax(dim=-1)",
+        ],
+    }
+    summary = summarize(data)
+    x = torch.zeros(2, 3, 32, 32)
+    assert summary.totals.total == _torch_total(torch_model)
+    assert summary.output_shape == tuple(torch_model.eval()(x).shape) == (2, 2, 5)
+    # each row's output shape is torch's, layer by layer
+    shapes = []
+    for layer in torch_model:
+        x = layer(x)
+        shapes.append(tuple(x.shape))
+    assert [r.output_shape for r in summary.rows if r.leaf] == shapes
