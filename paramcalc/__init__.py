@@ -139,6 +139,9 @@ _LAZY = {
     "Memory": "paramcalc.analysis.memory", "layer_memory": "paramcalc.analysis.memory",
     "model_memory": "paramcalc.analysis.memory", "plan_memory": "paramcalc.analysis.planning",
     "LoRA": "paramcalc.analysis.adapters", "layer_activations": "paramcalc.analysis.activations",
+    # Convolution arithmetic: one window, receptive fields, inverse questions.
+    **dict.fromkeys(("window_report", "receptive_field", "solve", "output_neurons"), "paramcalc.analysis.window"),
+    "closed_form": "paramcalc.formulas.closed_forms",
     # Whole models: model files, summaries, presets, print(model) text.
     "Model": "paramcalc.models.format", "load_model": "paramcalc.models.format", "Summary": "paramcalc.models.summary",
     "summarize": "paramcalc.readers", "load_preset": "paramcalc.models.presets",

@@ -318,10 +318,11 @@ def test_model_other_convention_says_which_layer_differs() -> None:
     # Under PyTorch the RNN has 2·64 biases; one bias vector gives 72,385 − 64 = 72,321.
     [answer] = check(TORCH_RNN, params=72_321, convention="pytorch").answers
     names = [d.name for d in answer.diagnoses if d.key == "keras_convention"]
-    assert names == ["the keras convention (rnn: one bias per gate)"]
-    # Without a chosen convention the same answer is accepted, saying under which.
-    [accepted] = check(TORCH_RNN, params=72_321).answers
-    assert accepted.correct and accepted.convention == "keras"
+    assert names == ["Keras's count (rnn: one bias vector per gate)"]
+    # Without a chosen convention the model is judged under its own (pytorch): still wrong, same diagnosis.
+    [judged] = check(TORCH_RNN, params=72_321).answers
+    assert not judged.correct and judged.convention == "pytorch"
+    assert "keras_convention" in [d.key for d in judged.diagnoses]
 
 
 def test_model_file(tmp_path) -> None:

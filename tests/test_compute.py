@@ -33,6 +33,14 @@ def kinds(c: Compute) -> dict[str, int]:
 # -- hand derivations, one family at a time --------------------------------------------------
 
 HAND = [
+    # LeCun et al. 1998, section II.B: "C3 has 1,516 trainable parameters and 151,600 connections": 10·10
+    # positions · 60 table entries · 5·5 taps = 150,000 products, plus 16·10·10 = 1,600 biases.
+    ("SparseConv2d(6, 16, 5)", [(1, 6, 14, 14)], {"mac": 150_000, "bias": 1_600}),
+    # ... "S2 has 12 trainable parameters and 5,880 connections": 6·14·14 = 1,176 outputs, each summing 4 inputs
+    # (3 adds), times its coefficient (1 product) plus its bias: 1,176·(4 + 1) = 5,880 connections.
+    ("Subsampling2d(6)", [(1, 6, 28, 28)], {"mac": 1_176, "pool": 3 * 1_176, "bias": 1_176}),
+    # RBF output: each of the 10 units sums 84 squared differences: 840 subtractions and 840 squares summed.
+    ("RBFOutput(84, 10)", [(1, 84)], {"mac": 840, "elementwise": 840}),
     # Linear(100, 128) on (32, 50, 100): 32·50 = 1,600 rows, each a 100×128 matrix-vector product:
     # 1,600·100·128 = 20,480,000 MACs; one bias add per output: 1,600·128 = 204,800.
     ("Linear(100, 128)", [(32, 50, 100)], {"mac": 20_480_000, "bias": 204_800}),
@@ -435,6 +443,11 @@ def test_bad_shapes_are_spec_errors(expr, shapes, message):
 # -- Keras layers: the same rules, Keras layouts ---------------------------------------------
 
 KERAS = [
+    # LocallyConnected2D(64, 3) on 32x32x3 (the Keras 2 docs' example): the same products as Conv2D(64, 3),
+    # 30·30 positions · 64 filters · 3·3·3 taps = 1,555,200, each with its own weights; 57,600 bias adds.
+    ("LocallyConnected2D(64, 3)", [(1, 32, 32, 3)], {"mac": 1_555_200, "bias": 57_600}),
+    # LocallyConnected1D(4, 3, use_bias=False) on 10 steps of 2 features: 8 positions · 4 filters · 3·2 taps.
+    ("LocallyConnected1D(4, 3, use_bias=False)", [(1, 10, 2)], {"mac": 8 * 4 * 6}),
     # Dense(128, relu) on (None, 100): one sample: 100·128 MACs, 128 bias adds, 128 ReLUs.
     ("Dense(128, activation='relu')", [(None, 100)], {"mac": 12_800, "bias": 128, "activation": 128}),
     ("Dense(10, activation='softmax', use_bias=False)", [(4, 32)], {"mac": 4 * 32 * 10, "softmax": 3 * 40}),

@@ -16,6 +16,16 @@ from paramcalc.checking.mistakes import CATALOGUE, MISTAKES, Diagnosis, Mistake,
 from paramcalc.specs.parse import parse_layer
 from paramcalc.results import Count
 
+# Chollet, Deep Learning with Python (2017), listing 5.1–5.3: the MNIST convnet, 93,322 parameters;
+# 28 → conv 26 → pool 13 → conv 11 → pool 5 → conv 3, flattened to 3·3·64 = 576 features.
+MNIST_CONVNET = {
+    "name": "MNIST convnet", "framework": "keras", "input_shape": [1, 28, 28, 1],
+    "layers": [{"layer": "Conv2D(32, 3, activation='relu')"}, {"layer": "MaxPooling2D(2)"},
+               {"layer": "Conv2D(64, 3, activation='relu')"}, {"layer": "MaxPooling2D(2)"},
+               {"layer": "Conv2D(64, 3, activation='relu')"}, {"layer": "Flatten()"},
+               {"layer": "Dense(64, activation='relu')"}, {"layer": "Dense(10, activation='softmax')"}],
+}
+
 # (entry key, layer, keyword answers for check(), quantity checked, hand derivation)
 CASES = [
     # Keras counts one bias per gate: 4·(128·(100 + 128) + 128) = 117,248 (torch: 4·(29,184 + 256) = 117,760).
@@ -103,11 +113,41 @@ CASES = [
     # MaxPool2d(2) halves 32 to 16; with stride 1: (32 − 2) + 1 = 31.
     ("pool_stride_one", "MaxPool2d(2)", dict(shape="31x31x64", input_shape=(1, 64, 32, 32)), "shape",
      "(32 − 2) + 1 = 31"),
+    # Keras GRU(128) on 100 features, reset_after=True: 3·(128·100 + 128·128 + 2·128) = 88,320; Keras 2's
+    # reset_after=False: 3·(128·100 + 128·128 + 128) = 87,936.
+    ("keras2_gru", "layers.GRU(128)", dict(params=87_936, input_shape=(32, 50, 100)), "params",
+     "3·(12,800 + 16,384 + 128) = 87,936"),
+    # Linear(64, 1) = 65; a bias per input: 64 + 64 = 128.
+    ("bias_per_input", "Linear(64, 1)", dict(params=128), "params", "64·1 + 64 = 128"),
+    # MultiheadAttention(512, 8) = 4·512² + 4·512 = 1,050,624; each head with full Q/K/V:
+    # 8·(3·512² + 3·512) + 512² + 512 = 6,303,744 + 262,656 = 6,566,400.
+    ("heads_full_qkv", "MultiheadAttention(512, 8)", dict(params=6_566_400), "params",
+     "8·787,968 + 262,656 = 6,566,400"),
+    # Keras LSTM(32) on (timesteps 10, features 64): 4·(32·64 + 32·32 + 32) = 12,416; read as 10 features:
+    # 4·(32·10 + 32·32 + 32) = 5,504.
+    ("timesteps_features_swapped", "layers.LSTM(32)", dict(params=5_504, input_shape=(1, 10, 64)), "params",
+     "4·(320 + 1,024 + 32) = 5,504"),
+    # 8x8, k=3, p=1, s=2: (8 + 2 − 3)//2 + 1 = 4; stride first: (8 − 3)//2 + 2·1 + 1 = 5.
+    ("stride_before_padding", "Conv2d(1, 1, 3, padding=1, stride=2)", dict(shape="5x5x1", input_shape=(1, 1, 8, 8)),
+     "shape", "5//2 + 2 + 1 = 5"),
+    # Keras MaxPooling1D(6, 5, padding="same") on 13 steps: ceil(13/5) = 3; read as "valid": (13 − 6)//5 + 1 = 2.
+    ("same_as_valid", "layers.MaxPooling1D(6, 5, padding='same')", dict(shape="2x4", input_shape=(1, 13, 4)),
+     "shape", "7//5 + 1 = 2"),
+    # ... with padding="valid": 2; read as "same": ceil(13/5) = 3.
+    ("valid_as_same", "layers.MaxPooling1D(6, 5)", dict(shape="3x4", input_shape=(1, 13, 4)), "shape",
+     "ceil(13/5) = 3"),
+    # The last conv's +1 forgotten: 2·2·64 = 256 features, Dense(64) 256·64 + 64 = 16,448 instead of
+    # 576·64 + 64 = 36,928: 93,322 − 20,480 = 72,842.
+    ("flatten_wrong_size", MNIST_CONVNET, dict(params=72_842), "params", "93,322 − 20,480 = 72,842"),
+    # ConvTranspose2d(1, 1, 2, stride=2) on 2x2: (2 − 1)·2 + 2 = 4; as a forward conv: (2 − 2)//2 + 1 = 1.
+    ("transposed_as_forward", "ConvTranspose2d(1, 1, 2, stride=2)", dict(shape="1x1x1", input_shape=(1, 1, 2, 2)),
+     "shape", "0//2 + 1 = 1"),
 ]
 
 
 def _id(case: tuple) -> str:
-    return f"{case[0]}-{case[1]}-{case[3]}"
+    target = case[1]["name"] if isinstance(case[1], dict) else case[1]
+    return f"{case[0]}-{target}-{case[3]}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
@@ -180,7 +220,9 @@ def test_diagnosis_text_reads_after_matches() -> None:
 def test_convention_entry_says_why() -> None:
     result = check("LSTM(100, 128)", params=117_248, convention="pytorch")
     names = [d.name for d in result.answers[0].diagnoses]
-    assert "the keras convention (one bias per gate)" in names
+    assert "Keras's count: one bias vector per gate" in names
+    texts = [d.text for d in result.answers[0].diagnoses]
+    assert "that is Keras's count: one bias vector per gate" in texts
 
 
 def test_not_floored_value_is_exact() -> None:

@@ -45,7 +45,7 @@ def test_readme_example_runs(index: int, tmp_path: Path, monkeypatch: pytest.Mon
 
 
 SHELL_BLOCK = re.compile(r"```\n(\$ paramcalc .*?)```", re.S)
-RUNNABLE = ("layer", "check", "preset", "memory", "formula")
+RUNNABLE = ("layer", "check", "preset", "memory", "formula", "window", "receptive-field", "solve")
 
 
 def shell_examples() -> list[tuple[str, str]]:

@@ -1,9 +1,9 @@
 """Checking answers: is a parameter count or an output shape right, and if not, which mistake gives it?
 
 ``check(layer, params=..., shape=..., input_shape=...)`` compares each given answer with the exact
-value, shows the working, and when an answer is wrong searches the other conventions and the
-catalogue of common mistakes (:mod:`paramcalc.checking.mistakes`) for the ones that reproduce it
-exactly. Problem sheets check many at once (:mod:`paramcalc.checking.sheet`).
+value under one convention (the one asked, else the layer's own), shows the working, and when an
+answer is wrong searches the catalogue of common mistakes (:mod:`paramcalc.checking.mistakes`: another
+convention's count is one of them) for the ones that reproduce it exactly, then pairs of them. Problem sheets check many at once (:mod:`paramcalc.checking.sheet`).
 
 - :mod:`~paramcalc.checking.answers`: reading counts and shapes as exams write them; layouts;
 - :mod:`~paramcalc.checking.results`: :class:`AnswerCheck` and :class:`CheckResult`;
@@ -71,8 +71,9 @@ def check(
         shape: the given output shape: ``"55x55x96"`` (channels-last, as exams write it), torch's
             ``"96x55x55"``, with or without the batch dimension, or one side (``"55"``).
         input_shape: the input shape; a torch convolution also accepts it channels-last (``227x227x3``).
-        convention: ``"pytorch"``, ``"keras"`` or ``"textbook"``. When None, an answer that is right under
-            any convention is accepted, and the result says which.
+        convention: ``"pytorch"``, ``"keras"`` or ``"textbook"``: every answer is judged under this one
+            convention. When None, the layer's own: a Keras layer under Keras, a PyTorch layer under PyTorch.
+            An answer that another convention gives is wrong, and the diagnosis says whose count it is.
         catalogue: the mistakes searched when an answer is wrong.
 
     Returns:

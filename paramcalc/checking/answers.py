@@ -76,6 +76,8 @@ def parse_answer_shape(value: Any, what: str = "shape") -> AnswerShape:
         raise ParamcalcError(f"{what}: must be a shape such as 55x55x96. Received: {short_repr(value)}")
     body = value.strip().strip("()[]").strip()
     parts = [p for p in _SHAPE_SPLIT.split(body) if p]
+    if len(parts) > 1 and parts[0] in ("None", "?"):  # Keras prints the batch as None
+        parts = parts[1:]
     if not parts:
         raise ParamcalcError(f"{what}: empty shape; write it like 55x55x96 or 96,55,55")
     return tuple(_dim(p, what, value) for p in parts)
@@ -108,8 +110,8 @@ def parse_input_shape(value: Any, what: str = "input_shape") -> Any:
     if isinstance(value, str):
         parts = [p for p in value.split(";") if p.strip()]
         if len(parts) > 1:
-            return tuple(_int_shape(parse_answer_shape(p, what), what, value) for p in parts)
-        return _int_shape(parse_answer_shape(value, what), what, value)
+            return tuple(_int_shape(_input_dims(p, what), what, value) for p in parts)
+        return _int_shape(_input_dims(value, what), what, value)
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, (list, tuple)) for v in value):
         return tuple(_int_shape(tuple(v), what, value) for v in value)
     if isinstance(value, (list, tuple)):
@@ -117,10 +119,24 @@ def parse_input_shape(value: Any, what: str = "input_shape") -> Any:
     raise ParamcalcError(f"{what}: must be a shape such as 227x227x3. Received: {short_repr(value)}")
 
 
+def _input_dims(text: str, what: str) -> tuple:
+    """One input shape's dimensions; ``None`` (or ``?``) stays None, an unknown size as Keras writes it."""
+    body = text.strip().strip("()[]").strip()
+    parts = [p for p in _SHAPE_SPLIT.split(body) if p]
+    if any(p in ("None", "?") for p in parts):
+        return tuple(None if p in ("None", "?") else _dim(p, what, text) for p in parts)
+    return parse_answer_shape(text, what)
+
+
 def _int_shape(shape: tuple, what: str, whole: Any) -> Shape:
     for d in shape:
+        if d is None:  # an unknown size (the batch, mostly): Keras layers accept it
+            continue
         if isinstance(d, bool) or not isinstance(d, int) or d < 0:
-            raise ParamcalcError(f"{what}: every dimension must be a non-negative integer. Received: {short_repr(whole)}")
+            raise ParamcalcError(
+                f"{what}: every dimension must be a non-negative integer (or None for an unknown size). "
+                f"Received: {short_repr(whole)}"
+            )
     return tuple(shape)
 
 

@@ -5,8 +5,8 @@ and for a wrong one the conventions and catalogued mistakes that reproduce it ex
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +28,9 @@ from paramcalc.checking.mistakes import (
     Situation,
     count_value,
     diagnose_count,
+    diagnose_count_pairs,
     diagnose_shape,
+    diagnose_shape_pairs,
     freeze_shape,
     is_keras,
     window,
@@ -171,20 +173,10 @@ def _as_text(value: Any) -> str:
 # -- Checking one layer ----------------------------------------------------------------------
 
 
-def _counts_under(spec: LayerSpec, input_shape: Any) -> dict[str, Count | None]:
-    """The count under every convention (None where a convention cannot count the layer); remembered."""
-    return {c: safe_count(spec, c, input_shape) for c in CONVENTIONS}
-
-
 def _cached_count(spec: LayerSpec, convention: str, input_shape: Any) -> Count:
     """The count under one convention (remembered, shared with the mistake search); raises what counting raises."""
     count = safe_count(spec, convention, input_shape)
     return spec.count(convention, input_shape=input_shape) if count is None else count
-
-
-def _reason(convention: str, situation: Situation) -> str:
-    entry = MISTAKES.get(f"{convention}_convention")
-    return entry.title(situation) if entry else f"the {convention} convention"
 
 
 def _check_count(
@@ -192,27 +184,23 @@ def _check_count(
     given: int,
     spec: LayerSpec,
     primary: str,
-    chosen: bool,
     input_shape: Any,
     catalogue: tuple[Mistake, ...],
 ) -> AnswerCheck:
+    """One count checked under ``primary`` only: another convention's count is a mistake, named as such."""
     expected_count = _cached_count(spec, primary, input_shape)
     expected = count_value(expected_count, quantity)
 
-    def derive(convention: str) -> Callable[[], str]:
-        return lambda: derive_params(spec, convention, input_shape)
+    def derive() -> str:
+        return derive_params(spec, primary, input_shape)
 
     if given == expected:
-        return AnswerCheck(quantity, given, expected, True, primary, _derive=derive(primary))
-    if not chosen:
-        for c, count in _counts_under(spec, input_shape).items():
-            if c != primary and count is not None and count_value(count, quantity) == given:
-                why = _reason(c, Situation(spec, primary, input_shape))
-                remark = f"right under {why}; the {primary} convention gives {expected:,}"
-                return AnswerCheck(quantity, given, given, True, c, remark=remark, _derive=derive(c))
+        return AnswerCheck(quantity, given, expected, True, primary, _derive=derive)
     situation = Situation(spec, primary, input_shape)
     found = diagnose_count(situation, quantity, given, catalogue=catalogue)
-    return AnswerCheck(quantity, given, expected, False, primary, diagnoses=tuple(found), _derive=derive(primary))
+    if not found:
+        found = diagnose_count_pairs(situation, quantity, given, catalogue=catalogue)
+    return AnswerCheck(quantity, given, expected, False, primary, diagnoses=tuple(found), _derive=derive)
 
 
 def _check_shape(
@@ -220,6 +208,7 @@ def _check_shape(
     spec: LayerSpec,
     readings: list[tuple[Any, str | None]],
     catalogue: tuple[Mistake, ...],
+    convention: str = "pytorch",
 ) -> tuple[AnswerCheck, str | None, Any]:
     """Check a shape answer against each reading of the input in turn (torch's first).
 
@@ -250,9 +239,15 @@ def _check_shape(
         if label is not None:
             return answer(inputs, out, layouts, True, layout=label), note, shape
     for shape, inputs, note, out, layouts in tried:
-        situation = Situation(spec, "pytorch", shape)
-        found = diagnose_shape(situation, given, layouts.match, catalogue=catalogue)
-        if found:
+        textbook = _textbook_fraction(spec, shape, given, layouts, convention)
+        if textbook is not None:
+            return answer(inputs, out, layouts, True, layout=textbook[0], remark=textbook[1]), note, shape
+    for search in (diagnose_shape, diagnose_shape_pairs):
+        for shape, inputs, note, out, layouts in tried:
+            situation = Situation(spec, convention, shape)
+            found = search(situation, given, layouts.match, catalogue=catalogue)
+            if not found:
+                continue
             check = answer(inputs, out, layouts, False, diagnoses=tuple(found))
             if found[0].layout:
                 forms = dict(layouts.forms(out))
@@ -260,6 +255,29 @@ def _check_shape(
             return check, note, shape
     shape, inputs, note, out, layouts = tried[0]
     return answer(inputs, out, layouts, False), note, shape
+
+
+def _textbook_fraction(
+    spec: LayerSpec, shape: Any, given: AnswerShape, layouts: Layouts, convention: str
+) -> tuple[str, str] | None:
+    """Under the textbook convention, the exact (W − F + 2P)/S + 1 when it is not whole: the textbook's
+    answer for a setting it calls invalid. Returns the layout and the remark, or None."""
+    if convention != "textbook" or not any(isinstance(d, Fraction) for d in given):
+        return None
+    situation = Situation(spec, convention, shape)
+    exact = MISTAKES["not_floored"].wrong_shape(situation) if "not_floored" in MISTAKES else None
+    if exact is None:
+        return None
+    label = layouts.match(given, exact)
+    if label is None:
+        return None
+    floored = situation.output
+    sizes = " and ".join(dict.fromkeys(format_shape((d,)) for d in exact if isinstance(d, Fraction)))
+    return label, (
+        f"the textbook's exact answer: (W − F + 2P)/S + 1 = {sizes} is not whole, so the course calls this "
+        f"setting invalid (the filter does not fit evenly); PyTorch and Keras floor it and give "
+        f"{format_shape(floored)}"
+    )
 
 
 def replace_answer(answer: AnswerCheck, **changes: Any) -> AnswerCheck:
@@ -325,22 +343,22 @@ def check_layer(
     used_input = readings[0][0] if readings else None
     used_note = readings[0][1] if readings else None
     answers: list[AnswerCheck] = []
+    primary = convention or natural_convention(spec)
     if given_shape is not None:
-        shape_check, used_note, used_input = _check_shape(given_shape, spec, readings, catalogue)
+        shape_check, used_note, used_input = _check_shape(given_shape, spec, readings, catalogue, primary)
         answers.append(shape_check)
     keras = is_keras(spec)
     resolved = spec if keras or spec.is_resolved() else spec.resolve(used_input)
     count_input = frozen if keras else used_input
-    primary = convention or natural_convention(spec)
     counted = [
-        _check_count(quantity, answers_in[quantity], resolved, primary, convention is not None, count_input, catalogue)
+        _check_count(quantity, answers_in[quantity], resolved, primary, count_input, catalogue)
         for quantity in COUNT_QUANTITIES
         if answers_in[quantity] is not None
     ]
     if used_note:
         notes.append(used_note)
     if used_input is not None:
-        notes.extend(_inexact_notes(resolved, *_inputs(used_input)))
+        notes.extend(_inexact_notes(resolved, *_inputs(used_input), textbook=primary == "textbook"))
     return CheckResult(
         resolved, "layer", primary, convention is not None, used_input, tuple(counted + answers), tuple(notes)
     )
@@ -376,13 +394,16 @@ def merge_dimension_notes(notes: list[str]) -> list[str]:
     return out
 
 
-def _inexact_notes(spec: LayerSpec, *shapes: Shape) -> list[str]:
+def _inexact_notes(spec: LayerSpec, *shapes: Shape, textbook: bool = False) -> list[str]:
     try:
         raw = spec.shape_notes(*shapes)
     except (ParamcalcError, NotImplementedError):
         return []
     if not raw:
         return []
+    if textbook:
+        return [*merge_dimension_notes(raw), "the division is not exact: the textbook's answer is the exact fraction "
+                "(a setting it calls invalid); PyTorch and Keras floor it"]
     return [
         *merge_dimension_notes(raw),
         "the division is not exact: exam problems usually choose sizes that divide exactly, so check the "

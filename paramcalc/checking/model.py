@@ -4,13 +4,13 @@ layer (or every layer) whose catalogued mistake explains the difference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from paramcalc.checking.answers import Layouts, format_shape, layouts_for, parse_input_shape
+from paramcalc.checking.flatten import StackLayer, flatten_diagnoses
 from paramcalc.checking.layer import (
     COUNT_QUANTITIES,
     check_convention,
@@ -18,7 +18,16 @@ from paramcalc.checking.layer import (
     merge_dimension_notes,
     read_answers,
 )
-from paramcalc.checking.mistakes import CATALOGUE, CONVENTIONS, Diagnosis, Mistake, Situation, count_value, freeze_shape
+from paramcalc.checking.mistakes import (
+    CATALOGUE,
+    CONVENTIONS,
+    Diagnosis,
+    Mistake,
+    Situation,
+    count_value,
+    diagnosis,
+    freeze_shape,
+)
 from paramcalc.checking.results import AnswerCheck, CheckResult
 from paramcalc.checking.situation import AnswerShape, Quantity
 from paramcalc.errors import ParamcalcError
@@ -95,16 +104,7 @@ def _model_convention(model: Any, summary: Any) -> str:
     return "keras" if keras_rows and len(keras_rows) == sum(1 for r in summary.rows if r.leaf and r.layer) else "pytorch"
 
 
-@dataclass(frozen=True, slots=True)
-class _ModelLayer:
-    path: str
-    spec: LayerSpec
-    input_shape: Any
-    output_shape: Any
-    repeat: int
-
-
-def _model_layers(summary: Any) -> list[_ModelLayer]:
+def _model_layers(summary: Any) -> list[StackLayer]:
     """The model's layers with their specs; a layer repeated along the model is read once."""
     out = []
     specs: dict[str, LayerSpec | None] = {}
@@ -119,19 +119,24 @@ def _model_layers(summary: Any) -> list[_ModelLayer]:
                 specs[key] = None
         spec = specs[key]
         if spec is not None:
-            out.append(_ModelLayer(r.path, spec, r.input_shape, r.output_shape, r.repeat))
+            out.append(StackLayer(r.path, spec, r.input_shape, r.output_shape, r.repeat))
     return out
 
 
-def _last_layer(summary: Any) -> _ModelLayer | None:
+def _last_layer(summary: Any) -> StackLayer | None:
     """The model's last layer that can be read (all the shape check needs of the rows)."""
     for r in reversed(summary.rows):
         if r.leaf and r.layer:
             try:
-                return _ModelLayer(r.path, load_layer(r.layer), r.input_shape, r.output_shape, r.repeat)
+                return StackLayer(r.path, load_layer(r.layer), r.input_shape, r.output_shape, r.repeat)
             except ParamcalcError:
                 continue
     return None
+
+
+def _plain_stack(layers: list[StackLayer]) -> bool:
+    """Whether each layer reads the one before it (no residuals, no several inputs)."""
+    return all(a.output_shape is not None and b.input_shape == a.output_shape for a, b in zip(layers, layers[1:]))
 
 
 def _model_count_diagnoses(
@@ -160,7 +165,7 @@ def _model_count_diagnoses(
                     detail = ""
                 where = f"{where}: {detail}" if detail else where
             name = f"{entry.name} ({where})" if where else entry.name
-            found.append(Diagnosis(entry.key, name, entry.explanation, given))
+            found.append(Diagnosis(entry.key, name, entry.explanation, given, lead=entry.lead, source=entry.source))
             seen_values.add((entry.key, given))
     everywhere: dict[str, tuple[int, int, Mistake, list[str]]] = {}
     for layer in _model_layers(summary):
@@ -177,12 +182,17 @@ def _model_count_diagnoses(
             if not delta:
                 continue
             if expected + delta == given and (m.key, given) not in seen_values:
-                found.append(Diagnosis(m.key, m.title(situation), m.explanation, given, where=layer.path))
+                found.append(diagnosis(m, situation, given, where=layer.path))
             total, n, _, paths = everywhere.get(m.key, (0, 0, m, []))
             everywhere[m.key] = (total + delta, n + 1, m, [*paths, layer.path])
+    layers = _model_layers(summary)
+    if _plain_stack(layers):
+        for m, title, path, value in flatten_diagnoses(layers, quantity, given, expected, convention, catalogue):
+            found.append(Diagnosis(m.key, title, m.explanation, value, where=path, lead=m.lead, source=m.source))
     for key, (delta, n, m, paths) in everywhere.items():
         if n > 1 and expected + delta == given and (key, given) not in seen_values:
-            found.append(Diagnosis(m.key, m.name, m.explanation, given, where="every layer"))
+            found.append(Diagnosis(m.key, m.name, m.explanation, given, where="every layer", lead=m.lead,
+                                   source=m.source))
     return found
 
 
@@ -222,9 +232,8 @@ def _model_shape_diagnoses(
         The diagnoses, and whether the search was complete (False once it stopped at the bound).
     """
     layers = _model_layers(summary)
-    for a, b in zip(layers, layers[1:]):
-        if a.output_shape is None or b.input_shape != a.output_shape:
-            return [], True  # not a plain stack (residuals, several inputs): no propagation
+    if not _plain_stack(layers):
+        return [], True  # not a plain stack (residuals, several inputs): no propagation
     carried: dict[tuple[int, Any], Any] = {}  # (layer index, shape entering it) -> the final shape, or None
     steps = 0
 
@@ -255,7 +264,7 @@ def _model_shape_diagnoses(
             carried[key] = final
         return final
 
-    matches: dict[str, list[tuple[_ModelLayer, Situation, Mistake, Any, str]]] = {}
+    matches: dict[str, list[tuple[StackLayer, Situation, Mistake, Any, str]]] = {}
     complete = True
     try:
         for i in range(len(layers) - 1, -1, -1):  # from the last layer back: later carries are reused
@@ -277,12 +286,11 @@ def _model_shape_diagnoses(
     for hits in matches.values():
         hits.reverse()  # in the model's order
         if len(hits) <= 3:
-            found += [Diagnosis(m.key, m.title(sit), m.explanation, out, where=layer.path, layout=label)
-                      for layer, sit, m, out, label in hits]
+            found += [diagnosis(m, sit, out, where=layer.path, layout=label) for layer, sit, m, out, label in hits]
             continue
         layer, sit, m, out, label = hits[0]
         where = f"any one of {len(hits):,} layers ({layer.path}, {hits[1][0].path}, ..., {hits[-1][0].path})"
-        found.append(Diagnosis(m.key, m.title(sit), m.explanation, out, where=where, layout=label))
+        found.append(diagnosis(m, sit, out, where=where, layout=label))
     return found, complete
 
 
@@ -320,19 +328,6 @@ def check_model(
         derive = (lambda s=summary, q=quantity: _model_derivation(s, q))
         if given == expected:
             answers.append(AnswerCheck(quantity, given, expected, True, primary, _derive=derive))
-            continue
-        accepted = None
-        if not chosen:
-            for c in CONVENTIONS:
-                other = None if c == primary else _summary_or_none(model, frozen, c)
-                if other is not None and count_value(other.totals, quantity) == given:
-                    accepted = (c, other)
-                    break
-        if accepted is not None:
-            c, other = accepted
-            remark = f"right under the {c} convention; the {primary} convention gives {expected:,}"
-            answers.append(AnswerCheck(quantity, given, given, True, c, remark=remark,
-                                       _derive=lambda s=other, q=quantity: _model_derivation(s, q)))
             continue
         found = _model_count_diagnoses(summary, quantity, given, primary, frozen, model, catalogue)
         answers.append(AnswerCheck(quantity, given, expected, False, primary, diagnoses=tuple(found), _derive=derive))

@@ -4,7 +4,7 @@ biases, counting 3 gates instead of 4, another convention's rules, ...).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from fractions import Fraction
 
 from paramcalc.checking.situation import (
@@ -25,38 +25,24 @@ from paramcalc.checking.situation import (
     keras_name,
     replace,
 )
+from paramcalc.checking.sources import (
+    BN_DOCS,
+    COURSE,
+    CS231N_PARAMS,
+    D2L_GATES,
+    KERAS_INPUT,
+    KERAS_RNN,
+    TORCH_RNN_DOCS,
+    VASWANI,
+)
+from paramcalc.checking.tensor_parts import is_bias as _is_bias
+from paramcalc.checking.tensor_parts import is_weight as _is_weight
+from paramcalc.checking.tensor_parts import leaf as _leaf
+from paramcalc.checking.tensor_parts import param_tensors as _params
+from paramcalc.checking.tensor_parts import sum_tensors as _sum
+from paramcalc.checking.tensor_parts import without as _without
 from paramcalc.results import Count, Tensor
 from paramcalc.specs import LayerSpec, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
-
-
-def _leaf(name: str) -> str:
-    return name.replace("/", ".").rsplit(".", 1)[-1]
-
-
-def _sum(tensors: Iterable[Tensor], scale: Callable[[Tensor], Fraction | int] | None = None) -> Count:
-    """Sum tensor sizes by kind, each scaled (exactly) by ``scale``; a non-whole total is an ArithmeticError."""
-    sums: dict[str, Fraction | int] = {"trainable": 0, "non_trainable": 0, "buffer": 0}
-    for t in tensors:
-        sums[t.kind] += t.numel * scale(t) if scale else t.numel
-    if any(isinstance(v, Fraction) and v.denominator != 1 for v in sums.values()):
-        raise ArithmeticError("not a whole count")
-    return Count(int(sums["trainable"]), int(sums["non_trainable"]), int(sums["buffer"]))
-
-
-def _params(s: Situation) -> list[Tensor]:
-    return [t for t in s.tensors() if t.kind != "buffer"]
-
-
-def _without(s: Situation, drop: Callable[[Tensor], bool]) -> Count | None:
-    tensors = _params(s)
-    kept = [t for t in tensors if not drop(t)]
-    if not tensors or len(kept) == len(tensors):
-        return None
-    return _sum(kept)
-
-
-def _is_bias(t: Tensor) -> bool:
-    return "bias" in _leaf(t.name)
 
 
 def _regated(s: Situation, gates: int) -> Count | None:
@@ -82,9 +68,9 @@ def _other_convention(convention: str) -> Callable[[Situation], Count | None]:
 def _keras_detail(s: Situation) -> str:
     spec = s.spec
     if is_cell(spec, "GRU"):
-        return "reset_after: two biases per gate"
+        return "reset_after=True, two bias vectors per gate"
     if is_recurrent(spec):
-        return "one bias per gate"
+        return "one bias vector per gate"
     if is_batchnorm(spec):
         return "moving mean and variance counted as non-trainable parameters"
     return ""
@@ -93,7 +79,7 @@ def _keras_detail(s: Situation) -> str:
 def _textbook_detail(s: Situation) -> str:
     spec = s.spec
     if is_recurrent(spec):
-        return "one bias per gate"
+        return "one bias vector per gate"
     if is_attention(spec):
         return "4·d², no biases"
     if isinstance(spec, TRANSFORMER):
@@ -104,7 +90,7 @@ def _textbook_detail(s: Situation) -> str:
 def _pytorch_detail(s: Situation) -> str:
     spec = s.spec
     if is_recurrent(spec):
-        return "two biases per gate"
+        return "two bias vectors per gate"
     if is_batchnorm(spec):
         return "running statistics are buffers, not parameters"
     if is_attention(spec) or isinstance(spec, TRANSFORMER):
@@ -126,12 +112,16 @@ def _single_bias(s: Situation) -> Count | None:
 
 
 def _filter_depth_axis(s: Situation, t: Tensor) -> int | None:
-    """Where the input channels (per group) sit in a convolution's weight tensor."""
+    """Where the input channels (per group) sit in a convolution's weight tensor, by the tensor's own layout
+    (a torch layer counted under keras has Keras's kernel)."""
     leaf = _leaf(t.name)
-    if is_keras(s.spec) and leaf == "kernel" and len(t.shape) >= 3:
-        return len(t.shape) - (1 if "Transpose" in type(s.spec).__name__ else 2)
-    if not is_keras(s.spec) and leaf == "weight" and len(t.shape) >= 3:
-        return 0 if isinstance(s.spec, CONV_ANY) and not isinstance(s.spec, CONV) else 1
+    transposed = "Transpose" in type(s.spec).__name__
+    if leaf == "W" and len(t.shape) >= 3:  # the textbook's filters: (*k, C_in/g, C_out)
+        return len(t.shape) - 2
+    if leaf == "kernel" and len(t.shape) >= 3:  # Keras: (*k, C_in/g, filters); transposed (*k, filters, C_in)
+        return len(t.shape) - (1 if transposed else 2)
+    if leaf == "weight" and len(t.shape) >= 3:  # torch: (C_out, C_in/g, *k); transposed (C_in, C_out/g, *k)
+        return 0 if transposed else 1
     return None
 
 
@@ -270,125 +260,227 @@ def _stats_trainable(s: Situation) -> Count | None:
     return Count(expected.total)
 
 
+def _bias_per_input(s: Situation) -> Count | None:
+    """Linear/Dense and forward convolutions with a bias per input (feature or channel) instead of per output."""
+    spec = s.spec
+    if not (is_dense(spec) or is_conv(spec, transposed=False)):
+        return None
+    tensors = _params(s)
+    weights = [t for t in tensors if _is_weight(t)]
+    biases = [t for t in tensors if _is_bias(t)]
+    if len(weights) != 1 or len(biases) != 1:
+        return None
+    w, b = weights[0], biases[0]
+    if is_dense(spec):
+        inputs = w.numel // b.numel if b.numel else 0
+    else:
+        axis = _filter_depth_axis(s, w)
+        inputs = None if axis is None else w.shape[axis] * getattr(spec, "groups", 1)
+    if not inputs or inputs == b.numel:
+        return None
+    return _sum(tensors, lambda t: Fraction(inputs, t.numel) if t is b else 1)
+
+
+QKV_LEAVES = ("in_proj_weight", "in_proj_bias", "q_proj_weight", "k_proj_weight", "v_proj_weight", "W_Q", "W_K", "W_V")
+
+
+def _heads(spec: LayerSpec) -> int:
+    inner = getattr(spec, "encoder_layer", spec)
+    return getattr(inner, "num_heads", None) or getattr(inner, "nhead", None) or 1
+
+
+def _heads_full_qkv(s: Situation) -> Count | None:
+    """Every head given its own d×d query, key and value projections (h times the Q/K/V weights)."""
+    spec = s.spec
+    if is_keras(spec) or not (is_attention(spec) or isinstance(spec, TRANSFORMER)):
+        return None
+    heads = _heads(spec)
+    tensors = _params(s)
+    if heads < 2 or not any(_leaf(t.name) in QKV_LEAVES for t in tensors):
+        return None
+    return _sum(tensors, lambda t: heads if _leaf(t.name) in QKV_LEAVES else 1)
+
+
+def _keras2_gru(s: Situation) -> Count | None:
+    """A Keras GRU counted as Keras 2 did before reset_after=True became the default: one bias per gate."""
+    if keras_name(s.spec) != "GRU" or not getattr(s.spec, "reset_after", False):
+        return None
+    old = s.replaced(reset_after=False)
+    return None if old is None else s.count(old, convention="keras")
+
+
+def _swapped_input(s: Situation) -> tuple | None:
+    shape = s.input_shape
+    if not is_keras(s.spec) or shape is None or not shape or isinstance(shape[0], tuple) or len(shape) != 3:
+        return None
+    if shape[1] is None or shape[2] is None or shape[1] == shape[2]:
+        return None
+    return (shape[0], shape[2], shape[1])
+
+
+def _timesteps_features_swapped(s: Situation) -> Count | None:
+    """Keras ``input_shape=(timesteps, features)`` read as (features, timesteps): the layer sees T features."""
+    swapped = _swapped_input(s)
+    if swapped is None:
+        return None
+    return Situation(s.spec, s.convention, swapped).expected
+
+
+def _timesteps_features_swapped_shape(s: Situation) -> AnswerShape | None:
+    swapped = _swapped_input(s)
+    return None if swapped is None else Situation(s.spec, s.convention, swapped).output
+
+
 #: The parameter mistakes, in the order they are tried.
 PARAM_MISTAKES: tuple[Mistake, ...] = (
     Mistake(
-        "keras_convention", "the keras convention",
-        "Keras's SimpleRNN and LSTM have one bias vector per gate (torch has two: bias_ih and bias_hh); its "
-        "BatchNormalization counts the moving mean and variance as non-trainable parameters (torch keeps them "
-        "as buffers).",
-        "every layer", params=_other_convention("keras"), detail=_keras_detail,
+        "keras_convention", "Keras's count",
+        "Keras's SimpleRNN and LSTM have one bias vector per gate (torch has two: bias_ih and bias_hh), its GRU "
+        "two with reset_after=True; its BatchNormalization counts the moving mean and variance as "
+        "non-trainable parameters (torch keeps them as buffers).",
+        "every layer", params=_other_convention("keras"), detail=_keras_detail, source=KERAS_RNN, lead="that is",
     ),
     Mistake(
-        "textbook_convention", "the textbook convention",
+        "textbook_convention", "the textbook's count",
         "The course formulas keep one bias vector per layer or gate (RNN H·(I+H)+H, LSTM 4×, GRU 3×); "
         "attention is 4·d² and an encoder layer 4·d² + 2·d·d_ff (12·d² when d_ff = 4·d), without biases or "
         "LayerNorm.",
-        "every layer", params=_other_convention("textbook"), detail=_textbook_detail,
+        "every layer", params=_other_convention("textbook"), detail=_textbook_detail, source=COURSE, lead="that is",
     ),
     Mistake(
-        "pytorch_convention", "the pytorch convention",
+        "pytorch_convention", "PyTorch's count",
         "PyTorch's recurrent layers have two bias vectors per gate (bias_ih and bias_hh), and its BatchNorm "
         "keeps the running mean and variance as buffers, which are not parameters.",
-        "every layer", params=_other_convention("pytorch"), detail=_pytorch_detail,
+        "every layer", params=_other_convention("pytorch"), detail=_pytorch_detail, source=TORCH_RNN_DOCS,
+        lead="that is",
+    ),
+    Mistake(
+        "keras2_gru", "Keras 2's GRU count (reset_after=False: one bias vector per gate)",
+        "Keras's GRU has reset_after=True by default (since Keras 2.3): the reset gate is applied after the "
+        "recurrent product, with separate input and recurrent biases, 3·(H·I + H·H + 2·H); 3·(H·I + H·H + H) "
+        "is the count of the older reset_after=False GRU.",
+        "GRU (keras)", params=_keras2_gru, source=KERAS_RNN, supersedes=("textbook_convention",),
     ),
     Mistake(
         "no_bias", "forgetting the biases",
         "Every output unit, channel or gate has a bias: a Linear layer is I·O + O, a convolution "
         "((K_h·K_w·C_in/groups) + 1)·C_out (the +1 is the bias of each filter), an RNN adds its bias vectors "
         "to every gate.",
-        "Linear, Conv, recurrent, attention, Transformer", params=_no_bias,
+        "Linear, Conv, recurrent, attention, Transformer", params=_no_bias, source=COURSE,
     ),
     Mistake(
         "single_bias", "adding a single bias instead of one per output",
         "A bias is a vector with one value per output unit or filter: + O for Linear and + C_out for a "
         "convolution, not + 1.",
-        "Linear, Conv", params=_single_bias,
+        "Linear, Conv", params=_single_bias, source=CS231N_PARAMS,
+    ),
+    Mistake(
+        "bias_per_input", "adding a bias per input instead of per output",
+        "The bias belongs to the outputs: + O for Linear (one per output unit) and + C_out for a convolution "
+        "(one per filter), not + I or + C_in.",
+        "Linear, Conv", params=_bias_per_input, source=COURSE,
     ),
     Mistake(
         "no_input_channels", "forgetting the input channels",
         "A filter spans every input channel (of its group): each of the C_out filters has K_h·K_w·C_in/groups "
         "weights, not K_h·K_w.",
-        "Conv", params=_no_input_channels,
+        "Conv", params=_no_input_channels, source=CS231N_PARAMS,
     ),
     Mistake(
         "groups_ignored", "using in_channels instead of in_channels/groups",
         "With groups = g each filter sees only C_in/g input channels, so the weights are "
         "K_h·K_w·(C_in/g)·C_out.",
         "Conv with groups > 1", params=_groups_ignored,
+        source="PyTorch documentation of Conv2d: weight of shape (out_channels, in_channels/groups, kH, kW)",
     ),
     Mistake(
         "one_bias_per_gate", "counting one bias per gate (as Keras and the textbook do)",
         "torch.nn.RNN, LSTM and GRU have two bias vectors per gate, bias_ih and bias_hh, so each gate adds 2·H "
         "biases, not H.",
-        "RNN, LSTM, GRU (pytorch)", params=_one_bias_per_gate,
+        "RNN, LSTM, GRU (pytorch)", params=_one_bias_per_gate, source=TORCH_RNN_DOCS,
     ),
     Mistake(
         "lstm_three_gates", "counting 3 gates instead of 4",
         "An LSTM has four gate blocks (input, forget, cell candidate, output), so it is 4 × the RNN count, "
         "not 3 × (that is a GRU).",
-        "LSTM", params=_lstm_three_gates,
+        "LSTM", params=_lstm_three_gates, source=D2L_GATES,
     ),
     Mistake(
         "gru_four_gates", "counting 4 gates instead of 3",
         "A GRU has three gate blocks (reset, update, new), so it is 3 × the RNN count, not 4 × (that is an "
         "LSTM).",
-        "GRU", params=_gru_four_gates,
+        "GRU", params=_gru_four_gates, source=D2L_GATES,
     ),
     Mistake(
         "gates_forgotten", "counting a single gate (a plain RNN)",
         "An LSTM repeats the RNN weights for 4 gates and a GRU for 3: multiply the RNN count by the gates.",
-        "LSTM, GRU", params=_gates_forgotten,
+        "LSTM, GRU", params=_gates_forgotten, source=D2L_GATES,
     ),
     Mistake(
         "bidirectional_once", "a bidirectional layer counted once",
         "A bidirectional layer has a second, reverse-direction copy of every weight, and its output "
         "concatenates both directions (2·H features).",
         "bidirectional RNN, LSTM, GRU", params=_bidirectional_once, shape=_bidirectional_once_shape,
+        source="PyTorch documentation of nn.LSTM: bidirectional=True adds the _reverse weights",
     ),
     Mistake(
         "stacked_input_size", "forgetting that stacked layers take hidden_size inputs",
         "Only the first layer of a stack reads input_size features; every later layer reads the previous "
         "layer's output, hidden_size (2·hidden_size when bidirectional) features.",
         "stacked RNN, LSTM, GRU", params=_stacked_input_size,
+        source="PyTorch documentation of nn.LSTM: weight_ih_l[k] is (4·hidden_size, hidden_size) for k > 0",
     ),
     Mistake(
         "first_layer_only", "counting only the first layer of the stack",
         "num_layers stacks that many layers, each with its own weights.",
-        "stacked RNN, LSTM, GRU, TransformerEncoder", params=_first_layer_only,
+        "stacked RNN, LSTM, GRU, TransformerEncoder", params=_first_layer_only, source=TORCH_RNN_DOCS,
+    ),
+    Mistake(
+        "timesteps_features_swapped", "reading input_shape=(timesteps, features) the other way round",
+        "Keras's recurrent and Conv1D layers take (batch, timesteps, features): the weights depend on the "
+        "features (the last axis), never on the number of timesteps.",
+        "SimpleRNN, LSTM, GRU, Conv1D, Dense (keras)", params=_timesteps_features_swapped,
+        shape=_timesteps_features_swapped_shape, source=KERAS_INPUT,
     ),
     Mistake(
         "no_output_projection", "forgetting the output projection of multi-head attention",
         "Multi-head attention has four projections: Q, K and V, and the output projection W_O (d·d weights "
         "plus d biases) applied to the concatenated heads.",
-        "MultiheadAttention, Transformer layers", params=_no_output_projection,
+        "MultiheadAttention, Transformer layers", params=_no_output_projection, source=VASWANI,
+    ),
+    Mistake(
+        "heads_full_qkv", "giving every head its own full-size Q, K and V projections",
+        "The heads split d_model: each head projects to d/h dimensions, so Q, K and V together are 3·d·d "
+        "weights for all heads (3·d² + 3·d with biases), not h·3·d².",
+        "MultiheadAttention, Transformer layers", params=_heads_full_qkv, source=VASWANI,
     ),
     Mistake(
         "no_layernorm", "forgetting the LayerNorm parameters",
         "Each LayerNorm of a Transformer layer has a scale and a shift per feature: 2·d parameters.",
         "Transformer layers", params=_no_layernorm,
+        source="PyTorch documentation of nn.TransformerEncoderLayer: norm1 and norm2",
     ),
     Mistake(
         "ffn_four_d", "assuming the feed-forward width is 4·d",
         "The 12·d² rule holds only when dim_feedforward = 4·d_model; the feed-forward block has "
         "2·d·d_ff weights for the d_ff actually given.",
-        "Transformer layers", params=_ffn_four_d,
+        "Transformer layers", params=_ffn_four_d, source=COURSE,
     ),
     Mistake(
         "batchnorm_running_stats", "counting BatchNorm running statistics as parameters",
         "In PyTorch BatchNorm's running_mean and running_var are buffers, not parameters: only gamma and "
         "beta (2·C; gamma alone, C, with bias=False) are counted.",
-        "BatchNorm (pytorch)", params=_running_stats(False),
+        "BatchNorm (pytorch)", params=_running_stats(False), source=BN_DOCS,
     ),
     Mistake(
         "batchnorm_all_buffers", "counting every BatchNorm buffer as a parameter",
         "running_mean, running_var and num_batches_tracked (2·C + 1 values) are buffers, not parameters.",
-        "BatchNorm (pytorch)", params=_running_stats(True),
+        "BatchNorm (pytorch)", params=_running_stats(True), source=BN_DOCS,
     ),
     Mistake(
         "batchnorm_stats_trainable", "counting the moving statistics as trainable",
         "Keras's BatchNormalization has 4·C weights, but only gamma and beta are trainable; moving_mean and "
         "moving_variance are non-trainable.",
-        "BatchNormalization (keras)", params=_stats_trainable,
+        "BatchNormalization (keras)", params=_stats_trainable, source=BN_DOCS,
     ),
 )

@@ -27,10 +27,10 @@ class AnswerCheck:
         quantity: ``params`` (the total), ``trainable``, ``non_trainable`` or ``shape``.
         given: the answer as given (an int, or a shape whose dimensions may be fractions).
         expected: the right value under ``convention``.
-        correct: whether the answer is right (under the chosen convention, or any when none was chosen).
+        correct: whether the answer is right under ``convention`` (the chosen one, or the layer's own).
         convention: the convention ``expected`` is counted under.
         layout: for shapes, how the given shape lines up with torch's (``channels-last (H, W, C)``).
-        remark: a note on the verdict ("right under the keras convention ...").
+        remark: a note on the verdict (a textbook's fractional answer, explained).
         diagnoses: when wrong, the conventions and catalogued mistakes that reproduce the answer exactly.
     """
 
@@ -109,8 +109,7 @@ class CheckResult:
         subject: the layer's spec, or the model's name or file (``target`` gives it as text).
         kind: ``"layer"`` or ``"model"``.
         convention: the convention checked under (the chosen one, or the layer's own when none was chosen).
-        convention_chosen: whether the convention was chosen; when not, an answer right under any
-            convention is accepted, and the result says which.
+        convention_chosen: whether the convention was chosen (else it is the layer's or model's own).
         input_shape: the input shape used (in torch's layout for torch layers).
         answers: one :class:`AnswerCheck` per given answer.
         notes: remarks on the problem (an input read as channels-last, a division that is not whole).

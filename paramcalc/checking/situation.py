@@ -180,7 +180,14 @@ class Mistake:
         applies_to: the layers it concerns, for listings.
         params: spec (in a :class:`Situation`) -> the wrong :class:`Count` it produces, or None.
         shape: spec (in a :class:`Situation`) -> the wrong output shape it produces, or None.
-        detail: optional spec -> a few words added in brackets after the name.
+        detail: optional spec -> a few words added after the name (in brackets, or after a colon when the
+            entry has its own ``lead``).
+        source: where the mistake is documented or the problem that shows it comes from (a course, a
+            textbook, a framework's documentation).
+        lead: the words before the name in a diagnosis: ``matches``, or ``that is`` for another convention's
+            count ("that is PyTorch's count: two bias vectors per gate").
+        supersedes: keys of entries this one explains better; when both reproduce an answer only this one is
+            named (Keras 2's GRU count is also the textbook's, but the Keras 2 GRU is what was meant).
     """
 
     key: str
@@ -190,6 +197,9 @@ class Mistake:
     params: Callable[[Situation], Count | None] | None = None
     shape: Callable[[Situation], AnswerShape | None] | None = None
     detail: Callable[[Situation], str] | None = None
+    source: str = ""
+    lead: str = "matches"
+    supersedes: tuple[str, ...] = ()
 
     def wrong_count(self, situation: Situation) -> Count | None:
         """The count this mistake produces, or None when it does not apply."""
@@ -212,7 +222,9 @@ class Mistake:
     def title(self, situation: Situation) -> str:
         """The name with its detail for this layer: ``the keras convention (one bias per gate)``."""
         extra = self.detail(situation) if self.detail else ""
-        return f"{self.name} ({extra})" if extra else self.name
+        if not extra:
+            return self.name
+        return f"{self.name}: {extra}" if self.lead != "matches" else f"{self.name} ({extra})"
 
 
 # -- Layer families, for torch and Keras specs alike -----------------------------------------

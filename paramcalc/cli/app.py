@@ -24,6 +24,7 @@ from paramcalc.cli.memory import app as memory_app
 from paramcalc.cli.models import app as models_app
 from paramcalc.cli.options import CONTEXT_SETTINGS
 from paramcalc.cli.output import EXIT_BAD_INPUT, EXIT_INTERNAL, prepare_streams, print_error
+from paramcalc.cli.window import app as window_app
 from paramcalc.errors import ParamcalcError
 
 
@@ -217,6 +218,7 @@ app.add_typer(layer_app)  # layer, layers, formula
 app.add_typer(check_app)  # check, check-sheet
 app.add_typer(models_app)  # summary, presets, preset, schema
 app.add_typer(memory_app)  # memory
+app.add_typer(window_app)  # window, receptive-field, solve
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ app = typer.Typer()
 
 CHECK_HELP = """Check answers about a layer or a model: each gets ✓ or ✗ with the expected value and the working.
 
-A wrong answer is compared with the other conventions and a catalogue of common mistakes, and the ones that reproduce it exactly are named. Without --convention an answer right under any convention is accepted, and the output says which.
+Every answer is judged under one convention: --convention, else the layer's own (a Keras layer under Keras, a PyTorch layer under PyTorch). A wrong answer is compared with a catalogue of common mistakes (another convention's count is one), then with pairs of them, and the ones that reproduce it exactly are named.
 
 Exit status: 0 all right, 1 an answer is wrong, 2 bad input.
 
@@ -26,7 +26,8 @@ Examples:
 \b
   paramcalc check "Conv2d(3, 64, 3)" --params 1728
   paramcalc check "Conv2d(3, 96, 11, stride=4)" --input-shape 227x227x3 --shape 55x55x96
-  paramcalc check "LSTM(100, 128)" --params 117,248 --convention pytorch
+  paramcalc check "LSTM(100, 128)" --params 117,248 -c pytorch
+  paramcalc check "Conv2d(3, 8, 3, stride=2)" -i 1x3x10x10 --shape 4.5 -c textbook
   paramcalc check model.yaml --params 529441 --convention keras
 """
 
@@ -56,8 +57,9 @@ def check_command(
         "--non-trainable", help="The non-trainable parameter count to check.")] = None,
     shape: Annotated[Optional[str], typer.Option(
         "--shape",
-        help="The output shape to check: 55x55x96 (channels-last), 96x55x55 (torch), with or without "
-             "batch, or one side (55). Decimals such as 54.25 are read exactly.")] = None,
+        help="The output shape to check, written as --input-shape is: 55x55x96 (channels-last), 96,55,55 "
+             "(torch), with or without the batch (None,55,55,96 as Keras prints it), or one side (55). "
+             "Decimals such as 54.25 are read exactly.")] = None,
     input_shape: InputShape = None,
     convention: ConventionOption = None,
     json: Json = False,

@@ -3,7 +3,7 @@ layer command runs (:func:`show_layer`; the commands generated per layer type ar
 :mod:`paramcalc.cli.layer_commands`).
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -125,16 +125,43 @@ def layers(json: Json = False) -> None:
     print_rich(heading, table)
 
 
-@app.command(epilog="Examples:\n\n\b\n  paramcalc formula lstm\n  paramcalc formula Conv2d\n"
-                    "  paramcalc formula attention --json")
+FORMULA_EPILOG = """Examples:
+
+\b
+  paramcalc formula lstm
+  paramcalc formula Conv2d
+  paramcalc formula attention --json
+  paramcalc formula encoder-layer
+  paramcalc formula encoder-layer --d-ff f -c textbook
+  paramcalc formula lstm-stack --set I=100 --set h=128 --set L=2
+
+Python: paramcalc.closed_form("encoder-layer").text  (12d² + 13d)
+"""
+
+
+@app.command(epilog=FORMULA_EPILOG)
 def formula(
     family: Annotated[str, typer.Argument(
         help="A family (linear, conv, conv_transpose, pool, adaptive_pool, batchnorm, layernorm, embedding, "
-             "rnn, lstm, gru, attention, transformer, no_params) or a layer name in it.",
+             "rnn, lstm, gru, attention, transformer, no_params, ...) or a layer name in it; or a composed block "
+             "(encoder-layer, decoder-layer, lstm-stack, conv-block) for its count as a polynomial.",
         metavar="FAMILY")],
+    convention: ConventionOption = None,
+    d_ff: Annotated[str, typer.Option(
+        "--d-ff", help="A Transformer block's feed-forward width: 4d (the usual) or f (kept as a size).")] = "4d",
+    bias: Annotated[bool, typer.Option("--bias", help="conv-block: the convolution has a bias.")] = False,
+    bidirectional: Annotated[bool, typer.Option("--bidirectional", help="lstm-stack: both directions.")] = False,
+    sizes: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="A block's size to evaluate the polynomial with: d=512 (repeatable).", metavar="SIZE=N")] = None,
     json: Json = False,
 ) -> None:
-    """Print the general formulas of a layer family under each convention, and its output shape."""
+    """Print the general formulas of a layer family under each convention, or a composed block's count as a
+    polynomial in its sizes."""
+    from paramcalc.formulas.closed_forms import BLOCKS
+
+    if family.strip().lower() in BLOCKS:
+        _closed_form(family.strip().lower(), convention, d_ff, bias, bidirectional, sizes or [], json)
+        return
     from paramcalc.specs.families import find_family
 
     fam = find_family(family)
@@ -149,9 +176,45 @@ def formula(
     from paramcalc.render.layout import WRAP, Column, Paragraph, Table
 
     grid = Table(Column(), Column(role=WRAP, min_width=20), header=False, gap=2)
-    for convention, text in fam.params.items():
-        grid.add_row(Text(convention, style="bold"), text)
+    for name, text in fam.params.items():
+        grid.add_row(Text(name, style="bold"), text)
     grid.add_row(Text("output shape", style="bold"), fam.shape)
     if fam.symbols:
         grid.add_row(Text("where", style="bold"), fam.symbols)
     print_rich(Paragraph(fam.title, style="bold"), Paragraph(f"layers: {', '.join(fam.layers)}", style="dim"), grid)
+
+
+def _closed_form(block: str, convention: Any, d_ff: str, bias: bool, bidirectional: bool, sizes: list[str],
+                 as_json: bool) -> None:
+    from paramcalc.errors import ParamcalcError
+    from paramcalc.formulas.closed_forms import closed_form
+
+    chosen = Convention(convention).value if convention is not None else "pytorch"
+    form = closed_form(block, convention=chosen, d_ff=d_ff, bias=bias, bidirectional=bidirectional)
+    values: dict[str, int] = {}
+    for item in sizes:
+        name, _, number = item.partition("=")
+        name = name.strip()
+        if name not in form.polynomial.symbols or not number.strip().isdigit() or len(number.strip()) > 30:
+            raise ParamcalcError(f"--set: must be SIZE=N with SIZE one of {', '.join(form.polynomial.symbols)} and N a "
+                                 f"whole number. Received: {item!r}")
+        values[name] = int(number)
+    value = form.evaluate(**values) if values else None
+    if as_json:
+        print_json({"block": block, "convention": chosen, "polynomial": form.text,
+                    "parts": [{"what": w, "polynomial": form.part_text(p)} for w, p in form.parts],
+                    "symbols": dict(form.symbols), "sizes": values, "value": value})
+        return
+    from rich.text import Text
+
+    from paramcalc.render.layout import WRAP, Column, Paragraph, Table
+
+    grid = Table(Column(justify="right"), Column(role=WRAP, min_width=20), header=False, gap=2)
+    for what, part in form.parts:
+        grid.add_row(form.part_text(part), what)
+    lines = [Paragraph(f"{block} ({chosen}): {form.text}", style="bold"), grid,
+             Paragraph("where " + ", ".join(f"{s} = {w}" for s, w in form.symbols), style="dim")]
+    if value is not None:
+        given = ", ".join(f"{k} = {v:,}" for k, v in values.items())
+        lines.append(Text(f"with {given}: {value:,}"))
+    print_rich(*lines)

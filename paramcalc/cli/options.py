@@ -103,7 +103,7 @@ INPUT_SHAPE_HELP = (
     "several inputs (query;key;value, tgt;memory) separated by ';'."
 )
 CONVENTION_HELP = ("Count as pytorch, keras or textbook. Default: keras for Keras layers and models, else "
-                   "pytorch (check accepts an answer right under any convention and says which).")
+                   "pytorch (check judges every answer under this one convention).")
 ALL_CONVENTIONS_HELP = "Also show the count under every convention, side by side, with the reason for each difference."
 ALL_TENSORS_HELP = ("List every tensor, not one row per tensor for a run of 3 or more stacked layers with the same "
                     "tensors (--json always lists every tensor).")

@@ -20,13 +20,15 @@ PRESET_DIR = Path(__file__).parent / "data"
 
 #: The order listings show the presets in.
 ORDER = (
-    "lenet5", "alexnet", "vgg11", "vgg16", "resnet18", "resnet50", "googlenet", "densenet121", "mobilenet-v3-large", "vit-b16", "transformer-base",
+    "lenet5", "lenet5-1998", "alexnet", "vgg11", "vgg16", "resnet18", "resnet50", "googlenet", "densenet121",
+    "mobilenet-v3-large", "vit-b16", "transformer-base",
     "bert-base", "bert-large", "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "llama2-7b",
     "gpt3-small", "gpt3-medium", "gpt3-large", "gpt3-xl", "gpt3-2.7b", "gpt3-6.7b", "gpt3-13b", "gpt3-175b",
 )
 ALIASES = {"gpt2-small": "gpt2", "vit-b-16": "vit-b16", "vit": "vit-b16", "llama-2-7b": "llama2-7b",
            "transformer": "transformer-base", "lenet": "lenet5",
-           "densenet-121": "densenet121", "mobilenetv3": "mobilenet-v3-large", "inception-v1": "googlenet"}
+           "densenet-121": "densenet121", "mobilenetv3": "mobilenet-v3-large", "inception-v1": "googlenet",
+           "lenet5-paper": "lenet5-1998"}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ test-sized inputs.
 - :mod:`~paramcalc.reference.windows`: convolutions and pooling, by counting windows;
 - :mod:`~paramcalc.reference.elementwise`: activations and dropouts;
 - :mod:`~paramcalc.reference.reshaping`: padding (cell by cell), Unflatten and pixel shuffles;
-- :mod:`~paramcalc.reference.blocks`: the building blocks (SelfAttention, DecoderBlock, ...).
+- :mod:`~paramcalc.reference.blocks`: the building blocks (SelfAttention, DecoderBlock, ...);
+- :mod:`~paramcalc.reference.classic`: LeNet-5's own layers (trainable subsampling, sparse C3, RBF output).
 - :mod:`~paramcalc.reference.keras_layers`: Keras 3 layers, their weights as ``build`` creates them
   (:mod:`~paramcalc.reference.keras_windows`: the ones that slide, scatter or pad a window).
 """
@@ -24,15 +25,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from paramcalc.reference import arguments, blocks, elementwise, reshaping, torch_nn, windows
+from paramcalc.reference import arguments, blocks, classic, elementwise, reshaping, torch_nn, windows
 from paramcalc.reference.tensors import Shape
 from paramcalc.results import Count, Tensor
 
 __all__ = ["count", "output_shapes", "param_tensors"]
 
-_TENSORS = {**torch_nn.TENSORS, **elementwise.TENSORS, **blocks.TENSORS}
+_TENSORS = {**torch_nn.TENSORS, **elementwise.TENSORS, **blocks.TENSORS, **classic.TENSORS}
 _NO_PARAMETERS = torch_nn.NO_PARAMETERS | elementwise.NO_PARAMETERS | reshaping.NO_PARAMETERS | blocks.NO_PARAMETERS
-_SHAPES = {**windows.SHAPES, **torch_nn.SHAPES, **elementwise.SHAPES, **reshaping.SHAPES, **blocks.SHAPES}
+_SHAPES = {**windows.SHAPES, **torch_nn.SHAPES, **elementwise.SHAPES, **reshaping.SHAPES, **blocks.SHAPES,
+           **classic.SHAPES}
 
 
 def param_tensors(layer: Any) -> list[Tensor]:

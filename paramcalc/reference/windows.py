@@ -193,3 +193,47 @@ SHAPES = {
     **{f"AdaptiveAvgPool{n}d": adaptive for n in (1, 2, 3)},
     **{f"AdaptiveMaxPool{n}d": adaptive_max for n in (1, 2, 3)},
 }
+
+
+# -- Convolution arithmetic by walking the windows ---------------------------------------------
+
+
+def windows_read(n: int, k: int, s: int, left: int, right: int, d: int) -> list[list[int]]:
+    """Every window over a line of n cells padded by ``left`` and ``right``, as the input positions it
+    touches (padding cells numbered below 0 and from n on), found by sliding a window step by step."""
+    cells = list(range(-left, n + right))
+    out = []
+    start = 0
+    while start + d * (k - 1) < len(cells):
+        out.append([cells[start + j * d] for j in range(k)])
+        start += s
+    return out
+
+
+def tf_same_pads(n: int, k: int, s: int, d: int) -> tuple[int, int]:
+    """TensorFlow's "same" padding found by search: the least total padding whose windows number
+    ⌈n/s⌉ (found by counting the strides that start inside the input), split with the extra cell on the
+    right."""
+    wanted = len(range(0, n, s))
+    total = 0
+    while len(windows_read(n, k, s, total // 2, total - total // 2, d)) < wanted:
+        total += 1
+    return total // 2, total - total // 2
+
+
+def unread(n: int, k: int, s: int, p: int, d: int) -> list[int]:
+    """The input positions (0 … n − 1) that no window reads."""
+    seen = {x for w in windows_read(n, k, s, p, p, d) for x in w}
+    return [x for x in range(n) if x not in seen]
+
+
+def field_of_stack(layers: list[tuple[int, int, int, int]]) -> tuple[int, int]:
+    """Receptive field and jump of the last layer's outputs 0 and 1, found by tracing them back through
+    every layer's windows on a line long enough for both (padding cells count, as the field is a span)."""
+    def back(positions: set[int]) -> set[int]:
+        for k, s, p, d in reversed(layers):
+            positions = {o * s - p + j * d for o in positions for j in range(k)}
+        return positions
+
+    first, second = back({0}), back({1})
+    return max(first) - min(first) + 1, min(second) - min(first)

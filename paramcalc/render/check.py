@@ -30,7 +30,7 @@ def render_check(result: CheckResult, *, derivations: bool = True) -> Any:
 
     head = Text()
     head.append(printable(result.target), style="bold")
-    conv = result.convention if result.convention_chosen else f"{result.convention} (any convention accepted)"
+    conv = result.convention if result.convention_chosen else f"{result.convention} (the {result.kind}'s own)"
     head.append(f"\nconvention: {conv}", style="dim")
     if result.input_shape is not None:
         head.append(f"   input: {_shape_text(result.input_shape)}", style="dim")

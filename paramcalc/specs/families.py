@@ -17,9 +17,11 @@ from paramcalc.specs.blocks.decoder import DECODER_BLOCK_FAMILY
 from paramcalc.specs.blocks.mlp import FEED_FORWARD_FAMILY
 from paramcalc.specs.blocks.norm import RMSNORM_FAMILY
 from paramcalc.specs.blocks.vision import PATCH_EMBEDDING_FAMILY
+from paramcalc.specs.classic import RBF_FAMILY, SPARSE_CONV_FAMILY, SUBSAMPLING_FAMILY
 from paramcalc.specs.conv import CONV_FAMILY, CONV_TRANSPOSE_FAMILY
 from paramcalc.specs.keras.conv_recurrent import CONV_LSTM_FAMILY
 from paramcalc.specs.keras.depthwise import DEPTHWISE_FAMILY
+from paramcalc.specs.keras.local import LOCAL_FAMILY
 from paramcalc.specs.keras.merge import MERGE_FAMILY
 from paramcalc.specs.keras.reshaping import RESHAPING_FAMILY
 from paramcalc.specs.keras.scaling import SCALING_FAMILY
@@ -40,8 +42,8 @@ FAMILIES: dict[str, Family] = {
         BATCHNORM_FAMILY, LAYERNORM_FAMILY, GROUPNORM_FAMILY, EMBEDDING_FAMILY, RNN_FAMILY, LSTM_FAMILY,
         GRU_FAMILY, CELL_FAMILY, ATTENTION_FAMILY, SELF_ATTENTION_FAMILY, TRANSFORMER_FAMILY, RMSNORM_FAMILY,
         FEED_FORWARD_FAMILY, DECODER_BLOCK_FAMILY, PATCH_EMBEDDING_FAMILY, PRELU_FAMILY, PADDING_FAMILY,
-        NO_PARAMS_FAMILY, MERGE_FAMILY, DEPTHWISE_FAMILY, RESHAPING_FAMILY, SCALING_FAMILY, CONV_LSTM_FAMILY,
-        TIME_DISTRIBUTED_FAMILY,
+        SUBSAMPLING_FAMILY, SPARSE_CONV_FAMILY, RBF_FAMILY, LOCAL_FAMILY, NO_PARAMS_FAMILY, MERGE_FAMILY,
+        DEPTHWISE_FAMILY, RESHAPING_FAMILY, SCALING_FAMILY, CONV_LSTM_FAMILY, TIME_DISTRIBUTED_FAMILY,
     )
 }
 

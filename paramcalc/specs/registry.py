@@ -45,6 +45,7 @@ _TORCH = {
     "DecoderBlock": "blocks.decoder",
     **dict.fromkeys(("PatchEmbedding", "SinusoidalPositionalEncoding", "Select"), "blocks.vision"),
     **dict.fromkeys(("TransformerDecoder", "Transformer"), "blocks.transformer"),
+    **dict.fromkeys(("Subsampling2d", "SparseConv2d", "RBFOutput"), "classic"),
 }
 
 

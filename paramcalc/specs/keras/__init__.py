@@ -7,8 +7,8 @@ allows, in the layer's own ``input_shape`` argument (without the batch dimension
 
 Names shared with PyTorch (LSTM, GRU, Embedding, Flatten, Dropout) are told apart by their
 arguments in :func:`choose`; a ``keras.`` prefix on the ``type`` tag keeps them apart in data.
-One module per family: core, activation, conv, depthwise, pool, norm, scaling, recurrent,
-conv_recurrent, wrappers, attention, merge, reshaping.
+One module per family: core, activation, conv, depthwise, local (Keras 2's locally connected
+layers), pool, norm, scaling, recurrent, conv_recurrent, wrappers, attention, merge, reshaping.
 """
 
 from paramcalc.specs.keras.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
@@ -20,6 +20,7 @@ from paramcalc.specs.keras.core import Activation, Dense, Dropout, Embedding, Fl
 from paramcalc.specs.keras.conv_recurrent import ConvLSTM1D, ConvLSTM2D
 from paramcalc.specs.keras.depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from paramcalc.specs.keras.merge import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from paramcalc.specs.keras.local import LocallyConnected1D, LocallyConnected2D
 from paramcalc.specs.keras.norm import BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization
 from paramcalc.specs.keras.pool import (
     AveragePooling1D,
@@ -59,6 +60,7 @@ KERAS_LAYERS: dict[str, type[KerasLayer]] = {
     for cls in (
         Dense,
         Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+        LocallyConnected1D, LocallyConnected2D,
         MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
         GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
         BatchNormalization, LayerNormalization, RMSNormalization, GroupNormalization,

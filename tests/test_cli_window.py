@@ -1,0 +1,86 @@
+"""``paramcalc window``, ``receptive-field`` and ``solve``: outputs (golden files), JSON, bad input; and
+``paramcalc check`` judging under one convention with the shared short options."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from paramcalc.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "80", "NO_COLOR": "1"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_window_same_padding(golden) -> None:
+    # TensorFlow's "SAME" example: 13 wide, filter 6, stride 5: 3 outputs, padding 1 left and 2 right.
+    status, out, err = run("window", "-n", "13", "-k", "6", "-s", "5", "--padding", "same")
+    assert status == 0 and err == ""
+    assert "padding 1 left, 2 right" in out
+    golden("cli_window_same.txt", out)
+
+
+def test_window_valid_json() -> None:
+    status, out, _ = run("window", "-n", "13", "-k", "6", "-s", "5", "--padding", "valid", "--json")
+    doc = json.loads(out)
+    assert status == 0 and doc["output"] == 2 and doc["uncovered"] == [[11, 12]]
+
+
+def test_window_gaps_naming() -> None:
+    # CS231n's "dilation 1" is torch's dilation 2: taps 0, 2, 4.
+    status, out, _ = run("window", "-n", "7", "-k", "3", "--dilation", "1", "--dilation-naming", "gaps")
+    assert status == 0
+    assert "torch's and Keras's dilation 2" in flat(out) and "0, 2, 4" in out
+
+
+def test_receptive_field_lenet(golden) -> None:
+    status, out, _ = run("receptive-field", "Conv2d(1, 6, 5)", "MaxPool2d(2)", "Conv2d(6, 16, 5)", "MaxPool2d(2)",
+                         "-i", "1,1,32,32")
+    assert status == 0
+    golden("cli_receptive_field_lenet.txt", out)
+
+
+def test_solve_padding_and_input(golden) -> None:
+    status, out, _ = run("solve", "input", "-k", "3", "-s", "2", "--to", "12")
+    assert status == 0
+    golden("cli_solve_input.txt", out)
+    status, out, _ = run("solve", "padding", "-n", "32", "-k", "5", "--json")
+    assert json.loads(out)["solutions"] == [
+        {"value": 2, "output": "32", "working": "(32 + 2·2 − 1·(5 − 1) − 1)/1 + 1 = 32"}]
+
+
+def test_bad_input_is_one_line() -> None:
+    for args, words in (
+        (("solve", "foo"), "'foo' is not one of"),
+        (("solve", "padding", "-k", "3"), "give the size"),
+        (("window", "-n", "3", "-k", "5"), "larger than the padded input"),
+        (("window", "-n", "8", "-k", "3", "--padding", "half"), "--padding"),
+        (("receptive-field",), "give the layers"),
+    ):
+        status, out, err = run(*args)
+        assert status == 2 and out == "" and err.count("\n") == 1 and words in err, (args, err)
+
+
+def test_check_keras_lstm_with_pytorch_count() -> None:
+    # Keras LSTM(128) on 100 features: 4·(128·100 + 128·128 + 128) = 117,248; 117,760 is PyTorch's count.
+    status, out, _ = run("check", "layers.LSTM(128)", "-i", "32,50,100", "--params", "117760")
+    assert status == 1
+    assert "that is PyTorch's count: two bias vectors per gate" in out
+    status, out, _ = run("check", "layers.LSTM(128)", "-i", "32,50,100", "--params", "117760", "-c", "pytorch")
+    assert status == 0
+
+
+def test_check_shape_as_keras_prints_it() -> None:
+    # Keras Conv2D(96, 11, strides=4) on 227x227x3: model.summary() prints (None, 55, 55, 96).
+    status, _, _ = run("check", "layers.Conv2D(96, 11, strides=4)", "-i", "None,227,227,3",
+                       "--shape", "(None, 55, 55, 96)")
+    assert status == 0
