@@ -147,6 +147,26 @@ def split_sizes(tag: str, name: str, value: Any) -> tuple[int, ...]:
     return tuple(value)
 
 
+def lenet5_table() -> tuple[tuple[int, ...], ...]:
+    """LeNet-5's C3 connections by the paper's rule: six maps read 3 neighbouring maps of S2, six read 4
+    neighbouring ones, three read 4 in two separated pairs, the last reads all 6 (indices mod 6)."""
+    def near(start: int, offsets: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(sorted((start + o) % 6 for o in offsets))
+    return (*(near(i, (0, 1, 2)) for i in range(6)), *(near(i, (0, 1, 2, 3)) for i in range(6)),
+            *(near(i, (0, 1, 3, 4)) for i in range(3)), tuple(range(6)))
+
+
+def connection_table(tag: str, name: str, value: Any) -> tuple[tuple[int, ...], ...]:
+    """"lenet5", or one tuple of input-map indices per output map."""
+    if value == "lenet5":
+        return lenet5_table()
+    if not isinstance(value, (tuple, list)) or not all(
+        isinstance(m, (tuple, list)) and m and all(_is_int(i) and i >= 0 for i in m) for m in value
+    ):
+        raise refuse(tag, f"{name} must be 'lenet5' or a list of input-map lists", **{name: value})
+    return tuple(tuple(m) for m in value)
+
+
 def layer(expected: str, *, open_sizes: tuple[str, ...] = ()) -> Kind:
     """A nested layer of type ``expected``; ``open_sizes`` may be left out (the outer layer fills them)."""
     def check(tag: str, name: str, value: Any) -> SimpleNamespace:
@@ -299,6 +319,10 @@ SIGNATURES: dict[str, dict[str, tuple[Any, Kind]]] = {
     "SinusoidalPositionalEncoding": {"d_model": (REQUIRED, POS), "max_len": (None, optional(POS)),
                                      "dropout": (0.0, PROBABILITY)},
     "Select": {"dim": (1, integer()), "index": (0, integer())},
+    "Subsampling2d": {"channels": (REQUIRED, POS), "kernel_size": (2, ints(1))},
+    "SparseConv2d": {"in_channels": (REQUIRED, POS), "out_channels": (REQUIRED, POS), "kernel_size": (REQUIRED, ints(1)),
+                     "table": ("lenet5", connection_table), "bias": (True, FLAG)},
+    "RBFOutput": {"in_features": (REQUIRED, POS), "out_features": (REQUIRED, POS), "trainable": (False, FLAG)},
     "TransformerDecoder": {"decoder_layer": (REQUIRED, layer("TransformerDecoderLayer")),
                            "num_layers": (REQUIRED, POS), "norm": _FINAL_NORM},
     "Transformer": {

@@ -14,6 +14,7 @@ from paramcalc.formulas import classic as fcl
 from paramcalc.results import Compute, Count, Tensor
 from paramcalc.specs.base import IntTuple, LayerSpec, PosInt, Shape, StrictBool, _check_all, _tuple_validator
 from paramcalc.specs.registry import layer_class
+from paramcalc.specs.torch_tensors import weight
 from paramcalc.specs.working import Family, chain, n, times
 
 _NO_KERAS = "no Keras layer does this (a layer of LeCun et al. 1998)"
@@ -55,9 +56,10 @@ class _Classic(LayerSpec):
     def _tensors(self, convention: str, input_shape: Any) -> list[Tensor]:
         if convention == "keras":
             raise _no_keras(self)
-        from paramcalc import reference
+        return self.resolve(input_shape)._pytorch_tensors()
 
-        return reference.param_tensors(self.resolve(input_shape))
+    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
+        return self._pytorch_tensors()
 
     def _textbook_count(self, shapes: Any) -> Count:
         return self._pytorch_count()
@@ -93,6 +95,11 @@ class Subsampling2d(_Classic):
 
     def _pytorch_count(self) -> Count:
         return Count(fcl.subsampling_params(channels=self.channels))
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        """``weight`` and ``bias``: one coefficient and one bias per map."""
+        return [weight("weight", (self.channels,), "trainable coefficient per map"),
+                weight("bias", (self.channels,), "trainable bias per map")]
 
     def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
         x = shapes[0]
@@ -188,10 +195,15 @@ class SparseConv2d(_Classic):
     def _shape_notes(self, x: Shape, out: Shape) -> list[str]:
         return self._conv().shape_notes(x)
 
-    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
-        from paramcalc import reference
-
-        return reference.param_tensors(self)
+    def _pytorch_tensors(self) -> list[Tensor]:
+        """An nn.ModuleList of one Conv2d(len(table[o]), 1, k) per output map: ``maps.o.weight``, ``.bias``."""
+        out = []
+        for o, maps in enumerate(self.table):
+            out.append(weight(f"maps.{o}.weight", (1, len(maps), *self.kernel_size),
+                              f"output map {o}: kernels over input maps {', '.join(map(str, maps))}"))
+            if self.bias:
+                out.append(weight(f"maps.{o}.bias", (1,), f"output map {o}: bias"))
+        return out
 
     def _worked_params(self, convention: str) -> list[str]:
         k = prod(self.kernel_size)
@@ -247,10 +259,10 @@ class RBFOutput(_Classic):
                              input_shape=x)
         return {"output": (*x[:-1], self.out_features)}
 
-    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
-        from paramcalc import reference
-
-        return reference.param_tensors(self)
+    def _pytorch_tensors(self) -> list[Tensor]:
+        """``weight`` (O, I): one centre per class, trained only when ``trainable``."""
+        return [Tensor("weight", (self.out_features, self.in_features),
+                       "trainable" if self.trainable else "non_trainable", "RBF centres (one per class)")]
 
     def _worked_params(self, convention: str) -> list[str]:
         i, o = self.in_features, self.out_features
