@@ -45,3 +45,18 @@ def short_repr(value: object, limit: int = 80) -> str:
     except ValueError:  # it holds an int too long to print
         text = f"<a {type(value).__name__} holding an integer too long to show>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def closest_names(name: str, known: list[str], n: int = 3) -> list[str]:
+    """The known names closest to a mistyped ``name``, each once: the one that differs only in case
+    alone, else those scoring within 0.1 of the best (difflib's ratio, cutoff 0.6)."""
+    import difflib
+
+    exact = [k for k in known if k.lower() == name.lower()]
+    if exact:
+        return exact[:1]
+    scored = sorted(((difflib.SequenceMatcher(None, name.lower(), k.lower()).ratio(), k) for k in known),
+                    key=lambda pair: -pair[0])
+    best = scored[0][0] if scored else 0.0
+    close = [k for score, k in scored if score >= max(0.6, best - 0.1)]
+    return list(dict.fromkeys(close))[:n]

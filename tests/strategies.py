@@ -833,6 +833,43 @@ def unflatten(draw: Any, loose: bool = False) -> Case:
 # -- Every family ----------------------------------------------------------------------------
 
 
+@st.composite
+def subsampling(draw: Any, loose: bool = False) -> Case:
+    """Subsampling2d (LeNet-5's S2, S4): (N, C, H, W) or (C, H, W), windows that fit."""
+    d = _Draw(draw, loose)
+    c, k = d.int(1, 4, bad=(0,)), d.int(1, 3, bad=(0,))
+    core = (c, d.int(max(k, 1), 7), d.int(max(k, 1), 7))
+    return Case("Subsampling2d", {"channels": c, "kernel_size": k}, (d.spoil(d.batch(core, zero=False)),))
+
+
+@st.composite
+def sparse_conv(draw: Any, loose: bool = False) -> Case:
+    """SparseConv2d: LeNet-5's C3 table, or a small table of distinct input maps per output map."""
+    d = _Draw(draw, loose)
+    k = d.int(1, 3, bad=(0,))
+    if d.bool():
+        c, kwargs = 6, {"in_channels": 6, "out_channels": 16, "table": "lenet5"}
+    else:
+        c = d.int(1, 4)
+        table = [sorted(draw(st.sets(st.integers(0, c - 1), min_size=1, max_size=c))) for _ in range(d.int(1, 4))]
+        if d.stray():
+            table[0] = d.pick(([], [0, 0], [c]))
+        kwargs = {"in_channels": c, "out_channels": d.int(len(table), len(table), bad=(len(table) + 1,)), "table": table}
+    kwargs |= {"kernel_size": k, "bias": d.bool()}
+    core = (c, d.int(max(k, 1), 7), d.int(max(k, 1), 7))
+    return Case("SparseConv2d", kwargs, (d.spoil(d.batch(core, zero=False)),))
+
+
+@st.composite
+def rbf_output(draw: Any, loose: bool = False) -> Case:
+    """RBFOutput (LeNet-5's output units): (*, I) → (*, O)."""
+    d = _Draw(draw, loose)
+    i = d.int(1, 8, bad=(0,))
+    kwargs = {"in_features": i, "out_features": d.int(1, 8, bad=(0,)), "trainable": d.bool()}
+    lead = tuple(d.int(1, 3) for _ in range(d.int(0, 2)))
+    return Case("RBFOutput", kwargs, (d.spoil((*lead, i)),))
+
+
 def _families() -> dict[str, Any]:
     fams: dict[str, Any] = {"Linear": linear, "Bilinear": bilinear}
     for nd in ("1d", "2d", "3d"):
@@ -879,6 +916,9 @@ def _families() -> dict[str, Any]:
         fams[name] = lambda loose=False, n=name: cell(n, loose)
     for name in ("PixelShuffle", "PixelUnshuffle"):
         fams[name] = lambda loose=False, n=name: pixel_shuffle(n, loose)
+    fams["Subsampling2d"] = subsampling
+    fams["SparseConv2d"] = sparse_conv
+    fams["RBFOutput"] = rbf_output
     return fams
 
 

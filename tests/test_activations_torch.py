@@ -123,6 +123,14 @@ FAMILIES = [
         ("ZeroPad2d", (2, 6, 9, 9)), ("ReflectionPad2d", (2, 6, 9, 9)), ("ReplicationPad1d", (2, 6, 9)),
         ("CircularPad3d", (2, 6, 4, 5, 5)), ("ReflectionPad3d", (2, 6, 4, 5, 5)))),
     ("ConstantPad2d(1, 0.5)", lambda: nn.ConstantPad2d(1, 0.5), (2, 6, 9, 9), {}),
+    ("AdaptiveMaxPool2d(3)", lambda: nn.AdaptiveMaxPool2d(3), (2, 6, 9, 9), {}),
+    ("AdaptiveMaxPool1d(4)", lambda: nn.AdaptiveMaxPool1d(4), (2, 6, 9), {}),
+    ("PixelShuffle(2)", lambda: nn.PixelShuffle(2), (2, 8, 5, 5), {}),
+    ("PixelUnshuffle(2)", lambda: nn.PixelUnshuffle(2), (2, 2, 6, 6), {}),
+    ("RNNCell(16, 12)", lambda: nn.RNNCell(16, 12), (8, 16), {}),
+    ("RNNCell(16, 12)", lambda: nn.RNNCell(16, 12), (16,), {}),
+    ("GRUCell(16, 12)", lambda: nn.GRUCell(16, 12), (8, 16), {}),
+    ("LSTMCell(16, 12, bias=False)", lambda: nn.LSTMCell(16, 12, bias=False), (8, 16), {}),
     ("MultiheadAttention(16, 4, batch_first=True)",
      lambda: SelfAttend(nn.MultiheadAttention(16, 4, batch_first=True)), (4, 10, 16), {}),
     ("MultiheadAttention(16, 4, dropout=0.1, batch_first=True)",
@@ -213,6 +221,7 @@ TRANSFORMERS = [
                                         norm=nn.LayerNorm(16))), [(4, 10, 16), (4, 7, 16)]),
     ("Transformer(16, 4, 1, 1, 32, batch_first=True)",
      lambda: Both(nn.Transformer(16, 4, 1, 1, 32, batch_first=True)), [(4, 7, 16), (4, 10, 16)]),
+    ("Bilinear(20, 30, 40)", lambda: Both(nn.Bilinear(20, 30, 40)), [(8, 20), (8, 30)]),
 ]
 
 

@@ -231,6 +231,7 @@ PRESET_BUILDERS = {
     "vgg11": ("torch_archs", "vgg11", ()), "vgg16": ("torch_archs", "vgg16", ()),
     "resnet18": ("torch_archs", "resnet18", ()), "resnet50": ("torch_archs", "resnet50", ()),
     "densenet121": ("test_crosscheck_zoo", "densenet121", ()), "googlenet": ("test_crosscheck_zoo", "googlenet", ()),
+    "mobilenet-v3-large": ("test_crosscheck_zoo", "mobilenet_v3_large", ()),
     "vit-b16": ("torch_archs", "vit_b16", ()), "bert-base": ("torch_archs", "bert_base", ()),
     "bert-large": ("torch_archs", "bert_large", ()), "gpt2": ("torch_archs", "gpt2", ("small",)),
     "gpt2-medium": ("torch_archs", "gpt2", ("medium",)), "gpt2-large": ("torch_archs", "gpt2", ("large",)),

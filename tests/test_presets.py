@@ -106,7 +106,7 @@ def test_the_gpt_files_are_what_the_tables_give(size) -> None:
 def test_every_preset_is_listed_with_a_reference() -> None:
     infos = list_presets()
     assert [i.name for i in infos] == names()
-    assert len(infos) == 26
+    assert len(infos) == 27
     assert all(i.params and i.source and i.description for i in infos)
 
 

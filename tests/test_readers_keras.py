@@ -109,9 +109,9 @@ def test_a_keras_archive_is_read_for_its_config_only(tmp_path: Path) -> None:
 def test_what_is_not_read_is_one_line(tmp_path: Path) -> None:
     a, b = keras.Input((4,)), keras.Input((4,))
     two_inputs = keras.Model([a, b], L.Add()([L.Dense(4)(a), L.Dense(4)(b)]))
-    odd = keras.Sequential([keras.Input((4,)), L.Dense(3), L.UnitNormalization()])
+    odd = keras.Sequential([keras.Input((4,)), L.Dense(3), L.ActivityRegularization()])
     for model, message in ((two_inputs, "one input are read; this one has 2"),
-                           (odd, "'UnitNormalization' is not one paramcalc counts")):
+                           (odd, "'ActivityRegularization' is not one paramcalc counts")):
         path = tmp_path / "m.json"
         path.write_text(model.to_json())
         with pytest.raises(ModelError, match=message):

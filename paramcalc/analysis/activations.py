@@ -371,6 +371,20 @@ def _recurrent(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True, inner=(spec.num_layers * directions * per_direction + between + transposed) * s.dtype_bytes)
 
 
+def _cell(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    # measured with torch on the CPU: the input, plus for RNNCell the zero h it starts from and h';
+    # for GRUCell 7·N·H (h and the gate values), for LSTMCell 6·N·H (h, c and the gate workspace)
+    h = _n(out)
+    if spec.name == "RNNCell":
+        return Saved(input=True, output=True, inner=h * s.dtype_bytes)
+    return Saved(input=True, inner=(7 if spec.name == "GRUCell" else 6) * h * s.dtype_bytes)
+
+
+def _bilinear(spec: Any, x: Any, out: Any, s: Settings, second: Any = None) -> Saved:
+    # both inputs (the second counted here; the first as the layer's input)
+    return Saved(input=True, inner=_n(second if second is not None else x) * s.dtype_bytes)
+
+
 def _patches(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True)
 
@@ -403,7 +417,13 @@ Rule = Callable[[Any, Any, Any, Settings], Saved]
 RULES: dict[str, Rule] = {
     **dict.fromkeys(("Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
                      "ConvTranspose3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "GELU"), _keeps_input),
-    **dict.fromkeys(("MaxPool1d", "MaxPool2d", "MaxPool3d"), _maxpool),
+    **dict.fromkeys(("MaxPool1d", "MaxPool2d", "MaxPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+                     "AdaptiveMaxPool3d"), _maxpool),
+    **dict.fromkeys(("RNNCell", "GRUCell", "LSTMCell"), _cell),
+    "Bilinear": _bilinear,
+    **dict.fromkeys(("PixelShuffle", "PixelUnshuffle"), _nothing),
+    # LeNet-5's own layers (no torch module to measure): what a conv, a pooling and a distance read
+    **dict.fromkeys(("Subsampling2d", "SparseConv2d", "RBFOutput"), _keeps_input),
     **dict.fromkeys(("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"), _adaptive),
     **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"), _batchnorm),
     "LayerNorm": _norm_rows,
@@ -450,6 +470,8 @@ def layer_saved(spec: Any, input_shapes: tuple[Any, ...], output_shape: Any, s: 
         return _mha(spec, x, out, s, key=second), True
     if second is not None and spec.name in ("TransformerDecoderLayer", "TransformerDecoder"):
         return RULES[spec.name](spec, x, out, s, second), True  # type: ignore[call-arg]
+    if spec.name == "Bilinear":
+        return _bilinear(spec, x, out, s, second), True
     if second is not None and spec.name == "Transformer":
         return _transformer(spec, x, out, s, tgt=second), True
     return rule(spec, x, out, s), True

@@ -67,8 +67,10 @@ def int_range(min: int | None = None, max: int | None = None) -> Callable[[Any],
         rule = f"a whole number from {min} to {max}"
     elif min is not None:
         rule = f"a whole number of at least {min}"
-    else:
+    elif max is not None:
         rule = f"a whole number of at most {max}"
+    else:
+        rule = "a whole number"
 
     def read(value: Any) -> int:
         if isinstance(value, int):

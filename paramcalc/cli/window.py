@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from paramcalc.cli.options import InputShape, Json, choice, shape_argument
+from paramcalc.cli.options import InputShape, Json, choice, int_range, shape_argument
 from paramcalc.cli.output import print_json, print_rich
 
 app = typer.Typer()
@@ -22,7 +22,7 @@ class Naming(str, Enum):
 NAMING_HELP = ("How --dilation counts: torch (and Keras): 1 is a plain filter, 2 skips one input between taps; "
                "gaps (CS231n's notes): the holes between taps, 0 is a plain filter, 1 is torch's 2.")
 DilationNaming = Annotated[Naming, typer.Option("--dilation-naming", help=NAMING_HELP, parser=choice(Naming))]
-Dilation = Annotated[int, typer.Option("--dilation", help="The dilation (see --dilation-naming).")]
+Dilation = Annotated[int, typer.Option("--dilation", parser=int_range(), help="The dilation (see --dilation-naming).")]
 
 
 def _padding(text: str) -> int | str:
@@ -46,15 +46,15 @@ def _padding(text: str) -> int | str:
 Python: paramcalc.window_report(size=13, kernel_size=6, stride=5, padding="same")
 """)
 def window_command(
-    size: Annotated[int, typer.Option("--size", "-n", help="The input size along one dimension.")],
-    kernel: Annotated[int, typer.Option("--kernel", "-k", help="The kernel size.")],
-    stride: Annotated[int, typer.Option("--stride", "-s", help="The stride.")] = 1,
+    size: Annotated[int, typer.Option("--size", "-n", parser=int_range(), help="The input size along one dimension.")],
+    kernel: Annotated[int, typer.Option("--kernel", "-k", parser=int_range(), help="The kernel size.")],
+    stride: Annotated[int, typer.Option("--stride", "-s", parser=int_range(), help="The stride.")] = 1,
     padding: Annotated[str, typer.Option(
         "--padding", "-p", help="Padding per side, 'same' (TensorFlow/Keras) or 'valid'.")] = "0",
     dilation: Dilation = 1,
     dilation_naming: DilationNaming = Naming.torch,
     index: Annotated[Optional[list[int]], typer.Option(
-        "--index", help="An output position whose input positions to list (repeatable; default: first, "
+        "--index", parser=int_range(), help="An output position whose input positions to list (repeatable; default: first, "
                         "second, last).")] = None,
     json: Json = False,
 ) -> None:
@@ -133,15 +133,15 @@ def solve_command(
     unknown: Annotated[str, typer.Argument(
         help="What to solve for: padding (default target: the size kept), input (sizes that divide "
              "exactly), stride or kernel.", metavar="padding|input|stride|kernel", show_default=False)],
-    size: Annotated[Optional[int], typer.Option("--size", "-n", help="The input size.")] = None,
-    kernel: Annotated[Optional[int], typer.Option("--kernel", "-k", help="The kernel size.")] = None,
-    stride: Annotated[Optional[int], typer.Option("--stride", "-s", help="The stride (default 1).")] = None,
-    padding: Annotated[Optional[int], typer.Option("--padding", "-p", help="Padding per side (default 0).")] = None,
+    size: Annotated[Optional[int], typer.Option("--size", "-n", parser=int_range(), help="The input size.")] = None,
+    kernel: Annotated[Optional[int], typer.Option("--kernel", "-k", parser=int_range(), help="The kernel size.")] = None,
+    stride: Annotated[Optional[int], typer.Option("--stride", "-s", parser=int_range(), help="The stride (default 1).")] = None,
+    padding: Annotated[Optional[int], typer.Option("--padding", "-p", parser=int_range(), help="Padding per side (default 0).")] = None,
     dilation: Dilation = 1,
     dilation_naming: DilationNaming = Naming.torch,
-    target: Annotated[Optional[int], typer.Option("--target", "-t", help="The output size wanted.")] = None,
-    lo: Annotated[Optional[int], typer.Option("--from", help="Smallest value tried.")] = None,
-    hi: Annotated[Optional[int], typer.Option("--to", help="Largest value tried.")] = None,
+    target: Annotated[Optional[int], typer.Option("--target", "-t", parser=int_range(), help="The output size wanted.")] = None,
+    lo: Annotated[Optional[int], typer.Option("--from", parser=int_range(), help="Smallest value tried.")] = None,
+    hi: Annotated[Optional[int], typer.Option("--to", parser=int_range(), help="Largest value tried.")] = None,
     floored: Annotated[bool, typer.Option(
         "--floored", help="Also accept a division that is not whole but floors to the target (as torch does).")] = False,
     json: Json = False,

@@ -248,6 +248,16 @@ SIGNATURES: dict[str, dict[str, tuple[Any, Kind]]] = {
     **{f"ConvTranspose{n}d": _conv_transpose() for n in (1, 2, 3)},
     **{f"{kind}Pool{n}d": _pool(kind, n) for kind in ("Max", "Avg") for n in (1, 2, 3)},
     **{f"AdaptiveAvgPool{n}d": {"output_size": (REQUIRED, output_size)} for n in (1, 2, 3)},
+    **{f"AdaptiveMaxPool{n}d": {"output_size": (REQUIRED, output_size), "return_indices": (False, FLAG)}
+       for n in (1, 2, 3)},
+    "Bilinear": {"in1_features": (REQUIRED, POS), "in2_features": (REQUIRED, POS), "out_features": (REQUIRED, SIZE),
+                 "bias": (True, FLAG)},
+    "RNNCell": {"input_size": (REQUIRED, SIZE), "hidden_size": (REQUIRED, SIZE), "bias": (True, FLAG),
+                "nonlinearity": ("tanh", one_of("tanh", "relu"))},
+    **{f"{kind}Cell": {"input_size": (REQUIRED, SIZE), "hidden_size": (REQUIRED, SIZE), "bias": (True, FLAG)}
+       for kind in ("LSTM", "GRU")},
+    "PixelShuffle": {"upscale_factor": (REQUIRED, POS)},
+    "PixelUnshuffle": {"downscale_factor": (REQUIRED, POS)},
     **{f"BatchNorm{n}d": _batch_norm() for n in (1, 2, 3)},
     "LayerNorm": {"normalized_shape": (REQUIRED, shape), "eps": (1e-5, number()), "elementwise_affine": (True, FLAG),
                   "bias": (True, FLAG)},

@@ -43,6 +43,11 @@ TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
 
 
 def _windows(spec: Any, x: Shape, channels: int, kernel: tuple[int, ...], stride: tuple[int, ...]) -> Shape:
+    if len(x) not in (3, 4):
+        raise SpecError(f"{spec.type}: expects (N, C, H, W) or (C, H, W)")
+    maps = spec.channels if spec.type == "Subsampling2d" else spec.in_channels
+    if x[-3] != maps:
+        raise SpecError(f"{spec.type}: {x[-3]} input maps, {maps} expected")
     out = []
     for n, k, s in zip(x[-2:], kernel, stride):
         count = window_count(n, k, s, 0, 1, False)
@@ -53,7 +58,7 @@ def _windows(spec: Any, x: Shape, channels: int, kernel: tuple[int, ...], stride
 
 
 def _subsampling_shape(spec: Any, x: Shape) -> dict[str, Shape]:
-    return {"output": _windows(spec, x, x[-3], spec.kernel_size, spec.kernel_size)}
+    return {"output": _windows(spec, x, spec.channels, spec.kernel_size, spec.kernel_size)}
 
 
 def _sparse_conv_shape(spec: Any, x: Shape) -> dict[str, Shape]:
@@ -61,6 +66,8 @@ def _sparse_conv_shape(spec: Any, x: Shape) -> dict[str, Shape]:
 
 
 def _rbf_shape(spec: Any, x: Shape) -> dict[str, Shape]:
+    if not x or x[-1] != spec.in_features:
+        raise SpecError(f"RBFOutput: last dimension {x[-1:]} is not in_features")
     return {"output": (*x[:-1], spec.out_features)}
 
 

@@ -124,6 +124,15 @@ def _patch_rules(a: SimpleNamespace, given: Mapping[str, Any]) -> None:
 
 
 #: Rules between a layer's arguments, by type.
+def _table_rules(a: SimpleNamespace, given: Mapping[str, Any]) -> None:
+    """A connection table: one entry per output map, each naming distinct existing input maps."""
+    if len(a.table) != a.out_channels:
+        raise refuse(a.type, "the table needs one entry per output map", out_channels=a.out_channels)
+    for maps in a.table:
+        if len(set(maps)) != len(maps) or max(maps) >= a.in_channels:
+            raise refuse(a.type, "each table entry names distinct input maps below in_channels", table=a.table)
+
+
 RULES: dict[str, Callable[[SimpleNamespace, Mapping[str, Any]], None]] = {
     **{f"Conv{n}d": _conv_rules for n in (1, 2, 3)},
     **{f"ConvTranspose{n}d": _conv_transpose_rules for n in (1, 2, 3)},
@@ -142,4 +151,5 @@ RULES: dict[str, Callable[[SimpleNamespace, Mapping[str, Any]], None]] = {
     "CausalSelfAttention": _divisible("embed_dim", "num_heads"),
     "DecoderBlock": _decoder_block_rules,
     "PatchEmbedding": _patch_rules,
+    "SparseConv2d": _table_rules,
 }

@@ -9,6 +9,7 @@ from paramcalc.formulas import compute as fc
 from paramcalc.formulas.recurrent import cell_output_shape, cell_params
 from paramcalc.results import Compute, Count, Tensor
 import paramcalc.specs.ops as ops
+import paramcalc.specs.torch_tensors as tt
 from paramcalc.specs.base import LayerSpec, NonNegInt, Shape, StrictBool
 from paramcalc.specs.parts import Part
 from paramcalc.specs.working import chain, Family, n
@@ -42,6 +43,17 @@ class _Cell(LayerSpec):
     def _pytorch_count(self) -> Count:
         return Count(cell_params(gates=self.gates, input_size=self.input_size, hidden_size=self.hidden_size,
                                  bias=self.bias))
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        """weight_ih, weight_hh, bias_ih, bias_hh: one layer's tensors, gates stacked along the first axis."""
+        rows, h = self.gates * self.hidden_size, self.hidden_size
+        what = {4: " of the 4 gates (i, f, g, o)", 3: " of the 3 gates (r, z, n)"}.get(self.gates, "")
+        out = [tt.weight("weight_ih", (rows, self.input_size), f"input-to-hidden weights{what}"),
+               tt.weight("weight_hh", (rows, h), f"hidden-to-hidden weights{what}")]
+        if self.bias:
+            out += [tt.weight("bias_ih", (rows,), f"input-to-hidden bias{what}"),
+                    tt.weight("bias_hh", (rows,), f"hidden-to-hidden bias{what}")]
+        return out
 
     def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
         out = cell_output_shape(input_shape=shapes[0], input_size=self.input_size, hidden_size=self.hidden_size,

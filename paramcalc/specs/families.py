@@ -6,9 +6,8 @@ Each family's formulas are written in its own module (``CONV_FAMILY`` in :mod:`p
 
 from __future__ import annotations
 
-import difflib
 
-from paramcalc.errors import SpecError
+from paramcalc.errors import SpecError, closest_names
 from paramcalc.specs.activation import PRELU_FAMILY
 from paramcalc.specs.attention import ATTENTION_FAMILY, TRANSFORMER_FAMILY
 from paramcalc.specs.base import NO_PARAMS_FAMILY
@@ -66,6 +65,6 @@ def find_family(name: str) -> Family:
         if key == layer.lower():
             return FAMILIES[fam_name]
     known = list(FAMILIES) + sorted({n.lower() for n in FAMILY_OF})
-    close = list(dict.fromkeys(difflib.get_close_matches(key, known, n=6, cutoff=0.6)))[:3]  # each name once
+    close = closest_names(key, known)
     hint = f" Did you mean {' or '.join(close)}?" if close else f" Known families: {', '.join(FAMILIES)}."
     raise SpecError(f"formula: unknown family or layer {name!r}.{hint}")

@@ -143,6 +143,14 @@ class Bilinear(LayerSpec):
         return Count(bilinear_params(in1_features=self.in1_features, in2_features=self.in2_features,
                                      out_features=self.out_features, bias=self.bias))
 
+    def _pytorch_tensors(self) -> list[Tensor]:
+        """weight (O, I1, I2): one I1 × I2 matrix per output feature; bias (O,)."""
+        out = [tt.weight("weight", (self.out_features, self.in1_features, self.in2_features),
+                         "one in1 × in2 matrix per output feature")]
+        if self.bias:
+            out.append(tt.weight("bias", (self.out_features,), "bias"))
+        return out
+
     def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
         second = shapes[1] if len(shapes) > 1 else shapes[0]
         return {"output": bilinear_output_shape(

@@ -7,11 +7,10 @@ True/False/None, tuples and lists, and nested layer calls): nothing is ever eval
 from __future__ import annotations
 
 import ast
-import difflib
 import warnings
 from typing import Any, get_args
 
-from paramcalc.errors import SpecError, short_repr
+from paramcalc.errors import SpecError, closest_names, short_repr
 from paramcalc.limits import MAX_EXPRESSION_LENGTH, MAX_NESTING
 from paramcalc.specs.base import LayerSpec
 from paramcalc.specs.registry import layer_class, layers, names
@@ -36,10 +35,7 @@ def known_names() -> list[str]:
 
 
 def _unknown(name: str) -> SpecError:
-    close = difflib.get_close_matches(name, known_names(), n=3, cutoff=0.6)
-    if not close:
-        lowered = {n.lower(): n for n in known_names()}
-        close = [lowered[n] for n in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
+    close = closest_names(name, known_names())
     hint = f" Did you mean {' or '.join(close)}?" if close else " Run `paramcalc layers` to list them."
     return SpecError(f"unknown layer type {name!r}.{hint}")
 
