@@ -107,7 +107,7 @@ def test_the_presets_flops_claim_covers_every_preset_it_names() -> None:
     the FLOPs cross-check runs each of those presets."""
     import test_crosscheck_flops as flops  # needs torch: skipped without it, failed in CI
 
-    assert "every CNN, ViT, BERT, GPT-2 and LLaMA preset (tested)" in PROSE
+    assert "every CNN, ViT, BERT, GPT-2 and LLaMA preset (tested; `lenet5-1998`'s layers are the paper's" in PROSE
     named = {n for n in preset_names() if not n.startswith(("gpt3-", "transformer-")) and n != "lenet5-1998"}
     assert set(flops.PRESET_BUILDERS) == named
 

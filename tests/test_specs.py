@@ -112,6 +112,10 @@ TORCH_ORDER: dict[str, list[str]] = {
     "PixelUnshuffle": ["downscale_factor"],
     "Bilinear": ["in1_features", "in2_features", "out_features", "bias"],
     **{f"AdaptiveMaxPool{n}d": ["output_size", "return_indices"] for n in (1, 2, 3)},
+    # LeNet-5's own layers, in the order paramcalc documents
+    "Subsampling2d": ["channels", "kernel_size"],
+    "SparseConv2d": ["in_channels", "out_channels", "kernel_size", "table", "bias"],
+    "RBFOutput": ["in_features", "out_features", "trainable"],
 }
 
 
