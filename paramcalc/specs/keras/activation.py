@@ -12,7 +12,7 @@ from paramcalc.formulas import keras as fk
 from paramcalc.results import Compute, Count, Tensor
 from paramcalc.specs.activation import PRELU_FAMILY
 from paramcalc.specs.base import NO_PARAMS_FAMILY, LayerSpec
-from paramcalc.specs.keras.base import KerasLayer, require_shapes, textbook, weight
+from paramcalc.specs.keras.base import KerasLayer, check_axis, require_shapes, textbook, weight
 from paramcalc.specs.ops import elements, op
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.shapes import KShape, fmt_shape
@@ -108,9 +108,7 @@ class Softmax(_KerasActivation):
     def _keras_output_shapes(self, shapes: tuple[KShape, ...]) -> dict[str, KShape]:
         x = require_shapes(self, shapes)[0]
         for a in self.axis if isinstance(self.axis, tuple) else (self.axis,):
-            if not -len(x) <= a < len(x):
-                raise SpecError(f"{self.name}: axis {a} is out of range for a {len(x)}-D input. "
-                                f"Received: axis={self.axis}, input_shape={fmt_shape(x)}")
+            check_axis(self, x, a)
         return {"output": x}
 
     def _keras_compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:

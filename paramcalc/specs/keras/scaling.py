@@ -11,7 +11,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import keras as fk
 from paramcalc.results import Compute, Count, Tensor
 from paramcalc.specs.base import StrictBool
-from paramcalc.specs.keras.base import KerasLayer, require_shapes, weight
+from paramcalc.specs.keras.base import KerasLayer, check_axis, require_shapes, weight
 from paramcalc.specs.ops import elements, op
 from paramcalc.specs.shapes import KShape, fmt_shape
 from paramcalc.specs.working import Family
@@ -159,9 +159,7 @@ class UnitNormalization(KerasLayer):
     def _keras_output_shapes(self, shapes: tuple[KShape, ...]) -> dict[str, KShape]:
         x = require_shapes(self, shapes)[0]
         for a in self.axis if isinstance(self.axis, tuple) else (self.axis,):
-            if not -len(x) <= a < len(x):
-                raise SpecError(f"{self.name}: axis {a} is out of range for a {len(x)}-D input. "
-                                f"Received: axis={self.axis}, input_shape={fmt_shape(x)}")
+            check_axis(self, x, a)
         return {"output": x}
 
     def _keras_compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
