@@ -37,6 +37,10 @@ COMMANDS = {
     "memory_llama": ["memory", "llama2-7b", "--dtype", "fp16", "--seq-len", "4096"],
     "memory_gpt2_training": ["memory", "gpt2", "--training", "--dtype", "bf16", "-b", "8"],
     "preset_columns": ["preset", "resnet18", "-d", "2", "--columns", "shape,params,percent,kernel,trainable,macs"],
+    "window_same": ["window", "-n", "13", "-k", "6", "-s", "5", "--padding", "same"],
+    "receptive_field_lenet": ["receptive-field", "Conv2d(1, 6, 5)", "MaxPool2d(2)", "Conv2d(6, 16, 5)", "MaxPool2d(2)",
+                              "-i", "1,1,32,32"],
+    "solve_padding": ["solve", "padding", "-n", "32", "-k", "5", "-s", "1", "-t", "32"],
 }
 
 
