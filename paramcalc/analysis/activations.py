@@ -460,7 +460,7 @@ RULES: dict[str, Rule] = {
 
 def layer_saved(spec: Any, input_shapes: tuple[Any, ...], output_shape: Any, s: Settings) -> tuple[Saved, bool]:
     """What a layer keeps on these shapes, and whether a rule covers its type (else: its output)."""
-    rule = RULES.get(spec.name)
+    rule = None if spec.type.startswith("keras.") else RULES.get(spec.name)  # the rules read torch's arguments
     x = tuple(input_shapes[0]) if input_shapes and input_shapes[0] is not None else ()
     out = tuple(output_shape) if output_shape is not None else ()
     if rule is None:

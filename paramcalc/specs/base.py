@@ -334,7 +334,8 @@ class LayerSpec(BaseModel):
             if isinstance(default, int) and isinstance(value, tuple) and set(value) == {default}:
                 continue
             if value != default:
-                if isinstance(value, tuple) and len(set(value)) == 1 and key not in ("normalized_shape", "output_size", "unflattened_size"):
+                if (isinstance(value, tuple) and len(set(value)) == 1 and isinstance(value[0], int)
+                        and key not in ("normalized_shape", "output_size", "unflattened_size")):
                     value = value[0]
                 parts.append(f"{key}={value}" if isinstance(value, LayerSpec) else f"{key}={value!r}")
         return f"{self.type}({', '.join(parts)})"
