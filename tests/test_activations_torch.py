@@ -13,6 +13,8 @@ kernel (oneDNN switched off): its fused oneDNN LSTM keeps a workspace of its own
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from conftest import require
 
@@ -81,6 +83,22 @@ class InPlace(nn.Module):
         return self.inner(x * 1)
 
 
+class PositionalEncoding(nn.Module):
+    """The PyTorch tutorial's sinusoidal encoding (batch first): x + pe[:L], then dropout."""
+
+    def __init__(self, d_model: int, max_len: int, dropout: float) -> None:
+        super().__init__()
+        position = torch.arange(max_len).unsqueeze(1)
+        div = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+        pe = torch.zeros(max_len, d_model)
+        pe[:, 0::2], pe[:, 1::2] = torch.sin(position * div), torch.cos(position * div)
+        self.register_buffer("pe", pe)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.dropout(x + self.pe[: x.shape[1]])
+
+
 def _x(*shape):
     return torch.randn(*shape, requires_grad=True)
 
@@ -143,6 +161,8 @@ FAMILIES = [
     ("ConstantPad1d(2, 0.5)", lambda: nn.ConstantPad1d(2, 0.5), (2, 6, 9), {}),
     ("ConstantPad3d(1, 0.5)", lambda: nn.ConstantPad3d(1, 0.5), (2, 4, 5, 6, 6), {}),
     ("AdaptiveMaxPool2d(3)", lambda: nn.AdaptiveMaxPool2d(3), (2, 6, 9, 9), {}),
+    ("SinusoidalPositionalEncoding(16, max_len=32, dropout=0.1)", lambda: PositionalEncoding(16, 32, 0.1), (4, 10, 16), {}),
+    ("SinusoidalPositionalEncoding(16, max_len=32)", lambda: PositionalEncoding(16, 32, 0.0), (4, 10, 16), {}),
     ("AdaptiveMaxPool1d(4)", lambda: nn.AdaptiveMaxPool1d(4), (2, 6, 9), {}),
     ("PixelShuffle(2)", lambda: nn.PixelShuffle(2), (2, 8, 5, 5), {}),
     ("PixelUnshuffle(2)", lambda: nn.PixelUnshuffle(2), (2, 2, 6, 6), {}),

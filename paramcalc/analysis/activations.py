@@ -385,6 +385,11 @@ def _bilinear(spec: Any, x: Any, out: Any, s: Settings, second: Any = None) -> S
     return Saved(input=True, inner=_n(second if second is not None else x) * s.dtype_bytes)
 
 
+def _positional(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    # x + pe keeps nothing (an addition's backward needs no tensor); its dropout keeps a mask
+    return Saved(inner=_n(out) * s.mask_bytes) if s.p(spec.dropout) > 0 else Saved()
+
+
 def _patches(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True)
 
@@ -454,7 +459,7 @@ RULES: dict[str, Rule] = {
     "SwiGLU": _swiglu,
     "DecoderBlock": _decoder_block,
     "PatchEmbedding": _patches,
-    "SinusoidalPositionalEncoding": _nothing,
+    "SinusoidalPositionalEncoding": _positional,
 }
 
 
