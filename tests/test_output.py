@@ -236,6 +236,19 @@ def test_help_in_a_narrow_encoding(encoding: str, args: list[str]) -> None:
     assert done.returncode == 0 and done.stderr == b"" and b"Usage:" in done.stdout
 
 
+@pytest.mark.parametrize("name", [None, *sorted(COMMANDS)])
+def test_every_help_in_ascii(name: str | None) -> None:
+    # every byte of every command's help is ASCII: what the encoding cannot show is its stand-in
+    done = _subprocess([name, "--help"] if name else ["--help"], PYTHONIOENCODING="ascii")
+    assert done.returncode == 0 and done.stderr == b"" and b"Usage:" in done.stdout
+    assert done.stdout.isascii(), done.stdout
+    text = done.stdout.decode("ascii")
+    if name == "solve":  # W − F: the minus sign's stand-in is a hyphen
+        assert "Solve (W - F + 2P)/S + 1 for padding" in text
+    if name == "formula":  # an encoder layer's 12d² + 13d: the square's stand-in is ^2
+        assert "(12d^2 + 13d)" in text
+
+
 def test_error_lines_in_a_narrow_encoding() -> None:
     done = _subprocess(["preset", "gpt2", "-i", "1,2048"], PYTHONIOENCODING="ascii")
     assert done.returncode == 2 and done.stdout == b""
