@@ -84,3 +84,22 @@ def test_check_shape_as_keras_prints_it() -> None:
     status, _, _ = run("check", "layers.Conv2D(96, 11, strides=4)", "-i", "None,227,227,3",
                        "--shape", "(None, 55, 55, 96)")
     assert status == 0
+
+
+def test_brief_answers_on_one_line() -> None:
+    # 10 wide, filter 3, stride 2: floor((10 - 3)/2) + 1 = 4
+    assert run("window", "-n", "10", "-k", "3", "-s", "2", "-q") == (0, "4\n", "")
+    # (32 - 5 + 2p)/1 + 1 = 32 keeps the size at p = 2; (32 - k)/1 + 1 = 28 at k = 5
+    assert run("solve", "padding", "-n", "32", "-k", "5", "-q") == (0, "2\n", "")
+    assert run("solve", "kernel", "-n", "32", "--target", "28", "-q") == (0, "5\n", "")
+    # (10 - 3)/s + 1 = 7 needs s = 7/6: no whole stride
+    assert run("solve", "stride", "-n", "10", "-k", "3", "--target", "7", "-q") == (0, "none\n", "")
+    # strides dividing (10 - 4) = 6 exactly: 1, 2, 3, 6
+    status, out, _ = run("solve", "stride", "-n", "10", "-k", "4", "-q")
+    assert status == 0 and out == "1,2,3,6\n"
+    # a global pool ends the field: 5 from the convolution, then the whole input
+    assert run("receptive-field", "Conv2d(1, 6, 5)", "AdaptiveAvgPool2d(1)", "-q") == (
+        0, "5 (whole input from AdaptiveAvgPool2d(1))\n", "")
+    # --json wins over --brief, as elsewhere
+    status, out, _ = run("window", "-n", "10", "-k", "3", "-s", "2", "-q", "--json")
+    assert json.loads(out)["output"] == 4

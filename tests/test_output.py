@@ -55,6 +55,10 @@ EXPECTED = {
     "presets": {"--json"},
     "layers": {"--json"},
     "formula": {"--json"},
+    "window": {"--json", "--brief"},
+    "solve": {"--json", "--brief"},
+    "receptive-field": {"--input-shape", "--json", "--brief"},
+    "schema": set(),
 }
 
 
@@ -121,6 +125,13 @@ def test_brief_prints_one_line() -> None:
     status, out, _ = run("memory", "gpt2", "--dtype", "fp16", "-q")
     # 124,439,808 parameters × 2 bytes + activations: the total of the full report, as one number
     assert status == 0 and out.strip().isdigit() and int(out) > 124_439_808 * 2
+    # TensorFlow's "SAME": 13 wide, filter 6, stride 5: ceil(13/5) = 3 outputs
+    assert run("window", "-n", "13", "-k", "6", "-s", "5", "--padding", "same", "-q")[1] == "3\n"
+    # AlexNet's conv1: (227 - 11)/s + 1 = 55 only for s = 216/54 = 4
+    assert run("solve", "stride", "-n", "227", "-k", "11", "--target", "55", "--brief")[1] == "4\n"
+    # LeNet-5's features: fields 5, 5 + 1 = 6 (jump 2), 6 + 4*2 = 14, 14 + 1*2 = 16 (jump 4)
+    assert run("receptive-field", "Conv2d(1, 6, 5)", "MaxPool2d(2)", "Conv2d(6, 16, 5)", "MaxPool2d(2)",
+               "-q")[1] == "16\n"
 
 
 def test_no_working_leaves_the_derivations_out() -> None:
@@ -223,6 +234,19 @@ def test_lang_c_gets_stand_ins() -> None:
 def test_help_in_a_narrow_encoding(encoding: str, args: list[str]) -> None:
     done = _subprocess(args, PYTHONIOENCODING=encoding)
     assert done.returncode == 0 and done.stderr == b"" and b"Usage:" in done.stdout
+
+
+@pytest.mark.parametrize("name", [None, *sorted(COMMANDS)])
+def test_every_help_in_ascii(name: str | None) -> None:
+    # every byte of every command's help is ASCII: what the encoding cannot show is its stand-in
+    done = _subprocess([name, "--help"] if name else ["--help"], PYTHONIOENCODING="ascii")
+    assert done.returncode == 0 and done.stderr == b"" and b"Usage:" in done.stdout
+    assert done.stdout.isascii(), done.stdout
+    text = done.stdout.decode("ascii")
+    if name == "solve":  # W − F: the minus sign's stand-in is a hyphen
+        assert "Solve (W - F + 2P)/S + 1 for padding" in text
+    if name == "formula":  # an encoder layer's 12d² + 13d: the square's stand-in is ^2
+        assert "(12d^2 + 13d)" in text
 
 
 def test_error_lines_in_a_narrow_encoding() -> None:

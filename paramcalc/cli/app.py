@@ -83,8 +83,21 @@ class OutputGone(Exception):
     """Standard output's reader went away (EPIPE) while a command wrote its result."""
 
 
+class HelpContext(typer.Context):
+    """A command's context whose help is written in what standard output can show: under an encoding
+    such as ASCII or cp1252, ``− ² · ×`` become their ASCII stand-ins (:func:`paramcalc.render.glyphs.fit`),
+    as in the rest of the output."""
+
+    def get_help(self) -> str:
+        from paramcalc.render.glyphs import fit
+
+        return fit(super().get_help(), getattr(sys.stdout, "encoding", None))
+
+
 class RootGroup(TyperGroup):
     """The root command group: the named commands, one command per layer type, and the error boundary."""
+
+    context_class = HelpContext
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         """Read the root's options (``--help`` prints here); a reader that went away goes to :meth:`main`."""
@@ -111,6 +124,8 @@ class RootGroup(TyperGroup):
             from paramcalc.cli.layer_commands import layer_command
 
             command = layer_command(cmd_name)
+        if command is not None:  # its help, too, in what the output can show
+            command.context_class = HelpContext
         return command
 
     def list_commands(self, ctx: Any) -> list[str]:

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from paramcalc.cli.options import InputShape, Json, choice, int_range, shape_argument
-from paramcalc.cli.output import print_json, print_rich
+from paramcalc.cli.options import Brief, InputShape, Json, choice, int_range, shape_argument
+from paramcalc.cli.output import print_json, print_line, print_rich
 
 app = typer.Typer()
 
@@ -57,6 +57,7 @@ def window_command(
         "--index", parser=int_range(), help="An output position whose input positions to list (repeatable; default: first, "
                         "second, last).")] = None,
     json: Json = False,
+    brief: Brief = False,
 ) -> None:
     """Work out one sliding window: effective kernel, padding split, output size, positions read and missed."""
     from paramcalc.analysis.window import window_report
@@ -66,6 +67,9 @@ def window_command(
                            indices=tuple(index) if index else None)
     if json:
         print_json(report.as_dict())
+        return
+    if brief:  # one line: the output size
+        print_line(str(report.output))
         return
     from paramcalc.render.window import render_window
 
@@ -88,6 +92,7 @@ def receptive_field_command(
         "--preset", help="A preset model's layers instead (paramcalc presets lists them).")] = None,
     input_shape: InputShape = None,
     json: Json = False,
+    brief: Brief = False,
 ) -> None:
     """The receptive field and jump of each layer of a stack on its input (and its output neurons)."""
     from paramcalc.analysis.window import receptive_field
@@ -113,6 +118,10 @@ def receptive_field_command(
     ends = None if end is None else named[end][0]
     if json:
         print_json({"layers": [r.as_dict() for r in rows], "ends_before": ends})
+        return
+    if brief:  # one line: the last sliding-window layer's field (and where the whole input is seen from)
+        line = str(rows[-1].field) if rows else "none"
+        print_line(line + (f" (whole input from {ends})" if ends else ""))
         return
     from paramcalc.render.window import render_field
 
@@ -145,6 +154,7 @@ def solve_command(
     floored: Annotated[bool, typer.Option(
         "--floored", help="Also accept a division that is not whole but floors to the target (as torch does).")] = False,
     json: Json = False,
+    brief: Brief = False,
 ) -> None:
     """Solve (W − F + 2P)/S + 1 for padding, input size, stride or kernel: every solution in a range, worked."""
     from paramcalc.analysis.window import solve
@@ -157,6 +167,9 @@ def solve_command(
                       dilation_naming=dilation_naming.value)
     if json:
         print_json(solutions.as_dict())
+        return
+    if brief:  # one line: the solutions, comma-separated ("none" when none is in the range)
+        print_line(",".join(str(v) for v, _, _ in solutions.rows) or "none")
         return
     from paramcalc.render.window import render_solutions
 
