@@ -128,6 +128,13 @@ def _groupnorm(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True, inner=2 * batch * spec.num_groups * STAT_BYTES)
 
 
+def _instancenorm(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
+    # one batch norm over N·C rows: two fp32 statistics a row, weight and running statistics repeated N times
+    rows = x[0] if len(x) == spec.nd + 1 else x[0] * x[1]
+    repeated = (1 if spec.affine else 0) + (2 if spec.track_running_stats else 0)
+    return Saved(input=True, inner=2 * rows * STAT_BYTES + repeated * rows * s.dtype_bytes)
+
+
 def _channel_dropout(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     # Dropout1d/2d/3d and FeatureAlphaDropout multiply by a noise tensor of one value per example
     # and channel, in the compute type on every device (no fused kernel)
@@ -428,6 +435,7 @@ RULES: dict[str, Rule] = {
     **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"), _batchnorm),
     "LayerNorm": _norm_rows,
     "GroupNorm": _groupnorm,
+    **dict.fromkeys(("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"), _instancenorm),
     "RMSNorm": _rms,
     "Embedding": _embedding,
     **dict.fromkeys(("RNN", "LSTM", "GRU"), _recurrent),
