@@ -92,6 +92,7 @@ _TORCH_EXPORTS = (
     "InstanceNorm1d",
     "InstanceNorm2d",
     "InstanceNorm3d",
+    "LocalResponseNorm",
 )
 
 __version__ = "0.1.0"
@@ -113,7 +114,7 @@ __all__ = [
     "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Unflatten",
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
     "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
-    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm",
 ]
 
 #: Keras layer specs whose names PyTorch does not use; the shared ones (LSTM, GRU, Embedding,

@@ -317,6 +317,16 @@ def instancenorm(draw: Any, name: str = "InstanceNorm2d", loose: bool = False) -
 
 
 @st.composite
+def local_response_norm(draw: Any, loose: bool = False) -> Case:
+    """LocalResponseNorm: size >= 1; an (N, C, *) input of 3 or more dimensions."""
+    d = _Draw(draw, loose)
+    kwargs = {"size": d.int(1, 5, bad=(0, -1)), "alpha": d.pick((1e-4, 1e-3)), "beta": d.pick((0.75, 0.5)),
+              "k": d.pick((1.0, 2.0))}
+    shape = tuple(d.int(1, 4) for _ in range(d.int(3, 5)))
+    return Case("LocalResponseNorm", kwargs, (d.spoil(shape),))
+
+
+@st.composite
 def layernorm(draw: Any, loose: bool = False) -> Case:
     """LayerNorm: normalized_shape an int or a tuple; the input ends with it."""
     d = _Draw(draw, loose)
@@ -902,6 +912,7 @@ def _families() -> dict[str, Any]:
         fams[f"BatchNorm{nd}"] = lambda loose=False, n=f"BatchNorm{nd}": batchnorm(n, loose)
         fams[f"InstanceNorm{nd}"] = lambda loose=False, n=f"InstanceNorm{nd}": instancenorm(n, loose)
     fams["LayerNorm"] = layernorm
+    fams["LocalResponseNorm"] = local_response_norm
     fams["GroupNorm"] = groupnorm
     fams["Embedding"] = embedding
     for name in ("RNN", "LSTM", "GRU"):

@@ -134,6 +134,8 @@ FAMILIES = [
     ("AdaptiveMaxPool1d(4)", lambda: nn.AdaptiveMaxPool1d(4), (2, 6, 9), {}),
     ("PixelShuffle(2)", lambda: nn.PixelShuffle(2), (2, 8, 5, 5), {}),
     ("PixelUnshuffle(2)", lambda: nn.PixelUnshuffle(2), (2, 2, 6, 6), {}),
+    ("LocalResponseNorm(5)", lambda: nn.LocalResponseNorm(5), (2, 6, 9, 9), {}),
+    ("LocalResponseNorm(2)", lambda: nn.LocalResponseNorm(2), (2, 6, 9), {}),
     ("RNNCell(16, 12)", lambda: nn.RNNCell(16, 12), (8, 16), {}),
     ("RNNCell(16, 12)", lambda: nn.RNNCell(16, 12), (16,), {}),
     ("GRUCell(16, 12)", lambda: nn.GRUCell(16, 12), (8, 16), {}),

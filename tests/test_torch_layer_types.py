@@ -54,6 +54,8 @@ KNOWN = [
     ("InstanceNorm2d(64)", (8, 64, 32, 32), 0, (8, 64, 32, 32)),
     ("InstanceNorm2d(64, affine=True)", (64, 32, 32), 128, (64, 32, 32)),
     ("InstanceNorm1d(10, affine=True, bias=False)", (4, 10, 50), 10, (4, 10, 50)),
+    # LocalResponseNorm learns nothing and keeps the shape (AlexNet: size 5 over 96 channels).
+    ("LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)", (8, 96, 55, 55), 0, (8, 96, 55, 55)),
 ]
 
 

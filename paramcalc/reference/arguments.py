@@ -258,6 +258,8 @@ SIGNATURES: dict[str, dict[str, tuple[Any, Kind]]] = {
        for kind in ("LSTM", "GRU")},
     "PixelShuffle": {"upscale_factor": (REQUIRED, POS)},
     "PixelUnshuffle": {"downscale_factor": (REQUIRED, POS)},
+    "LocalResponseNorm": {"size": (REQUIRED, integer()), "alpha": (1e-4, number()), "beta": (0.75, number()),
+                          "k": (1.0, number())},
     **{f"BatchNorm{n}d": _batch_norm() for n in (1, 2, 3)},
     **{f"InstanceNorm{n}d": {
         "num_features": (REQUIRED, SIZE), "eps": (1e-5, number()), "momentum": (0.1, optional(number())),
