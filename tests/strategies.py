@@ -297,6 +297,36 @@ def batchnorm(draw: Any, name: str = "BatchNorm2d", loose: bool = False) -> Case
 
 
 @st.composite
+def instancenorm(draw: Any, name: str = "InstanceNorm2d", loose: bool = False) -> Case:
+    """InstanceNorm: (N, C, *) or unbatched (C, *) with nd spatial dimensions; more than one position."""
+    d = _Draw(draw, loose)
+    nd = _nd(name)
+    affine = d.bool()
+    c = d.int(1, 6, bad=(0,))
+    kwargs: dict[str, Any] = {
+        "num_features": c,
+        "eps": d.pick((1e-5, 1e-3, 0.0)),
+        "momentum": d.pick((0.1, 0.01, None, 1.0)),
+        "affine": affine,
+        "track_running_stats": d.bool(),
+        "bias": d.bool(),  # keyword-only in torch; with affine=False it changes nothing
+    }
+    spatial = (d.int(2, 4, bad=(0, 1)), *(d.int(1, 3, bad=(0,)) for _ in range(nd - 1)))
+    core = (d.int(1, 6), *spatial) if not affine and d.stray() else (c, *spatial)  # loose: other channels
+    return Case(name, kwargs, (d.spoil(d.batch(core, zero=not affine or loose)),))
+
+
+@st.composite
+def local_response_norm(draw: Any, loose: bool = False) -> Case:
+    """LocalResponseNorm: size >= 1; an (N, C, *) input of 3 or more dimensions."""
+    d = _Draw(draw, loose)
+    kwargs = {"size": d.int(1, 5, bad=(0, -1)), "alpha": d.pick((1e-4, 1e-3)), "beta": d.pick((0.75, 0.5)),
+              "k": d.pick((1.0, 2.0))}
+    shape = tuple(d.int(1, 4) for _ in range(d.int(3, 5)))
+    return Case("LocalResponseNorm", kwargs, (d.spoil(shape),))
+
+
+@st.composite
 def layernorm(draw: Any, loose: bool = False) -> Case:
     """LayerNorm: normalized_shape an int or a tuple; the input ends with it."""
     d = _Draw(draw, loose)
@@ -880,7 +910,9 @@ def _families() -> dict[str, Any]:
         fams[f"AdaptiveAvgPool{nd}"] = lambda loose=False, n=f"AdaptiveAvgPool{nd}": adaptive_pool(n, loose)
         fams[f"AdaptiveMaxPool{nd}"] = lambda loose=False, n=f"AdaptiveMaxPool{nd}": adaptive_pool(n, loose)
         fams[f"BatchNorm{nd}"] = lambda loose=False, n=f"BatchNorm{nd}": batchnorm(n, loose)
+        fams[f"InstanceNorm{nd}"] = lambda loose=False, n=f"InstanceNorm{nd}": instancenorm(n, loose)
     fams["LayerNorm"] = layernorm
+    fams["LocalResponseNorm"] = local_response_norm
     fams["GroupNorm"] = groupnorm
     fams["Embedding"] = embedding
     for name in ("RNN", "LSTM", "GRU"):
@@ -972,6 +1004,7 @@ INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("AvgPool2d", {"kernel_size": 2, "divisor_override": 0}, "divisor_override 0"),
     ("AdaptiveAvgPool2d", {"output_size": -1}, "negative output_size"),
     ("AdaptiveAvgPool2d", {"output_size": None}, "output_size None (only entries may be None)"),
+    ("InstanceNorm2d", {"num_features": 0, "affine": True}, "instance norm affine over 0 features"),
     ("LayerNorm", {"normalized_shape": ()}, "empty normalized_shape"),
     ("GroupNorm", {"num_groups": 4, "num_channels": 6}, "num_channels not divisible by num_groups"),
     ("GroupNorm", {"num_groups": 0, "num_channels": 6}, "num_groups 0"),

@@ -97,8 +97,8 @@ def forward_shapes(module: Any, case: S.Case, device: str = "cpu") -> dict[str, 
 def torch_outcome(case: S.Case) -> tuple[str, Any]:
     """("ok", shapes) or ("rejected", message): what torch does with the case.
 
-    BatchNorm that tracks running statistics rejects a single value per channel only in training
-    mode, and the channel-wise dropouts an input without channels; such an input is then run in
+    BatchNorm (InstanceNorm) that tracks running statistics rejects a single value per channel
+    (position) only in training mode, and the channel-wise dropouts an input without channels; such an input is then run in
     eval mode, where the layer is used (paramcalc warns).
     """
     with warnings.catch_warnings():
@@ -110,8 +110,8 @@ def torch_outcome(case: S.Case) -> tuple[str, Any]:
         try:
             return "ok", forward_shapes(module, case)
         except Exception as exc:  # noqa: BLE001
-            training_only = ("more than 1 value per channel" in str(exc) and getattr(module, "track_running_stats", False)
-                             ) or "Feature dropout requires at least 2 dimensions" in str(exc)
+            one_value = "more than 1 value per channel" in str(exc) or "more than 1 spatial element" in str(exc)
+            training_only = (one_value and getattr(module, "track_running_stats", False)) or "Feature dropout requires at least 2 dimensions" in str(exc)
             if training_only:
                 try:
                     return "ok", forward_shapes(module.eval(), case)
@@ -203,6 +203,8 @@ PLAUSIBLE_INPUTS: dict[str, Any] = {
     **{f"{p}{n}d": _pool_input(n) for n in (1, 2, 3) for p in ("MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool")},
     "LayerNorm": lambda kw: [((2, 3),), ((4,),)],
     "GroupNorm": lambda kw: [((2, kw["num_channels"], 5),), ((2, kw["num_channels"]),)],
+    **{f"InstanceNorm{n}d": (lambda kw, n=n: [((2, kw["num_features"], *(3,) * n),), ((kw["num_features"], *(3,) * n),)])
+       for n in (1, 2, 3)},
     "Embedding": lambda kw: [((2, 3),)],
     "RNN": lambda kw: [((5, 2, kw["input_size"]),)],
     "GRU": lambda kw: [((5, 2, kw["input_size"]),)],
@@ -267,6 +269,14 @@ EDGE_CASES = [
     ("batchnorm-wrong-rank", S.Case("BatchNorm2d", {"num_features": 3}, ((3, 4, 4),))),
     ("layernorm-eps-zero", S.Case("LayerNorm", {"normalized_shape": 3, "eps": 0.0}, ((2, 3),))),
     ("layernorm-wrong-trailing-dims", S.Case("LayerNorm", {"normalized_shape": (2, 3)}, ((3, 2),))),
+    ("instancenorm-one-position", S.Case("InstanceNorm2d", {"num_features": 3}, ((2, 3, 1, 1),))),
+    ("instancenorm-one-position-running-stats", S.Case("InstanceNorm2d", {"num_features": 3, "track_running_stats": True}, ((2, 3, 1, 1),))),
+    ("instancenorm-unbatched", S.Case("InstanceNorm1d", {"num_features": 3, "affine": True}, ((3, 5),))),
+    ("instancenorm-other-channels", S.Case("InstanceNorm1d", {"num_features": 3}, ((2, 4, 5),))),
+    ("instancenorm-other-channels-affine", S.Case("InstanceNorm1d", {"num_features": 3, "affine": True}, ((2, 4, 5),))),
+    ("instancenorm-other-channels-running-stats", S.Case("InstanceNorm1d", {"num_features": 3, "track_running_stats": True}, ((0, 4, 5),))),
+    ("instancenorm-zero-features", S.Case("InstanceNorm1d", {"num_features": 0, "track_running_stats": True}, ((2, 0, 3),))),
+    ("instancenorm-wrong-rank", S.Case("InstanceNorm2d", {"num_features": 3}, ((2, 3, 4, 4, 4),))),
     ("groupnorm-one-value-per-group", S.Case("GroupNorm", {"num_groups": 6, "num_channels": 6}, ((1, 6),))),
     ("groupnorm-two-values-per-group", S.Case("GroupNorm", {"num_groups": 3, "num_channels": 6}, ((1, 6, 1),))),
     ("groupnorm-1d-input", S.Case("GroupNorm", {"num_groups": 2, "num_channels": 6}, ((6,),))),

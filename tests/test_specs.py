@@ -59,6 +59,8 @@ TORCH_ORDER: dict[str, list[str]] = {
        for n in (2, 3)},
     **{f"AdaptiveAvgPool{n}d": ["output_size"] for n in (1, 2, 3)},
     **{f"BatchNorm{n}d": ["num_features", "eps", "momentum", "affine", "track_running_stats"] for n in (1, 2, 3)},
+    "LocalResponseNorm": ["size", "alpha", "beta", "k"],
+    **{f"InstanceNorm{n}d": ["num_features", "eps", "momentum", "affine", "track_running_stats"] for n in (1, 2, 3)},
     "LayerNorm": ["normalized_shape", "eps", "elementwise_affine", "bias"],
     "GroupNorm": ["num_groups", "num_channels", "eps", "affine"],
     "Embedding": ["num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq",

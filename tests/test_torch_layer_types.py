@@ -50,7 +50,19 @@ KNOWN = [
     ("LeakyReLU(0.2)", (4, 10), 0, (4, 10)),
     ("LogSoftmax(dim=1)", (4, 10), 0, (4, 10)),
     ("Dropout2d(0.5)", (2, 8, 4, 4), 0, (2, 8, 4, 4)),
+    # InstanceNorm learns nothing by default; affine=True: weight and bias of 64 each, 2·64 = 128.
+    ("InstanceNorm2d(64)", (8, 64, 32, 32), 0, (8, 64, 32, 32)),
+    ("InstanceNorm2d(64, affine=True)", (64, 32, 32), 128, (64, 32, 32)),
+    ("InstanceNorm1d(10, affine=True, bias=False)", (4, 10, 50), 10, (4, 10, 50)),
+    # LocalResponseNorm learns nothing and keeps the shape (AlexNet: size 5 over 96 channels).
+    ("LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)", (8, 96, 55, 55), 0, (8, 96, 55, 55)),
 ]
+
+
+def test_instance_norm_buffers() -> None:
+    # track_running_stats=True: running_mean and running_var (64 each) and num_batches_tracked (1): 129
+    spec = parse_layer("InstanceNorm3d(64, track_running_stats=True)")
+    assert (spec.count().total, spec.count().buffers) == (0, 129)
 
 
 @pytest.mark.parametrize(("expression", "shape", "params", "out"), KNOWN, ids=[k[0] for k in KNOWN])

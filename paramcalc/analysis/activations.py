@@ -128,6 +128,12 @@ def _groupnorm(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True, inner=2 * batch * spec.num_groups * STAT_BYTES)
 
 
+def _instancenorm(spec: Any, x: Any, out: Any, s: Settings) -> Saved:  # one batch norm over N·C rows, weight
+    rows = x[0] if len(x) == spec.nd + 1 else x[0] * x[1]
+    repeated = (1 if spec.affine else 0) + (2 if spec.track_running_stats else 0)  # and statistics repeated N times
+    return Saved(input=True, inner=2 * rows * STAT_BYTES + repeated * rows * s.dtype_bytes)
+
+
 def _channel_dropout(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     # Dropout1d/2d/3d and FeatureAlphaDropout multiply by a noise tensor of one value per example
     # and channel, in the compute type on every device (no fused kernel)
@@ -427,12 +433,15 @@ RULES: dict[str, Rule] = {
     **dict.fromkeys(("RNNCell", "GRUCell", "LSTMCell"), _cell),
     "Bilinear": _bilinear,
     **dict.fromkeys(("PixelShuffle", "PixelUnshuffle"), _nothing),
+    "LocalResponseNorm": lambda spec, x, out, s: Saved(  # x², the squares padded by size − 1 channels, x / denominator
+        input=True, inner=(2 * _n(x) + _n(x) // max(x[1], 1) * (x[1] + spec.size - 1)) * s.dtype_bytes),
     # LeNet-5's own layers (no torch module to measure): what a conv, a pooling and a distance read
     **dict.fromkeys(("Subsampling2d", "SparseConv2d", "RBFOutput"), _keeps_input),
     **dict.fromkeys(("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"), _adaptive),
     **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"), _batchnorm),
     "LayerNorm": _norm_rows,
     "GroupNorm": _groupnorm,
+    **dict.fromkeys(("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"), _instancenorm),
     "RMSNorm": _rms,
     "Embedding": _embedding,
     **dict.fromkeys(("RNN", "LSTM", "GRU"), _recurrent),

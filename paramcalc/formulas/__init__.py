@@ -17,7 +17,14 @@ from paramcalc.formulas.conv import (
 )
 from paramcalc.formulas.embedding import embedding_output_shape, embedding_params
 from paramcalc.formulas.linear import linear_output_shape, linear_params
-from paramcalc.formulas.norm import batchnorm_buffers, batchnorm_params, groupnorm_params, layernorm_params
+from paramcalc.formulas.norm import (
+    batchnorm_buffers,
+    batchnorm_params,
+    groupnorm_params,
+    instancenorm_buffers,
+    instancenorm_params,
+    layernorm_params,
+)
 from paramcalc.formulas.pool import (
     adaptive_max_pool_output_shape,
     adaptive_pool_output_shape,
@@ -54,6 +61,8 @@ __all__ = [
     "feed_forward_params",
     "embedding_params",
     "groupnorm_params",
+    "instancenorm_buffers",
+    "instancenorm_params",
     "gru_params",
     "is_exact_division",
     "layernorm_params",

@@ -53,3 +53,22 @@ def groupnorm_params(*, num_groups: int, num_channels: int, affine: bool = True,
     if not affine:
         return 0
     return 2 * num_channels if bias else num_channels
+
+
+def instancenorm_params(*, num_features: int, affine: bool = False, bias: bool = True) -> int:
+    """Learnable parameters of InstanceNorm: a scale (weight) and a shift (bias) per channel.
+
+    Formula: C (weight) + C (bias) = 2 · C when affine (off by default); C when affine without
+    bias; 0 without affine.
+    """
+    if not affine:
+        return 0
+    return 2 * num_features if bias else num_features
+
+
+def instancenorm_buffers(*, num_features: int, track_running_stats: bool = False) -> int:
+    """Buffers of PyTorch InstanceNorm: running_mean, running_var (C each) and num_batches_tracked (1).
+
+    Formula: 2 · C + 1 when track_running_stats (off by default), else 0.
+    """
+    return 2 * num_features + 1 if track_running_stats else 0

@@ -258,7 +258,13 @@ SIGNATURES: dict[str, dict[str, tuple[Any, Kind]]] = {
        for kind in ("LSTM", "GRU")},
     "PixelShuffle": {"upscale_factor": (REQUIRED, POS)},
     "PixelUnshuffle": {"downscale_factor": (REQUIRED, POS)},
+    "LocalResponseNorm": {"size": (REQUIRED, integer()), "alpha": (1e-4, number()), "beta": (0.75, number()),
+                          "k": (1.0, number())},
     **{f"BatchNorm{n}d": _batch_norm() for n in (1, 2, 3)},
+    **{f"InstanceNorm{n}d": {
+        "num_features": (REQUIRED, SIZE), "eps": (1e-5, number()), "momentum": (0.1, optional(number())),
+        "affine": (False, FLAG), "track_running_stats": (False, FLAG), "bias": (True, FLAG),
+    } for n in (1, 2, 3)},
     "LayerNorm": {"normalized_shape": (REQUIRED, shape), "eps": (1e-5, number()), "elementwise_affine": (True, FLAG),
                   "bias": (True, FLAG)},
     "GroupNorm": {"num_groups": (REQUIRED, POS), "num_channels": (REQUIRED, SIZE), "eps": (1e-5, number()),

@@ -138,6 +138,7 @@ RULES: dict[str, Callable[[SimpleNamespace, Mapping[str, Any]], None]] = {
     **{f"ConvTranspose{n}d": _conv_transpose_rules for n in (1, 2, 3)},
     **{f"{kind}Pool{n}d": _pool_rules for kind in ("Max", "Avg") for n in (1, 2, 3)},
     **{f"BatchNorm{n}d": _batch_norm_rules for n in (1, 2, 3)},
+    **{f"InstanceNorm{n}d": _batch_norm_rules for n in (1, 2, 3)},
     "GroupNorm": _group_norm_rules,
     "Embedding": _embedding_rules,
     "LSTM": _lstm_rules,

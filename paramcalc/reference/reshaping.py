@@ -14,7 +14,7 @@ PAD_MODES = {"ZeroPad": "constant", "ConstantPad": "constant", "ReflectionPad": 
 PADS = tuple(f"{kind}{n}d" for kind in PAD_MODES for n in (1, 2, 3))
 
 #: Layers of this module that create no tensor.
-NO_PARAMETERS = frozenset({*PADS, "Unflatten", "PixelShuffle", "PixelUnshuffle"})
+NO_PARAMETERS = frozenset({*PADS, "Unflatten", "PixelShuffle", "PixelUnshuffle", "LocalResponseNorm"})
 
 
 def _source(mode: str, j: int, n: int) -> int | None:
@@ -152,10 +152,23 @@ def _pixel_shuffle(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     return {"output": (*lead, c * r * r, heights[0], widths[0])}
 
 
+def _local_response_norm(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
+    """Each value over a window of neighbouring channels: an (N, C, *) input, kept as it is."""
+    if len(x) < 3:
+        raise SpecError("LocalResponseNorm: fewer than 3 dimensions")
+    values = 1
+    for n in x:
+        values *= n
+    if values and spec.size < 1:  # its pooling window over the channels is then empty
+        raise SpecError("LocalResponseNorm: a window of no channels")
+    return {"output": x}
+
+
 #: Output shapes, by type tag.
 SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     **{kind: _pad for kind in PADS},
     "Unflatten": _unflatten,
     "PixelShuffle": _pixel_shuffle,
     "PixelUnshuffle": _pixel_shuffle,
+    "LocalResponseNorm": _local_response_norm,
 }

@@ -126,6 +126,7 @@ TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
     **{f"Conv{n}d": _conv for n in (1, 2, 3)},
     **{f"ConvTranspose{n}d": _conv_transpose for n in (1, 2, 3)},
     **{f"BatchNorm{n}d": _batch_norm for n in (1, 2, 3)},
+    **{f"InstanceNorm{n}d": _batch_norm for n in (1, 2, 3)},
     "GroupNorm": _group_norm,
     "LayerNorm": lambda s: layernorm("", s.normalized_shape, s.elementwise_affine, s.bias),
     "Embedding": lambda s: [tensor("weight", (s.num_embeddings, s.embedding_dim), "one vector per token")],
@@ -181,6 +182,30 @@ def _batch_norm_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
         values_per_channel *= n
     if not spec.track_running_stats and values_per_channel == 1:
         raise SpecError(f"{tag}: batch statistics of a single value")
+    return {"output": x}
+
+
+def _instance_norm_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
+    """(N, C, *) or unbatched (C, *) in, the same out: each sample's channel is normalised over its
+    positions, so there must be more than one unless running statistics stand in (eval mode)."""
+    tag = spec.type
+    spatial_dims = dims_of(tag)
+    if len(x) == spatial_dims + 1:
+        x_batched = (1, *x)
+    elif len(x) == spatial_dims + 2:
+        x_batched = x
+    else:
+        raise SpecError(f"{tag}: bad input")
+    channels = x_batched[1]
+    if (spec.affine or spec.track_running_stats) and channels != spec.num_features:
+        raise SpecError(f"{tag}: bad channel count")
+    if spec.affine and x_batched[0] == 0:  # the weight, repeated once per sample, is then empty
+        raise SpecError(f"{tag}: a scale and shift over an empty batch")
+    positions = 1
+    for size in x_batched[2:]:
+        positions *= size
+    if not spec.track_running_stats and positions == 1:
+        raise SpecError(f"{tag}: statistics of a single position")
     return {"output": x}
 
 
@@ -322,6 +347,7 @@ SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     "Bilinear": _bilinear_shape,
     "Embedding": _embedding_shape,
     **{f"BatchNorm{n}d": _batch_norm_shape for n in (1, 2, 3)},
+    **{f"InstanceNorm{n}d": _instance_norm_shape for n in (1, 2, 3)},
     "GroupNorm": _group_norm_shape,
     "LayerNorm": _layer_norm_shape,
     **{kind: _recurrent_shape for kind in GATES},

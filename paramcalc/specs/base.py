@@ -445,11 +445,11 @@ NO_PARAMS_FAMILY = Family(
         "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
         "FeatureAlphaDropout", "Identity", "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "GELU", "Mish",
         "Hardswish", "Hardsigmoid", "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "Activation",
-        "SinusoidalPositionalEncoding", "Select", "PixelShuffle", "PixelUnshuffle",
+        "SinusoidalPositionalEncoding", "Select", "PixelShuffle", "PixelUnshuffle", "LocalResponseNorm",
     ),
     NO_PARAMS,
     "output = input (Flatten merges start_dim..end_dim into one; Unflatten splits dim into unflattened_size; "
-    "Select drops dim; PixelShuffle (*, C·r², H, W) → (*, C, H·r, W·r), PixelUnshuffle the reverse)",
+    "Select drops dim; PixelShuffle (*, C·r², H, W) → (*, C, H·r, W·r), PixelUnshuffle the reverse; LocalResponseNorm keeps it)",
 )
 
 

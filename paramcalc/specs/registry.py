@@ -22,6 +22,8 @@ _TORCH = {
         "AdaptiveMaxPool3d",
     ), "pool"),
     **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"), "norm"),
+    **dict.fromkeys(("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"), "instance_norm"),
+    "LocalResponseNorm": "response_norm",
     "Embedding": "linear",
     **dict.fromkeys(("RNN", "LSTM", "GRU"), "recurrent"),
     **dict.fromkeys(("RNNCell", "LSTMCell", "GRUCell"), "cells"),
