@@ -84,3 +84,38 @@ def test_check_shape_as_keras_prints_it() -> None:
     status, _, _ = run("check", "layers.Conv2D(96, 11, strides=4)", "-i", "None,227,227,3",
                        "--shape", "(None, 55, 55, 96)")
     assert status == 0
+
+
+PLAIN_STACK = """input_shape: [1, 1, 32, 32]
+layers:
+  - Conv2d(1, 4, 3)
+  - ReLU()
+  - MaxPool2d(2)
+  - Conv2d(4, 4, 3, dilation=2)
+  - Conv2d(4, 4, 3, stride=2)
+"""
+
+
+def test_receptive_field_of_a_model_file(tmp_path) -> None:
+    # By hand, r_l = r_{l-1} + d(k-1) j_{l-1}, j_l = j_{l-1} s from r_0 = j_0 = 1:
+    # conv k3: r 1+2·1 = 3, j 1; pool k2 s2: r 3+1·1 = 4, j 2; conv k3 d2: r 4+2·2·2 = 12, j 2;
+    # conv k3 s2: r 12+2·2 = 16, j 4. ReLU has no window and is left out.
+    # Sizes 32 -> 30 -> 15 -> 15-4 = 11 -> (11-3)/2+1 = 5, times 4 channels.
+    path = tmp_path / "stack.yaml"
+    path.write_text(PLAIN_STACK, encoding="utf-8")
+    status, out, err = run("receptive-field", str(path), "--json")
+    assert status == 0 and err == ""
+    rows = json.loads(out)["layers"]
+    assert [(r["layer"], r["receptive_field"], r["jump"]) for r in rows] == [
+        ("0 (Conv2d)", 3, 1), ("2 (MaxPool2d)", 4, 2), ("3 (Conv2d)", 12, 2), ("4 (Conv2d)", 16, 4)]
+    assert [r["output_neurons"] for r in rows] == [30 * 30 * 4, 15 * 15 * 4, 11 * 11 * 4, 5 * 5 * 4]
+
+
+def test_receptive_field_refuses_a_branching_model_file(tmp_path) -> None:
+    path = tmp_path / "residual.yaml"
+    path.write_text("input_shape: [1, 4, 8, 8]\nlayers:\n  - Conv2d(4, 4, 3, padding=1)\n"
+                    "  - name: res\n    layers:\n      - Conv2d(4, 4, 3, padding=1)\n    shortcut: identity\n",
+                    encoding="utf-8")
+    status, out, err = run("receptive-field", str(path))
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "not a plain stack" in err and "res" in err

@@ -58,7 +58,8 @@ def shell_examples() -> list[tuple[str, str]]:
         parts = re.split(r"^\$ (paramcalc .*)$", block, flags=re.M)
         for command, output in zip(parts[1::2], parts[2::2]):
             command = command.split("  #")[0].strip()
-            if "[…" in output or command.split()[1] not in RUNNABLE:
+            if "[…" in output or command.split()[1] not in RUNNABLE or any(
+                    word.endswith((".yaml", ".yml", ".json")) for word in command.split()):
                 continue
             examples.append((command, output.strip("\n")))
     return examples
