@@ -119,3 +119,33 @@ def test_receptive_field_refuses_a_branching_model_file(tmp_path) -> None:
     status, out, err = run("receptive-field", str(path))
     assert status == 2 and out == "" and err.count("\n") == 1
     assert "not a plain stack" in err and "res" in err
+
+
+def test_check_reads_dilation_as_gaps() -> None:
+    # CS231n's dilation 1 (one gap) is torch's dilation=2: effective kernel 2·(3 − 1) + 1 = 5,
+    # so a 7x7 input gives 7 − 5 + 1 = 3. Read in torch's naming, the same expression gives 7 − 3 + 1 = 5.
+    args = ("check", "Conv2d(1, 1, 3, dilation=1)", "-i", "1,1,7,7", "--shape", "3")
+    status, out, _ = run(*args, "--dilation-naming", "gaps")
+    assert status == 0
+    assert "dilation 1 (gaps) = torch dilation=2: effective kernel 2·(3 − 1) + 1 = 5" in out
+    assert "1/1 correct" in out
+    status, out, _ = run(*args)
+    assert status == 1 and "(gaps)" not in out
+    status, out, _ = run(*args, "--dilation-naming", "gaps", "--json")
+    assert status == 0 and json.loads(out)["dilation_naming"].startswith("dilation 1 (gaps) = torch dilation=2")
+    # Zero gaps is a plain filter: torch's dilation=1, output 5.
+    status, out, _ = run("check", "Conv2d(1, 1, 3, dilation=0)", "-i", "1,1,7,7", "--shape", "5",
+                         "--dilation-naming", "gaps")
+    assert status == 0 and "dilation 0 (gaps) = torch dilation=1" in out
+
+
+def test_check_gaps_naming_bad_input_is_one_line(tmp_path) -> None:
+    model = tmp_path / "stack.yaml"
+    model.write_text(PLAIN_STACK, encoding="utf-8")
+    for args, words in (
+        (("check", "Linear(3, 4)", "--params", "16", "--dilation-naming", "gaps"), "Linear has no dilation"),
+        (("check", "Conv2d(1, 1, 3, dilation=-1)", "--params", "10", "--dilation-naming", "gaps"), ">= 0"),
+        (("check", str(model), "--params", "10", "--dilation-naming", "gaps"), "not a model"),
+    ):
+        status, out, err = run(*args)
+        assert status == 2 and out == "" and err.count("\n") == 1 and words in err, (args, err)
