@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from paramcalc.cli.options import STDIN_HELP, Brief, ConventionOption, InputShape, Json, Working, parse_shapes, read_data
-from paramcalc.cli.window import DilationNaming, Naming
+from paramcalc.cli.options import choice
+from paramcalc.cli.window import Naming
 from paramcalc.cli.output import EXIT_WRONG, make_console, print_error, print_json, print_line, print_rich
 
 app = typer.Typer()
@@ -44,6 +45,12 @@ Examples:
   paramcalc check-sheet sheet.yaml
   paramcalc check-sheet sheet.yaml --json
 """
+
+DilationNaming = Annotated[Naming, typer.Option(
+    "--dilation-naming", parser=choice(Naming),
+    help="How a layer expression's dilation= counts: torch (and Keras): 1 is a plain filter; gaps (CS231n's "
+         "notes): the holes between taps, 0 is a plain filter, 1 is torch's 2.")]
+
 
 def gaps_layer(expression: str) -> tuple[object, str]:
     """A layer expression whose ``dilation=`` counts gaps between taps (CS231n's naming), as the layer in
