@@ -103,3 +103,68 @@ def test_brief_answers_on_one_line() -> None:
     # --json wins over --brief, as elsewhere
     status, out, _ = run("window", "-n", "10", "-k", "3", "-s", "2", "-q", "--json")
     assert json.loads(out)["output"] == 4
+
+
+PLAIN_STACK = """input_shape: [1, 1, 32, 32]
+layers:
+  - Conv2d(1, 4, 3)
+  - ReLU()
+  - MaxPool2d(2)
+  - Conv2d(4, 4, 3, dilation=2)
+  - Conv2d(4, 4, 3, stride=2)
+"""
+
+
+def test_receptive_field_of_a_model_file(tmp_path) -> None:
+    # By hand, r_l = r_{l-1} + d(k-1) j_{l-1}, j_l = j_{l-1} s from r_0 = j_0 = 1:
+    # conv k3: r 1+2·1 = 3, j 1; pool k2 s2: r 3+1·1 = 4, j 2; conv k3 d2: r 4+2·2·2 = 12, j 2;
+    # conv k3 s2: r 12+2·2 = 16, j 4. ReLU has no window and is left out.
+    # Sizes 32 -> 30 -> 15 -> 15-4 = 11 -> (11-3)/2+1 = 5, times 4 channels.
+    path = tmp_path / "stack.yaml"
+    path.write_text(PLAIN_STACK, encoding="utf-8")
+    status, out, err = run("receptive-field", str(path), "--json")
+    assert status == 0 and err == ""
+    rows = json.loads(out)["layers"]
+    assert [(r["layer"], r["receptive_field"], r["jump"]) for r in rows] == [
+        ("0 (Conv2d)", 3, 1), ("2 (MaxPool2d)", 4, 2), ("3 (Conv2d)", 12, 2), ("4 (Conv2d)", 16, 4)]
+    assert [r["output_neurons"] for r in rows] == [30 * 30 * 4, 15 * 15 * 4, 11 * 11 * 4, 5 * 5 * 4]
+
+
+def test_receptive_field_refuses_a_branching_model_file(tmp_path) -> None:
+    path = tmp_path / "residual.yaml"
+    path.write_text("input_shape: [1, 4, 8, 8]\nlayers:\n  - Conv2d(4, 4, 3, padding=1)\n"
+                    "  - name: res\n    layers:\n      - Conv2d(4, 4, 3, padding=1)\n    shortcut: identity\n",
+                    encoding="utf-8")
+    status, out, err = run("receptive-field", str(path))
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "not a plain stack" in err and "res" in err
+
+
+def test_check_reads_dilation_as_gaps() -> None:
+    # CS231n's dilation 1 (one gap) is torch's dilation=2: effective kernel 2·(3 − 1) + 1 = 5,
+    # so a 7x7 input gives 7 − 5 + 1 = 3. Read in torch's naming, the same expression gives 7 − 3 + 1 = 5.
+    args = ("check", "Conv2d(1, 1, 3, dilation=1)", "-i", "1,1,7,7", "--shape", "3")
+    status, out, _ = run(*args, "--dilation-naming", "gaps")
+    assert status == 0
+    assert "dilation 1 (gaps) = torch dilation=2: effective kernel 2·(3 − 1) + 1 = 5" in out
+    assert "1/1 correct" in out
+    status, out, _ = run(*args)
+    assert status == 1 and "(gaps)" not in out
+    status, out, _ = run(*args, "--dilation-naming", "gaps", "--json")
+    assert status == 0 and json.loads(out)["dilation_naming"].startswith("dilation 1 (gaps) = torch dilation=2")
+    # Zero gaps is a plain filter: torch's dilation=1, output 5.
+    status, out, _ = run("check", "Conv2d(1, 1, 3, dilation=0)", "-i", "1,1,7,7", "--shape", "5",
+                         "--dilation-naming", "gaps")
+    assert status == 0 and "dilation 0 (gaps) = torch dilation=1" in out
+
+
+def test_check_gaps_naming_bad_input_is_one_line(tmp_path) -> None:
+    model = tmp_path / "stack.yaml"
+    model.write_text(PLAIN_STACK, encoding="utf-8")
+    for args, words in (
+        (("check", "Linear(3, 4)", "--params", "16", "--dilation-naming", "gaps"), "Linear has no dilation"),
+        (("check", "Conv2d(1, 1, 3, dilation=-1)", "--params", "10", "--dilation-naming", "gaps"), ">= 0"),
+        (("check", str(model), "--params", "10", "--dilation-naming", "gaps"), "not a model"),
+    ):
+        status, out, err = run(*args)
+        assert status == 2 and out == "" and err.count("\n") == 1 and words in err, (args, err)

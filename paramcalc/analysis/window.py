@@ -354,6 +354,45 @@ def preset_layers(name: str, input_shape: Any = None) -> tuple[list[tuple[str, A
     return named, shapes if any(s is not None for s in shapes) else None
 
 
+def _branching(nodes: list[Any], where: str = "") -> str | None:
+    """The first entry that makes a model more than a plain stack (a branch, a merge, a shortcut or an
+    input taken from elsewhere), or None."""
+    from paramcalc.models.nodes import BlockNode, Entry, MergeNode, ParallelNode, children
+
+    for i, node in enumerate(nodes):
+        label = f"{where}{getattr(node, 'name', None) or i}"
+        if isinstance(node, (ParallelNode, MergeNode)) or (isinstance(node, BlockNode) and node.shortcut is not None):
+            return label
+        if isinstance(node, Entry) and node.input is not None:
+            return label
+        inner = _branching(children(node), f"{label}.")
+        if inner is not None:
+            return inner
+    return None
+
+
+def model_file_layers(path: str, input_shape: Any = None) -> tuple[list[tuple[str, Any]], list[Any] | None]:
+    """A model file's leaf layers in order, with their output shapes; refused unless the model is a
+    plain stack (no branches, merges or shortcuts), whose receptive field is one number per layer."""
+    from paramcalc.models.evaluate import evaluate
+    from paramcalc.models.format import load_model
+    from paramcalc.specs.parse import parse_layer
+
+    model = load_model(path)
+    where = "several inputs" if model.inputs and len(model.inputs) > 1 else _branching(model.layers)
+    if where is not None:
+        raise ParamcalcError(f"receptive field: {path} is not a plain stack of layers ({where} branches or "
+                             "merges); give its layers in order as expressions instead")
+    summary = evaluate(model, input_shape=input_shape)
+    named, shapes = [], []
+    for row in summary.rows:
+        if not row.leaf or not row.layer:
+            continue
+        named.append((f"{row.path} ({row.type})", parse_layer(row.layer)))
+        shapes.append(row.output_shape)
+    return named, shapes if any(s is not None for s in shapes) else None
+
+
 def output_neurons(spec: Any, *input_shapes: Any) -> int:
     """The number of output neurons of a layer: the product of its output shape without the batch
     (CS231n: AlexNet's first layer has 55·55·96 = 290,400)."""

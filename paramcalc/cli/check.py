@@ -11,6 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from paramcalc.cli.options import STDIN_HELP, Brief, ConventionOption, InputShape, Json, Working, parse_shapes, read_data
+from paramcalc.cli.options import choice
+from paramcalc.cli.window import Naming
 from paramcalc.cli.output import EXIT_WRONG, make_console, print_error, print_json, print_line, print_rich
 
 app = typer.Typer()
@@ -44,6 +46,53 @@ Examples:
   paramcalc check-sheet sheet.yaml --json
 """
 
+DilationNaming = Annotated[Naming, typer.Option(
+    "--dilation-naming", parser=choice(Naming),
+    help="How a layer expression's dilation= counts: torch (and Keras): 1 is a plain filter; gaps (CS231n's "
+         "notes): the holes between taps, 0 is a plain filter, 1 is torch's 2.")]
+
+
+def gaps_layer(expression: str) -> tuple[object, str]:
+    """A layer expression whose ``dilation=`` counts gaps between taps (CS231n's naming), as the layer in
+    torch's naming, and a line saying how the dilation maps."""
+    import ast
+
+    from paramcalc.errors import ParamcalcError
+    from paramcalc.formulas.window import cs231n_dilation
+    from paramcalc.specs.parse import parse_layer
+
+    try:
+        call = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return parse_layer(expression), ""  # parse_layer says what is wrong
+    keyword = next((kw for kw in getattr(call, "keywords", []) if kw.arg == "dilation"), None)
+    if keyword is None:
+        spec = parse_layer(expression)
+        if "dilation" not in type(spec).model_fields:
+            raise ParamcalcError(f"--dilation-naming gaps: {type(spec).__name__} has no dilation")
+        if len(getattr(call, "args", [])) > 5:
+            raise ParamcalcError("--dilation-naming gaps: write the dilation by keyword, dilation=...")
+        return spec, "no dilation given: a plain filter (0 gaps = torch dilation=1)"
+    values = keyword.value.elts if isinstance(keyword.value, ast.Tuple) else [keyword.value]
+    if not all(isinstance(v, ast.Constant) and type(v.value) is int for v in values):
+        raise ParamcalcError("--dilation-naming gaps: dilation= must be whole numbers >= 0 (gaps between taps)")
+    gaps = tuple(v.value for v in values)
+    torch = tuple(cs231n_dilation(gaps=g) for g in gaps)
+    keyword.value = ast.Tuple([ast.Constant(d) for d in torch]) if len(torch) > 1 else ast.Constant(torch[0])
+    layer = parse_layer(ast.unparse(call))
+    line = f"dilation {_one(gaps)} (gaps) = torch dilation={_one(torch)}"
+    kernel = getattr(layer, "kernel_size", None)
+    kernels = {*kernel} if isinstance(kernel, tuple) else {kernel}
+    if len(set(torch)) == 1 and len(kernels) == 1 and isinstance(k := kernels.pop(), int):
+        line += f": effective kernel {torch[0]}·({k} − 1) + 1 = {torch[0] * (k - 1) + 1}"
+    return layer, line
+
+
+def _one(value: object) -> str:
+    """A per-dimension value as one number when every dimension has it."""
+    return str(value[0]) if isinstance(value, tuple) and len(set(value)) == 1 else str(value).replace(",)", ")")
+
+
 @app.command("check", help=CHECK_HELP)
 def check_command(
     target: Annotated[str, typer.Argument(
@@ -62,6 +111,7 @@ def check_command(
              "Decimals such as 54.25 are read exactly.")] = None,
     input_shape: InputShape = None,
     convention: ConventionOption = None,
+    dilation_naming: DilationNaming = Naming.torch,
     json: Json = False,
     brief: Brief = False,
     working: Working = True,
@@ -79,6 +129,11 @@ def check_command(
             found = False
         if not found:
             raise ParamcalcError(f"model file not found: {target}")
+    mapping = None
+    if dilation_naming is Naming.gaps:
+        if target == "-" or is_model_target(target):
+            raise ParamcalcError("--dilation-naming gaps: give one layer expression, not a model")
+        source, mapping = gaps_layer(target)
     shapes = parse_shapes(input_shape, "--input-shape")
     result = check(
         source, params=params, trainable=trainable, non_trainable=non_trainable, shape=shape,
@@ -86,8 +141,13 @@ def check_command(
         convention=None if convention is None else convention.value,
     )
     if json:
-        print_json(result.as_dict())
-    elif brief:
+        print_json({**result.as_dict(), **({"dilation_naming": mapping} if mapping else {})})
+        if not result.ok:
+            raise typer.Exit(EXIT_WRONG)
+        return
+    if mapping and not brief:
+        print_line(mapping)
+    if brief:
         print_line(f"{result.correct}/{len(result.answers)} correct")
     else:
         from paramcalc.render.check import render_check

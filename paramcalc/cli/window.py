@@ -76,18 +76,32 @@ def window_command(
     print_rich(render_window(report))
 
 
+def _is_model_file(text: str) -> bool:
+    """Whether a receptive-field argument names a model file rather than a layer expression."""
+    from pathlib import Path
+
+    if text.lower().endswith((".yaml", ".yml", ".json")):
+        return True
+    try:
+        return "(" not in text and Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 @app.command("receptive-field", epilog="""Examples:
 
 \b
   paramcalc receptive-field "Conv2d(3, 8, 3)" "Conv2d(8, 8, 3)" "MaxPool2d(2)" "Conv2d(8, 8, 3)"
   paramcalc receptive-field "Conv2d(1, 6, 5)" "MaxPool2d(2)" "Conv2d(6, 16, 5)" "MaxPool2d(2)" -i 1,1,32,32
   paramcalc receptive-field --preset vgg16
+  paramcalc receptive-field model.yaml
 
 Python: paramcalc.receptive_field([("conv1", spec1), ("conv2", spec2)])
 """)
 def receptive_field_command(
     layers: Annotated[Optional[list[str]], typer.Argument(
-        help="Layer constructor expressions, first to last.", metavar="LAYER_EXPR...", show_default=False)] = None,
+        help="Layer constructor expressions, first to last, or one model file (.yaml, .yml, .json) that is a "
+             "plain stack.", metavar="LAYER_EXPR...|MODEL_FILE", show_default=False)] = None,
     preset: Annotated[Optional[str], typer.Option(
         "--preset", help="A preset model's layers instead (paramcalc presets lists them).")] = None,
     input_shape: InputShape = None,
@@ -108,9 +122,12 @@ def receptive_field_command(
     else:
         if not layers:
             raise ParamcalcError("receptive-field: give the layers (constructor expressions) or --preset")
-        from paramcalc.analysis.window import stack_layers
+        from paramcalc.analysis.window import model_file_layers, stack_layers
 
-        named, sizes = stack_layers(layers, shape)
+        if len(layers) == 1 and _is_model_file(layers[0]):
+            named, sizes = model_file_layers(layers[0], shape)
+        else:
+            named, sizes = stack_layers(layers, shape)
     from paramcalc.analysis.window import field_end
 
     rows = receptive_field(named, sizes=sizes)
