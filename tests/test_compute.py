@@ -103,6 +103,14 @@ HAND = [
     # GroupNorm(32, 256) on 8·256·8·8 = 131,072 values: statistics (4) + normalise (2) + γ, β (2) per value.
     ("GroupNorm(32, 256)", [(8, 256, 8, 8)], {"norm": 8 * 131_072}),
     ("GroupNorm(2, 6, bias=False)", [(4, 6, 5)], {"norm": 7 * 120}),
+    # InstanceNorm: GroupNorm with one group per channel: statistics (4) + normalise (2) per value,
+    # + γ, β (2) when affine. (2, 6, 5, 5) = 300 values; (3, 4, 10) = 120; (1, 2, 3, 4, 5) = 120.
+    ("InstanceNorm2d(6)", [(2, 6, 5, 5)], {"norm": 6 * 300}),
+    ("InstanceNorm1d(4, affine=True)", [(3, 4, 10)], {"norm": 8 * 120}),
+    ("InstanceNorm3d(2)", [(1, 2, 3, 4, 5)], {"norm": 6 * 120}),
+    # LocalResponseNorm(5) on 2·8·6·6 = 576 values: square, sum over 5 channels (5), ·α/n, + k, ^β,
+    # divide: 5 + 5 operations per value.
+    ("LocalResponseNorm(5)", [(2, 8, 6, 6)], {"norm": 10 * 576}),
     ("GroupNorm(2, 6, affine=False)", [(4, 6, 5)], {"norm": 6 * 120}),
     # Embedding: a lookup, no arithmetic at all.
     ("Embedding(30522, 768)", [(2, 128)], {"mac": 0}),

@@ -378,8 +378,7 @@ def _recurrent(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
 
 
 def _cell(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
-    # measured with torch on the CPU: the input, plus for RNNCell the zero h it starts from and h';
-    # for GRUCell 7·N·H (h and the gate values), for LSTMCell 6·N·H (h, c and the gate workspace)
+    # measured: the input; RNNCell the zero h and h'; GRUCell 7·N·H, LSTMCell 6·N·H (states and gates)
     h = _n(out)
     if spec.name == "RNNCell":
         return Saved(input=True, output=True, inner=h * s.dtype_bytes)
@@ -387,7 +386,7 @@ def _cell(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
 
 
 def _bilinear(spec: Any, x: Any, out: Any, s: Settings, second: Any = None) -> Saved:
-    # both inputs (the second counted here; the first as the layer's input)
+    """Both inputs: the second here, the first as the layer's input."""
     return Saved(input=True, inner=_n(second if second is not None else x) * s.dtype_bytes)
 
 
@@ -430,17 +429,14 @@ RULES: dict[str, Rule] = {
                      "ConvTranspose3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "GELU"), _keeps_input),
     **dict.fromkeys(("MaxPool1d", "MaxPool2d", "MaxPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
                      "AdaptiveMaxPool3d"), _maxpool),
-    **dict.fromkeys(("RNNCell", "GRUCell", "LSTMCell"), _cell),
-    "Bilinear": _bilinear,
-    **dict.fromkeys(("PixelShuffle", "PixelUnshuffle"), _nothing),
+    **dict.fromkeys(("RNNCell", "GRUCell", "LSTMCell"), _cell), "Bilinear": _bilinear,
+    "PixelShuffle": _nothing, "PixelUnshuffle": _nothing,
     "LocalResponseNorm": lambda spec, x, out, s: Saved(  # x², the squares padded by size − 1 channels, x / denominator
         input=True, inner=(2 * _n(x) + _n(x) // max(x[1], 1) * (x[1] + spec.size - 1)) * s.dtype_bytes),
-    # LeNet-5's own layers (no torch module to measure): what a conv, a pooling and a distance read
-    **dict.fromkeys(("Subsampling2d", "SparseConv2d", "RBFOutput"), _keeps_input),
+    **dict.fromkeys(("Subsampling2d", "SparseConv2d", "RBFOutput"), _keeps_input),  # LeNet-5's: not measured
     **dict.fromkeys(("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"), _adaptive),
     **dict.fromkeys(("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"), _batchnorm),
-    "LayerNorm": _norm_rows,
-    "GroupNorm": _groupnorm,
+    "LayerNorm": _norm_rows, "GroupNorm": _groupnorm,
     **dict.fromkeys(("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"), _instancenorm),
     "RMSNorm": _rms,
     "Embedding": _embedding,
@@ -462,8 +458,7 @@ RULES: dict[str, Rule] = {
     "Unflatten": _view,
     **dict.fromkeys(("Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout"), _channel_dropout),
     "AlphaDropout": _alpha_dropout,
-    "SelfAttention": _self_attention,
-    "CausalSelfAttention": _causal_self_attention,
+    "SelfAttention": _self_attention, "CausalSelfAttention": _causal_self_attention,
     "FeedForward": _feed_forward,
     "SwiGLU": _swiglu,
     "DecoderBlock": _decoder_block,
