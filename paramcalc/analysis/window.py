@@ -22,6 +22,9 @@ from paramcalc.formulas.window import (
     tf_same_padding,
     valid_uncovered,
 )
+from paramcalc.models.fields import first_branch, layer_window
+
+__all__ = ["layer_window", "first_branch", "window_report", "receptive_field", "solve", "output_neurons"]
 
 DilationNaming = Literal["torch", "gaps"]
 
@@ -186,30 +189,6 @@ class FieldRow:
         }
 
 
-def layer_window(spec: Any, size: int | None = None) -> tuple[int, int, int, int] | None:
-    """(kernel, stride, padding, dilation) along the first spatial dimension of a conv or pool layer (torch or
-    Keras; "same" padding as the left part), None for a layer that keeps every position (activation, norm),
-    and an error for one that mixes positions (Linear, Flatten, attention)."""
-    get = lambda *names: next((getattr(spec, n) for n in names if getattr(spec, n, None) is not None), None)  # noqa: E731
-    kernel = get("kernel_size", "pool_size")
-    if kernel is None:
-        if type(spec).__name__.startswith(("Adaptive", "Global", "Flatten", "Linear", "Dense", "Multihead",
-                                           "MultiHead", "Transformer", "LSTM", "GRU", "RNN", "SimpleRNN")):
-            raise ParamcalcError(f"receptive field: {type(spec).__name__} is not a sliding window; the field ends "
-                                 f"before it")
-        return None
-    first = lambda v: v[0] if isinstance(v, tuple) else v  # noqa: E731
-    k = first(kernel)
-    s = first(get("stride", "strides") or kernel)
-    d = first(get("dilation", "dilation_rate") or 1)
-    p = get("padding")
-    if p == "same":
-        p = (tf_same_padding(size=size, kernel_size=k, stride=s, dilation=d)[1] if size else d * (k - 1) // 2)
-    elif p in (None, "valid", "causal"):
-        p = 0
-    return k, s, first(p), d
-
-
 def field_end(layers: list[tuple[str, Any]]) -> int | None:
     """The index of the first layer that mixes every position (Linear, Flatten, global pooling, attention):
     the receptive field is the whole input from there on. None when every layer is local."""
@@ -354,23 +333,6 @@ def preset_layers(name: str, input_shape: Any = None) -> tuple[list[tuple[str, A
     return named, shapes if any(s is not None for s in shapes) else None
 
 
-def _branching(nodes: list[Any], where: str = "") -> str | None:
-    """The first entry that makes a model more than a plain stack (a branch, a merge, a shortcut or an
-    input taken from elsewhere), or None."""
-    from paramcalc.models.nodes import BlockNode, Entry, MergeNode, ParallelNode, children
-
-    for i, node in enumerate(nodes):
-        label = f"{where}{getattr(node, 'name', None) or i}"
-        if isinstance(node, (ParallelNode, MergeNode)) or (isinstance(node, BlockNode) and node.shortcut is not None):
-            return label
-        if isinstance(node, Entry) and node.input is not None:
-            return label
-        inner = _branching(children(node), f"{label}.")
-        if inner is not None:
-            return inner
-    return None
-
-
 def model_file_layers(path: str, input_shape: Any = None) -> tuple[list[tuple[str, Any]], list[Any] | None]:
     """A model file's leaf layers in order, with their output shapes; refused unless the model is a
     plain stack (no branches, merges or shortcuts), whose receptive field is one number per layer."""
@@ -379,7 +341,7 @@ def model_file_layers(path: str, input_shape: Any = None) -> tuple[list[tuple[st
     from paramcalc.specs.parse import parse_layer
 
     model = load_model(path)
-    where = "several inputs" if model.inputs and len(model.inputs) > 1 else _branching(model.layers)
+    where = "several inputs" if model.inputs and len(model.inputs) > 1 else first_branch(model.layers)
     if where is not None:
         raise ParamcalcError(f"receptive field: {path} is not a plain stack of layers ({where} branches or "
                              "merges); give its layers in order as expressions instead")

@@ -42,11 +42,13 @@ Examples:
   paramcalc summary model.yaml
   paramcalc summary model.yaml --input-shape 8,3,224,224 --depth 2
   paramcalc summary model.yaml --json
+  paramcalc summary model.yaml --receptive-field
   paramcalc summary config.json --input-shape 1,2048
   paramcalc summary model.safetensors.index.json --depth 2
   python -c "print(model)" | paramcalc summary - --format torch-print
 
 Python: paramcalc.summarize("model.yaml", input_shape=(8, 3, 224, 224))
+        paramcalc.summarize("model.yaml", receptive_field=True).field("2")
 """
 
 PRESET_HELP = """Summarise a famous architecture shipped with paramcalc, or export its model file to edit.
@@ -58,6 +60,7 @@ Examples:
   paramcalc preset llama2-7b --depth 2
   paramcalc preset gpt2 --input-shape 1,128 --json
   paramcalc preset vgg16 --export > my_vgg.yaml
+  paramcalc preset vgg16 -r --depth 2
 
 Python: paramcalc.summarize(paramcalc.load_preset("resnet50"))
 """
@@ -83,6 +86,13 @@ AllRows = Annotated[bool, typer.Option(
                        "run of 3 or more is one row: [0-39] ... ×40). --json always lists every row.")]
 
 
+RF_HELP = ("Add the receptive field (RF) and jump of each row's output on the input, along the first spatial "
+           "dimension, as paramcalc receptive-field works them; a block shows its output's; 'all' from the first "
+           "layer that mixes every position; blank from the first branch, merge or shortcut on (the field depends "
+           "on the path: give one path's layers to paramcalc receptive-field).")
+ReceptiveField = Annotated[bool, typer.Option("--receptive-field", "-r", help=RF_HELP)]
+
+
 def _show(summary: Any, depth: int | None, as_json: bool, brief: bool = False, columns: str | None = None,
           decimal_bytes: bool = False, all_rows: bool = False) -> None:
     chosen = parse_columns(columns) if columns is not None else None
@@ -101,13 +111,18 @@ def _show(summary: Any, depth: int | None, as_json: bool, brief: bool = False, c
                       all_rows=all_rows))
 
 
-def _summarize(model: Any, input_shape: str | None, convention: Convention | None) -> Any:
+def _summarize(model: Any, input_shape: str | None, convention: Convention | None, fields: bool = False) -> Any:
     from paramcalc.models.evaluate import evaluate
 
     chosen = convention.value if convention is not None else (
         "keras" if getattr(model, "framework", None) == "keras" else "pytorch"
     )
-    return evaluate(model, input_shape=shape_argument(input_shape), convention=chosen)
+    summary = evaluate(model, input_shape=shape_argument(input_shape), convention=chosen)
+    if not fields:
+        return summary
+    from paramcalc.models.fields import model_branch, with_fields
+
+    return with_fields(summary, branch=model_branch(model))
 
 
 @app.command("summary", help=SUMMARY_HELP)
@@ -128,6 +143,7 @@ def summary_command(
     from_torch_print: Annotated[bool, typer.Option(
         "--from-torch-print", help="The same as --format torch-print.")] = False,
     all_rows: AllRows = False,
+    receptive_field: ReceptiveField = False,
 ) -> None:
     from paramcalc.errors import ModelError
 
@@ -140,24 +156,28 @@ def summary_command(
         option = "--from-torch-print" if from_torch_print else "--format torch-print"
         raise ModelError(f"{option} counts PyTorch modules as printed: no --input-shape, pytorch convention")
     if model_file == "-":
-        _show(_summarize_text(read_text("-"), chosen, input_shape, convention, architecture), depth, json, brief,
-              columns, decimal_bytes, all_rows)
+        _show(_summarize_text(read_text("-"), chosen, input_shape, convention, architecture, receptive_field), depth,
+              json, brief, columns, decimal_bytes, all_rows)
         return
     from paramcalc.readers import summarize
 
     summary = summarize(model_file, input_shape=shape_argument(input_shape),
                         convention=None if convention is None else convention.value,
-                        format=None if chosen == "auto" else chosen, architecture=architecture)
+                        format=None if chosen == "auto" else chosen, architecture=architecture,
+                        receptive_field=receptive_field)
     _show(summary, depth, json, brief, columns, decimal_bytes, all_rows)
 
 
 def _summarize_text(text: str, chosen: str, input_shape: str | None, convention: Convention | None,
-                    architecture: str | None) -> Any:
+                    architecture: str | None, fields: bool = False) -> Any:
     """The summary of text read from standard input: a model file, JSON of another format, or print(model)."""
     from paramcalc.errors import ModelError
     from paramcalc.readers.detect import detect_text
 
     kind = detect_text(text) if chosen == "auto" else chosen
+    if fields and kind != "model":
+        raise ModelError(f"--receptive-field: works on a model file's layers; standard input holds {kind} text "
+                         "(give a Keras JSON or config file by its path)")
     if kind == "torch-print":
         from paramcalc.readers.torchprint import summarize_torch_print
 
@@ -176,7 +196,7 @@ def _summarize_text(text: str, chosen: str, input_shape: str | None, convention:
     from paramcalc.cli.options import model_data
     from paramcalc.models.format import load_model
 
-    return _summarize(load_model(model_data(text, "standard input", "a model")), input_shape, convention)
+    return _summarize(load_model(model_data(text, "standard input", "a model")), input_shape, convention, fields)
 
 
 @app.command("presets", help=PRESETS_HELP)
@@ -218,6 +238,7 @@ def preset_command(
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="PATH", help="With --export: write the file here (never overwrites; '-' is standard output).")] = None,
     all_rows: AllRows = False,
+    receptive_field: ReceptiveField = False,
 ) -> None:
     from paramcalc.errors import ModelError
     from paramcalc.models import presets
@@ -233,7 +254,7 @@ def preset_command(
         return
     if output is not None:
         raise ModelError("--output needs --export")
-    _show(_summarize(presets.load_preset(name), input_shape, convention), depth, json, brief, columns, decimal_bytes,
+    _show(_summarize(presets.load_preset(name), input_shape, convention, receptive_field), depth, json, brief, columns, decimal_bytes,
           all_rows)
 
 

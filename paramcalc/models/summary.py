@@ -16,6 +16,8 @@ from paramcalc.errors import ModelError
 from paramcalc.results import Count
 
 Shape = tuple[int, ...]
+#: One row's receptive field: (path, field, jump); field "all" for the whole input, None where not shown.
+FieldCell = tuple[str, "int | str | None", "int | None"]
 
 #: Bytes per parameter for the memory lines: fp32, fp16/bf16 and int8.
 DTYPE_BYTES: dict[str, int] = {"fp32": 4, "fp16/bf16": 2, "int8": 1}
@@ -146,6 +148,8 @@ class Summary:
         facts: lines the reader of another format adds under the totals (bytes by dtype, active
             parameters per token), shown as written.
         source: what was read, as plain data for ``--json`` (the format, its numbers).
+        fields: each row's receptive field and jump (:func:`paramcalc.models.fields.with_fields`), or
+            None when not asked for; ``field_notes`` say what they mean and where they are not shown.
     """
 
     name: str | None
@@ -164,6 +168,8 @@ class Summary:
     bound_reasons: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
     source: dict[str, Any] | None = None
+    fields: tuple[FieldCell, ...] | None = None
+    field_notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         leaves = sum((r.count for r in self.rows if r.leaf), Count(0))
@@ -220,7 +226,7 @@ class Summary:
             "convention": self.convention,
             "inputs": {k: None if v is None else list(v) for k, v in self.input_shapes.items()},
             "output_shape": None if self.output_shape is None else list(self.output_shape),
-            "rows": [row_dict(r) for r in self.visible_rows(depth)],
+            "rows": [self._row_dict(r) for r in self.visible_rows(depth)],
             "totals": self.totals.as_dict(),
             "memory_bytes": self.memory,
             "reference": None if self.reference is None else {**self.reference, "matches": self.matches_reference()},
@@ -232,7 +238,28 @@ class Summary:
             "bound_reasons": list(self.bound_reasons),
             "facts": list(self.facts),
             "source": self.source,
+            **({} if self.fields is None else {"receptive_field_notes": list(self.field_notes)}),
         }
+
+    def field(self, path: str) -> tuple[int | str | None, int | None]:
+        """A row's receptive field and jump: ``(212, 32)``, ``("all", None)`` for the whole input, ``(None,
+        None)`` where not shown (:func:`paramcalc.models.fields.with_fields` adds them).
+
+        Raises:
+            ModelError: the summary has no fields, or no row has that path.
+        """
+        if self.fields is None:
+            raise ModelError("summary: no receptive fields; summarise with receptive_field=True")
+        for p, r, j in self.fields:
+            if p == path:
+                return r, j
+        raise ModelError(f"summary: no row with path {path!r}")
+
+    def _row_dict(self, row: Row) -> dict[str, Any]:
+        data = row_dict(row)
+        if self.fields is not None:
+            data["receptive_field"], data["jump"] = self.field(row.path)
+        return data
 
     def __rich__(self) -> Any:
         """The table the CLI prints (:func:`paramcalc.render.summary.render`): ``rich.print(summary)``."""

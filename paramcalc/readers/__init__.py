@@ -82,6 +82,7 @@ def summarize(
     convention: str | None = None,
     format: str | None = None,
     architecture: str | None = None,
+    receptive_field: bool = False,
 ) -> Any:
     """Summarise a model, or any file paramcalc reads: rows, output shapes, totals, and for a file
     of another format what it says (bytes by dtype, whether the total is exact or a bound).
@@ -94,6 +95,8 @@ def summarize(
         convention: "pytorch", "keras" or "textbook" (default: the model's own framework).
         format: force the format (see :data:`FORMATS`).
         architecture: a Hugging Face config's class (``"LlamaForCausalLM"``, ``"LlamaModel"``).
+        receptive_field: also work out each row's receptive field and jump (``summary.field(path)``;
+            :func:`paramcalc.models.fields.with_fields`): a model file, Keras model or preset only.
 
     Returns:
         A :class:`~paramcalc.models.summary.Summary` (``rich.print`` shows the CLI's table).
@@ -101,6 +104,19 @@ def summarize(
     Raises:
         ModelError: the file cannot be read, or does not fit together.
     """
+    summary = _summarize(model, input_shape=input_shape, convention=convention, format=format,
+                         architecture=architecture)
+    if not receptive_field:
+        return summary
+    from paramcalc.models.fields import model_branch, with_fields
+    from paramcalc.models.summary import Summary
+
+    loaded = load(model, format=format, architecture=architecture) if summary.rows else None
+    return with_fields(summary, branch=None if isinstance(loaded, Summary) else model_branch(loaded))
+
+
+def _summarize(model: Any, *, input_shape: Any, convention: str | None, format: str | None,
+               architecture: str | None) -> Any:
     from paramcalc.models.summary import Summary
 
     if isinstance(model, (str, Path)):

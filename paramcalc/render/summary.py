@@ -128,8 +128,10 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
     mc = summary_compute(summary)
     chosen = [c for c in (columns or DEFAULT_COLUMNS)
               if (c != "shape" or shapes or columns) and (c != "macs" or mc is not None or columns)]
+    fields = None if summary.fields is None else {p: (r, j) for p, r, j in summary.fields}
+    extra = () if fields is None else (Column("RF", justify="right"), Column("Jump", justify="right"))
     table = Table(Column("Layer"), Column("Type", role=WRAP, min_width=10), *(COLUMNS[c] for c in chosen),
-                  title=printable(title_text(summary)), gap=2)
+                  *extra, title=printable(title_text(summary)), gap=2)
     for row in rows:
         cells = ["  " * (row.depth - 1) + printable(row.name), printable(type_text(row))]
         for c in chosen:
@@ -141,6 +143,9 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
                 "macs": lambda: macs_cell(mc, *(row.members or (row.path,))),
                 "trainable": lambda: printable(row.trainable),
             }[c]())
+        if fields is not None:  # a run shown as one row shows its last member's field
+            r, j = fields[(row.members or (row.path,))[-1]]
+            cells += ["" if r is None else str(r), "" if j is None else str(j)]
         plain = row.leaf or (depth is not None and row.depth >= depth)
         cells[0] = Text(cells[0], style="" if plain else "bold")
         table.add_row(*cells)
@@ -170,7 +175,7 @@ def render(summary: Summary, depth: int | None = DEFAULT_DEPTH, columns: tuple[s
     if facts:
         parts += [Paragraph(one_line(f), hang=2) for f in facts]
 
-    notes = list(summary.notes) + (compute_note_lines(mc) if mc is not None else [])
+    notes = list(summary.notes) + (compute_note_lines(mc) if mc is not None else []) + list(summary.field_notes)
     divisions = division_text(summary.divisions)
     if divisions:
         notes.append(divisions)
