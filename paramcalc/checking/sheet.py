@@ -319,11 +319,13 @@ def check_problem(problem: Problem, *, index: int = 1, base: Path | None = None,
     return ProblemResult(pid, problem.question, target_name, result=result, note=problem.note)
 
 
-def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
+def check_sheet(source: str | Path | dict[str, Any] | Sheet, *, convention: str | None = None) -> SheetReport:
     """Check every problem of a sheet.
 
     Args:
         source: a sheet file (YAML or JSON), a mapping in the sheet format, or a :class:`Sheet`.
+        convention: judge every problem under this one convention ("pytorch", "keras" or "textbook"),
+            in place of the sheet's default and each problem's own.
 
     Returns:
         A :class:`SheetReport`; ``report.summary`` reads ``17/20 correct``.
@@ -347,6 +349,11 @@ def check_sheet(source: str | Path | dict[str, Any] | Sheet) -> SheetReport:
                 f"problem counts 1, a model its layers once repeats are expanded; split it). "
                 f"Reached at problem {i}{pid}: {work:,} layers"
             )
+    if convention is not None:
+        if convention not in ("pytorch", "keras", "textbook"):
+            raise ParamcalcError(f"convention must be pytorch, keras or textbook. Received: {convention!r}")
+        sheet = sheet.model_copy(update={"convention": convention, "problems": [
+            p.model_copy(update={"convention": convention}) for p in sheet.problems]})
     results = tuple(
         check_problem(p, index=i, base=base, convention=sheet.convention) for i, p in enumerate(sheet.problems, 1)
     )

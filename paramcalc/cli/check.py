@@ -44,6 +44,7 @@ Examples:
 \b
   paramcalc check-sheet sheet.yaml
   paramcalc check-sheet sheet.yaml --json
+  paramcalc check-sheet sheet.yaml -c textbook
 """
 
 DilationNaming = Annotated[Naming, typer.Option(
@@ -161,12 +162,14 @@ def check_command(
 def check_sheet_command(
     sheet: Annotated[str, typer.Argument(metavar="SHEET.yaml", help=f"The problem sheet (YAML or JSON); {STDIN_HELP}",
                                          show_default=False)],
+    convention: ConventionOption = None,
     json: Json = False,
     brief: Brief = False,
 ) -> None:
     from paramcalc.checking.sheet import check_sheet
 
-    report = check_sheet(read_data("-", "a sheet") if sheet == "-" else Path(sheet))
+    report = check_sheet(read_data("-", "a sheet") if sheet == "-" else Path(sheet),
+                         convention=None if convention is None else convention.value)
     if json:
         print_json(report.as_dict())
     elif brief:
