@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from paramcalc.cli import app
@@ -168,3 +169,26 @@ def test_check_gaps_naming_bad_input_is_one_line(tmp_path) -> None:
     ):
         status, out, err = run(*args)
         assert status == 2 and out == "" and err.count("\n") == 1 and words in err, (args, err)
+
+
+@pytest.mark.crosscheck
+def test_check_reads_a_keras_dilation_rate_as_gaps() -> None:
+    from conftest import require
+
+    keras = require("keras")
+    # A Keras Conv2D problem (Keras docs: dilation_rate, "the dilation rate to use for dilated convolution"),
+    # 3×3 filter, "valid", on a 32×32×3 image, asked with CS231n's naming: dilation 1 is one gap between taps,
+    # Keras's dilation_rate=2, effective kernel 2·(3 − 1) + 1 = 5: 32 − 5 + 1 = 28. Keras itself builds it so.
+    built = keras.layers.Conv2D(8, 3, dilation_rate=2).compute_output_shape((1, 32, 32, 3))
+    assert tuple(built) == (1, 28, 28, 8)
+    args = ("check", "layers.Conv2D(8, 3, dilation_rate=1)", "-i", "1,32,32,3", "--shape", "28x28x8")
+    status, out, _ = run(*args, "--dilation-naming", "gaps")
+    assert status == 0 and "1/1 correct" in out
+    assert "dilation_rate 1 (gaps) = Keras dilation_rate=2: effective kernel 2·(3 − 1) + 1 = 5" in flat(out)
+    # read as Keras reads it, dilation_rate=1 is a plain 3×3 filter: 32 − 3 + 1 = 30, and 28 is wrong
+    status, out, _ = run(*args)
+    assert status == 1 and "30x30x8" in out and "(gaps)" not in out
+    # a Keras layer without dilation_rate= is a plain filter under either naming
+    status, out, _ = run("check", "layers.Conv2D(8, 3)", "-i", "1,32,32,3", "--shape", "30x30x8",
+                         "--dilation-naming", "gaps")
+    assert status == 0 and "0 gaps = dilation 1" in out

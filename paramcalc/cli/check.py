@@ -49,13 +49,13 @@ Examples:
 
 DilationNaming = Annotated[Naming, typer.Option(
     "--dilation-naming", parser=choice(Naming),
-    help="How a layer expression's dilation= counts: torch (and Keras): 1 is a plain filter; gaps (CS231n's "
-         "notes): the holes between taps, 0 is a plain filter, 1 is torch's 2.")]
+    help="How a layer expression's dilation= (a Keras layer's dilation_rate=) counts: torch (and Keras): 1 is a "
+         "plain filter; gaps (CS231n's notes): the holes between taps, 0 is a plain filter, 1 is torch's 2.")]
 
 
 def gaps_layer(expression: str) -> tuple[object, str]:
-    """A layer expression whose ``dilation=`` counts gaps between taps (CS231n's naming), as the layer in
-    torch's naming, and a line saying how the dilation maps."""
+    """A layer expression whose ``dilation=`` (a Keras layer's ``dilation_rate=``) counts gaps between taps
+    (CS231n's naming), as the layer in the framework's naming, and a line saying how the dilation maps."""
     import ast
 
     from paramcalc.errors import ParamcalcError
@@ -66,22 +66,25 @@ def gaps_layer(expression: str) -> tuple[object, str]:
         call = ast.parse(expression.strip(), mode="eval").body
     except SyntaxError:
         return parse_layer(expression), ""  # parse_layer says what is wrong
-    keyword = next((kw for kw in getattr(call, "keywords", []) if kw.arg == "dilation"), None)
+    names = ("dilation", "dilation_rate")
+    keyword = next((kw for kw in getattr(call, "keywords", []) if kw.arg in names), None)
     if keyword is None:
         spec = parse_layer(expression)
-        if "dilation" not in type(spec).model_fields:
+        if not any(name in type(spec).model_fields for name in names):
             raise ParamcalcError(f"--dilation-naming gaps: {type(spec).__name__} has no dilation")
         if len(getattr(call, "args", [])) > 5:
-            raise ParamcalcError("--dilation-naming gaps: write the dilation by keyword, dilation=...")
-        return spec, "no dilation given: a plain filter (0 gaps = torch dilation=1)"
+            name = next(name for name in names if name in type(spec).model_fields)
+            raise ParamcalcError(f"--dilation-naming gaps: write the dilation by keyword, {name}=...")
+        return spec, "no dilation given: a plain filter (0 gaps = dilation 1)"
     values = keyword.value.elts if isinstance(keyword.value, ast.Tuple) else [keyword.value]
     if not all(isinstance(v, ast.Constant) and type(v.value) is int for v in values):
-        raise ParamcalcError("--dilation-naming gaps: dilation= must be whole numbers >= 0 (gaps between taps)")
+        raise ParamcalcError(f"--dilation-naming gaps: {keyword.arg}= must be whole numbers >= 0 (gaps between taps)")
     gaps = tuple(v.value for v in values)
     torch = tuple(cs231n_dilation(gaps=g) for g in gaps)
     keyword.value = ast.Tuple([ast.Constant(d) for d in torch]) if len(torch) > 1 else ast.Constant(torch[0])
     layer = parse_layer(ast.unparse(call))
-    line = f"dilation {_one(gaps)} (gaps) = torch dilation={_one(torch)}"
+    framework = "Keras" if keyword.arg == "dilation_rate" else "torch"
+    line = f"{keyword.arg} {_one(gaps)} (gaps) = {framework} {keyword.arg}={_one(torch)}"
     kernel = getattr(layer, "kernel_size", None)
     kernels = {*kernel} if isinstance(kernel, tuple) else {kernel}
     if len(set(torch)) == 1 and len(kernels) == 1 and isinstance(k := kernels.pop(), int):
