@@ -8,8 +8,6 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from paramcalc.checking.situation import (
-    CONV,
-    CONV_ANY,
     RECURRENT,
     TRANSFORMER,
     AnswerShape,
@@ -240,9 +238,10 @@ def _running_stats(with_counter: bool) -> Callable[[Situation], Count | None]:
     def count(s: Situation) -> Count | None:
         if not is_batchnorm(s.spec) or s.convention == "keras":
             return None
-        expected = s.expected
+        expected = s.expected  # the textbook lists gamma and beta only: the statistics are the layer's buffers
         names = STAT_NAMES + (("num_batches_tracked",) if with_counter else ())
-        stats = sum(t.numel for t in s.tensors() if t.kind == "buffer" and _leaf(t.name) in names)
+        stats = sum(t.numel for t in Situation(s.spec, "pytorch", s.input_shape).tensors()
+                    if t.kind == "buffer" and _leaf(t.name) in names)
         if expected is None or not stats:
             return None
         return Count(expected.trainable, expected.non_trainable + stats)
@@ -284,6 +283,12 @@ def _bias_per_input(s: Situation) -> Count | None:
 QKV_LEAVES = ("in_proj_weight", "in_proj_bias", "q_proj_weight", "k_proj_weight", "v_proj_weight", "W_Q", "W_K", "W_V")
 
 
+def _is_qkv(t: Tensor) -> bool:
+    """A query, key or value projection's tensor: torch's and the textbook's by name, Keras's by its sublayer."""
+    parts = t.name.replace("/", ".").split(".")
+    return parts[-1] in QKV_LEAVES or (len(parts) > 1 and parts[-2] in ("query", "key", "value"))
+
+
 def _heads(spec: LayerSpec) -> int:
     inner = getattr(spec, "encoder_layer", spec)
     return getattr(inner, "num_heads", None) or getattr(inner, "nhead", None) or 1
@@ -292,13 +297,13 @@ def _heads(spec: LayerSpec) -> int:
 def _heads_full_qkv(s: Situation) -> Count | None:
     """Every head given its own d×d query, key and value projections (h times the Q/K/V weights)."""
     spec = s.spec
-    if is_keras(spec) or not (is_attention(spec) or isinstance(spec, TRANSFORMER)):
+    if not (is_attention(spec) or isinstance(spec, TRANSFORMER)):
         return None
     heads = _heads(spec)
     tensors = _params(s)
-    if heads < 2 or not any(_leaf(t.name) in QKV_LEAVES for t in tensors):
+    if heads < 2 or not any(_is_qkv(t) for t in tensors):
         return None
-    return _sum(tensors, lambda t: heads if _leaf(t.name) in QKV_LEAVES else 1)
+    return _sum(tensors, lambda t: heads if _is_qkv(t) else 1)
 
 
 def _keras2_gru(s: Situation) -> Count | None:
@@ -452,7 +457,7 @@ PARAM_MISTAKES: tuple[Mistake, ...] = (
         "heads_full_qkv", "giving every head its own full-size Q, K and V projections",
         "The heads split d_model: each head projects to d/h dimensions, so Q, K and V together are 3·d·d "
         "weights for all heads (3·d² + 3·d with biases), not h·3·d².",
-        "MultiheadAttention, Transformer layers", params=_heads_full_qkv, source=VASWANI,
+        "MultiheadAttention, MultiHeadAttention, Transformer layers", params=_heads_full_qkv, source=VASWANI,
     ),
     Mistake(
         "no_layernorm", "forgetting the LayerNorm parameters",
@@ -470,12 +475,12 @@ PARAM_MISTAKES: tuple[Mistake, ...] = (
         "batchnorm_running_stats", "counting BatchNorm running statistics as parameters",
         "In PyTorch BatchNorm's running_mean and running_var are buffers, not parameters: only gamma and "
         "beta (2·C; gamma alone, C, with bias=False) are counted.",
-        "BatchNorm (pytorch)", params=_running_stats(False), source=BN_DOCS,
+        "BatchNorm (pytorch, textbook)", params=_running_stats(False), source=BN_DOCS,
     ),
     Mistake(
         "batchnorm_all_buffers", "counting every BatchNorm buffer as a parameter",
         "running_mean, running_var and num_batches_tracked (2·C + 1 values) are buffers, not parameters.",
-        "BatchNorm (pytorch)", params=_running_stats(True), source=BN_DOCS,
+        "BatchNorm (pytorch, textbook)", params=_running_stats(True), source=BN_DOCS,
     ),
     Mistake(
         "batchnorm_stats_trainable", "counting the moving statistics as trainable",
