@@ -32,6 +32,21 @@ VASWANI_ENCODER = ("TransformerEncoderLayer(512, 8, dim_feedforward=1024)", None
 # Krizhevsky et al. 2012, AlexNet conv2: 256 5x5 kernels, each reading the 48 maps on its GPU (groups=2).
 ALEXNET_CONV2 = ("Conv2d(96, 256, 5, groups=2)", None)
 
+# The Keras documentation's recurrent layers read (batch, timesteps, features); its GRU has reset_after=True
+# (two bias vectors per gate) by default since Keras 2.3. The course GRU as a Keras layer: 100 features.
+KERAS_GRU = ("layers.GRU(128)", (32, 50, 100))
+# Keras guide-era example (Keras documentation, "Guide to the Sequential model"): LSTM(32) with
+# input_shape=(10, 64), 10 timesteps of 64 features.
+KERAS_LSTM_10_64 = ("layers.LSTM(32)", (1, 10, 64))
+# ResNet-18's bn1 (He et al. 2016; torchvision): BatchNorm2d(64). PyTorch's documentation of BatchNorm2d:
+# weight and bias (2·64 = 128 parameters), running_mean and running_var (2·64) and num_batches_tracked (1)
+# are buffers. Keras's documentation of BatchNormalization: gamma, beta (trainable), moving_mean,
+# moving_variance (non-trainable): 4·64 = 256 weights. The textbook counts gamma and beta: 128.
+RESNET_BN1 = ("BatchNorm2d(64)", None)
+# Keras's MultiHeadAttention as Vaswani et al.'s base model writes it (Keras documentation of
+# MultiHeadAttention: num_heads, key_dim per head): 8 heads of key_dim 64 on d_model = 512 (query and value).
+KERAS_MHA = ("layers.MultiHeadAttention(num_heads=8, key_dim=64)", ((1, 10, 512), (1, 10, 512)))
+
 R_RNN = {"pytorch": 29_440, "keras": 29_312, "textbook": 29_312}  # right counts, for the derivations below
 
 CASES = [
@@ -51,7 +66,40 @@ CASES = [
     ("gates_forgotten", COURSE_LSTM, {c: R_RNN[c] for c in ALL}),
     ("gru_four_gates", COURSE_GRU, {"pytorch": 4 * 29_440, "keras": 4 * 29_440, "textbook": 4 * 29_312}),
     ("gates_forgotten", COURSE_GRU, {"pytorch": 29_440, "keras": 29_440, "textbook": 29_312}),
+    # one bias per gate is a mistake only where a gate has two bias vectors: torch's RNN, LSTM and GRU
+    # (bias_ih and bias_hh). Under Keras and the textbook one bias per gate is the right count of SimpleRNN and
+    # LSTM; Keras's one layer with two, GRU with reset_after=True, counted with one is Keras 2's
+    # reset_after=False GRU, named as keras2_gru below. So the entry exists under pytorch alone:
+    # 4·(128·(100 + 128) + 128) = 117,248 instead of 117,760.
     ("one_bias_per_gate", COURSE_LSTM, {"pytorch": 4 * 29_312}),
+    # -- other conventions' counts, each where it differs from the convention asked
+    # Keras's LSTM: one bias per gate, 4·29,312 = 117,248 (torch 117,760; under the textbook it is right).
+    ("keras_convention", COURSE_LSTM, {"pytorch": 4 * 29_312}),
+    # Keras's GRU (reset_after=True): 3·(128·228 + 2·128) = 3·29,440 = 88,320; the textbook's 3·29,312 = 87,936
+    # (under pytorch 88,320 is right: torch's GRU has two bias vectors per gate as well).
+    ("keras_convention", COURSE_GRU, {"textbook": 3 * 29_440}),
+    # Keras's BatchNormalization keeps the moving statistics as weights: 4·64 = 256 (torch and textbook 128).
+    ("keras_convention", RESNET_BN1, {"pytorch": 4 * 64, "textbook": 4 * 64}),
+    # the textbook's attention 4·d² = 4·512² = 1,048,576 (torch and Keras add 4·512 biases: 1,050,624).
+    ("textbook_convention", VASWANI_MHA, {"pytorch": 4 * 512 * 512, "keras": 4 * 512 * 512}),
+    # the textbook's BatchNorm is gamma and beta, 128; Keras counts 256.
+    ("textbook_convention", RESNET_BN1, {"keras": 2 * 64}),
+    # torch's LSTM, two bias vectors per gate: 4·(128·228 + 2·128) = 117,760 (Keras and textbook 117,248).
+    ("pytorch_convention", COURSE_LSTM, {"keras": 4 * 29_440, "textbook": 4 * 29_440}),
+    # Keras 2's GRU (reset_after=False): 3·(128·(100 + 128) + 128) = 87,936 instead of 88,320. It exists for a
+    # Keras GRU under pytorch and keras; under the textbook 87,936 is the right count (one bias per gate).
+    ("keras2_gru", KERAS_GRU, {"pytorch": 3 * 29_312, "keras": 3 * 29_312}),
+    # -- BatchNorm's statistics: right 128 (pytorch, textbook). Counted as parameters: 128 + 2·64 = 256; with
+    # num_batches_tracked too: 257. Under Keras the moving statistics are weights (256 is right) and there is
+    # no num_batches_tracked, so neither entry exists there.
+    ("batchnorm_running_stats", RESNET_BN1, {"pytorch": 2 * 64 + 2 * 64, "textbook": 2 * 64 + 2 * 64}),
+    ("batchnorm_all_buffers", RESNET_BN1, {"pytorch": 2 * 64 + 2 * 64 + 1, "textbook": 2 * 64 + 2 * 64 + 1}),
+    # -- Keras's (timesteps, features) read the other way: the layer sees 10 features instead of 64.
+    # Keras, textbook: 4·(32·10 + 32·32 + 32) = 5,504 (right 4·(32·64 + 32·32 + 32) = 12,416);
+    # pytorch (two bias vectors): 4·(32·10 + 32·32 + 2·32) = 5,632 (right 12,544).
+    ("timesteps_features_swapped", KERAS_LSTM_10_64, {"pytorch": 4 * (32 * 10 + 32 * 32 + 2 * 32),
+                                                      "keras": 4 * (32 * 10 + 32 * 32 + 32),
+                                                      "textbook": 4 * (32 * 10 + 32 * 32 + 32)}),
     # -- stacks: the second layer reads 512 features, not 300; one direction counted once
     ("stacked_input_size", STACKED, {
         "pytorch": 2 * 4 * (512 * 300 + 512 * 512 + 2 * 512),
@@ -65,8 +113,15 @@ CASES = [
     # -- attention: 4·512² + 4·512 = 1,050,624 (torch, Keras), 4·512² (textbook)
     ("no_output_projection", VASWANI_MHA, {"pytorch": 3 * 512 * 512 + 3 * 512, "keras": 3 * 512 * 512 + 3 * 512,
                                            "textbook": 3 * 512 * 512}),
+    # every head with its own d×d Q, K and V: h·(3·d² + 3·d) + d² + d = 8·787,968 + 262,656 = 6,566,400 under
+    # torch and Keras (Keras's query/key/value kernels (512, 8, 64) become 8 times as large); the textbook's
+    # 8·3·512² + 512² = 6,553,600.
     ("heads_full_qkv", VASWANI_MHA, {"pytorch": 8 * (3 * 512 * 512 + 3 * 512) + 512 * 512 + 512,
+                                     "keras": 8 * (3 * 512 * 512 + 3 * 512) + 512 * 512 + 512,
                                      "textbook": 8 * 3 * 512 * 512 + 512 * 512}),
+    ("heads_full_qkv", KERAS_MHA, {"pytorch": 8 * (3 * 512 * 512 + 3 * 512) + 512 * 512 + 512,
+                                   "keras": 8 * (3 * 512 * 512 + 3 * 512) + 512 * 512 + 512,
+                                   "textbook": 8 * 3 * 512 * 512 + 512 * 512}),
     # -- the encoder layer with d_ff = 1024: torch 4·512² + 4·512 + 2·512·1024 + 1024 + 512 + 4·512 = 2,102,784
     ("ffn_four_d", VASWANI_ENCODER, {"pytorch": 12 * 512 * 512 + 13 * 512, "keras": 12 * 512 * 512 + 13 * 512,
                                      "textbook": 12 * 512 * 512}),
@@ -95,6 +150,13 @@ SHAPE_CASES = [
     ("ceil_mode_ignored", ("MaxPool2d(3, 2, ceil_mode=True)", (1, 64, 112, 112)), "55x55x64"),
     # CS231n: (227 − 11)/4 + 1 = 55 exactly; AlexNet on 224 (the paper's figure): 213/4 + 1 = 54.25.
     ("not_floored", ("Conv2d(3, 96, 11, stride=4)", (1, 3, 224, 224)), "54.25"),
+    # TensorFlow's documentation of "SAME" and "VALID" padding (tf.nn convolution): input width 13, filter 6,
+    # stride 5. "SAME": ceil(13/5) = 3 outputs (pad 1 left, 2 right); read as "valid": (13 − 6)//5 + 1 = 2.
+    ("same_as_valid", ("layers.Conv1D(4, 6, strides=5, padding='same')", (1, 13, 1)), "2x4"),
+    # "VALID": ceil((13 − 6 + 1)/5) = 2; read as "same": ceil(13/5) = 3.
+    ("valid_as_same", ("layers.Conv1D(4, 6, strides=5)", (1, 13, 1)), "3x4"),
+    # CS231n's conv written with torch's padding="same" (stride 1): 32 kept; read as "valid": 32 − 5 + 1 = 28.
+    ("same_as_valid", ("Conv2d(3, 10, 5, padding='same')", (1, 3, 32, 32)), "28x28x10"),
 ]
 
 
@@ -116,7 +178,7 @@ def test_named_under_each_convention(key: str, layer: str, shape, convention: st
     assert entry.source == MISTAKES[key].source and entry.source
 
 
-@pytest.mark.parametrize(("key", "problem", "given"), SHAPE_CASES, ids=[c[0] for c in SHAPE_CASES])
+@pytest.mark.parametrize(("key", "problem", "given"), SHAPE_CASES, ids=[f"{c[0]}-{c[1][0]}" for c in SHAPE_CASES])
 @pytest.mark.parametrize("convention", ALL)
 def test_shape_mistakes_under_each_convention(key: str, problem: tuple, given: str, convention: str) -> None:
     layer, shape = problem
@@ -179,3 +241,55 @@ def test_keras_timesteps_features() -> None:
         [answer] = check("layers.LSTM(32)", params=5_504,
                          input_shape=(1, 10, 64), convention=convention).answers
         assert "timesteps_features_swapped" in [d.key for d in answer.diagnoses]
+
+
+def test_batchnorm_stats_trainable_under_keras() -> None:
+    # Keras's documentation of BatchNormalization: gamma and beta trainable (2·64 = 128), moving_mean and
+    # moving_variance non-trainable. "Trainable: 256" counts all 4·64 weights as trainable. Under pytorch and
+    # the textbook the statistics are no parameters at all (not trainable, not non-trainable): counting them is
+    # batchnorm_running_stats, tested above; so this entry exists under keras alone.
+    for layer, shape in (("layers.BatchNormalization()", (1, 32, 32, 64)), RESNET_BN1):
+        [answer] = check(layer, trainable=4 * 64, input_shape=shape, convention="keras").answers
+        assert not answer.correct and answer.expected == 2 * 64
+        assert "batchnorm_stats_trainable" in [d.key for d in answer.diagnoses]
+
+
+# Chollet, Deep Learning with Python (2017), 5.1, "Instantiating a small convnet" on MNIST: 93,322 parameters
+# in all (the same count under every convention: no recurrent, normalisation or attention layer).
+MNIST_CONVNET = {
+    "name": "MNIST convnet", "framework": "keras", "input_shape": [1, 28, 28, 1],
+    "layers": ["Conv2D(32, 3, activation='relu')", "MaxPooling2D(2)", "Conv2D(64, 3, activation='relu')",
+               "MaxPooling2D(2)", "Conv2D(64, 3, activation='relu')", "Flatten()",
+               "Dense(64, activation='relu')", "Dense(10, activation='softmax')"],
+}
+# The same network written in PyTorch (channels first); Linear's in_features inferred from the Flatten.
+MNIST_CONVNET_TORCH = {
+    "name": "MNIST convnet (torch)", "input_shape": [1, 1, 28, 28],
+    "layers": ["Conv2d(1, 32, 3)", "ReLU()", "MaxPool2d(2)", "Conv2d(32, 64, 3)", "ReLU()", "MaxPool2d(2)",
+               "Conv2d(64, 64, 3)", "ReLU()", "Flatten()", "Linear(out_features=64)", "ReLU()", "Linear(64, 10)"],
+}
+
+
+@pytest.mark.parametrize("model", [MNIST_CONVNET, MNIST_CONVNET_TORCH], ids=["keras", "torch"])
+@pytest.mark.parametrize("convention", ALL)
+def test_flatten_size_under_each_convention(model: dict, convention: str) -> None:
+    # 28 → 26 → 13 → 11 → 5 → 3: the Flatten gives 3·3·64 = 576 and Dense(64) 576·64 + 64 = 36,928. The last
+    # conv's +1 forgotten: 5 − 3 = 2, so 2·2·64 = 256 features and 256·64 + 64 = 16,448:
+    # 93,322 − (36,928 − 16,448) = 72,842.
+    [answer] = check(model, params=72_842, convention=convention).answers
+    assert not answer.correct and answer.expected == 93_322
+    assert "flatten_wrong_size" in [d.key for d in answer.diagnoses]
+
+
+#: Catalogue entries whose published problem is a named test here rather than a row of CASES/SHAPE_CASES.
+NAMED_TESTS = {
+    "batchnorm_stats_trainable": test_batchnorm_stats_trainable_under_keras,
+    "flatten_wrong_size": test_flatten_size_under_each_convention,
+}
+
+
+def test_every_catalogue_entry_has_a_published_problem() -> None:
+    # a new entry without a case here fails: add a row to CASES or SHAPE_CASES, or a named test
+    covered = {key for key, _, _ in CASES} | {key for key, _, _ in SHAPE_CASES} | set(NAMED_TESTS)
+    assert sorted(set(MISTAKES) - covered) == []
+    assert set(NAMED_TESTS) <= set(MISTAKES) and all(callable(t) for t in NAMED_TESTS.values())
