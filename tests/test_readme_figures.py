@@ -225,3 +225,16 @@ def test_the_activation_memory_claim() -> None:
     for test in ("test_embedding_keeps_its_int64_indices", "test_small_gpt2", "test_small_bert", "test_small_llama",
                  "test_small_vit_with_the_fused_attention_kernel", "test_cnn_presets", "test_transformer_base_preset"):
         assert callable(getattr(act, test)), test
+
+
+def test_the_mutation_tool_claims() -> None:
+    """"at least one in every module of the formulas and of the reference ... exits 1 if a fault goes
+    unnoticed": test_mutate_tool holds both (and that every fault still applies to the source)."""
+    import test_mutate_tool as tool
+
+    assert ("at least one in every module of the formulas and of the reference, more in the specs' and model "
+            "files' validation rules and the tensor listings") in PROSE
+    assert "it prints the score and exits 1 if a fault goes unnoticed" in PROSE
+    for test in ("test_every_formula_and_reference_module_carries_a_fault", "test_a_surviving_fault_is_named_and_exits_1",
+                 "test_a_killed_fault_scores_and_exits_0", "test_every_fault_still_applies"):
+        assert callable(getattr(tool, test)), test
