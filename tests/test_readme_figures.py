@@ -238,3 +238,32 @@ def test_the_mutation_tool_claims() -> None:
     for test in ("test_every_formula_and_reference_module_carries_a_fault", "test_a_surviving_fault_is_named_and_exits_1",
                  "test_a_killed_fault_scores_and_exits_0", "test_every_fault_still_applies"):
         assert callable(getattr(tool, test)), test
+
+
+def test_gpt3_presets_within_the_stated_share_of_the_papers_figures() -> None:
+    """"Brown et al. 2020, Table 2.1: each within 2% of the paper's rounded figure": every gpt3 preset's
+    total against the published count it carries (125M, 350M, ..., 175.0B)."""
+    row = next(r for r in PRESET_ROWS if r[0].startswith("gpt3-"))
+    stated = re.search(r"each within (\d+)% of the paper's rounded figure", row[2])
+    assert stated is not None
+    share = int(stated[1])
+    gpt3 = [n for n in preset_names() if n.startswith("gpt3-")]
+    assert len(gpt3) == 8  # Table 2.1's eight sizes
+    for name in gpt3:
+        s = paramcalc.summarize(load_preset(name))
+        published = s.reference["params"]
+        assert abs(s.total - published) * 100 <= share * published, name
+
+
+def test_the_peft_claim() -> None:
+    """"the adapter counts equal what `peft` reports (tested)": test_adapters_peft builds LLaMA and GPT-2
+    in transformers, wraps them with peft and compares, for the targets the README names."""
+    import test_adapters_peft as peft_tests  # needs torch, transformers and peft: failed in CI without them
+
+    assert "`--lora RANK --lora-targets q_proj,v_proj|all-linear [--qlora]`" in PROSE
+    assert "the adapter counts equal what `peft` reports (tested)" in PROSE
+    for test in (peft_tests.test_llama_lora_counts_equal_peft, peft_tests.test_gpt2_lora_counts_equal_peft):
+        cases = [m for m in test.pytestmark if m.name == "parametrize"][0].args[1]
+        assert (8, "all-linear") in cases
+    cases = [m for m in peft_tests.test_llama_lora_counts_equal_peft.pytestmark if m.name == "parametrize"][0].args[1]
+    assert (8, ["q_proj", "v_proj"]) in cases
