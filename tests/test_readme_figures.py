@@ -267,3 +267,16 @@ def test_the_peft_claim() -> None:
         assert (8, "all-linear") in cases
     cases = [m for m in peft_tests.test_llama_lora_counts_equal_peft.pytestmark if m.name == "parametrize"][0].args[1]
     assert (8, ["q_proj", "v_proj"]) in cases
+
+
+def test_every_command_is_fuzzed() -> None:
+    """"The test suite fuzzes the library, model files, sheets and every command with hypothesis":
+    test_fuzz_cli draws from every command of the app (the layer commands apart, in their own test)."""
+    import typer
+
+    import test_fuzz_cli as fuzz
+    from paramcalc.cli import app
+
+    assert "fuzzes the library, model files, sheets and every command with hypothesis" in PROSE
+    commands = set(typer.main.get_command(app).commands)
+    assert commands - set(fuzz.LAYER_COMMANDS) == set(fuzz.COMMANDS)
