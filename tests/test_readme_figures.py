@@ -5,6 +5,7 @@ benchmarks/bench.py and benchmarks/readers.py, dated in the README, not claims a
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -280,3 +281,24 @@ def test_every_command_is_fuzzed() -> None:
     assert "fuzzes the library, model files, sheets and every command with hypothesis" in PROSE
     commands = set(typer.main.get_command(app).commands)
     assert commands - set(fuzz.LAYER_COMMANDS) == set(fuzz.COMMANDS)
+
+
+def test_gpt2_activation_figures() -> None:
+    """"GPT-2 small (fp32, batch 2, 256 tokens) keeps 797,550,592 bytes in torch; `paramcalc memory gpt2
+    --training -b 2 --seq-len 256` says 797,552,640": the command's figure here, torch's measured by
+    test_activations_torch (saved_tensors_hooks on transformers' GPT2LMHeadModel)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import test_activations_torch as act  # needs torch and transformers: failed in CI without them
+    from paramcalc.cli import app
+
+    stated = re.search(r"GPT-2 small \(fp32, batch 2, 256 tokens\) keeps ([\d,]+) bytes in torch; "
+                       r"`paramcalc memory gpt2 --training -b 2 --seq-len 256` says ([\d,]+)\.", PROSE)
+    assert stated is not None
+    theirs, ours = (int(n.replace(",", "")) for n in stated.groups())
+    result = CliRunner().invoke(app, ["memory", "gpt2", "--training", "-b", "2", "--seq-len", "256", "--json"])
+    lines = {line["name"]: line["bytes"] for line in json.loads(result.stdout)["lines"]}
+    assert lines["activations: kept for backward"] == ours
+    assert f"assert theirs == {theirs:_}" in inspect.getsource(act.test_gpt2_small_as_transformers_builds_it)
