@@ -6,8 +6,10 @@ the tests that should notice it run against that copy. A mutant is killed when t
     python tools/mutate.py --only conv-groups,pool-ceil
     python tools/mutate.py --check    # every fault still applies to the source (runs nothing)
 
-The faults sit in the formulas, the validation rules of the specs, the independent reference and
-the product's own tensor listing. Each is an exact piece of source and its replacement; a fault
+The faults sit in the formulas (at least one in every module; tests/test_mutate_tool.py checks
+it), the validation rules of the specs (PyTorch and Keras), the rules of model files (merges, the
+wording of their mistakes), the independent reference (every module) and the product's own tensor
+listing. Each is an exact piece of source and its replacement; a fault
 whose source no longer matches stops the run (tests/test_mutate_tool.py runs --check), so the
 list follows the code. The tests run with CI=true (a missing framework fails) and derandomized
 hypothesis, so a run is repeatable.
