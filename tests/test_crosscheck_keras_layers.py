@@ -326,6 +326,18 @@ def test_dot_over_the_batch_axis_is_refused_as_keras_refuses_the_call():
         parse_layer("layers.Dot(0)").output_shape((None, 3), (None, 3))
 
 
+def test_layer_normalization_over_an_axis_named_twice_is_refused_as_keras_refuses_the_call():
+    # axes 1 and -2 of a 3-D input are one axis: Keras takes the arguments, and its call fails
+    # ("dim 1 appears multiple times in the list of dims", on the torch backend)
+    layer = keras.layers.LayerNormalization(axis=[1, -2])
+    with pytest.raises(Exception, match="appears multiple times"):
+        layer(np.zeros((2, 4, 5), "float32"))
+    spec = K.build("LayerNormalization", (), {"axis": [1, -2]})
+    for run in (lambda: spec.output_shapes((2, 4, 5)), lambda: spec.count("keras", input_shape=(2, 4, 5))):
+        with pytest.raises(SpecError, match="same axis twice"):
+            run()
+
+
 def test_a_merge_refusal_names_both_inputs_and_shapes():
     with pytest.raises(ShapeMismatchError) as info:
         parse_layer("layers.Concatenate()").output_shape((None, 8, 8, 16), (None, 8, 8, 4), (None, 7, 8, 4))

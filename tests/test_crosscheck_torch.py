@@ -305,6 +305,11 @@ EDGE_CASES = [
     ("encoder-norm-over-two-dims-wrong-length", S.Case("TransformerEncoder", {"encoder_layer": {"type": "TransformerEncoderLayer", "d_model": 8, "nhead": 2, "batch_first": True}, "num_layers": 1, "norm": {"type": "LayerNorm", "normalized_shape": (3, 8)}}, ((2, 4, 8),))),
     ("encoder-norm-wrong-size", S.Case("TransformerEncoder", {"encoder_layer": {"type": "TransformerEncoderLayer", "d_model": 8, "nhead": 2}, "num_layers": 1, "norm": {"type": "LayerNorm", "normalized_shape": 4}}, ((3, 2, 8),))),
     ("decoder-memory-batch-differs", S.Case("TransformerDecoderLayer", {"d_model": 8, "nhead": 2}, ((3, 2, 8), (5, 1, 8)))),
+    ("encoder-layer-wrong-width", S.Case("TransformerEncoderLayer", {"d_model": 8, "nhead": 2}, ((3, 2, 6),))),
+    ("encoder-layer-wrong-width-unbatched", S.Case("TransformerEncoderLayer", {"d_model": 8, "nhead": 2}, ((3, 10),))),
+    # 10 values do not split into rows of 4: no size for the -1 (torch: "shape '[2, -1, 4]' is invalid")
+    ("unflatten-inferred-size-not-dividing", S.Case("Unflatten", {"dim": 1, "unflattened_size": (-1, 4)}, ((2, 10),))),
+    ("unflatten-inferred-size-dividing", S.Case("Unflatten", {"dim": 1, "unflattened_size": (-1, 4)}, ((2, 12),))),
     ("flatten-scalar", S.Case("Flatten", {}, ((),))),
     ("flatten-scalar-start-0", S.Case("Flatten", {"start_dim": 0}, ((),))),
     ("softmax-scalar", S.Case("Softmax", {"dim": 0}, ((),))),

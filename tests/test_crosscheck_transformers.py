@@ -1,17 +1,19 @@
 """Cross-check against Hugging Face transformers' own model classes, built from a config on the
 meta device (shapes only: no weights, no memory, nothing downloaded).
 
-- the BERT, GPT-2 and LLaMA presets: totals and the named parts of each against BertModel,
-  GPT2LMHeadModel (tied head) and LlamaForCausalLM;
+- the BERT, GPT-2, GPT-3, LLaMA and ViT presets: totals and the named parts of each against
+  BertModel, GPT2LMHeadModel (tied head; GPT-3 is GPT-2's architecture at its own sizes),
+  LlamaForCausalLM and ViTForImageClassification / ViTModel;
 - the blocks whose tensors paramcalc names as Hugging Face does (DecoderBlock in GPT-2 and LLaMA
   style, CausalSelfAttention, SelfAttention, SwiGLU): every state_dict name, shape and position.
 
-The CNN and ViT presets are checked against torch builds written in the suite (tests/torch_archs.py,
+The CNN presets are checked against torch builds written in the suite (tests/torch_archs.py,
 tests/test_crosscheck_presets.py): torchvision cannot be installed beside the pinned torch 2.13.
 """
 
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
 import pytest
@@ -99,6 +101,87 @@ def test_llama2_7b_preset_equals_transformers_llama() -> None:
     for ours, theirs in (("embed_tokens", "model.embed_tokens"), ("layers", "model.layers"), ("norm", "model.norm"),
                          ("lm_head", "lm_head")):
         assert s.row(ours).count.total == params(model, theirs), ours
+
+
+GPT3 = {  # Brown et al. 2020, Table 2.1: n_layers, d_model, n_heads (the 2048-token context of section 2.1)
+    "gpt3-small": (12, 768, 12), "gpt3-medium": (24, 1024, 16), "gpt3-large": (24, 1536, 16),
+    "gpt3-xl": (24, 2048, 24), "gpt3-2.7b": (32, 2560, 32), "gpt3-6.7b": (32, 4096, 32),
+    "gpt3-13b": (40, 5140, 40), "gpt3-175b": (96, 12288, 96),
+}
+
+
+@pytest.mark.parametrize("name", list(GPT3))
+def test_gpt3_presets_equal_transformers_gpt2_at_gpt3_sizes(name: str) -> None:
+    # Section 2.1: "the same model and architecture as GPT-2", with alternating dense and locally
+    # banded sparse attention (no parameters of its own). The head count does not change a count, and
+    # for XL (2048 / 24) and 13B (5140 / 40) the table's heads do not divide d_model, which GPT2Config
+    # refuses: those two are built with 16 and 20 heads.
+    layers, d, heads = GPT3[name]
+    if d % heads:
+        heads = {2048: 16, 5140: 20}[d]
+    config = transformers.GPT2Config(n_embd=d, n_layer=layers, n_head=heads, n_positions=2048)
+    model = on_meta(transformers.GPT2LMHeadModel, config)
+    s = paramcalc.summarize(load_preset(name))
+    assert s.total == params(model)
+    assert s.row("h").count.total == params(model, "transformer.h")
+    assert s.row("embeddings").count.total == params(model, "transformer.wte", "transformer.wpe")
+
+
+def preset_tensors(name: str) -> list[tuple[int, ...]]:
+    """The shapes of every tensor a preset lists, each repeated block as many times as it repeats."""
+    out = []
+    for row in paramcalc.summarize(load_preset(name)).rows:
+        if row.leaf and row.layer:
+            out += [t.shape for t in parse_layer(row.layer).param_tensors()] * row.repeat
+    return out
+
+
+def test_vit_b16_preset_equals_transformers_vit_with_a_classifier() -> None:
+    # ViTConfig's defaults are ViT-B/16 at 224x224: 12 layers of 768, 12 heads, MLP 3072, patches of 16.
+    config = transformers.ViTConfig(num_labels=1000)
+    model = on_meta(transformers.ViTForImageClassification, config)  # no pooler; classifier on the class token
+    s = paramcalc.summarize(load_preset("vit-b16"))
+    assert s.total == params(model) == 86_567_656  # torchvision's vit_b_16 count, as the preset's reference
+    assert s.row("embeddings").count.total == params(model, "vit.embeddings")
+    # torchvision keeps the final LayerNorm inside its encoder (encoder.ln); transformers beside its
+    # layers (vit.layernorm after vit.layers)
+    assert s.row("encoder").count.total == params(model, "vit.layers", "vit.layernorm")
+    assert s.row("encoder.layers").count.total == params(model, "vit.layers")
+    assert s.row("encoder.ln").count.total == params(model, "vit.layernorm") == 2 * 768
+    assert s.row("head").count.total == params(model, "classifier") == 768 * 1000 + 1000
+
+
+def test_vit_b16_preset_against_transformers_vit_model_with_its_pooler() -> None:
+    # ViTModel has no classifier but, by default, a pooler: Linear(768, 768) and tanh on the class token.
+    # So ViTModel = preset - head + pooler = 86,567,656 - (768·1000 + 1000) + (768·768 + 768)
+    #             = 86,567,656 - 769,000 + 590,592 = 86,389,248.
+    with_pooler = on_meta(transformers.ViTModel, transformers.ViTConfig())
+    without = on_meta(lambda: transformers.ViTModel(transformers.ViTConfig(), add_pooling_layer=False))
+    s = paramcalc.summarize(load_preset("vit-b16"))
+    head, pooler = 768 * 1000 + 1000, 768 * 768 + 768
+    assert params(with_pooler) == s.total - head + pooler == 86_389_248
+    assert params(without) == s.total - s.row("head").count.total == 85_798_656
+
+
+def test_vit_b16_preset_lists_transformers_vit_tensors_with_packed_attention() -> None:
+    # transformers' ViT attention has separate q_proj, k_proj and v_proj Linears (6 tensors a layer);
+    # the preset's torch MultiheadAttention packs them into in_proj_weight (3·768, 768) and
+    # in_proj_bias (3·768,): 2 tensors. So 200 tensors there are 200 - 12·(6 - 2) = 152 here, with the
+    # same shapes once the three projections are stacked.
+    model = on_meta(transformers.ViTForImageClassification, transformers.ViTConfig(num_labels=1000))
+    named = dict(model.named_parameters())
+    assert len(named) == 200
+    theirs = []
+    for name, p in named.items():
+        if any(f".attention.{x}_proj." in name for x in "qkv"):
+            if ".q_proj." in name:  # one stacked tensor for query, key and value
+                theirs.append((3 * p.shape[0], *p.shape[1:]))
+            continue
+        theirs.append(tuple(p.shape))
+    ours = preset_tensors("vit-b16")
+    assert len(ours) == 152 == len(named) - 12 * (6 - 2)
+    assert sorted(ours) == sorted(theirs)
+    assert sum(prod(shape) for shape in ours) == sum(p.numel() for p in named.values())
 
 
 # -- blocks, tensor by tensor ----------------------------------------------------------------

@@ -98,6 +98,22 @@ COMMANDS: dict[str, tuple[list[str], dict[str, list[str]]]] = {
         "--output": [str(FILES / "out.yaml"), str(FILES / "no" / "dir" / "out.yaml"), str(FILES), GOOD_MODEL],
     }),
     "schema": ([], {}),
+    "window": ([], {
+        "-n": ["13", "0", "-1", "9" * 30, "x", ""], "-k": ["6", "1", "0", "14", "x"], "-s": ["5", "1", "0", "-2"],
+        "--padding": ["same", "valid", "2", "-1", "1,2", "x"], "--dilation": ["1", "3", "0"],
+        "--dilation-naming": ["torch", "gaps", "x"], "--index": ["0", "2", "-1", "0,1", "99", "x"],
+        "--json": [], "-q": [],
+    }),
+    "receptive-field": (EXPRESSIONS + MODEL_FILES + ["Conv2d(1, 6, 5)", "MaxPool2d(2)", "LSTM(4, 8)"], {
+        "--preset": ["vgg16", "resnet18", "gpt2", "x", ""], "-i": ["1,1,32,32", "1,3,224,224", "0", "x", ""],
+        "--json": [], "-q": [],
+    }),
+    "solve": (["padding", "stride", "kernel", "input", "output", "dilation", "x", ""], {
+        "-n": ["32", "227", "0", "-1", "9" * 30, "x"], "-k": ["5", "11", "0", "x"], "-s": ["1", "4", "0"],
+        "-p": ["0", "2", "-1"], "--dilation": ["1", "2", "0"], "--dilation-naming": ["torch", "gaps", "x"],
+        "-t": ["32", "55", "28", "0", "x"], "--from": ["0", "1", "-5"], "--to": ["20", "0", "9" * 12],
+        "--floored": [], "--json": [], "-q": [],
+    }),
     "memory": (MODEL_FILES[:6] + ["llama2-7b", "gpt2", "resnet18", "x"], {
         "--dtype": ["fp32", "fp16", "int4", "fp8", ""], "--batch-size": ["1", "8", "0", "-1", "9" * 30, "x"],
         "--seq-len": ["1", "2048", "0", "9" * 25], "--optimizer": ["sgd", "adam", "lion"], **COMMON_OPTIONS,

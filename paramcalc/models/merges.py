@@ -31,9 +31,10 @@ _VERB = {"add": "add", "subtract": "subtract", "multiply": "multiply", "average"
          "maximum": "take the maximum of", "minimum": "take the minimum of", "concat": "concatenate"}
 
 
-def merge_shapes(kind: str, named: list[tuple[str, Shape | None]], axis: int | None, where: str) -> Shape | None:
+def merge_shapes(kind: str, named: list[tuple[str, Shape | None]], axis: int, where: str) -> Shape | None:
     """The shape of outputs joined by ``kind``: element by element with broadcasting (as torch and
-    Keras's merge layers do), or concatenated along ``axis`` (the channel axis, 1, when None).
+    Keras's merge layers do), or concatenated along ``axis`` (the caller's: the framework's channel
+    axis unless the file gives one).
 
     Raises:
         ModelError: the shapes cannot be joined; the message names both entries and both shapes.
@@ -59,7 +60,7 @@ def merge_shapes(kind: str, named: list[tuple[str, Shape | None]], axis: int | N
                 out[i] = b if a == 1 else a
         return tuple(out)
     rank = len(first)
-    position = 1 if axis is None else axis
+    position = axis
     if not -rank <= position < rank:
         raise ModelError(
             f"{where}: concat axis {position} is out of range for outputs of rank {rank}, such as {first_name} {first}"
