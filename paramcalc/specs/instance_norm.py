@@ -35,7 +35,6 @@ class _InstanceNorm(_RunningStatsNorm):
     family = INSTANCENORM_FAMILY
     nd: ClassVar[int] = 2
     functional: ClassVar[str] = "instance_norm"
-    eps: float = 1e-5  # torch's instance_norm takes any eps, 0 included
     affine: StrictBool = False
     track_running_stats: StrictBool = False
 

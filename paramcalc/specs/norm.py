@@ -140,7 +140,7 @@ class _RunningStatsNorm(_ChannelScaleShift, LayerSpec):
     #: torch's functional form, named when no input could work
     functional: ClassVar[str]
     num_features: NonNegInt | None = None
-    eps: float = 1e-5
+    eps: float = 1e-5  # torch's instance_norm takes any eps, 0 included (BatchNorm narrows it)
     momentum: float | None = 0.1  # torch takes any value (or None: a cumulative average)
     affine: StrictBool = True
     track_running_stats: StrictBool = True
@@ -172,7 +172,7 @@ class _RunningStatsNorm(_ChannelScaleShift, LayerSpec):
 
     def _worked_params(self, convention: str) -> list[str]:
         c = self.num_features
-        count = self._pytorch_count()
+        count = self._textbook_count(()) if convention == "textbook" else self._pytorch_count()
         lines = []
         if convention == "pytorch" and self.track_running_stats:
             lines.append(chain(
