@@ -135,6 +135,7 @@ __all__ += ["Comparison", "compare", "keras_layers", *_KERAS_EXPORTS]
 _LAZY = {
     **{name: "paramcalc.specs" for name in _TORCH_EXPORTS},
     "formulas": "paramcalc.formulas", "parse_layer": "paramcalc.specs.parse", "check": "paramcalc.checking",
+    "check_sheet": "paramcalc.checking.sheet",
     "mistakes": "paramcalc.checking.mistakes",
     "Count": "paramcalc.results", "Tensor": "paramcalc.results",
     "Comparison": "paramcalc.conventions", "compare": "paramcalc.conventions",
@@ -168,7 +169,7 @@ _RENDERERS = {
     **{name: "paramcalc.render.summary" for name in (
         "Model", "load_model", "Summary", "summarize", "load_preset", "summarize_torch_print",
     )},
-    "check": "paramcalc.render.check",
+    **dict.fromkeys(("check", "check_sheet"), "paramcalc.render.check"),
     **dict.fromkeys(("Memory", "layer_memory", "model_memory", "plan_memory"), "paramcalc.render.memory"),
     **dict.fromkeys(("Compute", "layer_compute", "model_compute"), "paramcalc.render.compute"),
 }
@@ -191,3 +192,8 @@ def __getattr__(name: str) -> object:
         keras_layers = importlib.import_module("paramcalc.keras_layers")
         return keras_layers if name == "keras_layers" else getattr(keras_layers, name)
     raise AttributeError(f"module 'paramcalc' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the ones loaded on first use included (for completion and ``dir(paramcalc)``)."""
+    return sorted(set(globals()) | set(__all__))

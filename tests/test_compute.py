@@ -108,9 +108,13 @@ HAND = [
     ("InstanceNorm2d(6)", [(2, 6, 5, 5)], {"norm": 6 * 300}),
     ("InstanceNorm1d(4, affine=True)", [(3, 4, 10)], {"norm": 8 * 120}),
     ("InstanceNorm3d(2)", [(1, 2, 3, 4, 5)], {"norm": 6 * 120}),
-    # LocalResponseNorm(5) on 2·8·6·6 = 576 values: square, sum over 5 channels (5), ·α/n, + k, ^β,
-    # divide: 5 + 5 operations per value.
-    ("LocalResponseNorm(5)", [(2, 8, 6, 6)], {"norm": 10 * 576}),
+    # LocalResponseNorm, from torch's definition b_c = a_c·(k + α/n·Σ a_{c'}²)^(−β) over a window of n = size
+    # channels (zero-padded at the edges, so always n terms). Per value: square 1, window sum n − 1 adds,
+    # ·α/n 1 (a constant), + k 1, ^(−β) 1, ·a_c 1 = n + 4. size 5 on 2·8·6·6 = 576 values: 1 + 4 + 1 + 1 + 1 + 1
+    # = 9 per value = 5,184; size 2 on 1·3·4 = 12 values: 1 + 1 + 4 = 6 per value = 72; size 1 (no adds): 5.
+    ("LocalResponseNorm(5)", [(2, 8, 6, 6)], {"norm": 9 * 576}),
+    ("LocalResponseNorm(2, alpha=0.5, beta=1.0, k=0.0)", [(1, 3, 4)], {"norm": 72}),
+    ("LocalResponseNorm(1)", [(2, 3, 2, 2)], {"norm": 5 * 24}),
     ("GroupNorm(2, 6, affine=False)", [(4, 6, 5)], {"norm": 6 * 120}),
     # Embedding: a lookup, no arithmetic at all.
     ("Embedding(30522, 768)", [(2, 128)], {"mac": 0}),

@@ -361,3 +361,33 @@ def test_a_bad_norm_axis_is_a_spec_error(name, axis):
 
     with pytest.raises(SpecError, match="axis"):
         layer_class(f"keras.{name}")(axis=axis)
+
+
+AXES_CASES = [(-1, (None, 3, 4)), ((1, -3), (None, 3, 4)), ((1, 3), (None, 3, 4)), (2, (None, 3)), (-4, (2, 3, 4))]
+
+
+@pytest.mark.crosscheck
+@pytest.mark.parametrize("name", ["Softmax", "UnitNormalization"])
+@pytest.mark.parametrize("axis, shape", AXES_CASES, ids=[f"{a}-{len(s)}d" for a, s in AXES_CASES])
+def test_softmax_and_unit_normalization_keep_the_shape_along_valid_axes(name, axis, shape):
+    """Both layers work along one axis or several and keep the input's shape; an axis outside the input is
+    refused. Decided by Keras 3 itself: the layer built and called on ones (Softmax accepts a bad axis at
+    build time and fails only when called)."""
+    from conftest import require
+
+    keras = require("keras")
+    np = require("numpy")
+    layer = getattr(keras.layers, name)(axis=list(axis) if isinstance(axis, tuple) else axis)
+    concrete = tuple(2 if d is None else d for d in shape)
+    try:
+        layer.build(shape)
+        keras_shape = tuple(layer(np.ones(concrete, "float32")).shape)
+    except (ValueError, IndexError):
+        keras_shape = None
+    spec = parse_layer({"type": f"keras.{name}", "axis": axis})
+    if keras_shape is None:
+        with pytest.raises(SpecError, match="out of range"):
+            spec.output_shapes(shape)
+    else:
+        assert keras_shape == concrete
+        assert spec.output_shapes(shape) == {"output": shape}

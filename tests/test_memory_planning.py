@@ -215,6 +215,45 @@ def test_q4_0_llama2_7b():
     assert memory.line("parameters").bytes == 6_738_415_616 // 32 * 18 == 3_790_358_784
 
 
+@pytest.mark.parametrize("given, name", [("Q4_0", "q4_0"), ("q4_0", "q4_0"), ("Q4_k_M", "q4_k_m")])
+def test_dtype_names_are_case_insensitive(given, name):
+    # GGUF and llama.cpp write the block types in capitals (Q4_0, Q4_K_M); the result names them as FORMATS does.
+    # Q4_0: 6,738,415,616 weights / 32 per block × 18 bytes = 3,790,358,784 bytes (gguf's GGML_QUANT_SIZES)
+    memory = model_memory("llama2-7b", dtype=given, seq_len=1)
+    assert memory.dtype == name
+    assert memory.line("parameters").formula.endswith(f"({name})")
+    if name == "q4_0":
+        assert memory.line("parameters").bytes == 3_790_358_784
+
+
+def test_upper_case_dtypes_through_estimate_and_plan():
+    # 2 bytes × 6,738,415,616 LLaMA-2-7B parameters (tests/test_torch_archs.py) = 13,476,831,232 bytes
+    memory = estimate(params=6_738_415_616, dtype="BF16")
+    assert memory.dtype == "bf16" and memory.total_bytes == 13_476_831_232
+    assert memory.line("parameters").formula == "6,738,415,616 parameters × 2 bytes (bf16)"
+    # training keeps the mixed-precision rules: 2 + 2 + 12 bytes per parameter (ZeRO, K = 12, above)
+    trained = estimate(params=PSI, dtype="FP16", training=True, optimizer="adam")
+    assert trained.total_bytes == MIXED_ADAM.total_bytes == 16 * PSI
+    assert plan("gpt2", dtype="BF16", gpu="A100-80GB").memory.dtype == "bf16"
+    with pytest.raises(SpecError, match="dtype must be one of .* Received: dtype='Q4_K_X'"):
+        estimate(params=1, dtype="Q4_K_X")
+
+
+def test_upper_case_dtype_on_the_command_line():
+    result = CliRunner().invoke(app, ["memory", "llama2-7b", "--dtype", "Q8_0", "--seq-len", "1", "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["dtype"] == "q8_0"
+    lines = {line["name"]: line for line in document["lines"]}
+    # Q8_0: 34 bytes per block of 32 weights (gguf's GGML_QUANT_SIZES): 6,738,415,616 / 32 × 34
+    assert lines["parameters"]["bytes"] == 6_738_415_616 // 32 * 34 == 7_159_566_592
+    table = CliRunner().invoke(app, ["memory", "llama2-7b", "--dtype", "BF16", "--seq-len", "1"],
+                               env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert table.exit_code == 0 and "inference in bf16" in table.stdout and "BF16" not in table.stdout
+    wrong = CliRunner().invoke(app, ["memory", "llama2-7b", "--dtype", "Q4_K_MM"])
+    assert wrong.exit_code == 2 and "Received: 'Q4_K_MM'. Did you mean q4_k_m?" in wrong.stderr
+
+
 def test_max_seq_len_stops_where_the_model_does():
     # GPT-2's learned positions cover 1,024 tokens: longer inputs are refused, however much memory is left
     result = plan("gpt2", dtype="fp16", gpu="A100-80GB", maximise="seq-len")

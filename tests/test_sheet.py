@@ -160,3 +160,29 @@ def test_course_sheet_values() -> None:
     assert by_id["encoder-layer-textbook"].answers[0].expected == 12 * 512**2
     assert by_id["conv-params"].answers[0].expected == 1_792
     assert by_id["alexnet-conv1"].answers[1].expected == (96, 55, 55)
+
+
+def test_check_sheet_at_the_top_level() -> None:
+    """``paramcalc.check_sheet`` is loaded on first use, like ``paramcalc.check``, and draws itself with Rich."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, rich.console, paramcalc\n"
+        "assert 'paramcalc.checking.sheet' not in sys.modules\n"
+        "assert 'check_sheet' in paramcalc.__all__ and 'check_sheet' in dir(paramcalc)\n"
+        "from paramcalc.checking.sheet import check_sheet\n"
+        "assert paramcalc.check_sheet is check_sheet\n"
+        "report = paramcalc.check_sheet({'problems': [\n"
+        "    {'layer': 'Conv2d(3, 64, 3)', 'answers': {'params': 1792}},\n"  # (3·3·3 + 1)·64
+        "    {'layer': 'LSTM(100, 128)', 'answers': {'params': 88320}}]})\n"  # 4·(128·100 + 128·128 + 2·128) = 117,760
+        "console = rich.console.Console(file=io.StringIO(), width=80)\n"
+        "console.print(report)\n"
+        "print(report.summary, '|', console.file.getvalue().splitlines()[-1])\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(root)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "1/2 correct | 1/2 correct\n"

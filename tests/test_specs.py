@@ -455,3 +455,34 @@ def test_torch_reading_that_breaks_a_rule_reports_only_torch() -> None:
 def test_a_call_that_does_not_fit_torch_is_read_as_keras() -> None:
     assert parse_layer("LSTM(128, 'tanh')").type == "keras.LSTM"
     assert parse_layer("LSTM(128)").type == "keras.LSTM"
+
+
+RUNNING_STATS_NORMS = [f"{family}{n}d" for family in ("BatchNorm", "InstanceNorm") for n in (1, 2, 3)]
+
+
+@pytest.mark.crosscheck
+@pytest.mark.parametrize("name", RUNNING_STATS_NORMS)
+def test_running_stats_norms_have_their_torch_defaults_and_eps_rule(name: str) -> None:
+    """BatchNorm and InstanceNorm declare torch's _NormBase arguments once; each keeps its own torch class's
+    defaults (torch 2.13's signatures), and its own eps rule: torch's batch_norm refuses eps = 0 in training,
+    instance_norm takes it."""
+    from conftest import require
+
+    torch = require("torch")
+    theirs = inspect.signature(getattr(torch.nn, name).__init__).parameters
+    cls = TORCH_LAYERS[name]
+    for field in ("eps", "momentum", "affine", "track_running_stats", "bias"):
+        assert cls.model_fields[field].default == theirs[field].default, field
+    shape = {1: (2, 3, 4), 2: (2, 3, 4, 4), 3: (2, 3, 2, 2, 2)}[int(name[-2])]
+    layer = getattr(torch.nn, name)(3, eps=0.0, affine=True)
+    try:
+        layer.train()(torch.ones(shape))
+        torch_takes_zero = True
+    except (RuntimeError, ValueError):  # torch 2.13: "batch_norm eps must be positive during training"
+        torch_takes_zero = False
+    assert torch_takes_zero == name.startswith("InstanceNorm")
+    if torch_takes_zero:
+        assert parse_layer(f"{name}(3, eps=0.0, affine=True)").output_shape(shape) == shape
+    else:
+        with pytest.raises(SpecError, match="eps"):
+            parse_layer(f"{name}(3, eps=0.0, affine=True)")

@@ -30,12 +30,13 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from math import prod
 from typing import Any, Literal
 
 from paramcalc import forms
-from paramcalc.analysis.formats import FORMATS, bits_text
+from paramcalc.analysis.formats import FORMATS, bits_text, weight_format
 from paramcalc.errors import SpecError, short_repr
 from paramcalc.limits import MAX_SIZE, size_rule
 from paramcalc.specs.shapes import as_shape
@@ -51,10 +52,11 @@ INT64_BYTES = 8
 
 
 def check_dtype(dtype: str) -> str:
-    """The dtype, if known; a SpecError naming the choices otherwise."""
-    if not isinstance(dtype, str) or dtype not in FORMATS:
-        raise SpecError(f"dtype must be one of {', '.join(FORMATS)}. Received: dtype={short_repr(dtype)}")
-    return dtype
+    """The dtype's own name, if known (names are case-insensitive: ``Q4_K_M`` and ``BF16``, as GGUF
+    and llama.cpp write them, are ``q4_k_m`` and ``bf16``); a SpecError naming the choices otherwise."""
+    with suppress(KeyError, AttributeError):
+        return weight_format(dtype).name
+    raise SpecError(f"dtype must be one of {', '.join(FORMATS)}. Received: dtype={short_repr(dtype)}")
 
 
 def nbytes(count: int, dtype: str) -> int:
@@ -86,7 +88,8 @@ def format_bytes(n: int) -> str:
 def compute_dtype(dtype: str) -> str:
     """The type activations, float buffers and the KV cache are held in: the dtype itself, bf16 for
     fp8, or fp16 for weight-only quantised formats (int8, int4, nf4, GGUF)."""
-    if check_dtype(dtype) in TRAINABLE:
+    dtype = check_dtype(dtype)
+    if dtype in TRAINABLE:
         return dtype
     return "bf16" if dtype.startswith("fp8") else "fp16"
 
@@ -198,7 +201,7 @@ def estimate(
         trainable: trainable parameters (gradients and optimizer states); default ``params``.
         float_buffers: floating-point buffer values (BatchNorm running statistics).
         int_buffers: integer buffer values, int64 (BatchNorm's num_batches_tracked).
-        dtype: fp32, fp16, bf16, int8 or int4.
+        dtype: a format of :data:`~paramcalc.analysis.formats.FORMATS`, in any case (``Q4_K_M``: q4_k_m).
         training: add gradients, optimizer states and the activations kept for backward.
         optimizer: sgd, adam or adamw (training only).
         momentum: SGD with a momentum buffer.
@@ -211,7 +214,7 @@ def estimate(
     Raises:
         SpecError: an unknown dtype or optimizer, or training with an integer dtype.
     """
-    check_dtype(dtype)
+    dtype = check_dtype(dtype)
     if optimizer not in OPTIMIZERS:
         raise SpecError(f"optimizer must be one of {', '.join(OPTIMIZERS)}. Received: optimizer={optimizer!r}")
     if training and dtype not in TRAINABLE:
@@ -396,7 +399,7 @@ def model_memory(
     Args:
         model: a :class:`~paramcalc.models.format.Model`, a model-file dict, a model file's path, or a
             preset's name (``"llama2-7b"``).
-        dtype: fp32, fp16, bf16, int8 or int4.
+        dtype: a format of :data:`~paramcalc.analysis.formats.FORMATS`, in any case (``Q4_K_M``: q4_k_m).
         batch_size: replaces the input's first dimension.
         seq_len: replaces a sequence input's second dimension ((batch, length) token ids or
             (batch, length, features)).
@@ -427,7 +430,7 @@ def model_memory(
     from paramcalc.analysis import activation_walk as walk
     from paramcalc.analysis import activations as acts
 
-    check_dtype(dtype)
+    dtype = check_dtype(dtype)
     for name, value, choices in (("attention", attention, acts.ATTENTIONS), ("device", device, acts.DEVICES),
                                  ("checkpointing", checkpointing, acts.CHECKPOINTING)):
         if value not in choices:

@@ -318,33 +318,17 @@ def stack_layers(exprs: list[str], input_shape: Any = None) -> tuple[list[tuple[
 
 def preset_layers(name: str, input_shape: Any = None) -> tuple[list[tuple[str, Any]], list[Any] | None]:
     """A preset's leaf layers in order (repeats expanded once each), with their output shapes."""
-    from paramcalc.models.evaluate import evaluate
     from paramcalc.models.presets import load_preset
-    from paramcalc.specs.parse import parse_layer
 
-    summary = evaluate(load_preset(name), input_shape=input_shape)
-    named, shapes = [], []
-    for row in summary.rows:
-        if not row.leaf or not row.layer:
-            continue
-        spec = parse_layer(row.layer)
-        named.append((f"{row.path} ({row.type})", spec))
-        shapes.append(row.output_shape)
-    return named, shapes if any(s is not None for s in shapes) else None
+    return _leaf_layers(load_preset(name), input_shape)
 
 
-def model_file_layers(path: str, input_shape: Any = None) -> tuple[list[tuple[str, Any]], list[Any] | None]:
-    """A model file's leaf layers in order, with their output shapes; refused unless the model is a
-    plain stack (no branches, merges or shortcuts), whose receptive field is one number per layer."""
+def _leaf_layers(model: Any, input_shape: Any) -> tuple[list[tuple[str, Any]], list[Any] | None]:
+    """A model's leaf layers in order (repeats expanded once each), with their output shapes (None when
+    no shape is known)."""
     from paramcalc.models.evaluate import evaluate
-    from paramcalc.models.format import load_model
     from paramcalc.specs.parse import parse_layer
 
-    model = load_model(path)
-    where = "several inputs" if model.inputs and len(model.inputs) > 1 else first_branch(model.layers)
-    if where is not None:
-        raise ParamcalcError(f"receptive field: {path} is not a plain stack of layers ({where} branches or "
-                             "merges); give its layers in order as expressions instead")
     summary = evaluate(model, input_shape=input_shape)
     named, shapes = [], []
     for row in summary.rows:
@@ -353,6 +337,19 @@ def model_file_layers(path: str, input_shape: Any = None) -> tuple[list[tuple[st
         named.append((f"{row.path} ({row.type})", parse_layer(row.layer)))
         shapes.append(row.output_shape)
     return named, shapes if any(s is not None for s in shapes) else None
+
+
+def model_file_layers(path: str, input_shape: Any = None) -> tuple[list[tuple[str, Any]], list[Any] | None]:
+    """A model file's leaf layers in order, with their output shapes; refused unless the model is a
+    plain stack (no branches, merges or shortcuts), whose receptive field is one number per layer."""
+    from paramcalc.models.format import load_model
+
+    model = load_model(path)
+    where = "several inputs" if model.inputs and len(model.inputs) > 1 else first_branch(model.layers)
+    if where is not None:
+        raise ParamcalcError(f"receptive field: {path} is not a plain stack of layers ({where} branches or "
+                             "merges); give its layers in order as expressions instead")
+    return _leaf_layers(model, input_shape)
 
 
 def output_neurons(spec: Any, *input_shapes: Any) -> int:

@@ -108,10 +108,10 @@ def memory_command(
         metavar="MODEL_OR_PRESET", show_default=False,
         help=f"A model file (YAML or JSON) or a preset name (paramcalc presets); {STDIN_HELP}")],
     dtype: Annotated[DType, typer.Option(
-        "--dtype", parser=choice(DType), metavar="FORMAT",
+        "--dtype", parser=choice(DType, case_sensitive=False), metavar="FORMAT",
         help="Type of the weights: fp32, fp16, bf16, fp8-e4m3/e5m2, int8, int4 (half a byte), int4-g32/g64/g128 "
              "(a fp16 scale per group), nf4 (QLoRA), GGUF q4_0, q8_0, q4_k, q4_k_m, ...; with the quantised ones "
-             "(weight-only) activations and the KV cache stay fp16 (bf16 for fp8).")] = DType.fp32,
+             "(weight-only) activations and the KV cache stay fp16 (bf16 for fp8). Any case: Q4_K_M is q4_k_m.")] = DType.fp32,
     batch_size: Annotated[Optional[int], typer.Option(
         "--batch-size", "-b", min=1, parser=int_range(1),
         help="Batch size (replaces the input's first dimension).")] = None,

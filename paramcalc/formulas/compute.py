@@ -182,6 +182,22 @@ def rmsnorm_ops(*, elements: int, elementwise_affine: bool = True) -> tuple[int,
     )
 
 
+def local_response_norm_ops(*, elements: int, size: int) -> int:
+    """FLOPs of LocalResponseNorm, from torch's definition b_c = a_c · (k + α/n · Σ_{c'} a_{c'}²)^(−β).
+
+    The sum runs over a window of n = ``size`` channels around c; torch pads the channels with zeros
+    (⌊n/2⌋ before, ⌊(n − 1)/2⌋ after), so every window holds n terms (padding saves nothing). Per
+    output element: the square a_{c'}² (1: each value is squared once and the square shared by the n
+    windows that read it), the window sum (n − 1 adds), the scale by the constant α/n (1), the add
+    of k (1), the power −β (1) and the product with a_c (1).
+
+    Formula: (n + 4) · elements. torch computes the sum as an average pool (a divide by n) and
+    then multiplies by α: one operation more per element than the definition, not counted, as
+    BatchNorm's 1/σ and LayerNorm's per-vector work are not.
+    """
+    return (size + 4) * elements
+
+
 def rotary_ops(*, rows: int, width: int) -> int:
     """FLOPs of rotary position embeddings on ``rows`` vectors of ``width`` values (queries and keys).
 

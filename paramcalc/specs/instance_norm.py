@@ -3,22 +3,16 @@
 # Annotations are evaluated at class creation on purpose (see paramcalc.specs.base).
 
 from math import prod
-from typing import Annotated, Any, ClassVar, Literal
-
-from pydantic import Field, model_validator
+from typing import Any, ClassVar, Literal
 
 from paramcalc import formulas as f
 from paramcalc.errors import SpecError
-from paramcalc.formulas import compute as fc
-from paramcalc.formulas import textbook as tb
-from paramcalc.results import Compute, Count, Tensor
-import paramcalc.specs.torch_tensors as tt
-import paramcalc.specs.ops as ops
-from paramcalc.specs.base import LayerSpec, NonNegInt, Shape, StrictBool
-from paramcalc.specs.norm import norm_tensors
+from paramcalc.results import Compute, Count
+from paramcalc.specs.base import Shape, StrictBool
+from paramcalc.specs.norm import _RunningStatsNorm, group_stats_compute
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
-from paramcalc.specs.working import chain, Family, n
+from paramcalc.specs.working import Family
 
 #: The general formulas of the family, for worked formulas and ``paramcalc formula``.
 INSTANCENORM_FAMILY = Family(
@@ -36,27 +30,13 @@ INSTANCENORM_FAMILY = Family(
 )
 
 
-class _InstanceNorm(LayerSpec):
+class _InstanceNorm(_RunningStatsNorm):
 
     family = INSTANCENORM_FAMILY
     nd: ClassVar[int] = 2
-    infer_field: ClassVar[str | None] = "num_features"
-    num_features: NonNegInt | None = None
-    eps: float = 1e-5  # torch's instance_norm takes any eps, 0 included
-    momentum: float | None = 0.1  # torch takes any value (or None: a cumulative average)
+    functional: ClassVar[str] = "instance_norm"
     affine: StrictBool = False
     track_running_stats: StrictBool = False
-    bias: Annotated[StrictBool, Field(description="learn the shift (beta) when affine; keyword-only in torch")] = True
-    keyword_only: ClassVar[tuple[str, ...]] = ("bias",)
-
-    @model_validator(mode="after")
-    def _check(self) -> "_InstanceNorm":
-        if self.num_features == 0 and self.affine:
-            raise self._fail(
-                "num_features must be >= 1 when affine=True (torch's instance_norm fails on every input)",
-                num_features=0, affine=True,
-            )
-        return self
 
     def _check_rank(self, shape: Shape) -> None:
         if len(shape) not in (self.nd + 1, self.nd + 2):
@@ -71,17 +51,6 @@ class _InstanceNorm(LayerSpec):
     def _infer_value(self, shape: Shape) -> Any:
         self._check_rank(shape)
         return shape[self._channel_dim(shape)]
-
-    def _pytorch_tensors(self) -> list[Tensor]:
-        c = self.num_features
-        out = tt.scale_and_shift(c, self.affine, self.bias)
-        if self.track_running_stats:
-            out += [
-                tt.buffer("running_mean", (c,), "running mean per channel (buffer)"),
-                tt.buffer("running_var", (c,), "running variance per channel (buffer)"),
-                tt.buffer("num_batches_tracked", (), "batches seen (buffer)"),
-            ]
-        return out
 
     def _pytorch_count(self) -> Count:
         return Count(
@@ -134,47 +103,12 @@ class _InstanceNorm(LayerSpec):
         )
         return [Part("", layer, ((None, self.num_features),))]
 
-    def _textbook_count(self, shapes: Any) -> Count:
-        return Count(tb.batchnorm_params(channels=self.num_features, scale=self.affine,
-                                         center=self.affine and self.bias))
-
-    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
-        return norm_tensors((self.num_features,), self.affine, self.affine and self.bias)
-
-    def _worked_params(self, convention: str) -> list[str]:
-        c = self.num_features
-        lines = []
-        if convention == "pytorch" and self.track_running_stats:
-            buffers = f.instancenorm_buffers(num_features=c, track_running_stats=True)
-            lines.append(chain(
-                "buffers, not parameters (running_mean, running_var, num_batches_tracked)",
-                f"{n(c)} + {n(c)} + 1", buffers,
-            ))
-        params = f.instancenorm_params(num_features=c, affine=self.affine, bias=self.bias)
-        words = {
-            "pytorch": ("weight γ + bias β", "weight γ only (bias=False)", "no weight or bias (affine=False)"),
-            "keras": ("gamma + beta", "gamma only (center=False for bias=False)",
-                      "no gamma or beta (center=False, scale=False for affine=False)"),
-            "textbook": ("γ + β", "γ only (bias=False)", "no γ or β (affine=False)"),
-        }[convention]
-        if not self.affine:
-            return [*lines, chain(words[2], params)]
-        if not self.bias:
-            return [*lines, chain(words[1], params)]
-        return [*lines, chain(words[0], f"2·{n(c)}", params)]
-
     def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
         return ["each sample and channel normalised over its own positions",
                 "output = input (the layer keeps the shape)"]
 
     def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
-        count, work = ops.elements(shapes[0])
-        stats, normalise, affine = fc.groupnorm_ops(elements=count, affine=self.affine, bias=self.bias)
-        per = f"(4 + 2 + {affine // count})" if affine and count else "(4 + 2)"
-        return ops.op(
-            "InstanceNorm: statistics, normalise" + (", affine" if affine else ""), "norm",
-            stats + normalise + affine, f"{per}·elements", f"{per}·{work}",
-        )
+        return group_stats_compute("InstanceNorm", shapes[0], self.affine, self.bias)
 
 
 class InstanceNorm1d(_InstanceNorm):

@@ -44,6 +44,36 @@ def layernorm_lines(label: str, shape: Shape, affine: bool, bias: bool) -> list[
     return [chain(label, f"2·{d_expr}", f"2·{n(d)}", total)]
 
 
+def group_stats_compute(label: str, x: Shape, affine: bool, bias: bool) -> Compute:
+    """FLOPs of a norm whose statistics are taken per sample (GroupNorm, InstanceNorm: a group per channel):
+    statistics, normalise, and the scale and shift with affine (:func:`paramcalc.formulas.compute.groupnorm_ops`)."""
+    count, work = ops.elements(x)
+    stats, normalise, scale_shift = fc.groupnorm_ops(elements=count, affine=affine, bias=bias)
+    per = f"(4 + 2 + {scale_shift // count})" if scale_shift and count else "(4 + 2)"
+    return ops.op(f"{label}: statistics, normalise" + (", affine" if scale_shift else ""), "norm",
+                  stats + normalise + scale_shift, f"{per}·elements", f"{per}·{work}")
+
+
+#: How each convention names a per-channel scale and shift: (both; the scale alone, bias=False; none,
+#: affine=False).
+AFFINE_WORDS = {
+    "pytorch": ("weight γ + bias β", "weight γ only (bias=False)", "no weight or bias (affine=False)"),
+    "keras": ("gamma + beta", "gamma only (center=False for bias=False)",
+              "no gamma or beta (center=False, scale=False for affine=False)"),
+    "textbook": ("γ + β", "γ only (bias=False)", "no γ or β (affine=False)"),
+}
+
+
+def affine_lines(convention: str, channels: int, affine: bool, bias: bool, total: int) -> list[str]:
+    """The worked count of a per-channel scale and shift (BatchNorm, InstanceNorm, GroupNorm)."""
+    words = AFFINE_WORDS[convention]
+    if not affine:
+        return [chain(words[2], total)]
+    if not bias:
+        return [chain(words[1], total)]
+    return [chain(words[0], f"2·{n(channels)}", total)]
+
+
 #: The general formulas of the family, for worked formulas and ``paramcalc formula``.
 BATCHNORM_FAMILY = Family(
     "batchnorm", "Batch normalisation (BatchNorm1d/2d/3d, BatchNormalization)",
@@ -88,13 +118,29 @@ LAYERNORM_FAMILY = Family(
 )
 
 
-class _BatchNorm(LayerSpec):
+class _ChannelScaleShift:
+    """The textbook's γ and β per channel of BatchNorm, InstanceNorm and GroupNorm: C each with affine, γ
+    alone with bias=False (as the notes' rule counts one of them). For specs with ``affine``, ``bias``
+    and a ``_channels()`` method; put before LayerSpec among the bases."""
 
-    family = BATCHNORM_FAMILY
-    nd: ClassVar[int] = 2
+    def _textbook_count(self, shapes: Any) -> Count:
+        return Count(tb.batchnorm_params(channels=self._channels(), scale=self.affine,
+                                         center=self.affine and self.bias))
+
+    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
+        return norm_tensors((self._channels(),), self.affine, self.affine and self.bias)
+
+
+class _RunningStatsNorm(_ChannelScaleShift, LayerSpec):
+    """What BatchNorm and InstanceNorm share: torch's ``_NormBase`` arguments (num_features, eps, momentum,
+    affine, track_running_stats, bias), a scale and shift per channel when affine, and the running
+    statistics as buffers when tracked. Each family states its defaults, its eps rule and its shapes."""
+
     infer_field: ClassVar[str | None] = "num_features"
+    #: torch's functional form, named when no input could work
+    functional: ClassVar[str]
     num_features: NonNegInt | None = None
-    eps: Annotated[float, Field(gt=0.0)] = 1e-5  # torch's batch_norm refuses eps <= 0 in training
+    eps: float = 1e-5  # torch's instance_norm takes any eps, 0 included (BatchNorm narrows it)
     momentum: float | None = 0.1  # torch takes any value (or None: a cumulative average)
     affine: StrictBool = True
     track_running_stats: StrictBool = True
@@ -102,23 +148,13 @@ class _BatchNorm(LayerSpec):
     keyword_only: ClassVar[tuple[str, ...]] = ("bias",)
 
     @model_validator(mode="after")
-    def _check(self) -> "_BatchNorm":
+    def _check(self) -> "_RunningStatsNorm":
         if self.num_features == 0 and self.affine:
             raise self._fail(
-                "num_features must be >= 1 when affine=True (torch's batch_norm fails on every input)",
+                f"num_features must be >= 1 when affine=True (torch's {self.functional} fails on every input)",
                 num_features=0, affine=True,
             )
         return self
-
-    def _check_rank(self, shape: Shape) -> None:
-        ranks = {1: (2, 3), 2: (4,), 3: (5,)}[self.nd]
-        if len(shape) not in ranks:
-            wanted = " or ".join(f"{r}D" for r in ranks)
-            raise SpecError(f"{self.name}: expected {wanted} input, got {len(shape)}D. Received: input_shape={shape}")
-
-    def _infer_value(self, shape: Shape) -> Any:
-        self._check_rank(shape)
-        return shape[1]
 
     def _pytorch_tensors(self) -> list[Tensor]:
         c = self.num_features
@@ -130,6 +166,38 @@ class _BatchNorm(LayerSpec):
                 tt.buffer("num_batches_tracked", (), "batches seen (buffer)"),
             ]
         return out
+
+    def _channels(self) -> int:
+        return self.num_features
+
+    def _worked_params(self, convention: str) -> list[str]:
+        c = self.num_features
+        count = self._textbook_count(()) if convention == "textbook" else self._pytorch_count()
+        lines = []
+        if convention == "pytorch" and self.track_running_stats:
+            lines.append(chain(
+                "buffers, not parameters (running_mean, running_var, num_batches_tracked)",
+                f"{n(c)} + {n(c)} + 1", count.buffers,
+            ))
+        return [*lines, *affine_lines(convention, c, self.affine, self.bias, count.trainable)]
+
+
+class _BatchNorm(_RunningStatsNorm):
+
+    family = BATCHNORM_FAMILY
+    nd: ClassVar[int] = 2
+    functional: ClassVar[str] = "batch_norm"
+    eps: Annotated[float, Field(gt=0.0)] = 1e-5  # torch's batch_norm refuses eps <= 0 in training
+
+    def _check_rank(self, shape: Shape) -> None:
+        ranks = {1: (2, 3), 2: (4,), 3: (5,)}[self.nd]
+        if len(shape) not in ranks:
+            wanted = " or ".join(f"{r}D" for r in ranks)
+            raise SpecError(f"{self.name}: expected {wanted} input, got {len(shape)}D. Received: input_shape={shape}")
+
+    def _infer_value(self, shape: Shape) -> Any:
+        self._check_rank(shape)
+        return shape[1]
 
     def _pytorch_count(self) -> Count:
         return Count(
@@ -167,22 +235,8 @@ class _BatchNorm(LayerSpec):
         )
         return [Part("", layer, ((None, self.num_features),))]
 
-    def _textbook_count(self, shapes: Any) -> Count:
-        # bias=False keeps gamma alone: C, as the notes' rule counts one of gamma, beta
-        return Count(tb.batchnorm_params(channels=self.num_features, scale=self.affine,
-                                         center=self.affine and self.bias))
-
-    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
-        return norm_tensors((self.num_features,), self.affine, self.affine and self.bias)
-
     def _worked_params(self, convention: str) -> list[str]:
         c = self.num_features
-        if convention == "textbook":
-            if not self.affine:
-                return [chain("no γ or β (affine=False)", 0)]
-            if not self.bias:
-                return [chain("γ only (bias=False)", c)]
-            return [chain("γ + β", f"2·{n(c)}", 2 * c)]
         if convention == "keras":  # Keras counts the moving statistics as non-trainable parameters
             moving = chain("moving_mean + moving_variance (non-trainable)", f"2·{n(c)}", 2 * c)
             if not self.affine:
@@ -192,19 +246,7 @@ class _BatchNorm(LayerSpec):
                         sum_line("total", [c, 2 * c], 3 * c)]
             return [chain("gamma + beta (trainable)", f"2·{n(c)}", 2 * c), moving,
                     sum_line("total", [2 * c, 2 * c], 4 * c)]
-        lines = []
-        if self.track_running_stats:
-            buffers = f.batchnorm_buffers(num_features=c, track_running_stats=True)
-            lines.append(chain(
-                "buffers, not parameters (running_mean, running_var, num_batches_tracked)",
-                f"{n(c)} + {n(c)} + 1", buffers,
-            ))
-        params = f.batchnorm_params(num_features=c, affine=self.affine, bias=self.bias)
-        if not self.affine:
-            return [*lines, chain("no weight or bias (affine=False)", params)]
-        if not self.bias:
-            return [*lines, chain("weight γ only (bias=False)", params)]
-        return [*lines, chain("weight γ + bias β", f"2·{n(c)}", params)]
+        return super()._worked_params(convention)
 
     def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
         return ["output = input (the layer keeps the shape)"]
@@ -333,7 +375,7 @@ class LayerNorm(LayerSpec):
         return ops.layernorm_ops(count, work, self.elementwise_affine, self.bias)
 
 
-class GroupNorm(LayerSpec):
+class GroupNorm(_ChannelScaleShift, LayerSpec):
     """Group normalisation over (N, C, *): num_groups groups of channels, each normalised on its own.
 
     Each group is normalised over its channels and every position of a sample; with affine, a scale
@@ -411,27 +453,13 @@ class GroupNorm(LayerSpec):
         )
         return [Part("", layer, ((None, self.num_channels),))]
 
-    def _textbook_count(self, shapes: Any) -> Count:
-        return Count(tb.batchnorm_params(channels=self.num_channels, scale=self.affine,
-                                         center=self.affine and self.bias))
-
-    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
-        return norm_tensors((self.num_channels,), self.affine, self.affine and self.bias)
+    def _channels(self) -> int:
+        return self.num_channels
 
     def _worked_params(self, convention: str) -> list[str]:
         c = self.num_channels
         total = f.groupnorm_params(num_groups=self.num_groups, num_channels=c, affine=self.affine, bias=self.bias)
-        words = {
-            "pytorch": ("weight γ + bias β", "weight γ only (bias=False)", "no weight or bias (affine=False)"),
-            "keras": ("gamma + beta", "gamma only (center=False for bias=False)",
-                      "no gamma or beta (center=False, scale=False for affine=False)"),
-            "textbook": ("γ + β", "γ only (bias=False)", "no γ or β (affine=False)"),
-        }[convention]
-        if not self.affine:
-            return [chain(words[2], total)]
-        if not self.bias:
-            return [chain(words[1], total)]
-        return [chain(words[0], f"2·{n(c)}", total)]
+        return affine_lines(convention, c, self.affine, self.bias, total)
 
     def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
         x = shapes[0]
@@ -440,10 +468,4 @@ class GroupNorm(LayerSpec):
                 "output = input (the layer keeps the shape)"]
 
     def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
-        count, work = ops.elements(shapes[0])
-        stats, normalise, affine = fc.groupnorm_ops(elements=count, affine=self.affine, bias=self.bias)
-        per = f"(4 + 2 + {affine // count})" if affine and count else "(4 + 2)"
-        return ops.op(
-            "GroupNorm: statistics, normalise" + (", affine" if affine else ""), "norm",
-            stats + normalise + affine, f"{per}·elements", f"{per}·{work}",
-        )
+        return group_stats_compute("GroupNorm", shapes[0], self.affine, self.bias)

@@ -6,6 +6,7 @@ from math import prod
 from typing import ClassVar, Literal
 
 from paramcalc.errors import SpecError
+from paramcalc.formulas import compute as fc
 from paramcalc.results import Compute
 import paramcalc.specs.ops as ops
 from pydantic import StrictInt
@@ -40,6 +41,7 @@ class LocalResponseNorm(_ParameterFree):
 
     def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
         count, work = ops.elements(shapes[0])
-        per = f"({self.size} + 5)"
-        return ops.op("LocalResponseNorm: square, sum over size channels, ·α/size, + k, ^β, divide", "norm",
-                      (self.size + 5) * count, f"{per}·elements", f"{per}·{work}")
+        per = f"({self.size} + 4)"
+        return ops.op("LocalResponseNorm: square, sum of size channels (size − 1 adds), ·α/size, + k, ^(−β), "
+                      "·a_c", "norm", fc.local_response_norm_ops(elements=count, size=self.size), f"{per}·elements",
+                      f"{per}·{work}")

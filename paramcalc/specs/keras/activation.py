@@ -12,7 +12,9 @@ from paramcalc.formulas import keras as fk
 from paramcalc.results import Compute, Count, Tensor
 from paramcalc.specs.activation import PRELU_FAMILY
 from paramcalc.specs.base import NO_PARAMS_FAMILY, LayerSpec
-from paramcalc.specs.keras.base import KerasLayer, check_axis, require_shapes, textbook, weight
+from paramcalc.specs.keras.base import (
+    KerasLayer, list_as_tuple, require_shapes, shape_kept_along_axes, textbook, weight,
+)
 from paramcalc.specs.ops import elements, op
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.shapes import KShape, fmt_shape
@@ -89,10 +91,6 @@ class ELU(_KerasActivation):
     alpha: Number = 1.0
 
 
-def _axes(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 class Softmax(_KerasActivation):
     """``keras.layers.Softmax``: exp(x) / Σ exp(x) along ``axis`` (one axis or several)."""
 
@@ -103,13 +101,10 @@ class Softmax(_KerasActivation):
     type: Literal["keras.Softmax"] = "keras.Softmax"
     axis: Union[StrictInt, tuple[StrictInt, ...]] = -1
 
-    _axis = field_validator("axis", mode="before")(classmethod(lambda cls, v: _axes(v)))
+    _axis = field_validator("axis", mode="before")(classmethod(lambda cls, v: list_as_tuple(v)))
 
     def _keras_output_shapes(self, shapes: tuple[KShape, ...]) -> dict[str, KShape]:
-        x = require_shapes(self, shapes)[0]
-        for a in self.axis if isinstance(self.axis, tuple) else (self.axis,):
-            check_axis(self, x, a)
-        return {"output": x}
+        return shape_kept_along_axes(self, shapes)
 
     def _keras_compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
         count, work = elements(shapes[0])
@@ -133,7 +128,7 @@ class PReLU(KerasLayer):
     def _shared(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return (value,)
-        return _axes(value)
+        return list_as_tuple(value)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if len(args) > 4:

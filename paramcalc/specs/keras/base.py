@@ -278,6 +278,20 @@ def check_axis(spec: KerasLayer, shape: KShape, axis: int) -> int:
     return axis % len(shape)
 
 
+def list_as_tuple(value: Any) -> Any:
+    """A list (as JSON and YAML write a tuple) as a tuple; any other value as it is."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def shape_kept_along_axes(spec: Any, shapes: tuple[KShape, ...]) -> dict[str, KShape]:
+    """The output of a layer that works along ``spec.axis`` (one axis or a tuple of them) and keeps the
+    input's shape (Softmax, UnitNormalization): the input shape, once every axis is checked against it."""
+    x = require_shapes(spec, shapes)[0]
+    for a in spec.axis if isinstance(spec.axis, tuple) else (spec.axis,):
+        check_axis(spec, x, a)
+    return {"output": x}
+
+
 def weight(name: str, shape: tuple[int, ...], description: str, trainable: bool = True) -> Tensor:
     """One Keras weight."""
     return Tensor(name, tuple(shape), "trainable" if trainable else "non_trainable", description)

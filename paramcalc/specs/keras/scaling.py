@@ -11,7 +11,7 @@ from paramcalc.errors import SpecError
 from paramcalc.formulas import keras as fk
 from paramcalc.results import Compute, Count, Tensor
 from paramcalc.specs.base import StrictBool
-from paramcalc.specs.keras.base import KerasLayer, check_axis, require_shapes, weight
+from paramcalc.specs.keras.base import KerasLayer, list_as_tuple, require_shapes, shape_kept_along_axes, weight
 from paramcalc.specs.ops import elements, op
 from paramcalc.specs.shapes import KShape, fmt_shape
 from paramcalc.specs.working import Family
@@ -69,7 +69,7 @@ class Normalization(KerasLayer):
     variance: Any = None
     invert: StrictBool = False
 
-    _axis = field_validator("axis", mode="before")(classmethod(lambda cls, v: tuple(v) if isinstance(v, list) else v))
+    _axis = field_validator("axis", mode="before")(classmethod(lambda cls, v: list_as_tuple(v)))
 
     @field_validator("mean", "variance", mode="before")
     @classmethod
@@ -137,10 +137,6 @@ class Normalization(KerasLayer):
         return op("subtract the mean, divide by the deviation", "norm", 2 * count, "2·elements", f"2·{work}")
 
 
-def _axis_list(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 class UnitNormalization(KerasLayer):
     """``keras.layers.UnitNormalization``: each vector along ``axis`` scaled to L2 norm 1."""
 
@@ -154,13 +150,10 @@ class UnitNormalization(KerasLayer):
     type: Literal["keras.UnitNormalization"] = "keras.UnitNormalization"
     axis: Union[StrictInt, tuple[StrictInt, ...]] = -1
 
-    _axis = field_validator("axis", mode="before")(classmethod(lambda cls, v: _axis_list(v)))
+    _axis = field_validator("axis", mode="before")(classmethod(lambda cls, v: list_as_tuple(v)))
 
     def _keras_output_shapes(self, shapes: tuple[KShape, ...]) -> dict[str, KShape]:
-        x = require_shapes(self, shapes)[0]
-        for a in self.axis if isinstance(self.axis, tuple) else (self.axis,):
-            check_axis(self, x, a)
-        return {"output": x}
+        return shape_kept_along_axes(self, shapes)
 
     def _keras_compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
         count, work = elements(shapes[0])
@@ -184,7 +177,7 @@ class Rescaling(KerasLayer):
     scale: Scale
     offset: Scale = 0.0
 
-    _lists = field_validator("scale", "offset", mode="before")(classmethod(lambda cls, v: _axis_list(v)))
+    _lists = field_validator("scale", "offset", mode="before")(classmethod(lambda cls, v: list_as_tuple(v)))
 
     def _keras_output_shapes(self, shapes: tuple[KShape, ...]) -> dict[str, KShape]:
         x = require_shapes(self, shapes)[0]
