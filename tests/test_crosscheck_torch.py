@@ -73,8 +73,10 @@ def forward_shapes(module: Any, case: S.Case, device: str = "cpu") -> dict[str, 
     own kernel makes (it runs dilation 0 and returns outputs of length 0 for batched inputs, while
     the same module refuses them unbatched); paramcalc follows the checking kernel.
     """
-    dtype = torch.long if case.type == "Embedding" else torch.float32
+    dtype = torch.long if case.type in ("Embedding", "EmbeddingBag") else torch.float32
     inputs = [torch.zeros(s, dtype=dtype, device=device) for s in case.shapes]
+    if case.type == "EmbeddingBag" and len(inputs) > 2:  # indices, offsets, then per_sample_weights
+        inputs[2] = inputs[2].float()
     onednn = not case.type.startswith("ConvTranspose")
     with torch.no_grad(), torch.backends.mkldnn.flags(enabled=onednn):
         out = module(*inputs)
@@ -223,6 +225,9 @@ PLAUSIBLE_INPUTS: dict[str, Any] = {
     "Bilinear": lambda kw: [((2, max(kw["in1_features"], 1)), (2, kw["in2_features"]))],
     "PixelShuffle": lambda kw: [((1, 4, 3, 3),)],
     "PixelUnshuffle": lambda kw: [((1, 1, 4, 4),)],
+    "EmbeddingBag": lambda kw: [((2, 3),)],
+    "Upsample": lambda kw: [((1, 2, 5),), ((1, 2, 5, 5),), ((1, 2, 5, 5, 5),)],
+    "UpsamplingBilinear2d": lambda kw: [((1, 2, 5),), ((1, 2, 5, 5),), ((1, 2, 5, 5, 5),)],
 }
 
 
