@@ -287,9 +287,10 @@ class EmbeddingBag(LayerSpec):
     max_norm: float | None = None
     norm_type: float = 2.0
     scale_grad_by_freq: StrictBool = False
-    mode: Literal["sum", "mean", "max"] = "mean"
+    mode: Annotated[Literal["sum", "mean", "max"], Field(description="how each bag's vectors are reduced")] = "mean"
     sparse: StrictBool = False
-    include_last_offset: StrictBool = False
+    include_last_offset: Annotated[StrictBool, Field(
+        description="the offsets end with the end of the last bag (B + 1 offsets for B bags)")] = False
     padding_idx: Annotated[int, Field(strict=True)] | None = None
 
     @model_validator(mode="after")

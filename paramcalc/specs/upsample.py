@@ -3,9 +3,9 @@
 # Annotations are evaluated at class creation on purpose (see paramcalc.specs.base).
 
 from math import isfinite
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from paramcalc.formulas.upsample import INTERPOLATING, MODE_RANKS, scaled_length, upsample_output_shape
 from paramcalc.results import Compute
@@ -63,8 +63,9 @@ class _Upsampling(_ParameterFree):
     """What Upsample and its aliases share: size or scale_factor, a mode, the shape rules of F.interpolate."""
 
     family = UPSAMPLE_FAMILY
-    size: int | tuple[int, ...] | None = None
-    scale_factor: float | tuple[float, ...] | None = None
+    size: Annotated[int | tuple[int, ...] | None, Field(description="output spatial size (one, or one per dimension)")] = None
+    scale_factor: Annotated[float | tuple[float, ...] | None, Field(
+        description="multiplier of each spatial size, output ⌊in·s⌋ (one, or one per dimension)")] = None
 
     @field_validator("size", mode="before")
     @classmethod
@@ -147,9 +148,13 @@ class Upsample(_Upsampling):
     summary: ClassVar[str] = "upsampling (F.interpolate) to size or by scale_factor (no parameters)"
     example = ("Upsample(scale_factor=2, mode='bilinear', align_corners=False)", "8,64,28,28")
     type: Literal["Upsample"] = "Upsample"
-    mode: Literal["nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"] = "nearest"
-    align_corners: StrictBool | None = None
-    recompute_scale_factor: StrictBool | None = None
+    mode: Annotated[Literal["nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"],
+                    Field(description="the interpolation (linear 3-D, bilinear and bicubic 4-D, trilinear 5-D input)")
+                    ] = "nearest"
+    align_corners: Annotated[StrictBool | None, Field(
+        description="align the corner pixels (interpolating modes only)")] = None
+    recompute_scale_factor: Annotated[StrictBool | None, Field(
+        description="interpolate with the scale of the floored output size (with scale_factor only)")] = None
 
 
 class UpsamplingNearest2d(_Upsampling):
