@@ -160,7 +160,7 @@ class Upsample(_Upsampling):
 class UpsamplingNearest2d(_Upsampling):
     """Deprecated alias of Upsample(mode='nearest')."""
 
-    summary: ClassVar[str] = "Upsample(mode='nearest'), deprecated alias (no parameters)"
+    summary: ClassVar[str] = "nearest upsampling, a deprecated alias of Upsample (no parameters)"
     example = ("UpsamplingNearest2d(scale_factor=2)", "8,64,28,28")
     type: Literal["UpsamplingNearest2d"] = "UpsamplingNearest2d"
 
@@ -168,7 +168,7 @@ class UpsamplingNearest2d(_Upsampling):
 class UpsamplingBilinear2d(_Upsampling):
     """Deprecated alias of Upsample(mode='bilinear', align_corners=True): (N, C, H, W) inputs only."""
 
-    summary: ClassVar[str] = "Upsample(mode='bilinear', align_corners=True), deprecated alias (no parameters)"
+    summary: ClassVar[str] = "bilinear upsampling, corners aligned, a deprecated alias of Upsample (no parameters)"
     example = ("UpsamplingBilinear2d(scale_factor=2)", "8,64,28,28")
     type: Literal["UpsamplingBilinear2d"] = "UpsamplingBilinear2d"
 
