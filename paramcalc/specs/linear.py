@@ -295,7 +295,8 @@ class EmbeddingBag(LayerSpec):
 
     @model_validator(mode="after")
     def _check(self) -> "EmbeddingBag":
-        if self.padding_idx is not None and not -self.num_embeddings <= self.padding_idx < self.num_embeddings:
+        v = self.num_embeddings
+        if self.padding_idx is not None and self.padding_idx not in range(-v, v):
             raise self._fail(
                 "padding_idx must be within num_embeddings (-num_embeddings <= padding_idx < num_embeddings)",
                 num_embeddings=self.num_embeddings, padding_idx=self.padding_idx,
