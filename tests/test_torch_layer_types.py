@@ -406,3 +406,33 @@ def test_embedding_bag_indices_in_no_bag_crash_torch_and_are_refused() -> None:
     with pytest.raises(SpecError, match="indices in no bag"):
         spec.output_shapes((3,), (0,))
     assert spec.output_shapes((0,), (0,)) == {"output": (0, 3)}
+
+
+def test_text_classifier_with_an_embedding_bag_matches_torch() -> None:
+    """PyTorch's text classification tutorial (AG_NEWS): EmbeddingBag(95,811, 64) averages each text's
+    tokens, Linear(64, 4) classifies. Parameters 95,811·64 + 64·4 + 4 = 6,131,904 + 260 = 6,132,164."""
+    torch_model = nn.Sequential(nn.EmbeddingBag(95_811, 64), nn.Linear(64, 4))
+    data = {"name": "text-classification", "input_shape": [8, 30],
+            "layers": ["EmbeddingBag(95811, 64)", "Linear(64, 4)"]}
+    summary = summarize(data)
+    assert summary.totals.total == _torch_total(torch_model) == 6_132_164
+    assert summary.output_shape == tuple(torch_model(torch.zeros(8, 30, dtype=torch.long)).shape) == (8, 4)
+
+
+def test_upsampling_decoder_matches_torch() -> None:
+    """A decoder that upsamples twice (bilinear, then the nearest alias), 7 → 14 → 28, with convolutions
+    between: 16·8·9 + 8 + 8·4·9 + 4 + 4·1 + 1 = 1,160 + 292 + 5 = 1,457 parameters."""
+    torch_model = nn.Sequential(
+        nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+        nn.Conv2d(8, 4, 3, padding=1), nn.UpsamplingNearest2d(scale_factor=2), nn.Conv2d(4, 1, 1),
+    )
+    data = {"name": "decoder", "input_shape": [1, 16, 7, 7], "layers": [
+        "Conv2d(16, 8, 3, padding=1)", "ReLU()", "Upsample(scale_factor=2, mode='bilinear', align_corners=False)",
+        "Conv2d(8, 4, 3, padding=1)", "UpsamplingNearest2d(scale_factor=2)", "Conv2d(4, 1, 1)"]}
+    summary = summarize(data)
+    assert summary.totals.total == _torch_total(torch_model) == 1_457
+    x, shapes = torch.zeros(1, 16, 7, 7), []
+    for layer in torch_model:
+        x = layer(x)
+        shapes.append(tuple(x.shape))
+    assert [r.output_shape for r in summary.rows if r.leaf] == shapes
