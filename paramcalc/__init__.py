@@ -93,6 +93,10 @@ _TORCH_EXPORTS = (
     "InstanceNorm2d",
     "InstanceNorm3d",
     "LocalResponseNorm",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "EmbeddingBag",
 )
 
 __version__ = "0.1.0"
@@ -115,6 +119,7 @@ __all__ = [
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
     "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm",
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "EmbeddingBag",
 ]
 
 #: Keras layer specs whose names PyTorch does not use; the shared ones (LSTM, GRU, Embedding,

@@ -375,6 +375,79 @@ def embedding(draw: Any, loose: bool = False) -> Case:
     return Case("Embedding", kwargs, (shape,))
 
 
+@st.composite
+def embedding_bag(draw: Any, loose: bool = False) -> Case:
+    """EmbeddingBag: a 2-D input (B, N) alone, or a 1-D input with 1-D offsets (and per_sample_weights
+    of the input's shape with mode sum); max mode without scale_grad_by_freq or sparse."""
+    d = _Draw(draw, loose)
+    num = d.int(1, 20)
+    mode = d.pick(("sum", "mean", "max"))
+    kwargs: dict[str, Any] = {"num_embeddings": num, "embedding_dim": d.int(1, 6), "mode": mode,
+                              "max_norm": d.pick((None, 1.0)), "norm_type": d.pick((2.0, 1.0)),
+                              "include_last_offset": d.bool()}
+    if mode != "max" or d.stray():
+        kwargs["scale_grad_by_freq"], kwargs["sparse"] = d.bool(), d.bool()
+    if d.bool():
+        kwargs["padding_idx"] = d.int(-num, num - 1, bad=(num, -num - 1))
+    if d.bool():
+        shapes: tuple[Shape, ...] = ((d.int(0, 3), d.int(1, 4, bad=(0,))),)
+        if d.stray():
+            shapes += ((d.int(0, 3),),)  # offsets with a 2-D input
+        return Case("EmbeddingBag", kwargs, (d.spoil(shapes[0]), *shapes[1:]))
+    n = d.int(0, 6)
+    first = 1 if kwargs["include_last_offset"] else 0
+    shapes = ((n,), (d.int(first, 3, bad=(0,)),))
+    if mode == "sum" and d.bool() or d.stray():
+        shapes += ((n,) if not d.stray() else (n + 1,),)
+    if d.stray():
+        shapes = shapes[:1]  # a 1-D input without offsets
+    shapes = (d.spoil(shapes[0]), *shapes[1:])
+    if len(shapes) > 1 and len(shapes[0]) == 1 and shapes[1] == (first,):  # indices in no bag crash torch
+        shapes = ((0,), shapes[1], *(((0,),) if len(shapes) > 2 else ()))  # (paramcalc refuses them)
+    return Case("EmbeddingBag", kwargs, shapes)
+
+
+# -- Upsampling ------------------------------------------------------------------------------
+
+UPSAMPLE_MODES = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "area": (3, 4, 5), "linear": (3,),
+                  "bilinear": (4,), "bicubic": (4,), "trilinear": (5,)}
+
+
+@st.composite
+def upsample(draw: Any, name: str = "Upsample", loose: bool = False) -> Case:
+    """Upsample: size or scale_factor (one per spatial dimension, or one for all), a mode on the
+    ranks it takes; UpsamplingNearest2d and UpsamplingBilinear2d fix the mode."""
+    d = _Draw(draw, loose)
+    mode = {"UpsamplingNearest2d": "nearest", "UpsamplingBilinear2d": "bilinear"}.get(name) or d.pick(tuple(UPSAMPLE_MODES))
+    rank = d.pick(UPSAMPLE_MODES[mode])
+    nd = rank - 2
+    kwargs: dict[str, Any] = {}
+    if name == "Upsample":
+        kwargs["mode"] = mode
+        if mode in ("linear", "bilinear", "bicubic", "trilinear") or d.stray():
+            kwargs["align_corners"] = d.pick((None, True, False))
+    low = 0 if mode == "area" else 1
+    spatial = tuple(d.int(1, 5, bad=(0,)) for _ in range(nd))
+    by_size = d.bool()
+    if by_size or d.stray():
+        sizes = tuple(d.int(low, 5, bad=(0, -1)) for _ in range(nd + (1 if d.stray() else 0)))
+        kwargs["size"] = d.tuple_or_int(sizes) if len(sizes) else sizes
+    if not by_size or d.stray():
+        factors = (0.5, 1.0, 1.5, 2, 2.0, 3, 0.25, 0.7, 1 / 3)  # ⌊n·f⌋ >= 1 (area: >= 0) for the drawn n
+
+        def fitting(lengths: tuple[int, ...]) -> Any:
+            return d.pick(tuple(f for f in factors if all(int(max(n, 1) * f) >= low for n in lengths)))
+
+        per_dim = tuple(fitting((n,)) if not d.stray() else d.pick((0.1, 0, -1.0, -0.1)) for n in spatial)
+        kwargs["scale_factor"] = fitting(spatial) if d.bool() else per_dim
+        if name == "Upsample" and d.bool():
+            kwargs["recompute_scale_factor"] = d.pick((None, True, False))
+    if name == "Upsample" and "size" in kwargs and d.stray():
+        kwargs["recompute_scale_factor"] = True
+    shape = (d.int(0, 2) if d.draw(st.integers(0, 4)) == 0 else d.int(1, 2), d.int(1, 3, bad=(0,)), *spatial)
+    return Case(name, kwargs, (d.spoil(shape),))
+
+
 # -- Recurrent -------------------------------------------------------------------------------
 
 
@@ -915,6 +988,9 @@ def _families() -> dict[str, Any]:
     fams["LocalResponseNorm"] = local_response_norm
     fams["GroupNorm"] = groupnorm
     fams["Embedding"] = embedding
+    fams["EmbeddingBag"] = embedding_bag
+    for name in ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"):
+        fams[name] = lambda loose=False, n=name: upsample(n, loose)
     for name in ("RNN", "LSTM", "GRU"):
         fams[name] = lambda loose=False, n=name: recurrent(n, loose)
     fams["MultiheadAttention"] = multihead_attention
@@ -1011,6 +1087,24 @@ INVALID_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("GroupNorm", {"num_groups": -2, "num_channels": 6}, "negative num_groups"),
     ("Embedding", {"num_embeddings": 10, "embedding_dim": 3, "padding_idx": 10}, "padding_idx too large"),
     ("Embedding", {"num_embeddings": 10, "embedding_dim": 3, "padding_idx": -11}, "padding_idx too small"),
+    ("EmbeddingBag", {"num_embeddings": 10, "embedding_dim": 3, "padding_idx": 10}, "bag padding_idx too large"),
+    ("EmbeddingBag", {"num_embeddings": 10, "embedding_dim": 3, "mode": "median"}, "unknown bag mode"),
+    ("EmbeddingBag", {"num_embeddings": 10, "embedding_dim": 3, "mode": "max", "sparse": True}, "max mode, sparse"),
+    ("EmbeddingBag", {"num_embeddings": 10, "embedding_dim": 3, "mode": "max", "scale_grad_by_freq": True},
+     "max mode, gradients scaled by frequency"),
+    ("EmbeddingBag", {"num_embeddings": 0, "embedding_dim": 3}, "empty bag table"),
+    ("EmbeddingBag", {"num_embeddings": 10, "embedding_dim": 0, "mode": "sum"}, "bag vectors of no value"),
+    ("Upsample", {}, "neither size nor scale_factor"),
+    ("Upsample", {"size": 4, "scale_factor": 2.0}, "both size and scale_factor"),
+    ("Upsample", {"scale_factor": 0}, "scale_factor 0 (read as None)"),
+    ("Upsample", {"scale_factor": 2.0, "align_corners": True}, "align_corners with nearest"),
+    ("Upsample", {"size": 4, "recompute_scale_factor": True}, "recompute_scale_factor with a size"),
+    ("Upsample", {"scale_factor": 2.0, "mode": "lanczos"}, "lanczos needs antialias"),
+    ("Upsample", {"scale_factor": (2.0, 2.0), "mode": "linear"}, "two factors for linear"),
+    ("Upsample", {"scale_factor": -1.0}, "negative scale_factor"),
+    ("Upsample", {"size": 0, "mode": "bilinear"}, "output size 0"),
+    ("Upsample", {"scale_factor": float("inf")}, "infinite scale_factor"),
+    ("UpsamplingBilinear2d", {"size": (3,)}, "one size for bilinear"),
     ("RNN", {"input_size": 3, "hidden_size": 0}, "hidden_size 0"),
     ("RNN", {"input_size": 0, "hidden_size": 4}, "input_size 0"),
     ("RNN", {"input_size": 3, "hidden_size": 4, "num_layers": 0}, "num_layers 0"),

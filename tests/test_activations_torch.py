@@ -175,6 +175,18 @@ FAMILIES = [
     ("PixelUnshuffle(2)", lambda: nn.PixelUnshuffle(2), (2, 2, 6, 6), {}),
     ("LocalResponseNorm(5)", lambda: nn.LocalResponseNorm(5), (2, 6, 9, 9), {}),
     ("LocalResponseNorm(2)", lambda: nn.LocalResponseNorm(2), (2, 6, 9), {}),
+    # interpolation reads back only the sizes; area is an adaptive average pooling, which keeps its input
+    ("Upsample(scale_factor=2)", lambda: nn.Upsample(scale_factor=2), (2, 6, 9), {}),
+    ("Upsample(scale_factor=1.5, mode='nearest-exact')", lambda: nn.Upsample(scale_factor=1.5, mode="nearest-exact"),
+     (2, 6, 9, 9), {}),
+    ("Upsample(scale_factor=2, mode='linear')", lambda: nn.Upsample(scale_factor=2, mode="linear"), (2, 6, 9), {}),
+    ("Upsample(size=(5, 7), mode='bicubic', align_corners=True)",
+     lambda: nn.Upsample(size=(5, 7), mode="bicubic", align_corners=True), (2, 6, 9, 9), {}),
+    ("Upsample(scale_factor=2, mode='trilinear')", lambda: nn.Upsample(scale_factor=2, mode="trilinear"),
+     (2, 4, 5, 6, 6), {}),
+    ("Upsample(scale_factor=0.5, mode='area')", lambda: nn.Upsample(scale_factor=0.5, mode="area"), (2, 6, 9, 9), {}),
+    ("Upsample(size=1, mode='area')", lambda: nn.Upsample(size=1, mode="area"), (2, 6, 9, 9), {}),
+    ("UpsamplingBilinear2d(scale_factor=2)", lambda: nn.UpsamplingBilinear2d(scale_factor=2), (2, 6, 9, 9), {}),
     ("RNNCell(16, 12)", lambda: nn.RNNCell(16, 12), (8, 16), {}),
     ("RNNCell(16, 12)", lambda: nn.RNNCell(16, 12), (16,), {}),
     ("GRUCell(16, 12)", lambda: nn.GRUCell(16, 12), (8, 16), {}),
@@ -214,6 +226,30 @@ def test_family_saves_what_torch_saves(layer, build, shape, kwargs):
     theirs = saved_bytes(build(), _x(*shape), **kwargs)
     ours = layer_activations(parse_layer(layer), shape, settings=CPU)
     assert close(ours, theirs), (ours, theirs)
+
+
+EMBEDDING_BAGS = [
+    # (layer, input shapes, offsets' values): int64 indices, offsets, per-bag tensors, per_sample_weights
+    ("EmbeddingBag(20, 8, mode='sum')", [(4, 5)], None),
+    ("EmbeddingBag(20, 8)", [(32, 20)], None),
+    ("EmbeddingBag(20, 8, mode='max')", [(4, 5)], None),
+    ("EmbeddingBag(20, 8, mode='max', include_last_offset=True)", [(11,), (5,)], [0, 2, 5, 9, 10]),
+    ("EmbeddingBag(20, 8, include_last_offset=True)", [(7,), (4,)], [0, 2, 5, 7]),
+    ("EmbeddingBag(20, 8, mode='sum', padding_idx=0)", [(7,), (3,), (7,)], [0, 2, 5]),
+    ("EmbeddingBag(20, 8, mode='sum')", [(7,), (3,), (7,)], [0, 2, 5]),
+    ("EmbeddingBag(20, 8, mode='sum', padding_idx=3)", [(4, 5)], None),
+]
+
+
+@pytest.mark.parametrize("layer, shapes, offsets", EMBEDDING_BAGS, ids=[e[0] for e in EMBEDDING_BAGS])
+def test_embedding_bag_saves_what_torch_saves(layer, shapes, offsets):
+    inputs = [torch.zeros(shapes[0], dtype=torch.long)]
+    if offsets is not None:
+        inputs.append(torch.tensor(offsets))
+    if len(shapes) > 2:
+        inputs.append(torch.randn(shapes[2], requires_grad=True))
+    theirs = saved_bytes(eval(f"nn.{layer}"), *inputs)
+    assert layer_activations(parse_layer(layer), *shapes, settings=CPU) == theirs
 
 
 RECURRENT = [

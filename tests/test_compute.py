@@ -115,6 +115,24 @@ HAND = [
     ("LocalResponseNorm(5)", [(2, 8, 6, 6)], {"norm": 9 * 576}),
     ("LocalResponseNorm(2, alpha=0.5, beta=1.0, k=0.0)", [(1, 3, 4)], {"norm": 72}),
     ("LocalResponseNorm(1)", [(2, 3, 2, 2)], {"norm": 5 * 24}),
+    # Upsample: nearest copies values (nothing to count); interpolating modes weigh k neighbours per
+    # output value, k products and k − 1 sums: linear k = 2 (3 per value), bilinear 2·2 (7, as Keras's
+    # bilinear UpSampling2D below), bicubic 4·4 (31), trilinear 2·2·2 (15).
+    ("Upsample(scale_factor=2)", [(2, 3, 4)], {"mac": 0, "elementwise": 0}),
+    ("UpsamplingNearest2d(scale_factor=2)", [(1, 2, 3, 3)], {"mac": 0, "elementwise": 0}),
+    ("Upsample(scale_factor=2, mode='linear')", [(1, 2, 4)], {"elementwise": 3 * 16}),  # 1·2·8 values
+    ("Upsample(scale_factor=2, mode='bilinear')", [(1, 2, 2, 2)], {"elementwise": 7 * 32}),  # 1·2·4·4
+    ("UpsamplingBilinear2d(size=(3, 5))", [(1, 2, 2, 2)], {"elementwise": 7 * 30}),  # 1·2·3·5
+    ("Upsample(scale_factor=2, mode='bicubic')", [(1, 1, 2, 2)], {"elementwise": 31 * 16}),
+    ("Upsample(scale_factor=2, mode='trilinear')", [(1, 1, 2, 2, 2)], {"elementwise": 15 * 64}),
+    # area is adaptive average pooling: 7 → 3 reads windows [0, 3), [2, 5), [4, 7), 9 values (as below).
+    ("Upsample(size=3, mode='area')", [(1, 1, 7)], {"pool": 9}),
+    # EmbeddingBag: a bag of n vectors of d values takes (n − 1)·d adds (max: comparisons); mean one
+    # divide per bag and value. 2 bags of 5, d = 8: (10 − 2)·8 = 64 adds, mean + 2·8 = 16 divides.
+    ("EmbeddingBag(100, 8)", [(2, 5)], {"elementwise": 64 + 16}),
+    ("EmbeddingBag(100, 8, mode='max')", [(2, 5)], {"pool": 64, "elementwise": 0}),
+    # 7 indices in 3 bags: (7 − 3)·8 = 32 adds, and per_sample_weights 7·8 = 56 products.
+    ("EmbeddingBag(100, 8, mode='sum')", [(7,), (3,), (7,)], {"elementwise": 32 + 56}),
     ("GroupNorm(2, 6, affine=False)", [(4, 6, 5)], {"norm": 6 * 120}),
     # Embedding: a lookup, no arithmetic at all.
     ("Embedding(30522, 768)", [(2, 128)], {"mac": 0}),

@@ -73,8 +73,10 @@ def forward_shapes(module: Any, case: S.Case, device: str = "cpu") -> dict[str, 
     own kernel makes (it runs dilation 0 and returns outputs of length 0 for batched inputs, while
     the same module refuses them unbatched); paramcalc follows the checking kernel.
     """
-    dtype = torch.long if case.type == "Embedding" else torch.float32
+    dtype = torch.long if case.type in ("Embedding", "EmbeddingBag") else torch.float32
     inputs = [torch.zeros(s, dtype=dtype, device=device) for s in case.shapes]
+    if case.type == "EmbeddingBag" and len(inputs) > 2:  # indices, offsets, then per_sample_weights
+        inputs[2] = inputs[2].float()
     onednn = not case.type.startswith("ConvTranspose")
     with torch.no_grad(), torch.backends.mkldnn.flags(enabled=onednn):
         out = module(*inputs)
@@ -223,6 +225,9 @@ PLAUSIBLE_INPUTS: dict[str, Any] = {
     "Bilinear": lambda kw: [((2, max(kw["in1_features"], 1)), (2, kw["in2_features"]))],
     "PixelShuffle": lambda kw: [((1, 4, 3, 3),)],
     "PixelUnshuffle": lambda kw: [((1, 1, 4, 4),)],
+    "EmbeddingBag": lambda kw: [((2, 3),)],
+    "Upsample": lambda kw: [((1, 2, 5),), ((1, 2, 5, 5),), ((1, 2, 5, 5, 5),)],
+    "UpsamplingBilinear2d": lambda kw: [((1, 2, 5),), ((1, 2, 5, 5),), ((1, 2, 5, 5, 5),)],
 }
 
 
@@ -291,6 +296,31 @@ EDGE_CASES = [
     ("embedding-empty-table", S.Case("Embedding", {"num_embeddings": 0, "embedding_dim": 3}, ((2,),))),
     ("embedding-empty-table-empty-input", S.Case("Embedding", {"num_embeddings": 0, "embedding_dim": 3}, ((0,),))),
     ("embedding-scalar-index", S.Case("Embedding", {"num_embeddings": 5, "embedding_dim": 3}, ((),))),
+    ("upsample-product-below-one", S.Case("Upsample", {"scale_factor": 1 / 49}, ((1, 1, 49),))),
+    ("upsample-product-just-above-seven", S.Case("Upsample", {"scale_factor": 0.7}, ((1, 1, 10),))),
+    ("upsample-scale-zero-with-size", S.Case("Upsample", {"size": 3, "scale_factor": 0}, ((1, 1, 5),))),
+    ("upsample-area-empty-output", S.Case("Upsample", {"scale_factor": 0.1, "mode": "area"}, ((1, 1, 4, 4),))),
+    ("upsample-area-small-negative-scale", S.Case("Upsample", {"scale_factor": -0.1, "mode": "area"}, ((1, 1, 4),))),
+    ("upsample-area-negative-output", S.Case("Upsample", {"scale_factor": -1.0, "mode": "area"}, ((1, 1, 4),))),
+    ("upsample-zero-channels", S.Case("Upsample", {"scale_factor": 2.0}, ((1, 0, 4),))),
+    ("upsample-area-zero-channels", S.Case("Upsample", {"scale_factor": 2.0, "mode": "area"}, ((1, 0, 4, 4),))),
+    ("upsample-area-3d-zero-channels", S.Case("Upsample", {"scale_factor": 2.0, "mode": "area"}, ((1, 0, 2, 2, 2),))),
+    ("upsample-empty-batch", S.Case("Upsample", {"scale_factor": 2.0, "mode": "bicubic"}, ((0, 1, 4, 4),))),
+    ("upsample-empty-length", S.Case("Upsample", {"size": 3}, ((1, 1, 0),))),
+    ("upsample-one-size-for-two-dims", S.Case("Upsample", {"size": (7,)}, ((1, 1, 5, 5),))),
+    ("upsample-nearest-2d-on-a-3d-input", S.Case("UpsamplingNearest2d", {"scale_factor": 2.0}, ((1, 1, 5),))),
+    ("upsample-bilinear-2d-on-a-3d-input", S.Case("UpsamplingBilinear2d", {"scale_factor": 2.0}, ((1, 1, 5),))),
+    ("upsample-recompute-false-with-size", S.Case("Upsample", {"size": 4, "recompute_scale_factor": False}, ((1, 1, 5),))),
+    ("embeddingbag-2d-bags-of-no-index", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, ((4, 0),))),
+    ("embeddingbag-2d-with-offsets", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, ((4, 2), (4,)))),
+    ("embeddingbag-1d-without-offsets", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, ((4,),))),
+    ("embeddingbag-last-offset-only", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3, "include_last_offset": True}, ((0,), (1,)))),
+    ("embeddingbag-last-offset-missing", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3, "include_last_offset": True}, ((4,), (0,)))),
+    ("embeddingbag-empty-bags", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, ((0,), (3,)))),
+    ("embeddingbag-weights-with-mean", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, ((4,), (2,), (4,)))),
+    ("embeddingbag-weights-of-another-shape", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3, "mode": "sum"}, ((4,), (2,), (3,)))),
+    ("embeddingbag-2d-offsets", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, ((4,), (2, 1)))),
+    ("embeddingbag-3d-input", S.Case("EmbeddingBag", {"num_embeddings": 5, "embedding_dim": 3}, ((2, 2, 2),))),
     ("rnn-empty-sequence", S.Case("RNN", {"input_size": 3, "hidden_size": 4}, ((0, 2, 3),))),
     ("rnn-empty-batch", S.Case("GRU", {"input_size": 3, "hidden_size": 4}, ((5, 0, 3),))),
     ("rnn-wrong-features", S.Case("LSTM", {"input_size": 3, "hidden_size": 4}, ((5, 2, 4),))),

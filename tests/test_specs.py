@@ -60,6 +60,11 @@ TORCH_ORDER: dict[str, list[str]] = {
     **{f"AdaptiveAvgPool{n}d": ["output_size"] for n in (1, 2, 3)},
     **{f"BatchNorm{n}d": ["num_features", "eps", "momentum", "affine", "track_running_stats"] for n in (1, 2, 3)},
     "LocalResponseNorm": ["size", "alpha", "beta", "k"],
+    "Upsample": ["size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"],
+    "UpsamplingNearest2d": ["size", "scale_factor"],
+    "UpsamplingBilinear2d": ["size", "scale_factor"],
+    # torch's _weight comes after sparse: include_last_offset and padding_idx are given by name
+    "EmbeddingBag": ["num_embeddings", "embedding_dim", "max_norm", "norm_type", "scale_grad_by_freq", "mode", "sparse"],
     **{f"InstanceNorm{n}d": ["num_features", "eps", "momentum", "affine", "track_running_stats"] for n in (1, 2, 3)},
     "LayerNorm": ["normalized_shape", "eps", "elementwise_affine", "bias"],
     "GroupNorm": ["num_groups", "num_channels", "eps", "affine"],

@@ -56,6 +56,13 @@ KNOWN = [
     ("InstanceNorm1d(10, affine=True, bias=False)", (4, 10, 50), 10, (4, 10, 50)),
     # LocalResponseNorm learns nothing and keeps the shape (AlexNet: size 5 over 96 channels).
     ("LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)", (8, 96, 55, 55), 0, (8, 96, 55, 55)),
+    # Upsample learns nothing: a U-Net decoder's ×2, 28 → 56; ⌊5·1.5⌋ = 7 and ⌊7·1.5⌋ = 10; a size is taken as given.
+    ("Upsample(scale_factor=2, mode='bilinear', align_corners=False)", (8, 64, 28, 28), 0, (8, 64, 56, 56)),
+    ("Upsample(scale_factor=1.5, mode='nearest')", (2, 3, 5, 7), 0, (2, 3, 7, 10)),
+    ("Upsample(size=(4, 6, 8), mode='trilinear')", (1, 2, 3, 3, 3), 0, (1, 2, 4, 6, 8)),
+    ("UpsamplingBilinear2d(scale_factor=2)", (1, 3, 16, 16), 0, (1, 3, 32, 32)),
+    # EmbeddingBag: V·d = 1,000·64 = 64,000, as Embedding; 32 bags of 20 indices → 32 vectors of 64.
+    ("EmbeddingBag(1000, 64, mode='sum')", (32, 20), 64_000, (32, 64)),
 ]
 
 
@@ -332,3 +339,100 @@ def test_adaptive_max_pool_returns_indices_like_torch() -> None:
     spec = parse_layer("AdaptiveMaxPool2d((3, None), return_indices=True)")
     out, indices = nn.AdaptiveMaxPool2d((3, None), return_indices=True)(torch.zeros(2, 4, 7, 5))
     assert spec.output_shapes((2, 4, 7, 5)) == {"output": tuple(out.shape), "indices": tuple(indices.shape)}
+
+
+# -- Upsample and EmbeddingBag ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("scale", "length"), [(1 / 49, 49), (0.7, 10), (1 / 3, 9), (0.1, 30), (2.5, 3)])
+def test_upsample_floors_the_double_product_as_torch_does(scale: float, length: int) -> None:
+    """torch multiplies the length by the factor in double precision and truncates: 49·(1/49) is
+    0.999…, so 0 (refused), and 10·0.7 = 7.000…1 gives 7."""
+    theirs, ours = torch_outcome(S.Case("Upsample", {"scale_factor": scale}, ((1, 1, length),))), \
+        paramcalc_outcome(S.Case("Upsample", {"scale_factor": scale}, ((1, 1, length),)))
+    assert theirs[0] == ours[0]
+    if ours[0] == "ok":
+        assert ours[1] == theirs[1] == {"output": (1, 1, int(length * scale))}
+
+
+def test_upsample_print_lines_read_as_exact() -> None:
+    """print(model) shows Upsample with its scale_factor and mode; paramcalc reads the lines back."""
+    from paramcalc.readers.torchprint import summarize_torch_print
+
+    model = nn.Sequential(nn.Upsample(scale_factor=2), nn.UpsamplingBilinear2d(size=(3, 4)),
+                          nn.UpsamplingNearest2d(scale_factor=2), nn.EmbeddingBag(1000, 64, mode="sum"))
+    summary = summarize_torch_print(str(model))
+    assert summary.exact
+    assert summary.totals.total == sum(p.numel() for p in model.parameters()) == 64_000
+    assert [r.type for r in summary.rows if r.leaf] == ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+                                                        "EmbeddingBag"]
+
+
+def test_embedding_bag_offsets_give_the_bags() -> None:
+    """A 1-D input with offsets (B,) is B bags, B − 1 with include_last_offset; the offsets are the
+    second shape, per_sample_weights (mode sum) the third, as the forward call takes them."""
+    bag = nn.EmbeddingBag(10, 4, mode="sum", include_last_offset=True)
+    out = bag(torch.tensor([1, 2, 3, 4, 5]), torch.tensor([0, 2, 5]), torch.ones(5))
+    assert parse_layer("EmbeddingBag(10, 4, mode='sum', include_last_offset=True)").output_shapes(
+        (5,), (3,), (5,)) == {"output": tuple(out.shape)} == {"output": (2, 4)}
+    assert [(t.name, t.shape) for t in parse_layer("EmbeddingBag(10, 4)").param_tensors()] == [
+        (name, tuple(p.shape)) for name, p in bag.named_parameters()]
+
+
+def test_embedding_bag_of_an_empty_table_or_empty_vectors_is_refused() -> None:
+    """A divergence decided on purpose: torch builds EmbeddingBag(0, d) and EmbeddingBag(V, 0), but
+    whether it runs them depends on the offsets' values, not their shapes (an empty table refuses
+    any index a bag holds; a sum of empty vectors fails with several non-empty bags), so paramcalc
+    refuses both."""
+    assert tuple(nn.EmbeddingBag(10, 0, mode="sum")(torch.zeros(7, dtype=torch.long),
+                                                    torch.zeros(3, dtype=torch.long)).shape) == (3, 0)
+    with pytest.raises(RuntimeError):
+        nn.EmbeddingBag(10, 0, mode="sum")(torch.zeros(4, 5, dtype=torch.long))
+    for expression in ("EmbeddingBag(0, 3)", "EmbeddingBag(10, 0, mode='sum')"):
+        with pytest.raises(SpecError, match="must be >= 1"):
+            parse_layer(expression)
+
+
+def test_embedding_bag_indices_in_no_bag_crash_torch_and_are_refused() -> None:
+    """torch 2.13 reads past its bags when a 1-D input's indices are in no bag (no offsets, or only the
+    last one): a segmentation fault in mode max. Run in a child process; paramcalc refuses the shapes."""
+    import subprocess
+    import sys
+
+    code = ("import torch; m = torch.nn.EmbeddingBag(5, 3, mode='max'); "
+            "m(torch.zeros(3, dtype=torch.long), torch.zeros(0, dtype=torch.long))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120).returncode != 0
+    spec = parse_layer("EmbeddingBag(5, 3, mode='max')")
+    with pytest.raises(SpecError, match="indices in no bag"):
+        spec.output_shapes((3,), (0,))
+    assert spec.output_shapes((0,), (0,)) == {"output": (0, 3)}
+
+
+def test_text_classifier_with_an_embedding_bag_matches_torch() -> None:
+    """PyTorch's text classification tutorial (AG_NEWS): EmbeddingBag(95,811, 64) averages each text's
+    tokens, Linear(64, 4) classifies. Parameters 95,811·64 + 64·4 + 4 = 6,131,904 + 260 = 6,132,164."""
+    torch_model = nn.Sequential(nn.EmbeddingBag(95_811, 64), nn.Linear(64, 4))
+    data = {"name": "text-classification", "input_shape": [8, 30],
+            "layers": ["EmbeddingBag(95811, 64)", "Linear(64, 4)"]}
+    summary = summarize(data)
+    assert summary.totals.total == _torch_total(torch_model) == 6_132_164
+    assert summary.output_shape == tuple(torch_model(torch.zeros(8, 30, dtype=torch.long)).shape) == (8, 4)
+
+
+def test_upsampling_decoder_matches_torch() -> None:
+    """A decoder that upsamples twice (bilinear, then the nearest alias), 7 → 14 → 28, with convolutions
+    between: 16·8·9 + 8 + 8·4·9 + 4 + 4·1 + 1 = 1,160 + 292 + 5 = 1,457 parameters."""
+    torch_model = nn.Sequential(
+        nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+        nn.Conv2d(8, 4, 3, padding=1), nn.UpsamplingNearest2d(scale_factor=2), nn.Conv2d(4, 1, 1),
+    )
+    data = {"name": "decoder", "input_shape": [1, 16, 7, 7], "layers": [
+        "Conv2d(16, 8, 3, padding=1)", "ReLU()", "Upsample(scale_factor=2, mode='bilinear', align_corners=False)",
+        "Conv2d(8, 4, 3, padding=1)", "UpsamplingNearest2d(scale_factor=2)", "Conv2d(4, 1, 1)"]}
+    summary = summarize(data)
+    assert summary.totals.total == _torch_total(torch_model) == 1_457
+    x, shapes = torch.zeros(1, 16, 7, 7), []
+    for layer in torch_model:
+        x = layer(x)
+        shapes.append(tuple(x.shape))
+    assert [r.output_shape for r in summary.rows if r.leaf] == shapes

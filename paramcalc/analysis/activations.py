@@ -5,8 +5,8 @@ against torch's ``saved_tensors_hooks`` on the CPU (tests/test_activations_torch
 compute type's size (4 bytes in fp32, 2 in fp16/bf16), ``N`` a tensor's elements:
 
 - Linear, Conv, ConvTranspose, AvgPool, GELU keep their input; ReLU, Tanh, Sigmoid and Softmax
-  their output; MaxPool its input and int64 indices; Embedding its int64 indices; Flatten, Select,
-  Identity and Dropout(p=0) nothing (views).
+  their output; MaxPool its input and int64 indices; Embedding its int64 indices (EmbeddingBag its
+  bags' too); Flatten, Select, Identity, Dropout(p=0) and Upsample (but mode area) nothing.
 - LayerNorm and GroupNorm keep the input and two fp32 statistics per normalised group (mean and
   1/std); BatchNorm the input and two fp32 vectors of its channels; RMSNorm the input, the
   normalised input and one statistic per row.
@@ -98,8 +98,7 @@ def elements(shape: Any) -> int:
     return prod(shape) if shape else 0
 
 
-def _n(shape: Any) -> int:
-    return prod(shape) if shape else 0
+_n = elements
 
 
 def _dropout(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
@@ -150,10 +149,6 @@ def _alpha_dropout(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(passthrough=True) if s.p(spec.p) == 0 else Saved(inner=_n(x) * s.dtype_bytes)
 
 
-def _maxpool(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
-    return Saved(input=True, inner=_n(out) * INDEX_BYTES)
-
-
 def _adaptive(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     # an output of one element per channel is a mean: its backward needs only the input's shape
     if all(size in (1, None) for size in spec.output_size) and all(o == 1 for o in out[-len(spec.output_size):]):
@@ -161,8 +156,11 @@ def _adaptive(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved(input=True)
 
 
-def _embedding(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
-    return Saved(inner=_n(x) * INDEX_BYTES)
+def _embedding_bag(spec: Any, x: Any, out: Any, s: Settings, rest: tuple[Any, ...] = ()) -> Saved:
+    # int64: indices, offsets twice, one per bag (max: per value), offset2bag (but a plain sum); weights in e bytes
+    n, offsets, per_bag = _n(x), rest[0][0] if rest else out[0], out[0] * (out[1] if spec.mode == "max" else 1)
+    ints = n + 2 * offsets + per_bag + (0 if spec.mode == "sum" and spec.padding_idx is None else n + 1)
+    return Saved(inner=ints * INDEX_BYTES + (n * s.dtype_bytes if len(rest) > 1 else 0))
 
 
 def attention_core(*, batch: int, heads: int, q_len: int, kv_len: int, head_dim: int, kv_heads: int,
@@ -417,10 +415,6 @@ def _nothing(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
     return Saved()
 
 
-def _fallback(spec: Any, x: Any, out: Any, s: Settings) -> Saved:
-    return Saved(output=True)
-
-
 Rule = Callable[[Any, Any, Any, Settings], Saved]
 
 #: Each PyTorch layer type → what it keeps for its backward.
@@ -428,7 +422,7 @@ RULES: dict[str, Rule] = {
     **dict.fromkeys(("Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
                      "ConvTranspose3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "GELU"), _keeps_input),
     **dict.fromkeys(("MaxPool1d", "MaxPool2d", "MaxPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-                     "AdaptiveMaxPool3d"), _maxpool),
+                     "AdaptiveMaxPool3d"), lambda spec, x, out, s: Saved(input=True, inner=_n(out) * INDEX_BYTES)),
     **dict.fromkeys(("RNNCell", "GRUCell", "LSTMCell"), _cell), "Bilinear": _bilinear,
     "PixelShuffle": _nothing, "PixelUnshuffle": _nothing,
     "LocalResponseNorm": lambda spec, x, out, s: Saved(  # x², the squares padded by size − 1 channels, x / denominator
@@ -439,7 +433,9 @@ RULES: dict[str, Rule] = {
     "LayerNorm": _norm_rows, "GroupNorm": _groupnorm,
     **dict.fromkeys(("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"), _instancenorm),
     "RMSNorm": _rms,
-    "Embedding": _embedding,
+    "Embedding": lambda spec, x, out, s: Saved(inner=_n(x) * INDEX_BYTES), "EmbeddingBag": _embedding_bag,
+    **dict.fromkeys(("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"), lambda spec, x, out, s: Saved(
+        input=getattr(spec, "mode", "") == "area" and any(o != 1 for o in out[2:]))),  # only area (a pooling) reads x
     **dict.fromkeys(("RNN", "LSTM", "GRU"), _recurrent),
     "MultiheadAttention": _mha,
     "TransformerEncoderLayer": _encoder_layer,
@@ -473,14 +469,15 @@ def layer_saved(spec: Any, input_shapes: tuple[Any, ...], output_shape: Any, s: 
     x = tuple(input_shapes[0]) if input_shapes and input_shapes[0] is not None else ()
     out = tuple(output_shape) if output_shape is not None else ()
     if rule is None:
-        return _fallback(spec, x, out, s), False
+        return Saved(output=True), False  # what it returns, as far as is known
     second = tuple(input_shapes[1]) if len(input_shapes) > 1 and input_shapes[1] is not None else None
     if second is not None and spec.name == "MultiheadAttention":
         return _mha(spec, x, out, s, key=second), True
     if second is not None and spec.name in ("TransformerDecoderLayer", "TransformerDecoder"):
         return RULES[spec.name](spec, x, out, s, second), True  # type: ignore[call-arg]
-    if spec.name == "Bilinear":
-        return _bilinear(spec, x, out, s, second), True
+    if spec.name in ("Bilinear", "EmbeddingBag"):
+        return (_bilinear(spec, x, out, s, second) if spec.name == "Bilinear" else _embedding_bag(
+            spec, x, out, s, tuple(tuple(t) for t in input_shapes[1:]))), True
     if second is not None and spec.name == "Transformer":
         return _transformer(spec, x, out, s, tgt=second), True
     return rule(spec, x, out, s), True

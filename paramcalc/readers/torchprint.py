@@ -43,7 +43,7 @@ PARAMETER_FREE = frozenset({
     "Softplus", "Softsign", "Softmin", "LogSoftmax", "LogSigmoid", "Tanhshrink", "Threshold", "GLU",
     "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Unflatten",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d",
-    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+    "PixelShuffle", "PixelUnshuffle",
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
     "ReplicationPad3d", "ChannelShuffle", "CosineSimilarity", "PairwiseDistance",
@@ -197,6 +197,8 @@ def _leaf(module: _Module, path: str, walk: _Walk, parent: _Module | None) -> tu
             cls, args = "Linear", f"{m[2]}, {m[1]}"
     if cls in PARAMETER_FREE or known.free_leaf(cls) or (cls in CONTAINERS and not args.strip()):
         return Count(0), None
+    if cls in ("UpsamplingNearest2d", "UpsamplingBilinear2d"):  # printed with the mode their constructor fixes
+        args = re.sub(r",\s*mode='[a-z-]+'\s*$", "", args)
     if cls in ("ParameterList", "ParameterDict"):
         return Count(sum(_size(m, module.line) for m in _PARAMETER.finditer(args))), None
     if cls == "PReLU":

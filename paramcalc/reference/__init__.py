@@ -14,7 +14,7 @@ test-sized inputs.
 - :mod:`~paramcalc.reference.torch_nn`: the torch.nn layers;
 - :mod:`~paramcalc.reference.windows`: convolutions and pooling, by counting windows;
 - :mod:`~paramcalc.reference.elementwise`: activations and dropouts;
-- :mod:`~paramcalc.reference.reshaping`: padding (cell by cell), Unflatten and pixel shuffles;
+- :mod:`~paramcalc.reference.reshaping`: padding (cell by cell), Unflatten, pixel shuffles and Upsample;
 - :mod:`~paramcalc.reference.blocks`: the building blocks (SelfAttention, DecoderBlock, ...);
 - :mod:`~paramcalc.reference.classic`: LeNet-5's own layers (trainable subsampling, sparse C3, RBF output).
 - :mod:`~paramcalc.reference.keras_layers`: Keras 3 layers, their weights as ``build`` creates them

@@ -176,6 +176,30 @@ def layer(expected: str, *, open_sizes: tuple[str, ...] = ()) -> Kind:
 
 POS, SIZE, FLAG = integer(1), integer(0), flag
 
+
+def out_sizes(tag: str, name: str, value: Any) -> Any:
+    """Upsample's size: None, an int, or a non-empty tuple of ints (their signs are checked with the mode)."""
+    if value is None or _is_int(value):
+        return value
+    if isinstance(value, (tuple, list)) and value and all(_is_int(v) for v in value):
+        return tuple(value)
+    raise refuse(tag, f"{name} must be an int or a tuple of ints", **{name: value})
+
+
+def factors(tag: str, name: str, value: Any) -> Any:
+    """Upsample's scale_factor: None, a number or a non-empty tuple of numbers, kept as floats;
+    torch keeps a zero as None (``float(scale_factor) if scale_factor else None``)."""
+    if value is None:
+        return None
+    entries = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if not entries or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in entries):
+        raise refuse(tag, f"{name} must be a number or a tuple of numbers", **{name: value})
+    if any(v != v or v in (float("inf"), float("-inf")) for v in entries):
+        raise refuse(tag, f"{name} must be finite", **{name: value})
+    if isinstance(value, (tuple, list)):
+        return tuple(float(v) for v in entries)
+    return float(value) if value != 0 else None
+
 # -- Signatures: torch's argument names and defaults (keyword-only ones included) ----------------
 
 
@@ -257,6 +281,12 @@ SIGNATURES: dict[str, dict[str, tuple[Any, Kind]]] = {
     **{f"{kind}Cell": {"input_size": (REQUIRED, SIZE), "hidden_size": (REQUIRED, SIZE), "bias": (True, FLAG)}
        for kind in ("LSTM", "GRU")},
     "PixelShuffle": {"upscale_factor": (REQUIRED, POS)},
+    "Upsample": {"size": (None, out_sizes), "scale_factor": (None, factors),
+                 "mode": ("nearest", one_of("nearest", "linear", "bilinear", "bicubic", "trilinear", "area",
+                                            "nearest-exact")),
+                 "align_corners": (None, optional(FLAG)), "recompute_scale_factor": (None, optional(FLAG))},
+    **{alias: {"size": (None, out_sizes), "scale_factor": (None, factors)}
+       for alias in ("UpsamplingNearest2d", "UpsamplingBilinear2d")},
     "PixelUnshuffle": {"downscale_factor": (REQUIRED, POS)},
     "LocalResponseNorm": {"size": (REQUIRED, integer()), "alpha": (1e-4, number()), "beta": (0.75, number()),
                           "k": (1.0, number())},
@@ -273,6 +303,11 @@ SIGNATURES: dict[str, dict[str, tuple[Any, Kind]]] = {
         "num_embeddings": (REQUIRED, SIZE), "embedding_dim": (REQUIRED, SIZE), "padding_idx": (None, optional(integer())),
         "max_norm": (None, optional(number())), "norm_type": (2.0, number()), "scale_grad_by_freq": (False, FLAG),
         "sparse": (False, FLAG),
+    },
+    "EmbeddingBag": {
+        "num_embeddings": (REQUIRED, POS), "embedding_dim": (REQUIRED, POS), "max_norm": (None, optional(number())),
+        "norm_type": (2.0, number()), "scale_grad_by_freq": (False, FLAG), "mode": ("mean", one_of("sum", "mean", "max")),
+        "sparse": (False, FLAG), "include_last_offset": (False, FLAG), "padding_idx": (None, optional(integer())),
     },
     **{kind: _recurrent(kind) for kind in ("RNN", "LSTM", "GRU")},
     "MultiheadAttention": {

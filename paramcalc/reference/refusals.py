@@ -73,6 +73,45 @@ def _embedding_rules(a: SimpleNamespace, given: Mapping[str, Any]) -> None:
                      num_embeddings=a.num_embeddings)
 
 
+def _embedding_bag_rules(a: SimpleNamespace, given: Mapping[str, Any]) -> None:
+    _embedding_rules(a, given)
+    for name in ("scale_grad_by_freq", "sparse"):
+        if a.mode == "max" and getattr(a, name):
+            raise refuse(a.type, f"max mode does not support {name}", mode=a.mode, **{name: True})
+
+
+#: The modes that weigh neighbours (and take align_corners), and the spatial dimensions each mode runs on.
+_INTERPOLATING = {"linear": (1,), "bilinear": (2,), "bicubic": (2,), "trilinear": (3,)}
+_MODE_DIMS = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "area": (1, 2, 3), **_INTERPOLATING}
+
+
+def upsample_mode(a: SimpleNamespace) -> str:
+    """The mode of an Upsample, or the one its alias fixes."""
+    return {"UpsamplingNearest2d": "nearest", "UpsamplingBilinear2d": "bilinear"}.get(a.type) or a.mode
+
+
+def _upsample_rules(a: SimpleNamespace, given: Mapping[str, Any]) -> None:
+    mode = upsample_mode(a)
+    if a.size is not None and a.scale_factor is not None:
+        raise refuse(a.type, "only one of size or scale_factor should be defined", size=a.size,
+                     scale_factor=a.scale_factor)
+    if a.size is None and a.scale_factor is None:
+        raise refuse(a.type, "either size or scale_factor should be defined", size=None, scale_factor=None)
+    if getattr(a, "align_corners", None) is not None and mode not in _INTERPOLATING:
+        raise refuse(a.type, "align_corners only with the interpolating modes", mode=mode)
+    if getattr(a, "recompute_scale_factor", None) and a.size is not None:
+        raise refuse(a.type, "recompute_scale_factor is not meaningful with an explicit size", size=a.size)
+    what = "size" if a.size is not None else "scale_factor"
+    value = getattr(a, what)
+    if isinstance(value, tuple) and len(value) not in _MODE_DIMS[mode]:
+        raise refuse(a.type, f"{what} does not fit the spatial dimensions of mode {mode}", **{what: value})
+    values = value if isinstance(value, tuple) else (value,)
+    if mode != "area" and any(v <= 0 for v in values):  # an output size below 1 for every input
+        raise refuse(a.type, f"{what} leaves no output", **{what: value})
+    if mode == "area" and what == "size" and any(v < 0 for v in values):
+        raise refuse(a.type, "an adaptive pooling to a negative size", size=value)
+
+
 def _lstm_rules(a: SimpleNamespace, given: Mapping[str, Any]) -> None:
     if a.proj_size >= a.hidden_size:
         raise refuse(a.type, "proj_size must be smaller than hidden_size", proj_size=a.proj_size,
@@ -141,6 +180,8 @@ RULES: dict[str, Callable[[SimpleNamespace, Mapping[str, Any]], None]] = {
     **{f"InstanceNorm{n}d": _batch_norm_rules for n in (1, 2, 3)},
     "GroupNorm": _group_norm_rules,
     "Embedding": _embedding_rules,
+    "EmbeddingBag": _embedding_bag_rules,
+    **dict.fromkeys(("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"), _upsample_rules),
     "LSTM": _lstm_rules,
     "MultiheadAttention": _divisible("embed_dim", "num_heads"),
     "TransformerEncoderLayer": _divisible("d_model", "nhead"),

@@ -1,11 +1,13 @@
 """torch.nn layers that change a shape without weights, simulated: the padding layers (each line
-padded cell by cell) and Unflatten (the inferred size found by search)."""
+padded cell by cell), Unflatten (the inferred size found by search), the pixel shuffles and
+Upsample (its output positions counted)."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from paramcalc.errors import SpecError
+from paramcalc.reference.refusals import upsample_mode
 from paramcalc.reference.tensors import Shape
 
 #: Each padding layer's mode, by the start of its name.
@@ -14,7 +16,8 @@ PAD_MODES = {"ZeroPad": "constant", "ConstantPad": "constant", "ReflectionPad": 
 PADS = tuple(f"{kind}{n}d" for kind in PAD_MODES for n in (1, 2, 3))
 
 #: Layers of this module that create no tensor.
-NO_PARAMETERS = frozenset({*PADS, "Unflatten", "PixelShuffle", "PixelUnshuffle", "LocalResponseNorm"})
+UPSAMPLES = ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d")
+NO_PARAMETERS = frozenset({*PADS, "Unflatten", "PixelShuffle", "PixelUnshuffle", "LocalResponseNorm", *UPSAMPLES})
 
 
 def _source(mode: str, j: int, n: int) -> int | None:
@@ -164,6 +167,47 @@ def _local_response_norm(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     return {"output": x}
 
 
+#: The input ranks of each Upsample mode: which of F.interpolate's kernels runs on which rank.
+_KERNELS = {3: ("nearest", "nearest-exact", "area", "linear"), 4: ("nearest", "nearest-exact", "area", "bilinear", "bicubic"),
+            5: ("nearest", "nearest-exact", "area", "trilinear")}
+
+
+def _positions(length: int, factor: float) -> int:
+    """Output positions of one dimension scaled by ``factor``: every j whose end j + 1 the scaled
+    length (length · factor, a double as torch multiplies) still reaches."""
+    scaled = length * factor
+    if scaled <= -1:
+        return -1  # torch truncates toward zero: a negative size
+    j = 0
+    while j + 1 <= scaled:
+        j += 1
+    return j
+
+
+def _upsample(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
+    """F.interpolate's kernel for the mode and rank, then one output length per spatial dimension."""
+    mode = upsample_mode(spec)
+    if mode not in _KERNELS.get(len(x), ()):
+        raise SpecError(f"{spec.type}: no {mode} kernel for a {len(x)}-D input")
+    spatial = x[2:]
+    target = spec.size if spec.size is not None else spec.scale_factor
+    per_dim = target if isinstance(target, tuple) else tuple(target for _ in spatial)
+    if len(per_dim) != len(spatial):
+        raise SpecError(f"{spec.type}: size or scale_factor of another number of dimensions")
+    if spec.size is not None:
+        lengths = per_dim
+    else:
+        lengths = tuple(_positions(n, f) for n, f in zip(spatial, per_dim))
+    if any(n == 0 for n in spatial):
+        raise SpecError(f"{spec.type}: an empty spatial dimension")
+    if any(n < (0 if mode == "area" else 1) for n in lengths):
+        raise SpecError(f"{spec.type}: an output of no positions")
+    channels_needed = mode != "area" or len(x) == 5  # adaptive_avg_pool3d checks every non-batch dimension
+    if channels_needed and x[1] == 0:
+        raise SpecError(f"{spec.type}: no channels")
+    return {"output": (x[0], x[1], *lengths)}
+
+
 #: Output shapes, by type tag.
 SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     **{kind: _pad for kind in PADS},
@@ -171,4 +215,5 @@ SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     "PixelShuffle": _pixel_shuffle,
     "PixelUnshuffle": _pixel_shuffle,
     "LocalResponseNorm": _local_response_norm,
+    **dict.fromkeys(UPSAMPLES, _upsample),
 }

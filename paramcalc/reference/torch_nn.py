@@ -130,6 +130,7 @@ TENSORS: dict[str, Callable[[Any], list[Tensor]]] = {
     "GroupNorm": _group_norm,
     "LayerNorm": lambda s: layernorm("", s.normalized_shape, s.elementwise_affine, s.bias),
     "Embedding": lambda s: [tensor("weight", (s.num_embeddings, s.embedding_dim), "one vector per token")],
+    "EmbeddingBag": lambda s: [tensor("weight", (s.num_embeddings, s.embedding_dim), "one vector per token")],
     **{kind: _recurrent for kind in GATES},
     **{f"{kind}Cell": _cell for kind in GATES},
     "MultiheadAttention": lambda s: mha("", s.embed_dim, s.kdim, s.vdim, s.bias, s.add_bias_kv),
@@ -168,6 +169,30 @@ def _embedding_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
     if spec.num_embeddings == 0 and elements:
         raise SpecError("Embedding: index out of range of an empty table")
     return {"output": x + (spec.embedding_dim,)}
+
+
+def _embedding_bag_shape(spec: Any, x: Shape, *rest: Shape) -> dict[str, Shape]:
+    """The bags listed: a 2-D input's rows, or the stretches between a 1-D input's offsets."""
+    offsets = rest[0] if rest else None
+    if len(rest) > 1:  # per_sample_weights: one weight per index, summed bags only
+        if spec.mode != "sum" or tuple(rest[1]) != tuple(x):
+            raise SpecError("EmbeddingBag: per_sample_weights need mode sum and the input's shape")
+    if len(x) == 2 and offsets is None:
+        if x[1] == 0:
+            raise SpecError("EmbeddingBag: bags of no index in a 2-D input")
+        bags = [row for row in range(x[0])]
+    elif len(x) == 1 and offsets is not None and len(offsets) == 1:
+        starts = list(range(offsets[0]))
+        if spec.include_last_offset:
+            if not starts:
+                raise SpecError("EmbeddingBag: include_last_offset without offsets")
+            starts = starts[:-1]  # the last offset closes the last bag
+        bags = starts
+        if not bags and x[0]:  # torch's kernel reads past the bags (and crashes for max or a padding_idx)
+            raise SpecError("EmbeddingBag: indices that no bag holds")
+    else:
+        raise SpecError("EmbeddingBag: a 2-D input alone, or a 1-D input with 1-D offsets")
+    return {"output": (len(bags), spec.embedding_dim)}
 
 
 def _batch_norm_shape(spec: Any, x: Shape, *_: Shape) -> dict[str, Shape]:
@@ -346,6 +371,7 @@ SHAPES: dict[str, Callable[..., dict[str, Shape]]] = {
     "Linear": _linear_shape,
     "Bilinear": _bilinear_shape,
     "Embedding": _embedding_shape,
+    "EmbeddingBag": _embedding_bag_shape,
     **{f"BatchNorm{n}d": _batch_norm_shape for n in (1, 2, 3)},
     **{f"InstanceNorm{n}d": _instance_norm_shape for n in (1, 2, 3)},
     "GroupNorm": _group_norm_shape,

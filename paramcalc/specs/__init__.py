@@ -3,7 +3,7 @@
 A spec is data. It validates its arguments as torch does (whatever torch rejects at construction,
 or for every input when it runs, is a :class:`SpecError` here) and knows the formulas of its family.
 Each family lives in its own module (linear, conv, pool, norm, recurrent, attention, activation,
-dropout, padding, cells, pixel_shuffle, instance_norm, response_norm, blocks/..., keras/...), with its specs, counts, shapes, worked formulas, compute and the other
+dropout, padding, cells, pixel_shuffle, instance_norm, response_norm, upsample, blocks/..., keras/...), with its specs, counts, shapes, worked formulas, compute and the other
 frameworks' equivalents. The classes are loaded with their family, on first use
 (``paramcalc.specs.LSTM`` loads :mod:`paramcalc.specs.recurrent`); :data:`TORCH_LAYERS` lists them all.
 """

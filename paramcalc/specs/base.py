@@ -335,7 +335,7 @@ class LayerSpec(BaseModel):
                 continue
             if value != default:
                 if (isinstance(value, tuple) and len(set(value)) == 1 and isinstance(value[0], int)
-                        and key not in ("normalized_shape", "output_size", "unflattened_size")):
+                        and key not in ("normalized_shape", "output_size", "unflattened_size", "size")):
                     value = value[0]
                 parts.append(f"{key}={value}" if isinstance(value, LayerSpec) else f"{key}={value!r}")
         return f"{self.type}({', '.join(parts)})"

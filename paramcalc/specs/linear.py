@@ -1,4 +1,4 @@
-"""Linear, Bilinear and Embedding, and the shape-only layers Flatten, Unflatten, Dropout and Identity: specs and their arithmetic."""
+"""Linear, Bilinear, Embedding and EmbeddingBag, and the shape-only layers Flatten, Unflatten, Dropout and Identity: specs and their arithmetic."""
 
 # Annotations are evaluated at class creation on purpose (see paramcalc.specs.base).
 
@@ -10,12 +10,13 @@ from pydantic import Field, field_validator, model_validator
 from paramcalc import formulas as f
 from paramcalc.errors import SpecError
 from paramcalc.formulas import textbook as tb
+from paramcalc.formulas.embedding import embedding_bag_output_shape
 from paramcalc.formulas.linear import bilinear_output_shape, bilinear_params
 from paramcalc.formulas.reshape import unflatten_output_shape
 from paramcalc.results import Compute, Count, Tensor
 import paramcalc.specs.torch_tensors as tt
 import paramcalc.specs.ops as ops
-from paramcalc.specs.base import IntTuple, LayerSpec, NonNegInt, Probability, Shape, StrictBool, _ParameterFree
+from paramcalc.specs.base import IntTuple, LayerSpec, NonNegInt, PosInt, Probability, Shape, StrictBool, _ParameterFree
 from paramcalc.specs.parts import Part
 from paramcalc.specs.registry import layer_class
 from paramcalc.specs.working import chain, Family, n, shape_str, times
@@ -254,6 +255,109 @@ class Embedding(LayerSpec):
 
     def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
         return Compute(notes=("Embedding: a table lookup, no arithmetic",))
+
+
+#: The general formulas of the family, for worked formulas and ``paramcalc formula``.
+EMBEDDING_BAG_FAMILY = Family(
+    "embeddingbag", "Embedding bags (EmbeddingBag)", ("EmbeddingBag",),
+    {
+        "pytorch": "V·d (one d-vector per token, as Embedding; mode and padding_idx do not change it)",
+        "keras": "no Keras EmbeddingBag (an Embedding followed by a sum, mean or max over each bag has the same V·d)",
+        "textbook": "V·d",
+    },
+    "input (B, N), or (N,) with offsets (B,) → (B, d); include_last_offset: (B − 1, d)",
+    "V = num_embeddings (vocabulary), d = embedding_dim, B = bags",
+)
+
+
+class EmbeddingBag(LayerSpec):
+    """An Embedding whose vectors are summed, averaged or maxed over each bag of indices."""
+
+    family = EMBEDDING_BAG_FAMILY
+    summary: ClassVar[str] = "lookup table reduced over bags of indices (sum, mean or max)"
+    inputs: ClassVar[tuple[str, ...]] = ("input", "offsets", "per_sample_weights")
+    example = ("nn.EmbeddingBag(10000, 64, mode='sum')", "32,20")
+    #: torch's _weight comes after sparse: the arguments after it are taken by name.
+    by_name_from: ClassVar[str | None] = "include_last_offset"
+    type: Literal["EmbeddingBag"] = "EmbeddingBag"
+    # torch refuses an index into an empty table, and its sum and mean of empty vectors fail
+    # depending on the offsets' values: paramcalc asks for one vector of one value at least
+    num_embeddings: PosInt
+    embedding_dim: PosInt
+    max_norm: float | None = None
+    norm_type: float = 2.0
+    scale_grad_by_freq: StrictBool = False
+    mode: Annotated[Literal["sum", "mean", "max"], Field(description="how each bag's vectors are reduced")] = "mean"
+    sparse: StrictBool = False
+    include_last_offset: Annotated[StrictBool, Field(
+        description="the offsets end with the end of the last bag (B + 1 offsets for B bags)")] = False
+    padding_idx: Annotated[int, Field(strict=True)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "EmbeddingBag":
+        v = self.num_embeddings
+        if self.padding_idx is not None and self.padding_idx not in range(-v, v):
+            raise self._fail(
+                "padding_idx must be within num_embeddings (-num_embeddings <= padding_idx < num_embeddings)",
+                num_embeddings=self.num_embeddings, padding_idx=self.padding_idx,
+            )
+        if self.mode == "max" and (self.scale_grad_by_freq or self.sparse):
+            flag = "scale_grad_by_freq" if self.scale_grad_by_freq else "sparse"
+            raise self._fail(f"mode 'max' does not support {flag}=True", mode="max", **{flag: True})
+        return self
+
+    def _pytorch_tensors(self) -> list[Tensor]:
+        return [tt.weight("weight", (self.num_embeddings, self.embedding_dim), "one vector per token")]
+
+    def _pytorch_count(self) -> Count:
+        return Count(f.embedding_params(num_embeddings=self.num_embeddings, embedding_dim=self.embedding_dim))
+
+    def _output_shapes(self, shapes: tuple[Shape, ...]) -> dict[str, Shape]:
+        return {"output": embedding_bag_output_shape(
+            input_shape=shapes[0], offsets_shape=shapes[1] if len(shapes) > 1 else None,
+            weights_shape=shapes[2] if len(shapes) > 2 else None, embedding_dim=self.embedding_dim,
+            include_last_offset=self.include_last_offset, mode=self.mode)}
+
+    def _keras_parts(self) -> list[Part]:
+        table = layer_class("keras.Embedding")(input_dim=self.num_embeddings, output_dim=self.embedding_dim)
+        return [Part("", table, ((None, None),))]
+
+    def _textbook_count(self, shapes: Any) -> Count:
+        return Count(tb.embedding_params(vocab_size=self.num_embeddings, embedding_dim=self.embedding_dim))
+
+    def _textbook_tensors(self, shapes: Any) -> list[Tensor]:
+        return [_t("E", (self.num_embeddings, self.embedding_dim), "one vector per token: V × d")]
+
+    def _worked_params(self, convention: str) -> list[str]:
+        v, d = self.num_embeddings, self.embedding_dim
+        return [chain("V·d" if convention == "textbook" else "weight", times(v, d),
+                      f.embedding_params(num_embeddings=v, embedding_dim=d))]
+
+    def _worked_shape(self, shapes: Any, outputs: dict[str, Shape]) -> list[str]:
+        x, bags = shapes[0], outputs["output"][0]
+        if len(x) == 2:
+            how = f"{x[0]} bags of {x[1]} indices"
+        else:
+            last = " (include_last_offset: the last offset closes the last bag)" if self.include_last_offset else ""
+            how = f"{x[0]} indices in {bags} bags, one per offset{last}"
+        return [f"{how}: each bag's {self.mode} is a vector of embedding_dim {self.embedding_dim}"]
+
+    def _compute(self, shapes: tuple[Shape, ...], outs: dict[str, Shape]) -> Compute:
+        x, d, bags = shapes[0], self.embedding_dim, outs["output"][0]
+        indices = prod(x)
+        joins = max(indices - bags, 0)  # a bag of n vectors: n − 1 adds (max: comparisons) per value
+        kind, what = ("pool", "comparisons") if self.mode == "max" else ("elementwise", "adds")
+        items = ops.op(f"{self.mode} over each bag: n − 1 {what} per value for n indices", kind, joins * d,
+                       "(indices − B)·d", f"({indices} − {bags})·{d}")
+        if len(shapes) > 2:
+            items += ops.op("per_sample_weights: one product per index and value", "elementwise", indices * d,
+                            "indices·d", f"{indices}·{d}")
+        if self.mode == "mean":
+            items += ops.op("mean: one divide per bag and value", "elementwise", bags * d, "B·d", f"{bags}·{d}")
+        if len(x) == 1:
+            items += Compute(notes=("EmbeddingBag: bags counted as if none were empty (the offsets' values are "
+                                    "not part of their shape)",))
+        return items
 
 
 class Flatten(_ParameterFree):

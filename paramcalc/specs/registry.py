@@ -25,6 +25,7 @@ _TORCH = {
     **dict.fromkeys(("InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"), "instance_norm"),
     "LocalResponseNorm": "response_norm",
     "Embedding": "linear",
+    "EmbeddingBag": "linear",
     **dict.fromkeys(("RNN", "LSTM", "GRU"), "recurrent"),
     **dict.fromkeys(("RNNCell", "LSTMCell", "GRUCell"), "cells"),
     **dict.fromkeys(
@@ -41,6 +42,7 @@ _TORCH = {
         for n in (1, 2, 3)
     ), "padding"),
     **dict.fromkeys(("PixelShuffle", "PixelUnshuffle"), "pixel_shuffle"),
+    **dict.fromkeys(("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"), "upsample"),
     "RMSNorm": "blocks.norm",
     **dict.fromkeys(("SelfAttention", "CausalSelfAttention"), "blocks.attention"),
     **dict.fromkeys(("FeedForward", "SwiGLU"), "blocks.mlp"),
