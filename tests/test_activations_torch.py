@@ -187,6 +187,7 @@ FAMILIES = [
     ("Upsample(scale_factor=0.5, mode='area')", lambda: nn.Upsample(scale_factor=0.5, mode="area"), (2, 6, 9, 9), {}),
     ("Upsample(size=1, mode='area')", lambda: nn.Upsample(size=1, mode="area"), (2, 6, 9, 9), {}),
     ("UpsamplingBilinear2d(scale_factor=2)", lambda: nn.UpsamplingBilinear2d(scale_factor=2), (2, 6, 9, 9), {}),
+    ("UpsamplingNearest2d(size=(4, 5))", lambda: nn.UpsamplingNearest2d(size=(4, 5)), (2, 6, 9, 9), {}),
     ("RNNCell(16, 12)", lambda: nn.RNNCell(16, 12), (8, 16), {}),
     ("RNNCell(16, 12)", lambda: nn.RNNCell(16, 12), (16,), {}),
     ("GRUCell(16, 12)", lambda: nn.GRUCell(16, 12), (8, 16), {}),

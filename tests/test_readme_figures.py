@@ -219,11 +219,11 @@ def test_the_activation_memory_claim() -> None:
                        r"encoder-decoder models \(within (\d+)%", PROSE)
     assert stated is not None and act.TOLERANCE == int(stated[1]) / 100
     built = {parse_layer(case[0]).type for case in (*act.FAMILIES, *act.RECURRENT, *act.TRANSFORMERS)}
-    # Embedding has a test of its own (its int64 indices), PatchEmbedding is in the small ViT, and
+    # Embedding and EmbeddingBag have tests of their own (int64 indices), PatchEmbedding is in the small ViT, and
     # LeNet-5 1998's own layers and Select are not torch.nn modules
-    apart = {"Embedding", "PatchEmbedding", "RBFOutput", "SparseConv2d", "Subsampling2d", "Select"}
+    apart = {"Embedding", "EmbeddingBag", "PatchEmbedding", "RBFOutput", "SparseConv2d", "Subsampling2d", "Select"}
     assert set(names("pytorch")) - built == apart
-    for test in ("test_embedding_keeps_its_int64_indices", "test_small_gpt2", "test_small_bert", "test_small_llama",
+    for test in ("test_embedding_keeps_its_int64_indices", "test_embedding_bag_saves_what_torch_saves", "test_small_gpt2", "test_small_bert", "test_small_llama",
                  "test_small_vit_with_the_fused_attention_kernel", "test_cnn_presets", "test_transformer_base_preset"):
         assert callable(getattr(act, test)), test
 
