@@ -223,7 +223,8 @@ def test_the_activation_memory_claim() -> None:
     # LeNet-5 1998's own layers and Select are not torch.nn modules
     apart = {"Embedding", "EmbeddingBag", "PatchEmbedding", "RBFOutput", "SparseConv2d", "Subsampling2d", "Select"}
     assert set(names("pytorch")) - built == apart
-    for test in ("test_embedding_keeps_its_int64_indices", "test_embedding_bag_saves_what_torch_saves", "test_small_gpt2", "test_small_bert", "test_small_llama",
+    for test in ("test_embedding_keeps_its_int64_indices", "test_embedding_bag_saves_what_torch_saves",
+                 "test_small_gpt2", "test_small_bert", "test_small_llama",
                  "test_small_vit_with_the_fused_attention_kernel", "test_cnn_presets", "test_transformer_base_preset"):
         assert callable(getattr(act, test)), test
 
